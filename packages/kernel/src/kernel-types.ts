@@ -1,0 +1,24 @@
+import type { ToolFailure } from "@kiwi/spec";
+import type { ExecuteInput, HelpInput, LoadInput, SearchInput } from "./meta/inputs";
+
+/** Per-call options of the meta-tools. */
+export interface CallOptions {
+  /**
+   * Opaque metadata (`__auth`, `__thread_id`, `__directive_id`, `__sinks`, …) set by a harness. The kernel
+   * forwards it untouched to the tool layer and never reads it. Model-produced `parameters` can never
+   * carry `__*` keys: those are refused with PARAM_RESERVED.
+   */
+  meta?: Readonly<Record<string, unknown>>;
+  signal?: AbortSignal;
+}
+
+/** A meta-tool's answer: `{success: true, …}` or the tool-boundary failure shape. */
+export type MetaResult = ({ success: true } & Record<string, unknown>) | ToolFailure;
+
+/** The four meta-tools over one pinned project. */
+export interface KernelMetaTools {
+  search(input: SearchInput, options?: CallOptions): Promise<MetaResult>;
+  load(input: LoadInput, options?: CallOptions): Promise<MetaResult>;
+  execute(input: ExecuteInput, options?: CallOptions): Promise<MetaResult>;
+  help(input: HelpInput, options?: CallOptions): Promise<MetaResult>;
+}

@@ -1,0 +1,54 @@
+/**
+ * Hooks the kernel calls without interpreting what flows through them. The tool layer (capabilities,
+ * threads) plugs in here; the kernel only forwards opaque metadata.
+ */
+
+/** What is about to happen, described for a guard in the tool layer. */
+export type AuthorizationRequest =
+  | {
+      readonly kind: "tool.run";
+      /** The tool being run (head of the chain). */
+      readonly toolId: string;
+      /** Every tool id in the chain, head first. */
+      readonly chain: readonly string[];
+      /** The union of `requires` across the chain. */
+      readonly requires: readonly string[];
+      readonly params: Readonly<Record<string, unknown>>;
+      readonly meta: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: "item.write";
+      readonly action: "sign" | "create" | "update" | "delete" | "load";
+      readonly itemType: "directive" | "tool" | "knowledge";
+      readonly itemId: string;
+      /** Project-relative (or user-space-relative) path that will be written. */
+      readonly path: string;
+      readonly space: string;
+      readonly meta: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: "item.read";
+      readonly action: "run" | "load" | "search";
+      readonly itemType: "directive" | "tool" | "knowledge";
+      readonly itemId: string;
+      readonly category: string;
+      readonly meta: Readonly<Record<string, unknown>>;
+    };
+
+/**
+ * A guard from the tool layer. Resolve to allow; throw a `KiwiError` (CAPABILITY_DENIED, TOKEN_INVALID…)
+ * to refuse. Called only when the caller passed metadata (a token) or a tool declares `requires`.
+ */
+export type Authorizer = (request: AuthorizationRequest) => Promise<void> | void;
+
+export type HelpSignalKind = "stuck" | "escalate" | "checkpoint";
+
+export interface HelpSignal {
+  readonly kind: HelpSignalKind;
+  readonly topic?: string;
+  readonly reason?: string;
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/** Receives `help` signals. Threads plug in here; without one the signal is acknowledged and not routed. */
+export type HelpSignalHandler = (signal: HelpSignal) => Promise<Record<string, unknown>>;
