@@ -37,7 +37,8 @@ export type AuthorizationRequest =
 
 /**
  * A guard from the tool layer. Resolve to allow; throw a `KiwiError` (CAPABILITY_DENIED, TOKEN_INVALID…)
- * to refuse. Called only when the caller passed metadata (a token) or a tool declares `requires`.
+ * to refuse. When configured, the kernel calls it before every tool run, item read and item write; what
+ * an absent token means is the authorizer's decision.
  */
 export type Authorizer = (request: AuthorizationRequest) => Promise<void> | void;
 

@@ -1,0 +1,136 @@
+import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
+import { type Authorizer, type HelpSignalHandler, type PrimitiveV1, toToolFailure } from "@kiwi/spec";
+import { bundledCoreSpace } from "./core-space";
+import { CORE_PUBLIC_KEYS } from "./core-keys";
+import { createEchoPrimitive } from "./executor/echo-primitive";
+import { PrimitiveRegistry } from "./executor/primitive-registry";
+import { IntegrityVerifier } from "./integrity/item-integrity";
+import type { KernelContext } from "./kernel-context";
+import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
+import { checkToolChains } from "./library/check-tools";
+import { ItemReader } from "./library/item-reader";
+import { Library, type LibraryEntry } from "./library/library";
+import type { Limits } from "./limits";
+import { execute } from "./meta/execute";
+import { help } from "./meta/help";
+import { load } from "./meta/load";
+import { search } from "./meta/search";
+import { readSystemPrompt, signSystemPrompt } from "./meta/system-prompt";
+import { PluginLoader } from "./plugins/plugin-loader";
+import { resolveSettings } from "./settings";
+import { createDirectorySpace } from "./spaces/directory-space";
+import type { ItemSource, RegistrySource } from "./spaces/item-source";
+import { discoverPluginSpaces } from "./spaces/plugin-spaces";
+
+export interface KernelOptions {
+  /** The project this kernel serves. Required, absolute, pinned for the kernel's life. */
+  projectRoot: string;
+  /** The user space. Default: KIWI_USER_SPACE, then ~/.ai. Holds the signing key. */
+  userSpace?: string;
+  /** Environment for `${ENV}` and settings (default process.env); the project's .env fills gaps. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Primitives tool chains may end in, besides the built-in pure `echo`. */
+  primitives?: readonly PrimitiveV1[];
+  /** An optional read-only registry searched last and loadable into the project or user space. */
+  registry?: RegistrySource;
+  /** The bundled core space folder; `false` disables it. Default: the `.ai` shipped with this package. */
+  coreSpace?: string | false;
+  /** Discover items in installed packages with a `kiwi` field (default true). */
+  pluginSpaces?: boolean;
+  /** Extra trusted public keys (PEM). The user's own key and `<userSpace>/keys/trusted/*.pub` always count. */
+  trustedKeys?: readonly { pem: string; origin: string }[];
+  /** The tool layer's guard (capabilities). Called before every tool run, item read and item write. */
+  authorizer?: Authorizer;
+  /** Receives help signals (stuck, escalate, checkpoint). */
+  signalHandler?: HelpSignalHandler;
+  limits?: Partial<Limits>;
+  /** How long the search index may be reused before re-scanning the spaces (default 1000 ms). */
+  indexTtlMs?: number;
+  /** Clock for signature timestamps (tests). */
+  now?: () => Date;
+}
+
+/** The kernel: the four meta-tools plus introspection for the CLI and servers. */
+export interface Kernel extends KernelMetaTools {
+  readonly projectRoot: string;
+  readonly userSpace: string;
+  /** Spaces in precedence order. */
+  readonly spaces: readonly ItemSource[];
+  /** Every item with its problem, if any, after a fresh scan. */
+  inventory(): Promise<LibraryEntry[]>;
+  /** The verified `AGENTS.md` (project, then user, then core). Throws INTEGRITY_MISMATCH or ITEM_NOT_FOUND. */
+  systemPrompt(): Promise<Awaited<ReturnType<typeof readSystemPrompt>>>;
+  /** Signs the project's or user's `AGENTS.md` with the user key. */
+  signSystemPrompt(location: "project" | "user"): Promise<MetaResult>;
+  /** The user space's signing key (created on first use). */
+  signingKey(): Promise<SigningKey>;
+  readonly plugins: PluginLoader;
+}
+
+async function guarded(fn: () => Promise<MetaResult>): Promise<MetaResult> {
+  try {
+    return await fn();
+  } catch (error) {
+    return toToolFailure(error);
+  }
+}
+
+/** Creates a kernel for one pinned project. */
+export async function createKernel(options: KernelOptions): Promise<Kernel> {
+  const settings = resolveSettings(options);
+  const now = options.now ?? (() => new Date());
+  const project = createDirectorySpace({ name: "project", kind: "project", root: settings.projectSpace, writable: true });
+  const user = createDirectorySpace({ name: "user", kind: "user", root: settings.userSpace, writable: true });
+  const coreDir = options.coreSpace === false ? undefined : (options.coreSpace ?? bundledCoreSpace());
+  const core = coreDir ? createDirectorySpace({ name: "core", kind: "core", root: coreDir, writable: false }) : undefined;
+  const plugins = options.pluginSpaces === false ? [] : (await discoverPluginSpaces(settings.projectRoot)).spaces;
+  const sources = [project, user, ...(core ? [core] : []), ...plugins, ...(options.registry ? [options.registry] : [])];
+
+  let key: Promise<SigningKey> | undefined;
+  const signingKey = () => {
+    key ??= loadOrCreateSigningKey({ userSpace: settings.userSpace });
+    key.catch(() => {
+      key = undefined;
+    });
+    return key;
+  };
+  const own = await signingKey();
+  const keyring = await loadKeyring({ userSpace: settings.userSpace, ownKey: own.publicKey, extra: options.trustedKeys });
+  for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
+  const verifier = new IntegrityVerifier(keyring);
+  const reader = new ItemReader({ limits: settings.limits, verifier, projectRoot: settings.projectRoot });
+  const primitives = new PrimitiveRegistry([createEchoPrimitive(), ...(options.primitives ?? [])]);
+  const library = new Library({ sources, reader, ttlMs: settings.indexTtlMs, now: () => performance.now() });
+  library.onRefresh = (lib) => checkToolChains(lib, (id) => primitives.has(id));
+  const pluginLoader = new PluginLoader({ projectRoot: settings.projectRoot });
+  const ctx: KernelContext = {
+    settings,
+    library,
+    reader,
+    verifier,
+    primitives,
+    plugins: pluginLoader,
+    spaces: { project, user, core, plugins, registry: options.registry },
+    authorizer: options.authorizer,
+    signalHandler: options.signalHandler,
+    signingKey,
+    now,
+  };
+  return {
+    projectRoot: settings.projectRoot,
+    userSpace: settings.userSpace,
+    spaces: sources,
+    plugins: pluginLoader,
+    signingKey,
+    search: (input, opts?: CallOptions) => guarded(() => search(ctx, input)),
+    load: (input, opts?: CallOptions) => guarded(() => load(ctx, input, opts)),
+    execute: (input, opts?: CallOptions) => guarded(() => execute(ctx, input, opts)),
+    help: (input, opts?: CallOptions) => guarded(() => help(ctx, input, opts)),
+    systemPrompt: () => readSystemPrompt(ctx),
+    signSystemPrompt: (location) => guarded(() => signSystemPrompt(ctx, location)),
+    async inventory() {
+      await library.ensureFresh(true);
+      return library.entries();
+    },
+  };
+}

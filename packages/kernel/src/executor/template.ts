@@ -1,0 +1,180 @@
+import { KiwiError } from "@kiwi/spec";
+
+/**
+ * Templating of tool config. A string is split ONCE into literal text, `${ENV}` / `${ENV:-default}`
+ * references and `{param}` placeholders; values are then inserted into the segments and never scanned
+ * again, so a parameter holding "${SECRET}" or "{other}" stays literal. `{{` and `}}` write braces.
+ */
+export type Segment =
+  | { readonly kind: "text"; readonly value: string }
+  | { readonly kind: "env"; readonly name: string; readonly fallback?: string }
+  | { readonly kind: "param"; readonly name: string };
+
+/** A config string that contains at least one reference. Treated as a leaf by merges. */
+export class TemplateString {
+  constructor(
+    readonly segments: readonly Segment[],
+    readonly source: string,
+  ) {}
+}
+
+const ENV = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
+const PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)\}/;
+
+export function parseTemplate(source: string): Segment[] {
+  const segments: Segment[] = [];
+  let text = "";
+  let i = 0;
+  const flush = () => {
+    if (text) segments.push({ kind: "text", value: text });
+    text = "";
+  };
+  while (i < source.length) {
+    const rest = source.slice(i);
+    if (rest.startsWith("{{") || rest.startsWith("}}")) {
+      text += rest[0];
+      i += 2;
+      continue;
+    }
+    const env = rest.startsWith("${") ? ENV.exec(rest) : null;
+    if (env) {
+      flush();
+      segments.push(env[2] === undefined ? { kind: "env", name: env[1]! } : { kind: "env", name: env[1]!, fallback: env[2] });
+      i += env[0].length;
+      continue;
+    }
+    const param = rest.startsWith("{") ? PARAM.exec(rest) : null;
+    if (param) {
+      flush();
+      segments.push({ kind: "param", name: param[1]! });
+      i += param[0].length;
+      continue;
+    }
+    text += source[i];
+    i += 1;
+  }
+  flush();
+  return segments;
+}
+
+export interface TemplateRef {
+  readonly name: string;
+  /** Dotted path inside config: `headers.x-api-key`, `body.messages`. */
+  readonly path: string;
+}
+
+export interface CompiledConfig {
+  readonly value: Record<string, unknown>;
+  readonly envRefs: TemplateRef[];
+  readonly paramRefs: TemplateRef[];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Replaces every templated string in a config by a TemplateString and lists what it references. */
+export function compileConfig(config: Record<string, unknown>): CompiledConfig {
+  const envRefs: TemplateRef[] = [];
+  const paramRefs: TemplateRef[] = [];
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === "string") {
+      const segments = parseTemplate(value);
+      if (segments.every((s) => s.kind === "text")) return segments.map((s) => (s as { value: string }).value).join("");
+      for (const s of segments) {
+        if (s.kind === "env") envRefs.push({ name: s.name, path });
+        if (s.kind === "param") paramRefs.push({ name: s.name, path });
+      }
+      return new TemplateString(segments, value);
+    }
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
+        out[k] = walk(v, path ? `${path}.${k}` : k);
+      }
+      return out;
+    }
+    return value;
+  };
+  return { value: walk(config, "") as Record<string, unknown>, envRefs, paramRefs };
+}
+
+function stringify(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Renders a compiled config: env references from `env` (never from params), then params. A string that
+ * is exactly one `{param}` takes the parameter's value with its JSON type (arrays stay arrays); an
+ * absent optional parameter there removes the key. Inside a longer string a missing parameter is an error.
+ */
+export function renderConfig(options: {
+  config: Record<string, unknown>;
+  params: Readonly<Record<string, unknown>>;
+  env: (name: string) => string | undefined;
+  toolId: string;
+}): Record<string, unknown> {
+  const { params, env, toolId } = options;
+  const OMIT = Symbol("omit");
+  const render = (value: unknown, path: string): unknown => {
+    if (value instanceof TemplateString) {
+      const segs = value.segments;
+      if (segs.length === 1 && segs[0]!.kind === "param") {
+        const v = params[segs[0]!.name];
+        return v === undefined ? OMIT : v;
+      }
+      let out = "";
+      for (const s of segs) {
+        if (s.kind === "text") out += s.value;
+        else if (s.kind === "env") {
+          const v = env(s.name) ?? s.fallback;
+          if (v === undefined) {
+            throw new KiwiError({
+              code: "ENV_MISSING",
+              message: `environment variable ${s.name} is not set (tool ${toolId}, config.${path}): set it in the environment or in the project's .env`,
+              context: { tool_id: toolId, config_path: path, variable: s.name },
+            });
+          }
+          out += v;
+        } else {
+          const v = params[s.name];
+          if (v === undefined) {
+            throw new KiwiError({
+              code: "PARAM_MISSING",
+              message: `parameter '${s.name}' is needed by config.${path} of tool ${toolId}: pass it in parameters`,
+              context: { tool_id: toolId, config_path: path, parameter: s.name },
+            });
+          }
+          out += stringify(v);
+        }
+      }
+      return out;
+    }
+    if (Array.isArray(value)) return value.map((v, i) => render(v, `${path}[${i}]`)).filter((v) => v !== OMIT);
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const r = render(v, path ? `${path}.${k}` : k);
+        if (r !== OMIT) out[k] = r;
+      }
+      return out;
+    }
+    return value;
+  };
+  return render(options.config, "") as Record<string, unknown>;
+}
+
+/** Deep merge, parent first: objects merge key by key, the child's arrays, scalars and templates win. */
+export function mergeConfig(parent: Record<string, unknown>, child: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...parent };
+  for (const [k, v] of Object.entries(child)) {
+    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
+    const p = out[k];
+    out[k] = isPlainObject(p) && isPlainObject(v) ? mergeConfig(p, v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+import { KiwiError } from "@kiwi/spec";
+import type { ToolDefinition } from "../parse/tool-parser";
+import type { ParamDef } from "./params";
+import { compileConfig, mergeConfig, type TemplateRef } from "./template";
+
+export interface ChainLink {
+  readonly id: string;
+  readonly def: ToolDefinition;
+  /** Display path of the definition (`project:tools/llm/x.yaml`). */
+  readonly label: string;
+}
+
+export type LinkLookup = (id: string) => ChainLink | KiwiError | undefined;
+
+export interface PreparedChain {
+  /** Every id, head first, the primitive last. */
+  readonly ids: readonly string[];
+  readonly links: readonly ChainLink[];
+  readonly primitive: string;
+  /** Declared parameters merged down the chain; a child's declaration of a name wins. */
+  readonly parameters: readonly ParamDef[];
+  /** Union of `requires` across the chain. */
+  readonly requires: readonly string[];
+  /** Config merged parent-first (child overrides), templates compiled but not rendered. */
+  readonly config: Record<string, unknown>;
+}
+
+interface FailedAt {
+  tool_id: string;
+  config_path: string;
+  validation_errors: unknown[];
+}
+
+export function chainError(options: {
+  chain: readonly string[];
+  failedAt: FailedAt;
+  message: string;
+  cause?: unknown;
+}): KiwiError {
+  const { chain, failedAt, message, cause } = options;
+  const causeInfo = KiwiError.isInstance(cause)
+    ? { code: cause.code, message: cause.message }
+    : cause instanceof Error
+      ? { message: cause.message }
+      : undefined;
+  return new KiwiError({
+    code: "TOOL_CHAIN_FAILED",
+    message: `tool chain ${chain.join(" → ")} failed at ${failedAt.tool_id}${failedAt.config_path ? ` (${failedAt.config_path})` : ""}: ${message}`,
+    context: { chain: [...chain], failed_at: failedAt, ...(causeInfo ? { cause: causeInfo } : {}) },
+    cause,
+  });
+}
+
+/** Follows `executor_id` from the head to a registered primitive. Cycles and missing links fail here. */
+export function resolveChain(options: {
+  headId: string;
+  lookup: LinkLookup;
+  isPrimitive: (id: string) => boolean;
+  maxLength?: number;
+}): { links: ChainLink[]; primitive: string } {
+  const { headId, lookup, isPrimitive, maxLength = 16 } = options;
+  const links: ChainLink[] = [];
+  const seen = new Set<string>();
+  let id = headId;
+  for (;;) {
+    const chain = [...links.map((l) => l.id), id];
+    if (seen.has(id)) {
+      throw chainError({ chain, failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] }, message: `cycle: ${id} is already in the chain` });
+    }
+    if (links.length >= maxLength) {
+      throw chainError({ chain, failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] }, message: `chain longer than ${maxLength} links` });
+    }
+    seen.add(id);
+    const found = lookup(id);
+    if (found === undefined) {
+      const parent = links.at(-1);
+      throw chainError({
+        chain,
+        failedAt: { tool_id: parent?.id ?? id, config_path: parent ? "executor_id" : "", validation_errors: [] },
+        message: parent
+          ? `executor '${id}' is neither a tool nor a registered primitive: fix executor_id in ${parent.label} or add the tool`
+          : `tool '${id}' not found`,
+      });
+    }
+    if (KiwiError.isInstance(found)) {
+      throw chainError({
+        chain,
+        failedAt: { tool_id: id, config_path: "", validation_errors: (found.context.issues as unknown[]) ?? [found.message] },
+        message: found.message,
+        cause: found,
+      });
+    }
+    links.push(found);
+    const next = found.def.executor_id;
+    if (!next) {
+      throw chainError({
+        chain,
+        failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] },
+        message: `${found.label} has no executor_id (code-bearing tools with a module are loaded as plugins, not run)`,
+      });
+    }
+    if (isPrimitive(next)) return { links, primitive: next };
+    id = next;
+  }
+}
+
+function checkRefs(kind: "env" | "param", refs: TemplateRef[], allowed: Set<string>, link: ChainLink, ids: string[]) {
+  for (const ref of refs) {
+    if (allowed.has(ref.name)) continue;
+    const env = kind === "env";
+    throw new KiwiError({
+      code: "TOOL_CHAIN_FAILED",
+      message: env
+        ? `${link.label}: config.${ref.path} reads \${${ref.name}} but the tool does not declare it: add ${ref.name} to env: [...] in ${link.label}`
+        : `${link.label}: config.${ref.path} uses {${ref.name}} but no tool in the chain declares a parameter '${ref.name}': declare it under parameters or write {{${ref.name}}} for literal braces`,
+      context: {
+        chain: ids,
+        failed_at: {
+          tool_id: link.id,
+          config_path: `config.${ref.path}`,
+          validation_errors: [{ code: env ? "SECRET_NOT_ALLOWED" : "TEMPLATE_UNKNOWN_VAR", name: ref.name }],
+        },
+      },
+    });
+  }
+}
+
+/** Merges parameters and config down a resolved chain and checks every template reference. */
+export function prepareChain(links: readonly ChainLink[], primitive: string): PreparedChain {
+  const ids = [...links.map((l) => l.id), primitive];
+  const params = new Map<string, ParamDef>();
+  const requires = new Set<string>();
+  let config: Record<string, unknown> = {};
+  const paramRefs: { refs: TemplateRef[]; link: ChainLink }[] = [];
+  // Walk from the primitive's side up to the head so the child (closer to the head) overrides.
+  for (const link of [...links].reverse()) {
+    const compiled = compileConfig(link.def.config ?? {});
+    checkRefs("env", compiled.envRefs, new Set(link.def.env ?? []), link, ids);
+    paramRefs.push({ refs: compiled.paramRefs, link });
+    config = mergeConfig(config, compiled.value);
+    for (const p of link.def.parameters ?? []) params.set(p.name, p as ParamDef);
+    if (Array.isArray(link.def.requires)) for (const r of link.def.requires) requires.add(r);
+  }
+  const names = new Set(params.keys());
+  for (const { refs, link } of paramRefs) checkRefs("param", refs, names, link, ids);
+  return { ids, links, primitive, parameters: [...params.values()], requires: [...requires].sort(), config };
+}

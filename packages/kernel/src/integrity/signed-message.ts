@@ -1,0 +1,41 @@
+import type { SignedKind } from "./signature-line";
+
+/**
+ * Extra bytes a signature covers besides the item file: a code-bearing tool's module file (`bytes`), or
+ * an installed package pinned by name and version (`bytes` empty: npm's lockfile guards its contents).
+ */
+export interface SignedAttachment {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface SignedPayload {
+  readonly itemType: SignedKind;
+  readonly itemId: string;
+  /** The exact bytes after the signature line: what the parser will read. */
+  readonly body: Uint8Array;
+  readonly attachments: readonly SignedAttachment[];
+}
+
+/**
+ * The message that is signed: a header that binds type, id, key, time and the length of every part,
+ * followed by the body bytes and each attachment's bytes. Lengths in the header make the concatenation
+ * unambiguous, so no part can be shifted into another.
+ */
+export function signedMessage(payload: SignedPayload, keyId: string, signedAt: string): Buffer {
+  const lines = [
+    "kiwi-item-signature:v1",
+    `type=${payload.itemType}`,
+    `id=${payload.itemId}`,
+    `key=${keyId}`,
+    `ts=${signedAt}`,
+    `body=${payload.body.length}`,
+    ...payload.attachments.map((a) => `attachment=${encodeURIComponent(a.label)}:${a.bytes.length}`),
+    "",
+  ];
+  return Buffer.concat([
+    Buffer.from(lines.join("\n"), "utf8"),
+    payload.body,
+    ...payload.attachments.map((a) => a.bytes),
+  ]);
+}

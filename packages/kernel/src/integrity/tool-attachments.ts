@@ -1,0 +1,75 @@
+import { realpath } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { KiwiError } from "@kiwi/spec";
+import { readCapped } from "../spaces/directory-space";
+import { findPackageDir, packageNameOf, readJsonFile } from "../spaces/find-package";
+import type { SignedAttachment } from "./signed-message";
+
+export function isPathModule(module: string): boolean {
+  return module.startsWith("./") || module.startsWith("../");
+}
+
+/** Resolves a path module against its definition file and refuses anything outside the space. */
+export async function resolvePathModule(options: { module: string; definitionFile: string; spaceRoot: string }) {
+  const { module, definitionFile, spaceRoot } = options;
+  const target = resolve(dirname(definitionFile), module);
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch {
+    throw new KiwiError({
+      code: "PLUGIN_LOAD_FAILED",
+      message: `module '${module}' named by ${definitionFile} does not exist`,
+      context: { file: definitionFile, module },
+    });
+  }
+  const root = await realpath(spaceRoot);
+  const rel = relative(root, real);
+  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+    throw new KiwiError({
+      code: "PATH_OUTSIDE_PROJECT",
+      message: `module '${module}' named by ${definitionFile} resolves outside its space: keep code modules inside the space's folder`,
+      context: { file: definitionFile, module },
+    });
+  }
+  return { file: real, relToSpace: rel.split(sep).join("/") };
+}
+
+/**
+ * What a code-bearing tool's signature covers besides the YAML: the bytes of a module that lives in the
+ * space, or the name and version of an installed package (its bytes are the package manager's business).
+ */
+export async function toolAttachments(options: {
+  module: string | undefined;
+  definitionFile: string;
+  spaceRoot: string | undefined;
+  projectRoot: string;
+  maxBytes: number;
+}): Promise<SignedAttachment[]> {
+  const { module, definitionFile, spaceRoot, projectRoot, maxBytes } = options;
+  if (!module) return [];
+  if (isPathModule(module)) {
+    if (!spaceRoot) {
+      throw new KiwiError({
+        code: "PLUGIN_LOAD_FAILED",
+        message: `${definitionFile} names a path module but its space has no folder`,
+        context: { file: definitionFile, module },
+      });
+    }
+    const { file, relToSpace } = await resolvePathModule({ module, definitionFile, spaceRoot });
+    return [{ label: `module:${relToSpace}`, bytes: await readCapped(file, maxBytes * 16, file) }];
+  }
+  const name = packageNameOf(module);
+  const dir =
+    (spaceRoot ? await findPackageDir(name, dirname(definitionFile)) : undefined) ??
+    (await findPackageDir(name, projectRoot));
+  const version = dir ? (await readJsonFile(`${dir}/package.json`))?.version : undefined;
+  if (typeof version !== "string") {
+    throw new KiwiError({
+      code: "PLUGIN_LOAD_FAILED",
+      message: `${definitionFile} needs the package '${name}', which is not installed: run npm install ${name}`,
+      context: { file: definitionFile, module, package: name },
+    });
+  }
+  return [{ label: `package:${name}@${version}`, bytes: new Uint8Array(0) }];
+}

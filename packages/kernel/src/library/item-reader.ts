@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import type { ItemType } from "../items/item-type";
+import { type IntegrityVerifier, signPayload, type VerifiedSignature } from "../integrity/item-integrity";
+import { formatSignatureLine, type SplitResult, splitSignature } from "../integrity/signature-line";
+import type { SignedPayload } from "../integrity/signed-message";
+import { toolAttachments } from "../integrity/tool-attachments";
+import type { Limits } from "../limits";
+import type { ItemFile, ItemSource } from "../spaces/item-source";
+import { type ParsedItem, parseItemBody } from "./parse-item";
+import type { SigningKey } from "@kiwi/keys";
+
+/** An item read from a space: its bytes, signature line and parsed content. */
+export interface ItemRecord {
+  readonly itemType: ItemType;
+  readonly id: string;
+  readonly category: string;
+  readonly space: ItemSource;
+  readonly file: ItemFile;
+  /** Display path: `<space>:<relPath>`. */
+  readonly label: string;
+  /** The exact file bytes that were read (signature line included). */
+  readonly bytes: Uint8Array;
+  readonly split: SplitResult;
+  readonly parsed: ParsedItem;
+  /** SHA-256 (hex) of the whole file. */
+  readonly contentHash: string;
+}
+
+/** A verified item: its signature checked against the keyring. */
+export interface VerifiedItem extends ItemRecord {
+  readonly signature: VerifiedSignature;
+  /** True only for items in the bundled core space signed by a core key. */
+  readonly core: boolean;
+}
+
+export function signHint(itemType: ItemType, id: string): string {
+  return `execute(item_type="${itemType}", action="sign", item_id="${id}") or \`kiwi sign ${itemType} ${id}\``;
+}
+
+/**
+ * Reads items fresh from their space every time (security decisions never use a stale copy) and caches
+ * the expensive parse by the file's content hash.
+ */
+export class ItemReader {
+  readonly #parsed = new Map<string, ParsedItem>();
+  readonly #limits: Limits;
+  readonly #verifier: IntegrityVerifier;
+  readonly #projectRoot: string;
+
+  constructor(options: { limits: Limits; verifier: IntegrityVerifier; projectRoot: string }) {
+    this.#limits = options.limits;
+    this.#verifier = options.verifier;
+    this.#projectRoot = options.projectRoot;
+  }
+
+  async read(space: ItemSource, file: ItemFile): Promise<ItemRecord> {
+    const bytes = await space.read(file.relPath, this.#limits.maxItemBytes);
+    return this.fromBytes(space, file, bytes);
+  }
+
+  fromBytes(space: ItemSource, file: ItemFile, bytes: Uint8Array): ItemRecord {
+    const label = `${space.name}:${file.relPath}`;
+    const contentHash = createHash("sha256").update(bytes).digest("hex");
+    const split = splitSignature(file.itemType, bytes);
+    const cacheKey = `${file.itemType}:${file.id}:${file.category}:${contentHash}`;
+    let parsed = this.#parsed.get(cacheKey);
+    if (!parsed) {
+      parsed = parseItemBody({
+        itemType: file.itemType,
+        body: split.body,
+        file: label,
+        id: file.id,
+        category: file.category,
+        limits: this.#limits,
+      });
+      if (this.#parsed.size > 20_000) this.#parsed.clear();
+      this.#parsed.set(cacheKey, parsed);
+    }
+    return { itemType: file.itemType, id: file.id, category: file.category, space, file, label, bytes, split, parsed, contentHash };
+  }
+
+  async payloadOf(record: Pick<ItemRecord, "itemType" | "id" | "parsed" | "file" | "space">, body: Uint8Array) {
+    const module = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
+    const attachments = await toolAttachments({
+      module,
+      definitionFile: record.file.location,
+      spaceRoot: record.space.root,
+      projectRoot: this.#projectRoot,
+      maxBytes: this.#limits.maxItemBytes,
+    });
+    const payload: SignedPayload = { itemType: record.itemType, itemId: record.id, body, attachments };
+    return payload;
+  }
+
+  /** Verifies the record's signature; throws INTEGRITY_MISMATCH when unsigned, modified or untrusted. */
+  async verify(record: ItemRecord): Promise<VerifiedItem> {
+    const payload = await this.payloadOf(record, record.split.body);
+    const signature = this.#verifier.verify({
+      file: record.label,
+      split: record.split,
+      payload,
+      signHint: signHint(record.itemType, record.category ? `${record.category}/${record.id}` : record.id),
+    });
+    return { ...record, signature, core: record.space.kind === "core" && signature.signerOrigin === "core" };
+  }
+
+  /** Returns the file content signed with `key`: a new signature line followed by the exact body. */
+  async sign(record: ItemRecord, key: SigningKey, now: Date): Promise<Uint8Array> {
+    const payload = await this.payloadOf(record, record.split.body);
+    const line = formatSignatureLine(record.itemType, signPayload(payload, key, now));
+    return Buffer.concat([Buffer.from(line, "utf8"), record.split.body]);
+  }
+}

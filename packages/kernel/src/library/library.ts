@@ -1,0 +1,181 @@
+import { KiwiError, type KiwiErrorObject } from "@kiwi/spec";
+import type { ItemRef } from "../items/item-ref";
+import { ITEM_TYPES, type ItemType } from "../items/item-type";
+import type { ItemFile, ItemSource } from "../spaces/item-source";
+import type { ItemReader, ItemRecord } from "./item-reader";
+import { summarise } from "./parse-item";
+import { SearchIndex } from "./search-index";
+
+/** One item in the library index (parsed, not verified: verification happens on use). */
+export interface LibraryEntry {
+  readonly key: string;
+  readonly itemType: ItemType;
+  readonly id: string;
+  readonly category: string;
+  readonly space: ItemSource;
+  /** Position of the space in precedence order (0 = project). */
+  readonly rank: number;
+  readonly file: ItemFile;
+  readonly label: string;
+  readonly title: string;
+  readonly description: string;
+  readonly version: string;
+  /** The parsed item, or undefined when it failed to parse or validate. */
+  readonly record?: ItemRecord;
+  /** Why the item cannot be used: parse or validation errors, or (for tools) a broken chain. */
+  problem?: KiwiErrorObject;
+}
+
+export type SourceFilter = (space: ItemSource) => boolean;
+
+function searchableContent(record: ItemRecord): string {
+  const p = record.parsed;
+  switch (p.itemType) {
+    case "directive":
+      return [
+        ...p.data.process.map((s) => `${s.name} ${s.description} ${s.action}`),
+        ...p.data.inputs.map((i) => `${i.name} ${i.description}`),
+      ].join(" ");
+    case "tool":
+      return [p.data.tool_type, ...(p.data.parameters ?? []).map((x) => `${x.name} ${x.description ?? ""}`)].join(" ");
+    case "knowledge":
+      return `${p.data.frontMatter.tags?.join(" ") ?? ""} ${p.data.frontMatter.entry_type} ${p.data.body}`;
+  }
+}
+
+/**
+ * The index of every item in every space, rebuilt incrementally: files whose stamp (mtime, size) did not
+ * change are not re-read. The index serves search, listings and diagnostics; anything that uses an item
+ * re-reads and verifies its bytes.
+ */
+export class Library {
+  readonly #sources: readonly ItemSource[];
+  readonly #reader: ItemReader;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  #entries = new Map<string, LibraryEntry>();
+  #stamps = new Map<string, string>();
+  #index = new SearchIndex();
+  #refreshedAt = Number.NEGATIVE_INFINITY;
+  #refreshing: Promise<void> | undefined;
+  /** Hook run after each refresh (the kernel checks tool chains here). */
+  onRefresh: ((library: Library) => void) | undefined;
+
+  constructor(options: { sources: readonly ItemSource[]; reader: ItemReader; ttlMs: number; now: () => number }) {
+    this.#sources = options.sources;
+    this.#reader = options.reader;
+    this.#ttlMs = options.ttlMs;
+    this.#now = options.now;
+  }
+
+  get sources(): readonly ItemSource[] {
+    return this.#sources;
+  }
+
+  get searchIndex(): SearchIndex {
+    return this.#index;
+  }
+
+  /** Marks the index stale; the next read refreshes it. */
+  invalidate(): void {
+    this.#refreshedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Refreshes when the index is older than its TTL (or always with `force`). */
+  async ensureFresh(force = false): Promise<void> {
+    if (!force && this.#now() - this.#refreshedAt < this.#ttlMs) return;
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    await this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
+    const startedAt = this.#now();
+    const next = new Map<string, LibraryEntry>();
+    const nextStamps = new Map<string, string>();
+    for (const [rank, space] of this.#sources.entries()) {
+      for (const itemType of ITEM_TYPES) {
+        const files = await space.list(itemType);
+        await Promise.all(
+          files.map(async (file) => {
+            const key = `${space.name}|${file.relPath}`;
+            nextStamps.set(key, file.stamp);
+            const old = this.#entries.get(key);
+            if (old && this.#stamps.get(key) === file.stamp) {
+              next.set(key, old);
+              return;
+            }
+            next.set(key, await this.#build(key, rank, space, file));
+          }),
+        );
+      }
+    }
+    for (const key of this.#entries.keys()) if (!next.has(key)) this.#index.remove(key);
+    for (const [key, entry] of next) {
+      if (this.#entries.get(key) === entry) continue;
+      this.#index.upsert({
+        key,
+        fields: { name: `${entry.id} ${entry.title}`, description: entry.description, category: entry.category, content: entry.record ? searchableContent(entry.record) : "" },
+      });
+    }
+    this.#entries = next;
+    this.#stamps = nextStamps;
+    this.onRefresh?.(this);
+    this.#refreshedAt = startedAt;
+  }
+
+  async #build(key: string, rank: number, space: ItemSource, file: ItemFile): Promise<LibraryEntry> {
+    const base = { key, itemType: file.itemType, id: file.id, category: file.category, space, rank, file, label: `${space.name}:${file.relPath}` };
+    try {
+      const record = await this.#reader.read(space, file);
+      return { ...base, ...summarise(record.parsed), record };
+    } catch (error) {
+      const problem = KiwiError.isInstance(error)
+        ? error.toJSON()
+        : { code: "INTERNAL_ERROR", message: String(error), retryable: false };
+      return { ...base, title: file.id, description: "", version: "", problem };
+    }
+  }
+
+  entries(itemType?: ItemType): LibraryEntry[] {
+    const all = [...this.#entries.values()];
+    return (itemType ? all.filter((e) => e.itemType === itemType) : all).sort(
+      (a, b) => a.rank - b.rank || a.itemType.localeCompare(b.itemType) || a.id.localeCompare(b.id) || a.category.localeCompare(b.category),
+    );
+  }
+
+  get(key: string): LibraryEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /**
+   * The entry an id refers to: the highest-precedence space holding it. Two matches in different
+   * categories of the same space are ambiguous: the caller must say `category/id`.
+   */
+  find(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): LibraryEntry | undefined {
+    const matches = this.entries(itemType).filter(
+      (e) => e.id === ref.id && (ref.category === undefined || e.category === ref.category) && (!filter || filter(e.space)),
+    );
+    const first = matches[0];
+    if (!first) return undefined;
+    const sameSpace = matches.filter((m) => m.rank === first.rank);
+    if (sameSpace.length > 1) {
+      throw new KiwiError({
+        code: "INVALID_ITEM_ID",
+        message: `'${ref.id}' names ${sameSpace.length} ${itemType}s in ${first.space.name} (${sameSpace.map((m) => m.category || "(top)").join(", ")}): say which with category/${ref.id}`,
+        context: { item_id: ref.id, candidates: sameSpace.map((m) => `${m.category}/${m.id}`) },
+      });
+    }
+    return first;
+  }
+
+  /** Finds an entry, refreshing the index once on a miss (the file may be new). */
+  async lookup(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): Promise<LibraryEntry | undefined> {
+    await this.ensureFresh();
+    const hit = this.find(itemType, ref, filter);
+    if (hit) return hit;
+    await this.ensureFresh(true);
+    return this.find(itemType, ref, filter);
+  }
+}

@@ -1,0 +1,84 @@
+import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
+import type { ChainLink, PreparedChain } from "../executor/tool-chain";
+import { prepareChain, resolveChain } from "../executor/tool-chain";
+import { validateParams } from "../executor/params";
+import { renderConfig } from "../executor/template";
+import type { KernelContext } from "../kernel-context";
+import type { CallOptions } from "../kernel-types";
+import type { VerifiedItem } from "../library/item-reader";
+import { readVerified } from "./resolve-item";
+
+const prepared = new WeakMap<KernelContext, Map<string, PreparedChain>>();
+
+function linkOf(item: VerifiedItem): ChainLink {
+  if (item.parsed.itemType !== "tool") throw new Error("unreachable");
+  return { id: item.id, def: item.parsed.data, label: item.label };
+}
+
+/** Reads and verifies every link of a chain, fresh from disk, head first. */
+async function verifiedLinks(ctx: KernelContext, headRef: string) {
+  const head = await readVerified(ctx, "tool", headRef);
+  const found = new Map<string, ChainLink | KiwiError>([[head.id, linkOf(head)]]);
+  const hashes = [head.contentHash];
+  let next = head.parsed.itemType === "tool" ? head.parsed.data.executor_id : undefined;
+  while (next && !ctx.primitives.has(next) && !found.has(next) && found.size < 16) {
+    try {
+      const item = await readVerified(ctx, "tool", next);
+      found.set(next, linkOf(item));
+      hashes.push(item.contentHash);
+      next = item.parsed.itemType === "tool" ? item.parsed.data.executor_id : undefined;
+    } catch (error) {
+      if (KiwiError.isInstance(error) && error.code === "ITEM_NOT_FOUND") break; // reported by resolveChain
+      throw error;
+    }
+  }
+  return { headId: head.id, found, hashes };
+}
+
+/**
+ * `execute(tool, run, X)`: verify every link, resolve the chain to a primitive, validate parameters
+ * against the merged declarations, let the tool-layer guard decide, render the config and run the
+ * primitive. Opaque metadata goes to the guard and the primitive untouched.
+ */
+export async function runTool(ctx: KernelContext, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+  const { headId, found, hashes } = await verifiedLinks(ctx, itemId);
+  const { links, primitive } = resolveChain({ headId, lookup: (id) => found.get(id), isPrimitive: (id) => ctx.primitives.has(id) });
+  let cache = prepared.get(ctx);
+  if (!cache) prepared.set(ctx, (cache = new Map()));
+  const key = hashes.slice(0, links.length).join(":");
+  let chain = cache.get(key);
+  if (!chain) {
+    chain = prepareChain(links, primitive);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, chain);
+  }
+  const values = validateParams({ params, declared: chain.parameters, toolId: headId, maxParamBytes: ctx.settings.limits.maxParamBytes });
+  const meta = options.meta ?? {};
+  await ctx.authorizer?.({ kind: "tool.run", toolId: headId, chain: chain.ids, requires: chain.requires, params: values, meta });
+  const config = renderConfig({ config: chain.config, params: values, env: ctx.settings.env, toolId: headId });
+  const impl = ctx.primitives.get(primitive)!;
+  let result: PrimitiveResult;
+  try {
+    result = await impl.run({
+      config,
+      params: values,
+      context: { projectRoot: ctx.settings.projectRoot, toolId: headId, chain: chain.ids, meta, signal: options.signal },
+    });
+  } catch (cause) {
+    if (KiwiError.isInstance(cause)) throw cause;
+    throw new KiwiError({
+      code: "PRIMITIVE_FAILED",
+      message: `primitive ${primitive} failed while running ${headId}: ${(cause as Error)?.message ?? String(cause)}`,
+      context: { tool_id: headId, chain: chain.ids },
+      cause,
+    });
+  }
+  const base = { tool_id: headId, chain: chain.ids, primitive, result };
+  if (result.success) return { success: true as const, ...base };
+  const err = result.error;
+  const error =
+    typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
+      ? { retryable: false, ...(err as Record<string, unknown>) }
+      : { code: "PRIMITIVE_FAILED", message: typeof err === "string" ? err : `${primitive} reported a failure`, retryable: false };
+  return { success: false as const, error: error as { code: string; message: string; retryable: boolean }, ...base };
+}

@@ -1,0 +1,95 @@
+import { KiwiError } from "@kiwi/spec";
+import { writeItemFileAtomic } from "../files/write-item-file";
+import type { ItemType } from "../items/item-type";
+import { parseItemRef } from "../items/item-ref";
+import type { KernelContext } from "../kernel-context";
+import type { CallOptions } from "../kernel-types";
+import type { ItemRecord } from "../library/item-reader";
+import type { ItemFile, ItemSource } from "../spaces/item-source";
+import { writeSpace } from "./write-target";
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  return new RegExp(`^${body}$`);
+}
+
+/** Signs one record's content with the user key and writes it atomically; returns the signed record. */
+export async function signAndWrite(ctx: KernelContext, space: ItemSource, record: ItemRecord) {
+  const key = await ctx.signingKey();
+  const bytes = await ctx.reader.sign(record, key, ctx.now());
+  await writeItemFileAtomic({ spaceRoot: space.root!, relPath: record.file.relPath, bytes });
+  ctx.library.invalidate();
+  // Read back what was written and verify it, so a success always means "this file verifies".
+  const verified = await ctx.reader.verify(ctx.reader.fromBytes(space, record.file, bytes));
+  return {
+    item_type: verified.itemType,
+    id: verified.id,
+    category: verified.category,
+    space: space.name,
+    path: verified.label,
+    signature: { key_id: verified.signature.keyId, signed_at: verified.signature.signedAt },
+  };
+}
+
+async function signFile(ctx: KernelContext, space: ItemSource, file: ItemFile, meta: Readonly<Record<string, unknown>>) {
+  const record = await ctx.reader.read(space, file);
+  await ctx.authorizer?.({ kind: "item.write", action: "sign", itemType: file.itemType, itemId: file.id, path: file.relPath, space: space.name, meta });
+  return signAndWrite(ctx, space, record);
+}
+
+/**
+ * `execute(<type>, sign, X)`: validate, then sign with the user space key. An id containing `*` or `?`
+ * signs every match in the space (matched against the id, or `category/id` when the pattern has a `/`).
+ */
+export async function signItems(ctx: KernelContext, itemType: ItemType, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+  const space = writeSpace(ctx, params.location);
+  const meta = options.meta ?? {};
+  const files = await space.list(itemType);
+  if (/[*?]/.test(itemId)) {
+    if (itemId.includes("..") || itemId.startsWith("/") || itemId.includes("\0")) parseItemRef(itemId);
+    const re = globToRegExp(itemId);
+    const matches = files.filter((f) => re.test(itemId.includes("/") ? `${f.category}/${f.id}` : f.id));
+    if (matches.length === 0) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `no ${itemType} in ${space.name} matches '${itemId}'`,
+        context: { item_type: itemType, pattern: itemId, space: space.name },
+      });
+    }
+    const signed: unknown[] = [];
+    const failed: { item: string; error: unknown }[] = [];
+    for (const file of matches) {
+      try {
+        signed.push(await signFile(ctx, space, file, meta));
+      } catch (error) {
+        if (!KiwiError.isInstance(error)) throw error;
+        failed.push({ item: file.category ? `${file.category}/${file.id}` : file.id, error: error.toJSON() });
+      }
+    }
+    return {
+      success: true as const,
+      status: failed.length ? "partial" : "signed",
+      signed,
+      failed,
+      total: matches.length,
+      summary: `signed ${signed.length}/${matches.length} ${itemType}s${failed.length ? `, ${failed.length} failed` : ""}`,
+    };
+  }
+  const ref = parseItemRef(itemId);
+  const candidates = files.filter((f) => f.id === ref.id && (ref.category === undefined || f.category === ref.category));
+  if (candidates.length === 0) {
+    throw new KiwiError({
+      code: "ITEM_NOT_FOUND",
+      message: `no ${itemType} '${itemId}' in ${space.name} to sign (only the project and user spaces can be signed: load the item there first)`,
+      context: { item_type: itemType, item_id: itemId, space: space.name },
+    });
+  }
+  if (candidates.length > 1) {
+    throw new KiwiError({
+      code: "INVALID_ITEM_ID",
+      message: `'${itemId}' matches ${candidates.length} ${itemType}s in ${space.name}: say which with category/${ref.id}`,
+      context: { candidates: candidates.map((c) => `${c.category}/${c.id}`) },
+    });
+  }
+  return { success: true as const, status: "signed", ...(await signFile(ctx, space, candidates[0]!, meta)) };
+}

@@ -1,0 +1,140 @@
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { KiwiError } from "@kiwi/spec";
+import { resolve as resolveSpecifier } from "import-meta-resolve";
+import type { z } from "zod";
+import { isPathModule, resolvePathModule } from "../integrity/tool-attachments";
+import { packageNameOf } from "../spaces/find-package";
+
+/** Where a plugin is declared: its YAML file and the module/export it names. */
+export interface PluginDeclaration {
+  /** Package specifier (`@kiwi/sink-websocket`) or a path inside the item's space (`./my-sink.mjs`). */
+  readonly module: string;
+  readonly export: string;
+  /** Absolute path of the YAML definition. */
+  readonly definitionFile: string;
+  /** Root of the space holding the definition (path modules must stay inside it). */
+  readonly spaceRoot: string | undefined;
+}
+
+/** A plugin kind: its spec version tag and the shape an instance must have. */
+export interface PluginKind<T> {
+  readonly name: string;
+  readonly specificationVersion: string;
+  readonly shape: z.ZodType<T>;
+}
+
+interface StandardSchemaLike {
+  "~standard": {
+    validate(value: unknown):
+      | { value?: unknown; issues?: readonly { message: string; path?: readonly unknown[] }[] }
+      | Promise<{ value?: unknown; issues?: readonly { message: string; path?: readonly unknown[] }[] }>;
+  };
+}
+
+function loadError(decl: PluginDeclaration, message: string, cause?: unknown, code = "PLUGIN_LOAD_FAILED") {
+  return new KiwiError({
+    code,
+    message: `plugin ${decl.module}#${decl.export} (declared in ${decl.definitionFile}): ${message}`,
+    context: { module: decl.module, export: decl.export, file: decl.definitionFile },
+    cause,
+  });
+}
+
+async function resolveUrl(decl: PluginDeclaration, projectRoot: string): Promise<string> {
+  if (isPathModule(decl.module)) {
+    if (!decl.spaceRoot) throw loadError(decl, "a path module needs a definition inside a local space");
+    const { file } = await resolvePathModule({ module: decl.module, definitionFile: decl.definitionFile, spaceRoot: decl.spaceRoot });
+    return pathToFileURL(file).href;
+  }
+  const parents = [pathToFileURL(decl.definitionFile).href, pathToFileURL(join(projectRoot, "package.json")).href];
+  let lastError: unknown;
+  for (const parent of parents) {
+    try {
+      return resolveSpecifier(decl.module, parent);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw loadError(
+    decl,
+    `cannot find package '${packageNameOf(decl.module)}' from ${dirname(decl.definitionFile)} or the project: run npm install ${packageNameOf(decl.module)}`,
+    lastError,
+  );
+}
+
+/**
+ * Turns a YAML `module` + `export` into a validated plugin instance: resolve (definition folder, then the
+ * project), import lazily (cached), check the export, validate options against the plugin's own settings
+ * schema (any Standard Schema on `factory.settingsSchema`), call the factory, check the version tag and
+ * the shape. Every failure names the plugin and the YAML file.
+ */
+export class PluginLoader {
+  readonly #projectRoot: string;
+  readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
+
+  constructor(options: { projectRoot: string }) {
+    this.#projectRoot = options.projectRoot;
+  }
+
+  async importExport(decl: PluginDeclaration): Promise<unknown> {
+    const url = await resolveUrl(decl, this.#projectRoot);
+    let loading = this.#modules.get(url);
+    if (!loading) {
+      loading = import(url) as Promise<Record<string, unknown>>;
+      this.#modules.set(url, loading);
+      loading.catch(() => this.#modules.delete(url));
+    }
+    let mod: Record<string, unknown>;
+    try {
+      mod = await loading;
+    } catch (cause) {
+      throw loadError(decl, `importing ${url} failed: ${(cause as Error).message}`, cause);
+    }
+    if (!(decl.export in mod)) {
+      const names = Object.keys(mod).join(", ") || "nothing";
+      throw loadError(decl, `the module has no export '${decl.export}' (it exports ${names})`, undefined, "PLUGIN_INVALID");
+    }
+    return mod[decl.export];
+  }
+
+  async instantiate<T>(decl: PluginDeclaration, kind: PluginKind<T>, options: unknown = {}): Promise<T> {
+    const exported = await this.importExport(decl);
+    let settings = options;
+    let instance: unknown = exported;
+    if (typeof exported === "function") {
+      const schema = (exported as { settingsSchema?: StandardSchemaLike }).settingsSchema;
+      if (schema?.["~standard"]) {
+        const result = await schema["~standard"].validate(options);
+        if (result.issues?.length) {
+          const detail = result.issues.map((i) => `${(i.path ?? []).join(".") || "(options)"}: ${i.message}`).join("; ");
+          throw loadError(decl, `invalid options: ${detail}`, undefined, "PLUGIN_INVALID");
+        }
+        settings = result.value;
+      }
+      try {
+        instance = await (exported as (s: unknown) => unknown)(settings);
+      } catch (cause) {
+        throw loadError(decl, `the factory threw: ${(cause as Error).message}`, cause);
+      }
+    }
+    const tag = (instance as { specificationVersion?: unknown } | null)?.specificationVersion;
+    if (tag !== kind.specificationVersion) {
+      throw loadError(
+        decl,
+        tag === undefined
+          ? `it is not a ${kind.name} plugin (no specificationVersion; expected '${kind.specificationVersion}')`
+          : `it declares specificationVersion '${String(tag)}', but this Kiwi knows '${kind.specificationVersion}' for ${kind.name} plugins: upgrade Kiwi or use a matching plugin version`,
+        undefined,
+        "PLUGIN_INVALID",
+      );
+    }
+    const parsed = kind.shape.safeParse(instance);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(instance)"}: ${i.message}`).join("; ");
+      throw loadError(decl, `it does not have the ${kind.name} shape: ${detail}`, undefined, "PLUGIN_INVALID");
+    }
+    // Return the instance itself, not zod's copy: methods and identity must survive.
+    return instance as T;
+  }
+}
