@@ -1,0 +1,9 @@
+import { main } from "./main";
+
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+process.exitCode = code;

@@ -1,0 +1,30 @@
+import { isAbsolute, resolve } from "node:path";
+import { createKernel, type Kernel } from "@kiwi/kernel";
+import type { Io } from "./io";
+
+/** Options every kernel-backed command accepts. */
+export const kernelOptions = {
+  project: { type: "string", short: "p" },
+  "user-space": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+export interface KernelFlags {
+  project?: string;
+  "user-space"?: string;
+  json?: boolean;
+}
+
+/** Terminal commands work on --project, else KIWI_PROJECT, else the current directory (shown in output). */
+export function projectFrom(flags: KernelFlags, io: Io): string {
+  const raw = flags.project ?? io.env.KIWI_PROJECT ?? io.cwd;
+  return isAbsolute(raw) ? raw : resolve(io.cwd, raw);
+}
+
+export async function kernelFrom(flags: KernelFlags, io: Io): Promise<Kernel> {
+  return createKernel({
+    projectRoot: projectFrom(flags, io),
+    userSpace: flags["user-space"],
+    env: io.env,
+  });
+}

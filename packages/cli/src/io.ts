@@ -1,0 +1,21 @@
+import type { Writable } from "node:stream";
+
+/** Where a command writes; injectable so tests capture output without patching globals. */
+export interface Io {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export function print(io: Io, text = ""): void {
+  io.stdout.write(`${text}\n`);
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printError(io: Io, text: string): void {
+  io.stderr.write(`${text}\n`);
+}

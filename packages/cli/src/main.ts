@@ -1,0 +1,61 @@
+import { KiwiError } from "@kiwi/spec";
+import { EXIT, UsageError } from "./cli-error";
+import { demoCommand } from "./commands/demo-command";
+import { loadCommand, runCommand } from "./commands/run-command";
+import { searchCommand } from "./commands/search-command";
+import { serveCommand } from "./commands/serve-command";
+import { signCommand } from "./commands/sign-command";
+import { validateCommand } from "./commands/validate-command";
+import { type Io, print, printError } from "./io";
+
+const USAGE = `kiwi <command> [options]
+
+  serve --project <path>            MCP server over stdio (search, load, execute, help)
+  demo [--keep]                     walk through the kernel and the MCP server on the bundled core
+  search <type> [query…]            keyword search (type: directive, tool, knowledge)
+  load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
+  run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge
+  sign <type> <id|glob> | sign agents    validate and sign with your key
+  validate [--all]                  list every item that does not parse, validate or resolve
+
+  Common options: --project <path> (default: KIWI_PROJECT or the current directory),
+                  --user-space <path> (default: KIWI_USER_SPACE or ~/.ai), --json
+  Exit codes: 0 ok, 1 the operation failed (error code printed), 2 bad command line.`;
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  serve: serveCommand,
+  demo: demoCommand,
+  search: searchCommand,
+  load: loadCommand,
+  run: runCommand,
+  sign: signCommand,
+  validate: validateCommand,
+};
+
+/** Runs the kiwi command line; returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    print(io, USAGE);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    printError(io, `unknown command '${name}'\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      printError(io, `kiwi ${name}: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+    if (KiwiError.isInstance(error)) {
+      printError(io, `error ${error.code}: ${error.message}`);
+      return EXIT.failed;
+    }
+    printError(io, `kiwi ${name} failed: ${(error as Error)?.stack ?? String(error)}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { semverSchema, snakeCaseSchema } from "./common-schema";
+import { toolParametersSchema } from "./tool-parameter-schema";
+
+/** `fs.read`, `tool.execute`, `net.http`, `kiwi.*`: a namespace, then one or more dotted parts. */
+export const CAPABILITY_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_*-]*)+$/;
+export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+
+const capabilitySchema = z
+  .string()
+  .regex(CAPABILITY_PATTERN, "must be a capability name like fs.read or tool.execute");
+
+export const requiresSchema = z
+  .union([z.literal("none"), z.array(capabilitySchema).min(1)], {
+    error: "must be a non-empty list of capabilities, or the word none",
+  })
+  .describe(
+    "Capabilities a caller's token must grant. Required: write `requires: none` for tools that need none.",
+  );
+
+export const retrySchema = z
+  .strictObject({
+    max_attempts: z.number().int().min(1).max(10).describe("Total attempts, first one included (1-10)."),
+    backoff_ms: z.array(z.number().int().nonnegative()).optional().describe("Wait before each retry, in ms."),
+    retryable_errors: z.array(z.string().min(1)).optional().describe("Error codes that may be retried."),
+  })
+  .describe("Data-driven retry policy.");
+
+export const toolActionSchema = z.strictObject({
+  description: z.string().min(1),
+  requires: z.array(capabilitySchema).optional().describe("Extra capabilities this action needs."),
+  parameters: toolParametersSchema.optional(),
+});
+
+/** A tool definition: the YAML file under `.ai/tools/<category>/<tool_id>.yaml`. */
+export const toolSchema = z
+  .strictObject({
+    tool_id: snakeCaseSchema.describe("Tool id; equals the file name without .yaml."),
+    tool_type: snakeCaseSchema.describe(
+      "Kind of tool (primitive, http, thread, sink, …), for grouping and search.",
+    ),
+    version: semverSchema.describe('Semantic version as a quoted string: version: "1.0.0".'),
+    description: z.string().min(1).describe("What the tool does; shown to the model."),
+    category: z.string().optional().describe("Must equal the folder the file is in, when given."),
+    executor_id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The tool or primitive this tool runs on (its parent in the chain)."),
+    module: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Code module (package specifier or path in the item's space)."),
+    export: z.string().min(1).optional().describe("Named export of `module`; required with `module`."),
+    config: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("Static configuration merged down the chain."),
+    parameters: toolParametersSchema.default([]).describe("Parameters the caller passes."),
+    requires: requiresSchema,
+    env: z
+      .array(z.string().regex(ENV_NAME_PATTERN, "must be an environment variable name like API_KEY"))
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the literal syntax of tool configs
+      .describe("Environment variables this file's config may read through ${NAME}."),
+    retry: retrySchema.optional(),
+    dependencies: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Packages or tools this tool needs installed."),
+    actions: z.record(z.string(), toolActionSchema).optional().describe("Named sub-actions of the tool."),
+    input_schema: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("JSON Schema of the arguments, when given."),
+  })
+  .superRefine(
+    (tool, ctx) => {
+      const has = (key: "executor_id" | "module" | "export") => tool[key] !== undefined;
+      if (has("executor_id") === has("module")) {
+        ctx.addIssue({
+          code: "custom",
+          path: has("module") ? ["module"] : ["executor_id"],
+          message: has("module")
+            ? "a tool names either executor_id or module, not both"
+            : "the tool names neither executor_id nor module",
+          params: {
+            fix: "write executor_id: <parent tool or primitive>, or module: <specifier> with export: <name>",
+          },
+        });
+      }
+      if (has("module") && !has("export")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["export"],
+          message: "module needs an export",
+          params: { fix: "add export: <name of the exported factory>" },
+        });
+      }
+      if (has("export") && !has("module")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["export"],
+          message: "export is only meaningful with module",
+          params: { fix: "remove export, or add module: <specifier>" },
+        });
+      }
+    },
+    {
+      when: (payload) =>
+        typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value),
+    },
+  )
+  .describe("A Kiwi tool: data that chains down to a primitive, or names a code module.");
+
+export type ToolDefinition = z.infer<typeof toolSchema>;
