@@ -3,7 +3,12 @@ import { EXIT } from "./cli-error";
 import { type Io, print, printError, printJson } from "./io";
 
 /** Prints a meta-tool result (JSON, or `render` for humans) and returns the exit code. */
-export function reportResult(io: Io, result: MetaResult, json: boolean, render?: (r: Record<string, unknown>) => string): number {
+export function reportResult(
+  io: Io,
+  result: MetaResult,
+  json: boolean,
+  render?: (r: Record<string, unknown>) => string,
+): number {
   if (!result.success) {
     if (json) printJson(io, result);
     else printError(io, `error ${result.error.code}: ${result.error.message}`);

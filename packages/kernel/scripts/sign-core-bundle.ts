@@ -13,7 +13,12 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = join(pkg, "..", "..");
 const signerDir = process.env.KIWI_CORE_SIGNER_DIR ?? join(homedir(), ".kiwi-core-signer");
 
-const kernel = await createKernel({ projectRoot: repo, userSpace: signerDir, coreSpace: false, pluginSpaces: false });
+const kernel = await createKernel({
+  projectRoot: repo,
+  userSpace: signerDir,
+  coreSpace: false,
+  pluginSpaces: false,
+});
 const key = await kernel.signingKey();
 let failed = 0;
 for (const itemType of ["directive", "tool", "knowledge"] as const) {

@@ -1,7 +1,7 @@
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
 import { type Authorizer, type HelpSignalHandler, type PrimitiveV1, toToolFailure } from "@kiwi/spec";
-import { bundledCoreSpace } from "./core-space";
 import { CORE_PUBLIC_KEYS } from "./core-keys";
+import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { IntegrityVerifier } from "./integrity/item-integrity";
@@ -79,12 +79,26 @@ async function guarded(fn: () => Promise<MetaResult>): Promise<MetaResult> {
 export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const settings = resolveSettings(options);
   const now = options.now ?? (() => new Date());
-  const project = createDirectorySpace({ name: "project", kind: "project", root: settings.projectSpace, writable: true });
+  const project = createDirectorySpace({
+    name: "project",
+    kind: "project",
+    root: settings.projectSpace,
+    writable: true,
+  });
   const user = createDirectorySpace({ name: "user", kind: "user", root: settings.userSpace, writable: true });
   const coreDir = options.coreSpace === false ? undefined : (options.coreSpace ?? bundledCoreSpace());
-  const core = coreDir ? createDirectorySpace({ name: "core", kind: "core", root: coreDir, writable: false }) : undefined;
-  const plugins = options.pluginSpaces === false ? [] : (await discoverPluginSpaces(settings.projectRoot)).spaces;
-  const sources = [project, user, ...(core ? [core] : []), ...plugins, ...(options.registry ? [options.registry] : [])];
+  const core = coreDir
+    ? createDirectorySpace({ name: "core", kind: "core", root: coreDir, writable: false })
+    : undefined;
+  const plugins =
+    options.pluginSpaces === false ? [] : (await discoverPluginSpaces(settings.projectRoot)).spaces;
+  const sources = [
+    project,
+    user,
+    ...(core ? [core] : []),
+    ...plugins,
+    ...(options.registry ? [options.registry] : []),
+  ];
 
   let key: Promise<SigningKey> | undefined;
   const signingKey = () => {
@@ -95,7 +109,11 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     return key;
   };
   const own = await signingKey();
-  const keyring = await loadKeyring({ userSpace: settings.userSpace, ownKey: own.publicKey, extra: options.trustedKeys });
+  const keyring = await loadKeyring({
+    userSpace: settings.userSpace,
+    ownKey: own.publicKey,
+    extra: options.trustedKeys,
+  });
   for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
   const verifier = new IntegrityVerifier(keyring);
   const reader = new ItemReader({ limits: settings.limits, verifier, projectRoot: settings.projectRoot });
@@ -122,7 +140,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     spaces: sources,
     plugins: pluginLoader,
     signingKey,
-    search: (input, opts?: CallOptions) => guarded(() => search(ctx, input)),
+    search: (input) => guarded(() => search(ctx, input)),
     load: (input, opts?: CallOptions) => guarded(() => load(ctx, input, opts)),
     execute: (input, opts?: CallOptions) => guarded(() => execute(ctx, input, opts)),
     help: (input, opts?: CallOptions) => guarded(() => help(ctx, input, opts)),

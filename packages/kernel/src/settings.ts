@@ -33,7 +33,12 @@ function readDotEnv(projectRoot: string): Record<string, string> {
   try {
     return parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
   } catch (cause) {
-    throw new KiwiError({ code: "INVALID_INPUT", message: `${file} is not a valid .env file`, context: { file }, cause });
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `${file} is not a valid .env file`,
+      context: { file },
+      cause,
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { sign, verify, type KeyObject } from "node:crypto";
+import { type KeyObject, sign, verify } from "node:crypto";
 
 /** Ed25519 signature of exactly these bytes. */
 export function signBytes(privateKey: KeyObject, bytes: Uint8Array): Buffer {

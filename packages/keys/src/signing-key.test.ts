@@ -23,7 +23,9 @@ describe("loadOrCreateSigningKey", () => {
 
   it("gives every concurrent caller the same key", async () => {
     const space = await tempSpace();
-    const keys = await Promise.all(Array.from({ length: 8 }, () => loadOrCreateSigningKey({ userSpace: space })));
+    const keys = await Promise.all(
+      Array.from({ length: 8 }, () => loadOrCreateSigningKey({ userSpace: space })),
+    );
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
   });
 

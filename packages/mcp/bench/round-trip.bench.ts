@@ -47,14 +47,21 @@ function percentile(sorted: number[], p: number): number {
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const total = samples.reduce((a, b) => a + b, 0);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: (samples.length / total) * 1e6 };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    perSecond: (samples.length / total) * 1e6,
+  };
 }
 
 async function main() {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` in packages/mcp first`);
   const project = await createTestProject({ noop: TOOLS.noop! });
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
-  const kiwiClient = await connect([BIN, "--project", project.projectRoot], { ...env, KIWI_USER_SPACE: project.userSpace });
+  const kiwiClient = await connect([BIN, "--project", project.projectRoot], {
+    ...env,
+    KIWI_USER_SPACE: project.userSpace,
+  });
   const bareClient = await connect([BARE], env);
   const layerClient = await connect([LAYER], env);
   const args = { item_type: "tool", action: "run", item_id: "noop" };
@@ -80,7 +87,8 @@ async function main() {
   try {
     for (const s of subjects) await timed(s, WARMUP, false);
     const perRound = Math.ceil(CALLS / ROUNDS);
-    for (let r = 0; r < ROUNDS; r++) for (const s of r % 2 ? [...subjects].reverse() : subjects) await timed(s, perRound, true);
+    for (let r = 0; r < ROUNDS; r++)
+      for (const s of r % 2 ? [...subjects].reverse() : subjects) await timed(s, perRound, true);
   } finally {
     await kiwiClient.close();
     await bareClient.close();
@@ -92,8 +100,12 @@ async function main() {
   const l = stats(layer.samples);
   const row = (label: string, s: ReturnType<typeof stats>) =>
     `${label.padEnd(26)} ${s.p50.toFixed(0).padStart(8)} ${s.p99.toFixed(0).padStart(8)} ${s.perSecond.toFixed(0).padStart(9)}`;
-  console.log(`\nMCP round trip over stdio, ${kiwi.samples.length} sequential calls each after ${WARMUP} warm-up calls (node ${process.version})\n`);
-  console.log(`${"server".padEnd(26)} ${"p50 µs".padStart(8)} ${"p99 µs".padStart(8)} ${"calls/s".padStart(9)}`);
+  console.log(
+    `\nMCP round trip over stdio, ${kiwi.samples.length} sequential calls each after ${WARMUP} warm-up calls (node ${process.version})\n`,
+  );
+  console.log(
+    `${"server".padEnd(26)} ${"p50 µs".padStart(8)} ${"p99 µs".padStart(8)} ${"calls/s".padStart(9)}`,
+  );
   console.log(row(kiwi.label, k));
   console.log(row(bare.label, b));
   console.log(row(layer.label, l));

@@ -9,7 +9,8 @@ import { createTestProject, readOutcome, type TestProject } from "./test-project
 
 // These tests spawn the built executable, exactly as an MCP client would: run `pnpm build` first.
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-const MISSING = "kiwi-mcp needs --project /path/to/project (the project is never guessed from the working directory)";
+const MISSING =
+  "kiwi-mcp needs --project /path/to/project (the project is never guessed from the working directory)";
 
 let project: TestProject;
 let client: Client;
@@ -17,12 +18,18 @@ let client: Client;
 /** The environment a client would give the server, minus anything that could name a project. */
 function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of ["PATH", "HOME", "SYSTEMROOT", "TMPDIR"]) if (process.env[key]) env[key] = process.env[key]!;
+  for (const key of ["PATH", "HOME", "SYSTEMROOT", "TMPDIR"])
+    if (process.env[key]) env[key] = process.env[key]!;
   return { ...env, KIWI_USER_SPACE: project.userSpace, ...extra };
 }
 
 async function connect(args: string[], env = childEnv()): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, ...args],
+    env,
+    stderr: "pipe",
+  });
   const c = new Client({ name: "bin-test", version: "1.0.0" });
   await c.connect(transport);
   return c;
@@ -37,7 +44,8 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm --filter @kiwi/mcp build\` before the tests`);
+  if (!existsSync(BIN))
+    throw new Error(`${BIN} is missing: run \`pnpm --filter @kiwi/mcp build\` before the tests`);
   project = await createTestProject();
   client = await connect(["--project", project.projectRoot]);
 });
@@ -52,14 +60,19 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
     expect(client.getServerVersion()?.name).toBe("kiwi");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["execute", "help", "load", "search"]);
-    for (const tool of tools) expect(tool.inputSchema).toMatchObject({ type: "object", properties: expect.any(Object) });
+    for (const tool of tools)
+      expect(tool.inputSchema).toMatchObject({ type: "object", properties: expect.any(Object) });
   });
 
   it("search → load → execute, through a 3-deep chain", async () => {
     const search = await call("search", { item_type: "tool", query: "loudest greeting" });
     expect((search.body.results as { id: string }[]).map((r) => r.id)).toContain("hello_louder");
     const load = await call("load", { item_type: "tool", item_id: "hello_louder" });
-    expect(load.body).toMatchObject({ success: true, id: "hello_louder", data: { executor_id: "hello_loud" } });
+    expect(load.body).toMatchObject({
+      success: true,
+      id: "hello_louder",
+      data: { executor_id: "hello_loud" },
+    });
     const run = await call("execute", {
       item_type: "tool",
       action: "run",
@@ -75,7 +88,11 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
 
   it("help returns guidance", async () => {
     const out = await call("help", { action: "guidance" });
-    expect(out.body).toMatchObject({ success: true, action: "guidance", overview: expect.stringMatching(/search/) });
+    expect(out.body).toMatchObject({
+      success: true,
+      action: "guidance",
+      overview: expect.stringMatching(/search/),
+    });
   });
 
   it("returns Kiwi errors as tool errors with their code", async () => {
@@ -83,10 +100,21 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
     expect(missing).toMatchObject({ isError: true, body: { error: { code: "INVALID_INPUT" } } });
     expect(missing.body.error?.message).toMatch(/item_type/);
     const badEnum = await call("load", { item_type: "tools", item_id: "hello" });
-    expect(badEnum.body.error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/item_type/) });
+    expect(badEnum.body.error).toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringMatching(/item_type/),
+    });
     const unknown = await call("execute", { item_type: "tool", action: "run", item_id: "nope" });
-    expect(unknown).toMatchObject({ isError: true, body: { success: false, error: { code: "ITEM_NOT_FOUND" } } });
-    const reserved = await call("execute", { item_type: "tool", action: "run", item_id: "noop", parameters: { __auth: "x" } });
+    expect(unknown).toMatchObject({
+      isError: true,
+      body: { success: false, error: { code: "ITEM_NOT_FOUND" } },
+    });
+    const reserved = await call("execute", {
+      item_type: "tool",
+      action: "run",
+      item_id: "noop",
+      parameters: { __auth: "x" },
+    });
     expect(reserved.body.error?.code).toBe("PARAM_RESERVED");
   });
 
@@ -94,7 +122,10 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
     const before = await call("execute", { item_type: "tool", action: "run", item_id: "tampered" });
     expect(before.isError).toBe(false);
     const file = project.toolFile("tampered");
-    await writeFile(file, (await readFile(file, "utf8")).replace("executor_id: echo", "executor_id: echo\nconfig: {x: 1}"));
+    await writeFile(
+      file,
+      (await readFile(file, "utf8")).replace("executor_id: echo", "executor_id: echo\nconfig: {x: 1}"),
+    );
     const after = await call("execute", { item_type: "tool", action: "run", item_id: "tampered" });
     expect(after).toMatchObject({ isError: true, body: { error: { code: "INTEGRITY_MISMATCH" } } });
   });
@@ -102,7 +133,9 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
   it("takes the project from KIWI_PROJECT when --project is absent", async () => {
     const viaEnv = await connect([], childEnv({ KIWI_PROJECT: project.projectRoot }));
     try {
-      const out = readOutcome(await viaEnv.callTool({ name: "search", arguments: { item_type: "tool", query: "hello" } }));
+      const out = readOutcome(
+        await viaEnv.callTool({ name: "search", arguments: { item_type: "tool", query: "hello" } }),
+      );
       expect(out.body.total).toBeGreaterThan(0);
     } finally {
       await viaEnv.close();
@@ -110,7 +143,12 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
   });
 
   it("refuses to start without a project: exit code 2, the reason on stderr, nothing on stdout", () => {
-    const run = spawnSync(process.execPath, [BIN], { env: childEnv(), cwd: project.projectRoot, encoding: "utf8", timeout: 20_000 });
+    const run = spawnSync(process.execPath, [BIN], {
+      env: childEnv(),
+      cwd: project.projectRoot,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(MISSING);
     expect(run.stdout).toBe("");
@@ -128,7 +166,10 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
   });
 
   it("writes nothing but JSON-RPC to stdout and exits cleanly when stdin closes", async () => {
-    const child = spawn(process.execPath, [BIN, "--project", project.projectRoot], { env: childEnv(), stdio: "pipe" });
+    const child = spawn(process.execPath, [BIN, "--project", project.projectRoot], {
+      env: childEnv(),
+      stdio: "pipe",
+    });
     const exited = exitOf(child);
     let stdout = "";
     let stderr = "";
@@ -146,7 +187,14 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
     });
     send({ method: "notifications/initialized" });
     send({ id: 2, method: "tools/list" });
-    send({ id: 3, method: "tools/call", params: { name: "execute", arguments: { item_type: "tool", action: "run", item_id: "hello", parameters: { who: "raw" } } } });
+    send({
+      id: 3,
+      method: "tools/call",
+      params: {
+        name: "execute",
+        arguments: { item_type: "tool", action: "run", item_id: "hello", parameters: { who: "raw" } },
+      },
+    });
     send({ id: 4, method: "tools/call", params: { name: "execute", arguments: { action: "run" } } });
     send({ id: 5, method: "tools/call", params: { name: "help", arguments: {} } });
     await expect.poll(() => stdout.split("\n").filter(Boolean).length, { timeout: 15_000 }).toBe(5);
@@ -165,7 +213,10 @@ describe("kiwi-mcp over stdio (the built bin as a child process)", () => {
   });
 
   it("shuts down cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [BIN, "--project", project.projectRoot], { env: childEnv(), stdio: "pipe" });
+    const child = spawn(process.execPath, [BIN, "--project", project.projectRoot], {
+      env: childEnv(),
+      stdio: "pipe",
+    });
     const exited = exitOf(child);
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {

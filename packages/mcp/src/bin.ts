@@ -4,7 +4,8 @@ import { version } from "../package.json";
 import { parseCliArgs, USAGE } from "./parse-args";
 
 // stdout carries JSON-RPC only: anything a dependency prints with console.log/info goes to stderr.
-const toStderr = (...args: unknown[]) => process.stderr.write(`${formatWithOptions({ colors: false }, ...args)}\n`);
+const toStderr = (...args: unknown[]) =>
+  process.stderr.write(`${formatWithOptions({ colors: false }, ...args)}\n`);
 console.log = toStderr;
 console.info = toStderr;
 console.debug = toStderr;

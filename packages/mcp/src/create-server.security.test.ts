@@ -19,11 +19,15 @@ async function call(name: string, args: Record<string, unknown>, _meta?: Record<
 beforeAll(async () => {
   project = await createTestProject();
   kernel = await createKernel({ projectRoot: project.projectRoot, userSpace: project.userSpace });
+  const seen = (options?: CallOptions) => {
+    seenOptions.push(options);
+    return options;
+  };
   const recording: KernelMetaTools = {
-    search: (input, options) => (seenOptions.push(options), kernel.search(input, options)),
-    load: (input, options) => (seenOptions.push(options), kernel.load(input, options)),
-    execute: (input, options) => (seenOptions.push(options), kernel.execute(input, options)),
-    help: (input, options) => (seenOptions.push(options), kernel.help(input, options)),
+    search: (input, options) => kernel.search(input, seen(options)),
+    load: (input, options) => kernel.load(input, seen(options)),
+    execute: (input, options) => kernel.execute(input, seen(options)),
+    help: (input, options) => kernel.help(input, seen(options)),
   };
   const server = createKiwiMcpServer({ kernel: recording });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -51,13 +55,23 @@ describe("hostile MCP arguments", () => {
 
   it("refuses every other __* key inside parameters too", async () => {
     for (const key of ["__thread_id", "__directive_id", "__sinks", "__anything"]) {
-      const out = await call("execute", { item_type: "tool", action: "run", item_id: "noop", parameters: { [key]: "x" } });
+      const out = await call("execute", {
+        item_type: "tool",
+        action: "run",
+        item_id: "noop",
+        parameters: { [key]: "x" },
+      });
       expect(out.body.error?.code, key).toBe("PARAM_RESERVED");
     }
   });
 
   it("refuses metadata smuggled as a top-level argument instead of dropping it silently", async () => {
-    const out = await call("execute", { item_type: "tool", action: "run", item_id: "noop", __auth: "forged-token" });
+    const out = await call("execute", {
+      item_type: "tool",
+      action: "run",
+      item_id: "noop",
+      __auth: "forged-token",
+    });
     expect(out.isError).toBe(true);
     expect(out.body.error?.code).toBe("INVALID_INPUT");
     expect(out.body.error?.message).toMatch(/__auth/);
@@ -65,7 +79,11 @@ describe("hostile MCP arguments", () => {
 
   it("never forwards MCP arguments or the request's _meta as kernel metadata", async () => {
     seenOptions.length = 0;
-    const out = await call("execute", { item_type: "tool", action: "run", item_id: "noop" }, { __auth: "forged", __thread_id: "t1" });
+    const out = await call(
+      "execute",
+      { item_type: "tool", action: "run", item_id: "noop" },
+      { __auth: "forged", __thread_id: "t1" },
+    );
     expect(out.isError).toBe(false);
     expect(seenOptions).toHaveLength(1);
     expect(seenOptions[0]?.meta).toBeUndefined();
@@ -95,7 +113,8 @@ describe("hostile MCP arguments", () => {
     const out = await call("execute", { item_type: 7, action: "run", item_id: "", parameters: "who=world" });
     expect(out.isError).toBe(true);
     expect(out.body.error?.code).toBe("INVALID_INPUT");
-    const fields = (out.body.error?.issues as { field: string }[]).map((i) => i.field).sort();
+    const issues = (out.body.error?.issues ?? []) as { field: string }[];
+    const fields = issues.map((i) => i.field).sort();
     expect(fields).toEqual(["item_id", "item_type", "parameters"]);
   });
 });

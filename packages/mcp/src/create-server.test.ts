@@ -43,7 +43,13 @@ describe("createKiwiMcpServer (in process)", () => {
     }
     const execute = tools.find((t) => t.name === "execute")!;
     const props = execute.inputSchema.properties as Record<string, { enum?: string[]; description?: string }>;
-    expect(Object.keys(props).sort()).toEqual(["action", "item_id", "item_type", "parameters", "project_path"]);
+    expect(Object.keys(props).sort()).toEqual([
+      "action",
+      "item_id",
+      "item_type",
+      "parameters",
+      "project_path",
+    ]);
     expect(props.item_type?.enum).toEqual(["directive", "tool", "knowledge"]);
     expect(props.action?.enum).toEqual(["run", "sign", "create", "update", "delete"]);
     expect(props.action?.description).toMatch(/run:/);
@@ -60,7 +66,9 @@ describe("createKiwiMcpServer (in process)", () => {
     const out = await call("search", { item_type: "tool", query: "greets someone" });
     expect(out.isError).toBe(false);
     expect(out.structured).toEqual(out.body);
-    const hit = (out.body.results as { id: string; space: string; status: string }[]).find((r) => r.id === "hello");
+    const hit = (out.body.results as { id: string; space: string; status: string }[]).find(
+      (r) => r.id === "hello",
+    );
     expect(hit).toMatchObject({ space: "project", status: "ok" });
   });
 
@@ -73,14 +81,23 @@ describe("createKiwiMcpServer (in process)", () => {
   });
 
   it("execute runs a tool and the templated config comes back", async () => {
-    const out = await call("execute", { item_type: "tool", action: "run", item_id: "hello", parameters: { who: "world" } });
+    const out = await call("execute", {
+      item_type: "tool",
+      action: "run",
+      item_id: "hello",
+      parameters: { who: "world" },
+    });
     expect(out.isError).toBe(false);
     expect(out.body).toMatchObject({
       success: true,
       tool_id: "hello",
       chain: ["hello", "echo"],
       primitive: "echo",
-      result: { success: true, config: { greeting: "hello world", style: "plain" }, params: { who: "world" } },
+      result: {
+        success: true,
+        config: { greeting: "hello world", style: "plain" },
+        params: { who: "world" },
+      },
     });
   });
 
@@ -119,7 +136,10 @@ describe("createKiwiMcpServer (in process)", () => {
     expect(out.body.error?.code).toBe("INVALID_INPUT");
     expect(out.body.error?.message).toMatch(/action/);
     const search = await call("search", { item_type: "widget", query: "x" });
-    expect(search.body.error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/item_type/) });
+    expect(search.body.error).toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringMatching(/item_type/),
+    });
   });
 
   it("an unknown item comes back as a tool error with ITEM_NOT_FOUND", async () => {

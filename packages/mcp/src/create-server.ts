@@ -6,7 +6,6 @@ import {
   type KernelMetaTools,
   type LoadInput,
   loadInputShape,
-  type MetaResult,
   type SearchInput,
   searchInputShape,
 } from "@kiwi/kernel";
@@ -98,11 +97,9 @@ export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
         annotations: tool.annotations,
       },
       async (args, extra): Promise<CallToolResult> => {
-        let result: MetaResult;
         try {
           // The kernel parses the raw arguments with its own strict schema (INVALID_INPUT on failure).
-          result = await kernel[tool.name](args as MetaInput, { signal: extra.signal });
-          return toolResult(result);
+          return toolResult(await kernel[tool.name](args as MetaInput, { signal: extra.signal }));
         } catch (error) {
           return toolResult(toToolFailure(error));
         }

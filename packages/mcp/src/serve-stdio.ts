@@ -37,7 +37,15 @@ function stderrLog(message: string): void {
  * server is connected. The server closes when stdin ends (the client went away) or on SIGTERM/SIGINT.
  */
 export async function serveStdio(options: ServeStdioOptions): Promise<StdioServerHandle> {
-  const { name, version, stdin = process.stdin, stdout = process.stdout, log = stderrLog, handleSignals = true, ...kernelOptions } = options;
+  const {
+    name,
+    version,
+    stdin = process.stdin,
+    stdout = process.stdout,
+    log = stderrLog,
+    handleSignals = true,
+    ...kernelOptions
+  } = options;
   const kernel = await createKernel(kernelOptions);
   const server = createKiwiMcpServer({ kernel, name, version });
   const transport = new StdioServerTransport(stdin, stdout);

@@ -94,7 +94,8 @@ export async function createTestProject(tools: Record<string, string> = TOOLS): 
       item_id: id,
       parameters: { content, category: TOOL_CATEGORY },
     });
-    if (!result.success) throw new Error(`fixture: creating tool ${id} failed: ${JSON.stringify(result.error)}`);
+    if (!result.success)
+      throw new Error(`fixture: creating tool ${id} failed: ${JSON.stringify(result.error)}`);
   }
   return {
     projectRoot,
@@ -108,14 +109,26 @@ export async function createTestProject(tools: Record<string, string> = TOOLS): 
 export interface CallOutcome {
   isError: boolean;
   /** The kernel's JSON answer, parsed from the text content. */
-  body: { success: boolean; error?: { code: string; message: string; [key: string]: unknown } } & Record<string, unknown>;
+  body: { success: boolean; error?: { code: string; message: string; [key: string]: unknown } } & Record<
+    string,
+    unknown
+  >;
   structured: unknown;
   text: string;
 }
 
 export function readOutcome(result: unknown): CallOutcome {
-  const r = result as { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: unknown };
+  const r = result as {
+    isError?: boolean;
+    content: { type: string; text: string }[];
+    structuredContent?: unknown;
+  };
   const first = r.content[0];
   if (first?.type !== "text") throw new Error(`expected text content, got ${JSON.stringify(r.content)}`);
-  return { isError: r.isError === true, body: JSON.parse(first.text), structured: r.structuredContent, text: first.text };
+  return {
+    isError: r.isError === true,
+    body: JSON.parse(first.text),
+    structured: r.structuredContent,
+    text: first.text,
+  };
 }

@@ -1,9 +1,7 @@
 // Public API of @kiwi/spec, listed by name on purpose (no `export *`): what is not here is internal.
-export { ErrorCode } from "./error-codes";
+
 export type { KiwiErrorCode, KnownErrorCode } from "./error-codes";
-export { KiwiError, isToolFailure, toToolFailure } from "./kiwi-error";
-export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
-export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
+export { ErrorCode } from "./error-codes";
 export type {
   AuthorizationRequest,
   Authorizer,
@@ -11,4 +9,7 @@ export type {
   HelpSignalHandler,
   HelpSignalKind,
 } from "./hooks";
-export { RESERVED_KEYS, RESERVED_PREFIX, isReservedKey } from "./reserved";
+export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
+export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
+export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
+export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, KiwiError, isToolFailure, toToolFailure } from "./index";
+import { ErrorCode, isToolFailure, KiwiError, toToolFailure } from "./index";
 
 describe("KiwiError", () => {
   it("serialises to the tool-boundary shape with context flattened", () => {

@@ -43,12 +43,21 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
 
     step(io, 1, 'search(item_type="directive", query="greet someone")');
     const found = must(await kernel.search({ item_type: "directive", query: "greet someone" }));
-    for (const hit of (found.results as { id: string; space: string; category: string; score: number }[]).slice(0, 3)) {
+    for (const hit of (
+      found.results as { id: string; space: string; category: string; score: number }[]
+    ).slice(0, 3)) {
       show(io, "found", `${hit.id} (${hit.space}, ${hit.category}) score ${hit.score}`);
     }
 
     step(io, 2, 'execute(directive, run, "hello_kiwi", {name: "Ada"}): instructions, nothing spawned');
-    const directive = must(await kernel.execute({ item_type: "directive", action: "run", item_id: "hello_kiwi", parameters: { name: "Ada" } }));
+    const directive = must(
+      await kernel.execute({
+        item_type: "directive",
+        action: "run",
+        item_id: "hello_kiwi",
+        parameters: { name: "Ada" },
+      }),
+    );
     show(io, "steps", (directive.process as { name: string }[]).map((s) => s.name).join(" → "));
     show(io, "inputs", directive.provided_inputs);
     show(io, "core", `${String(directive.core)} (bundled and signed by the core key)`);
@@ -56,7 +65,12 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
 
     step(io, 3, 'execute(tool, run, "greet_team", {who: "Ada", members: [...]})');
     const tool = must(
-      await kernel.execute({ item_type: "tool", action: "run", item_id: "greet_team", parameters: { who: "Ada", members: ["Grace", "Linus"] } }),
+      await kernel.execute({
+        item_type: "tool",
+        action: "run",
+        item_id: "greet_team",
+        parameters: { who: "Ada", members: ["Grace", "Linus"] },
+      }),
     );
     show(io, "chain", (tool.chain as string[]).join(" → "));
     show(io, "config", (tool.result as { config: unknown }).config);
@@ -72,11 +86,31 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
 
     step(io, 6, "tamper with the project copy, then run it");
     await appendFile(join(project, ".ai/tools/examples/greet.yaml"), "# an unsigned edit\n");
-    const refused = await kernel.execute({ item_type: "tool", action: "run", item_id: "greet", parameters: { who: "Ada" } });
-    show(io, "refused", refused.success ? "(unexpectedly ran)" : `${refused.error.code} (${String(refused.error.reason)})`);
+    const refused = await kernel.execute({
+      item_type: "tool",
+      action: "run",
+      item_id: "greet",
+      parameters: { who: "Ada" },
+    });
+    show(
+      io,
+      "refused",
+      refused.success ? "(unexpectedly ran)" : `${refused.error.code} (${String(refused.error.reason)})`,
+    );
     must(await kernel.execute({ item_type: "tool", action: "sign", item_id: "greet" }));
-    const again = must(await kernel.execute({ item_type: "tool", action: "run", item_id: "greet", parameters: { who: "Ada" } }));
-    show(io, "re-signed", `with ${key.keyId}; runs again: ${JSON.stringify((again.result as { config: unknown }).config)}`);
+    const again = must(
+      await kernel.execute({
+        item_type: "tool",
+        action: "run",
+        item_id: "greet",
+        parameters: { who: "Ada" },
+      }),
+    );
+    show(
+      io,
+      "re-signed",
+      `with ${key.keyId}; runs again: ${JSON.stringify((again.result as { config: unknown }).config)}`,
+    );
 
     step(io, 7, `kiwi serve --project ${project}, driven by the official MCP client`);
     const bin = fileURLToPath(new URL("./bin.js", import.meta.url));
@@ -90,10 +124,22 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      show(io, "tools", tools.map((t) => t.name).sort().join(", "));
+      show(
+        io,
+        "tools",
+        tools
+          .map((t) => t.name)
+          .sort()
+          .join(", "),
+      );
       const call = await client.callTool({
         name: "execute",
-        arguments: { item_type: "tool", action: "run", item_id: "greet", parameters: { who: "MCP", punctuation: "." } },
+        arguments: {
+          item_type: "tool",
+          action: "run",
+          item_id: "greet",
+          parameters: { who: "MCP", punctuation: "." },
+        },
       });
       const text = (call.content as { type: string; text: string }[])[0]?.text ?? "{}";
       const body = JSON.parse(text) as { result?: { config?: { greeting?: string } } };

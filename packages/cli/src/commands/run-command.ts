@@ -13,18 +13,28 @@ export function jsonObjectArg(raw: string | undefined, flag: string): Record<str
   } catch {
     throw new UsageError(`${flag} must be a JSON object, e.g. ${flag} '{"who":"Ada"}'`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${flag} must be a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError(`${flag} must be a JSON object`);
   return value as Record<string, unknown>;
 }
 
 /** kiwi run <type> <id> [--params '{…}'] — execute(…, run, …) from the terminal. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...kernelOptions, params: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...kernelOptions, params: { type: "string" } },
+  });
   const itemType = itemTypeArg(positionals[0]);
   const id = positionals[1];
   if (!id) throw new UsageError("kiwi run <type> <id> [--params JSON]");
   const kernel = await kernelFrom(values, io);
-  const result = await kernel.execute({ item_type: itemType, action: "run", item_id: id, parameters: jsonObjectArg(values.params, "--params") });
+  const result = await kernel.execute({
+    item_type: itemType,
+    action: "run",
+    item_id: id,
+    parameters: jsonObjectArg(values.params, "--params"),
+  });
   return reportResult(io, result, true);
 }
 
@@ -46,6 +56,8 @@ export async function loadCommand(args: string[], io: Io): Promise<number> {
     ...(values.to ? { destination: values.to as "project" } : {}),
   });
   return reportResult(io, result, values.json, (r) =>
-    r.mode === "read_only" ? String(r.content) : `${r.copied ? "copied" : "already present"}: ${String(r.path)} (${String(r.reason ?? "verified")})`,
+    r.mode === "read_only"
+      ? String(r.content)
+      : `${r.copied ? "copied" : "already present"}: ${String(r.path)} (${String(r.reason ?? "verified")})`,
   );
 }

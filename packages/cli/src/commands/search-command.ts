@@ -40,7 +40,10 @@ export async function searchCommand(args: string[], io: Io): Promise<number> {
     const hits = r.results as Hit[];
     if (hits.length === 0) return `no ${itemType} matches (${kernel.projectRoot})`;
     return hits
-      .map((h) => `${h.id.padEnd(28)} ${(h.category || "-").padEnd(14)} ${h.space.padEnd(8)} ${h.status === "ok" ? "" : `[${h.status}] `}${h.description.split("\n")[0]!.slice(0, 70)}`)
+      .map(
+        (h) =>
+          `${h.id.padEnd(28)} ${(h.category || "-").padEnd(14)} ${h.space.padEnd(8)} ${h.status === "ok" ? "" : `[${h.status}] `}${h.description.split("\n")[0]!.slice(0, 70)}`,
+      )
       .join("\n");
   });
 }

@@ -6,10 +6,15 @@ import { type Io, print, printJson } from "../io";
 
 /** kiwi validate — every item in every space that does not parse, validate or resolve, with its fix. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...kernelOptions, all: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: { ...kernelOptions, all: { type: "boolean", default: false } },
+  });
   const kernel = await kernelFrom(values, io);
   const entries = await kernel.inventory();
-  const problems = entries.filter((e) => e.problem && (values.all || e.space.kind === "project" || e.space.kind === "user"));
+  const problems = entries.filter(
+    (e) => e.problem && (values.all || e.space.kind === "project" || e.space.kind === "user"),
+  );
   if (values.json) {
     printJson(io, {
       success: problems.length === 0,
@@ -20,9 +25,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     for (const e of problems) {
       const issues = (e.problem?.issues as Issue[] | undefined) ?? [];
       print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${e.problem!.code}`);
-      for (const line of issues.length ? issues.map(formatIssue) : [e.problem!.message]) print(io, `    ${line}`);
+      for (const line of issues.length ? issues.map(formatIssue) : [e.problem!.message])
+        print(io, `    ${line}`);
     }
-    print(io, `${entries.length} items checked, ${problems.length} with problems (project ${kernel.projectRoot})`);
+    print(
+      io,
+      `${entries.length} items checked, ${problems.length} with problems (project ${kernel.projectRoot})`,
+    );
   }
   return problems.length ? EXIT.failed : EXIT.ok;
 }

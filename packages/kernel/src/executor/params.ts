@@ -72,36 +72,52 @@ export function validateParams(options: {
       else if (def.required) missing.push(def.name);
       continue;
     }
-    const size = typeof value === "string" ? Buffer.byteLength(value) : JSON.stringify(value)?.length ?? 0;
+    const size = typeof value === "string" ? Buffer.byteLength(value) : (JSON.stringify(value)?.length ?? 0);
     if (size > maxParamBytes) {
-      fail("PARAM_TOO_LARGE", `parameter '${def.name}' of tool ${toolId} is ${size} bytes, above the ${maxParamBytes}-byte limit`, {
-        tool_id: toolId,
-        parameter: def.name,
-        size,
-        limit: maxParamBytes,
-      });
+      fail(
+        "PARAM_TOO_LARGE",
+        `parameter '${def.name}' of tool ${toolId} is ${size} bytes, above the ${maxParamBytes}-byte limit`,
+        {
+          tool_id: toolId,
+          parameter: def.name,
+          size,
+          limit: maxParamBytes,
+        },
+      );
     }
     if (!typeOk(def.type, value)) {
-      fail("PARAM_INVALID", `parameter '${def.name}' of tool ${toolId} must be ${def.type === "integer" ? "an integer" : `of type ${def.type}`}`, {
-        tool_id: toolId,
-        parameter: def.name,
-        expected: def.type,
-      });
+      fail(
+        "PARAM_INVALID",
+        `parameter '${def.name}' of tool ${toolId} must be ${def.type === "integer" ? "an integer" : `of type ${def.type}`}`,
+        {
+          tool_id: toolId,
+          parameter: def.name,
+          expected: def.type,
+        },
+      );
     }
     if (def.enum && !def.enum.some((e) => e === value)) {
-      fail("PARAM_INVALID", `parameter '${def.name}' of tool ${toolId} must be one of ${def.enum.map((e) => JSON.stringify(e)).join(", ")}`, {
-        tool_id: toolId,
-        parameter: def.name,
-        allowed: def.enum,
-      });
+      fail(
+        "PARAM_INVALID",
+        `parameter '${def.name}' of tool ${toolId} must be one of ${def.enum.map((e) => JSON.stringify(e)).join(", ")}`,
+        {
+          tool_id: toolId,
+          parameter: def.name,
+          allowed: def.enum,
+        },
+      );
     }
     out[def.name] = value;
   }
   if (missing.length) {
-    fail("PARAM_MISSING", `tool ${toolId} needs parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, {
-      tool_id: toolId,
-      missing,
-    });
+    fail(
+      "PARAM_MISSING",
+      `tool ${toolId} needs parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+      {
+        tool_id: toolId,
+        missing,
+      },
+    );
   }
   return out;
 }

@@ -3,7 +3,11 @@ import { compileConfig, mergeConfig, parseTemplate, renderConfig } from "./templ
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
-function render(config: Record<string, unknown>, params: Record<string, unknown>, vars: Record<string, string> = {}) {
+function render(
+  config: Record<string, unknown>,
+  params: Record<string, unknown>,
+  vars: Record<string, string> = {},
+) {
   return renderConfig({ config: compileConfig(config).value, params, env: env(vars), toolId: "t" });
 }
 
@@ -24,7 +28,9 @@ describe("templating", () => {
   it("expands ${ENV} and ${ENV:-default} from the environment only", () => {
     const out = render({ url: "${BASE:-https://api.example.com}/v1", key: "${KEY}" }, {}, { KEY: "k-123" });
     expect(out).toEqual({ url: "https://api.example.com/v1", key: "k-123" });
-    expect(render({ url: "${BASE:-x}/v1" }, {}, { BASE: "http://127.0.0.1:9" })).toEqual({ url: "http://127.0.0.1:9/v1" });
+    expect(render({ url: "${BASE:-x}/v1" }, {}, { BASE: "http://127.0.0.1:9" })).toEqual({
+      url: "http://127.0.0.1:9/v1",
+    });
   });
 
   it("never re-scans inserted values: a parameter holding ${SECRET} or {other} stays literal", () => {
@@ -49,7 +55,11 @@ describe("templating", () => {
   });
 
   it("writes literal braces with {{ }} and leaves non-identifier braces alone", () => {
-    expect(render({ a: "{{x}}", b: '{"json": 1}', c: "{ spaced }" }, { x: 1 })).toEqual({ a: "{x}", b: '{"json": 1}', c: "{ spaced }" });
+    expect(render({ a: "{{x}}", b: '{"json": 1}', c: "{ spaced }" }, { x: 1 })).toEqual({
+      a: "{x}",
+      b: '{"json": 1}',
+      c: "{ spaced }",
+    });
     expect(parseTemplate("a{b}c${D:-e}")).toEqual([
       { kind: "text", value: "a" },
       { kind: "param", name: "b" },

@@ -39,7 +39,11 @@ export function parseTemplate(source: string): Segment[] {
     const env = rest.startsWith("${") ? ENV.exec(rest) : null;
     if (env) {
       flush();
-      segments.push(env[2] === undefined ? { kind: "env", name: env[1]! } : { kind: "env", name: env[1]!, fallback: env[2] });
+      segments.push(
+        env[2] === undefined
+          ? { kind: "env", name: env[1]! }
+          : { kind: "env", name: env[1]!, fallback: env[2] },
+      );
       i += env[0].length;
       continue;
     }
@@ -82,7 +86,8 @@ export function compileConfig(config: Record<string, unknown>): CompiledConfig {
   const walk = (value: unknown, path: string): unknown => {
     if (typeof value === "string") {
       const segments = parseTemplate(value);
-      if (segments.every((s) => s.kind === "text")) return segments.map((s) => (s as { value: string }).value).join("");
+      if (segments.every((s) => s.kind === "text"))
+        return segments.map((s) => (s as { value: string }).value).join("");
       for (const s of segments) {
         if (s.kind === "env") envRefs.push({ name: s.name, path });
         if (s.kind === "param") paramRefs.push({ name: s.name, path });
@@ -154,7 +159,8 @@ export function renderConfig(options: {
       }
       return out;
     }
-    if (Array.isArray(value)) return value.map((v, i) => render(v, `${path}[${i}]`)).filter((v) => v !== OMIT);
+    if (Array.isArray(value))
+      return value.map((v, i) => render(v, `${path}[${i}]`)).filter((v) => v !== OMIT);
     if (isPlainObject(value)) {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
@@ -169,7 +175,10 @@ export function renderConfig(options: {
 }
 
 /** Deep merge, parent first: objects merge key by key, the child's arrays, scalars and templates win. */
-export function mergeConfig(parent: Record<string, unknown>, child: Record<string, unknown>): Record<string, unknown> {
+export function mergeConfig(
+  parent: Record<string, unknown>,
+  child: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...parent };
   for (const [k, v] of Object.entries(child)) {
     if (k === "__proto__" || k === "constructor" || k === "prototype") continue;

@@ -65,10 +65,18 @@ export function resolveChain(options: {
   for (;;) {
     const chain = [...links.map((l) => l.id), id];
     if (seen.has(id)) {
-      throw chainError({ chain, failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] }, message: `cycle: ${id} is already in the chain` });
+      throw chainError({
+        chain,
+        failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] },
+        message: `cycle: ${id} is already in the chain`,
+      });
     }
     if (links.length >= maxLength) {
-      throw chainError({ chain, failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] }, message: `chain longer than ${maxLength} links` });
+      throw chainError({
+        chain,
+        failedAt: { tool_id: id, config_path: "executor_id", validation_errors: [] },
+        message: `chain longer than ${maxLength} links`,
+      });
     }
     seen.add(id);
     const found = lookup(id);
@@ -76,7 +84,11 @@ export function resolveChain(options: {
       const parent = links.at(-1);
       throw chainError({
         chain,
-        failedAt: { tool_id: parent?.id ?? id, config_path: parent ? "executor_id" : "", validation_errors: [] },
+        failedAt: {
+          tool_id: parent?.id ?? id,
+          config_path: parent ? "executor_id" : "",
+          validation_errors: [],
+        },
         message: parent
           ? `executor '${id}' is neither a tool nor a registered primitive: fix executor_id in ${parent.label} or add the tool`
           : `tool '${id}' not found`,
@@ -85,7 +97,11 @@ export function resolveChain(options: {
     if (KiwiError.isInstance(found)) {
       throw chainError({
         chain,
-        failedAt: { tool_id: id, config_path: "", validation_errors: (found.context.issues as unknown[]) ?? [found.message] },
+        failedAt: {
+          tool_id: id,
+          config_path: "",
+          validation_errors: (found.context.issues as unknown[]) ?? [found.message],
+        },
         message: found.message,
         cause: found,
       });
@@ -104,7 +120,13 @@ export function resolveChain(options: {
   }
 }
 
-function checkRefs(kind: "env" | "param", refs: TemplateRef[], allowed: Set<string>, link: ChainLink, ids: string[]) {
+function checkRefs(
+  kind: "env" | "param",
+  refs: TemplateRef[],
+  allowed: Set<string>,
+  link: ChainLink,
+  ids: string[],
+) {
   for (const ref of refs) {
     if (allowed.has(ref.name)) continue;
     const env = kind === "env";

@@ -33,7 +33,11 @@ async function targetPath(spaceRoot: string, relPath: string): Promise<string> {
  * A rename replaces a symlink at the target instead of writing through it, and readers never see a
  * half-written item.
  */
-export async function writeItemFileAtomic(options: { spaceRoot: string; relPath: string; bytes: Uint8Array }) {
+export async function writeItemFileAtomic(options: {
+  spaceRoot: string;
+  relPath: string;
+  bytes: Uint8Array;
+}) {
   const target = await targetPath(options.spaceRoot, options.relPath);
   const temp = join(dirname(target), `.${randomBytes(6).toString("hex")}.kiwi-tmp`);
   const handle = await open(temp, "wx", 0o644);

@@ -34,24 +34,34 @@ export class IntegrityVerifier {
     return this.#keyring;
   }
 
-  verify(options: { file: string; split: SplitResult; payload: SignedPayload; signHint: string }) {
-    const { file, split, payload, signHint } = options;
+  /**
+   * The checks that need no parsing: a signature line exists, is well formed and names a trusted key.
+   * Run before parsing so untrusted bytes meet the parser only when someone trusted signed them.
+   */
+  precheck(options: { file: string; split: SplitResult; signHint: string }) {
+    const { file, split, signHint } = options;
     if (split.kind === "unsigned") {
       throw mismatch(file, "unsigned", `${file} is not signed: review it, then sign it with ${signHint}`);
     }
     if (split.kind === "malformed") {
       throw mismatch(file, "malformed_signature", `${file}: ${split.reason}; re-sign it with ${signHint}`);
     }
-    const { keyId, signedAt, signature } = split.line;
-    const trusted = this.#keyring.get(keyId);
+    const trusted = this.#keyring.get(split.line.keyId);
     if (!trusted) {
       throw mismatch(
         file,
         "untrusted_signer",
-        `${file} is signed by key ${keyId}, which this machine does not trust: review it and re-sign it with ${signHint}, or add the signer's public key to <user space>/keys/trusted/`,
-        { key_id: keyId },
+        `${file} is signed by key ${split.line.keyId}, which this machine does not trust: review it and re-sign it with ${signHint}, or add the signer's public key to <user space>/keys/trusted/`,
+        { key_id: split.line.keyId },
       );
     }
+    return { line: split.line, trusted };
+  }
+
+  verify(options: { file: string; split: SplitResult; payload: SignedPayload; signHint: string }) {
+    const { file, payload, signHint } = options;
+    const { line, trusted } = this.precheck(options);
+    const { keyId, signedAt, signature } = line;
     const message = signedMessage(payload, keyId, signedAt);
     const cacheKey = `${signature}:${createHash("sha256").update(message).digest("base64url")}`;
     const cached = this.#verified.get(cacheKey);
@@ -77,6 +87,8 @@ export class IntegrityVerifier {
 /** Signs a payload: returns the signature line fields. */
 export function signPayload(payload: SignedPayload, key: SigningKey, now: Date) {
   const signedAt = `${now.toISOString().slice(0, 19)}Z`;
-  const signature = signBytes(key.privateKey, signedMessage(payload, key.keyId, signedAt)).toString("base64url");
+  const signature = signBytes(key.privateKey, signedMessage(payload, key.keyId, signedAt)).toString(
+    "base64url",
+  );
   return { keyId: key.keyId, signedAt, signature };
 }

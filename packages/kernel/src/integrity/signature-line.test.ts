@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { formatSignatureLine, splitSignature } from "./signature-line";
 
-const line = { keyId: "ed25519:AAAAAAAAAAAAAAAA", signedAt: "2026-11-25T20:00:00Z", signature: "A".repeat(86) };
+const line = {
+  keyId: "ed25519:AAAAAAAAAAAAAAAA",
+  signedAt: "2026-11-25T20:00:00Z",
+  signature: "A".repeat(86),
+};
 
 describe("signature lines", () => {
   it("round-trips for markdown and YAML items, leaving the exact body bytes", () => {

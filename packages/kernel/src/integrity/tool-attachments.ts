@@ -10,7 +10,11 @@ export function isPathModule(module: string): boolean {
 }
 
 /** Resolves a path module against its definition file and refuses anything outside the space. */
-export async function resolvePathModule(options: { module: string; definitionFile: string; spaceRoot: string }) {
+export async function resolvePathModule(options: {
+  module: string;
+  definitionFile: string;
+  spaceRoot: string;
+}) {
   const { module, definitionFile, spaceRoot } = options;
   const target = resolve(dirname(definitionFile), module);
   let real: string;

@@ -1,6 +1,6 @@
 import { KiwiError } from "@kiwi/spec";
-import { prepareChain, resolveChain } from "../executor/tool-chain";
 import type { ChainLink } from "../executor/tool-chain";
+import { prepareChain, resolveChain } from "../executor/tool-chain";
 import type { Library, LibraryEntry } from "./library";
 
 /**
@@ -13,16 +13,24 @@ export function checkToolChains(library: Library, isPrimitive: (id: string) => b
   const lookup = (id: string): ChainLink | KiwiError | undefined => {
     const e = winners.get(id);
     if (!e) return undefined;
-    if (!e.record || e.record.parsed.itemType !== "tool") {
-      return new KiwiError({ code: e.problem?.code ?? "VALIDATION_FAILED", message: e.problem?.message ?? `${e.label} is invalid`, context: { issues: (e.problem?.issues as unknown[]) ?? [] } });
+    if (e.record?.parsed.itemType !== "tool") {
+      return new KiwiError({
+        code: e.problem?.code ?? "VALIDATION_FAILED",
+        message: e.problem?.message ?? `${e.label} is invalid`,
+        context: { issues: (e.problem?.issues as unknown[]) ?? [] },
+      });
     }
     return { id, def: e.record.parsed.data, label: e.label };
   };
   for (const entry of library.entries("tool")) {
-    if (!entry.record || entry.record.parsed.itemType !== "tool") continue;
+    if (entry.record?.parsed.itemType !== "tool") continue;
     const def = entry.record.parsed.data;
     if (isPrimitive(entry.id)) {
-      entry.problem = { code: "TOOL_CHAIN_FAILED", message: `${entry.label}: '${entry.id}' is the name of a primitive; rename the tool`, retryable: false };
+      entry.problem = {
+        code: "TOOL_CHAIN_FAILED",
+        message: `${entry.label}: '${entry.id}' is the name of a primitive; rename the tool`,
+        retryable: false,
+      };
       continue;
     }
     if (!def.executor_id) {
@@ -38,7 +46,9 @@ export function checkToolChains(library: Library, isPrimitive: (id: string) => b
       prepareChain(links, primitive);
       entry.problem = undefined;
     } catch (error) {
-      entry.problem = KiwiError.isInstance(error) ? error.toJSON() : { code: "INTERNAL_ERROR", message: String(error), retryable: false };
+      entry.problem = KiwiError.isInstance(error)
+        ? error.toJSON()
+        : { code: "INTERNAL_ERROR", message: String(error), retryable: false };
     }
   }
 }

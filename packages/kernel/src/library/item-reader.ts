@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import type { ItemType } from "../items/item-type";
+import type { SigningKey } from "@kiwi/keys";
 import { type IntegrityVerifier, signPayload, type VerifiedSignature } from "../integrity/item-integrity";
 import { formatSignatureLine, type SplitResult, splitSignature } from "../integrity/signature-line";
 import type { SignedPayload } from "../integrity/signed-message";
 import { toolAttachments } from "../integrity/tool-attachments";
+import type { ItemType } from "../items/item-type";
 import type { Limits } from "../limits";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
 import { type ParsedItem, parseItemBody } from "./parse-item";
-import type { SigningKey } from "@kiwi/keys";
 
 /** An item read from a space: its bytes, signature line and parsed content. */
 export interface ItemRecord {
@@ -76,10 +76,24 @@ export class ItemReader {
       if (this.#parsed.size > 20_000) this.#parsed.clear();
       this.#parsed.set(cacheKey, parsed);
     }
-    return { itemType: file.itemType, id: file.id, category: file.category, space, file, label, bytes, split, parsed, contentHash };
+    return {
+      itemType: file.itemType,
+      id: file.id,
+      category: file.category,
+      space,
+      file,
+      label,
+      bytes,
+      split,
+      parsed,
+      contentHash,
+    };
   }
 
-  async payloadOf(record: Pick<ItemRecord, "itemType" | "id" | "parsed" | "file" | "space">, body: Uint8Array) {
+  async payloadOf(
+    record: Pick<ItemRecord, "itemType" | "id" | "parsed" | "file" | "space">,
+    body: Uint8Array,
+  ) {
     const module = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
     const attachments = await toolAttachments({
       module,
@@ -90,6 +104,34 @@ export class ItemReader {
     });
     const payload: SignedPayload = { itemType: record.itemType, itemId: record.id, body, attachments };
     return payload;
+  }
+
+  /**
+   * Reads and verifies an item for use, in the battery's order: the signature line is checked (present,
+   * well formed, trusted signer) before the parser sees the bytes; a body that no longer parses under a
+   * trusted signature is reported as modified, not as a parse error.
+   */
+  async readVerified(space: ItemSource, file: ItemFile): Promise<VerifiedItem> {
+    const bytes = await space.read(file.relPath, this.#limits.maxItemBytes);
+    const label = `${space.name}:${file.relPath}`;
+    const split = splitSignature(file.itemType, bytes);
+    const hint = signHint(file.itemType, file.category ? `${file.category}/${file.id}` : file.id);
+    this.#verifier.precheck({ file: label, split, signHint: hint });
+    let record: ItemRecord;
+    try {
+      record = this.fromBytes(space, file, bytes);
+    } catch (parseError) {
+      const bare: SignedPayload = {
+        itemType: file.itemType,
+        itemId: file.id,
+        body: split.body,
+        attachments: [],
+      };
+      // Edited after signing? Then that is the finding (verify throws), not the parse error it causes.
+      this.#verifier.verify({ file: label, split, payload: bare, signHint: hint });
+      throw parseError;
+    }
+    return this.verify(record);
   }
 
   /** Verifies the record's signature; throws INTEGRITY_MISMATCH when unsigned, modified or untrusted. */

@@ -37,7 +37,10 @@ function searchableContent(record: ItemRecord): string {
         ...p.data.inputs.map((i) => `${i.name} ${i.description}`),
       ].join(" ");
     case "tool":
-      return [p.data.tool_type, ...(p.data.parameters ?? []).map((x) => `${x.name} ${x.description ?? ""}`)].join(" ");
+      return [
+        p.data.tool_type,
+        ...(p.data.parameters ?? []).map((x) => `${x.name} ${x.description ?? ""}`),
+      ].join(" ");
     case "knowledge":
       return `${p.data.frontMatter.tags?.join(" ") ?? ""} ${p.data.frontMatter.entry_type} ${p.data.body}`;
   }
@@ -61,7 +64,12 @@ export class Library {
   /** Hook run after each refresh (the kernel checks tool chains here). */
   onRefresh: ((library: Library) => void) | undefined;
 
-  constructor(options: { sources: readonly ItemSource[]; reader: ItemReader; ttlMs: number; now: () => number }) {
+  constructor(options: {
+    sources: readonly ItemSource[];
+    reader: ItemReader;
+    ttlMs: number;
+    now: () => number;
+  }) {
     this.#sources = options.sources;
     this.#reader = options.reader;
     this.#ttlMs = options.ttlMs;
@@ -116,7 +124,12 @@ export class Library {
       if (this.#entries.get(key) === entry) continue;
       this.#index.upsert({
         key,
-        fields: { name: `${entry.id} ${entry.title}`, description: entry.description, category: entry.category, content: entry.record ? searchableContent(entry.record) : "" },
+        fields: {
+          name: `${entry.id} ${entry.title}`,
+          description: entry.description,
+          category: entry.category,
+          content: entry.record ? searchableContent(entry.record) : "",
+        },
       });
     }
     this.#entries = next;
@@ -126,7 +139,16 @@ export class Library {
   }
 
   async #build(key: string, rank: number, space: ItemSource, file: ItemFile): Promise<LibraryEntry> {
-    const base = { key, itemType: file.itemType, id: file.id, category: file.category, space, rank, file, label: `${space.name}:${file.relPath}` };
+    const base = {
+      key,
+      itemType: file.itemType,
+      id: file.id,
+      category: file.category,
+      space,
+      rank,
+      file,
+      label: `${space.name}:${file.relPath}`,
+    };
     try {
       const record = await this.#reader.read(space, file);
       return { ...base, ...summarise(record.parsed), record };
@@ -141,7 +163,11 @@ export class Library {
   entries(itemType?: ItemType): LibraryEntry[] {
     const all = [...this.#entries.values()];
     return (itemType ? all.filter((e) => e.itemType === itemType) : all).sort(
-      (a, b) => a.rank - b.rank || a.itemType.localeCompare(b.itemType) || a.id.localeCompare(b.id) || a.category.localeCompare(b.category),
+      (a, b) =>
+        a.rank - b.rank ||
+        a.itemType.localeCompare(b.itemType) ||
+        a.id.localeCompare(b.id) ||
+        a.category.localeCompare(b.category),
     );
   }
 
@@ -155,7 +181,10 @@ export class Library {
    */
   find(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): LibraryEntry | undefined {
     const matches = this.entries(itemType).filter(
-      (e) => e.id === ref.id && (ref.category === undefined || e.category === ref.category) && (!filter || filter(e.space)),
+      (e) =>
+        e.id === ref.id &&
+        (ref.category === undefined || e.category === ref.category) &&
+        (!filter || filter(e.space)),
     );
     const first = matches[0];
     if (!first) return undefined;

@@ -1,9 +1,9 @@
+import type { ItemType } from "../items/item-type";
+import type { Limits } from "../limits";
 import { decodeItemBytes } from "../parse/decode-item-bytes";
 import { type Directive, parseDirective } from "../parse/directive-parser";
 import { type KnowledgeEntry, parseKnowledge } from "../parse/knowledge-parser";
 import { parseTool, type ToolDefinition } from "../parse/tool-parser";
-import type { ItemType } from "../items/item-type";
-import type { Limits } from "../limits";
 
 export type ParsedItem =
   | { readonly itemType: "directive"; readonly data: Directive }
@@ -36,7 +36,11 @@ export function parseItemBody(options: {
 export function summarise(item: ParsedItem): { title: string; description: string; version: string } {
   switch (item.itemType) {
     case "directive":
-      return { title: item.data.name, description: item.data.metadata.description, version: item.data.version };
+      return {
+        title: item.data.name,
+        description: item.data.metadata.description,
+        version: item.data.version,
+      };
     case "tool":
       return { title: item.data.tool_id, description: item.data.description, version: item.data.version };
     case "knowledge":

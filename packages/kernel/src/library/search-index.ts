@@ -43,9 +43,9 @@ export class SearchIndex {
       for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + WEIGHTS[field]);
     }
     for (const t of tf.keys()) {
-      let set = this.#postings.get(t);
-      if (!set) this.#postings.set(t, (set = new Set()));
-      set.add(doc.key);
+      const set = this.#postings.get(t);
+      if (set) set.add(doc.key);
+      else this.#postings.set(t, new Set([doc.key]));
     }
     this.#totalLength += length;
     const haystack = `${doc.fields.name} ${doc.fields.description}`.toLowerCase();

@@ -1,8 +1,8 @@
+import { assertNoReservedKeys } from "../executor/params";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
-import { assertNoReservedKeys } from "../executor/params";
 import { parseInput } from "./input-error";
-import { executeInput, type ExecuteInput } from "./inputs";
+import { type ExecuteInput, executeInput } from "./inputs";
 import { runDirective } from "./run-directive";
 import { runKnowledge } from "./run-knowledge";
 import { runTool } from "./run-tool";

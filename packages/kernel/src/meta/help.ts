@@ -3,7 +3,7 @@ import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { LibraryEntry } from "../library/library";
 import { parseInput } from "./input-error";
-import { helpInput, type HelpInput } from "./inputs";
+import { type HelpInput, helpInput } from "./inputs";
 import { readVerified } from "./resolve-item";
 
 const OVERVIEW = `Kiwi gives you four tools over a library of items (directives, tools, knowledge):
@@ -19,10 +19,14 @@ const MAX_ANSWER_CHARS = 16_000;
 function rankGuidance(ctx: KernelContext, topic: string): LibraryEntry[] {
   const entries = ctx.library.entries("knowledge").filter((e) => e.record && !e.problem);
   const t = topic.toLowerCase();
-  const exact = entries.filter((e) => e.id.toLowerCase() === t || `${e.category}/${e.id}`.toLowerCase() === t);
+  const exact = entries.filter(
+    (e) => e.id.toLowerCase() === t || `${e.category}/${e.id}`.toLowerCase() === t,
+  );
   const tagged = entries.filter((e) => {
     const p = e.record!.parsed;
-    return p.itemType === "knowledge" && (p.data.frontMatter.tags ?? []).some((tag) => tag.toLowerCase() === t);
+    return (
+      p.itemType === "knowledge" && (p.data.frontMatter.tags ?? []).some((tag) => tag.toLowerCase() === t)
+    );
   });
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const scored = [...ctx.library.searchIndex.query(topic, (k) => byKey.has(k))]
@@ -41,9 +45,19 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
   if (input.action !== "guidance") {
     const signal = { kind: input.action, topic: input.topic, reason: input.reason, meta: options.meta ?? {} };
     if (!ctx.signalHandler) {
-      return { success: true as const, action: input.action, routed: false, note: "no thread supervisor is listening: the signal was acknowledged but not routed" };
+      return {
+        success: true as const,
+        action: input.action,
+        routed: false,
+        note: "no thread supervisor is listening: the signal was acknowledged but not routed",
+      };
     }
-    return { success: true as const, action: input.action, routed: true, ...(await ctx.signalHandler(signal)) };
+    return {
+      success: true as const,
+      action: input.action,
+      routed: true,
+      ...(await ctx.signalHandler(signal)),
+    };
   }
   await ctx.library.ensureFresh();
   if (!input.topic) {
@@ -58,8 +72,20 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
   const skipped = [];
   for (const entry of rankGuidance(ctx, input.topic)) {
     try {
-      const item = await readVerified(ctx, "knowledge", entry.category ? `${entry.category}/${entry.id}` : entry.id, (s) => s === entry.space);
-      await ctx.authorizer?.({ kind: "item.read", action: "load", itemType: "knowledge", itemId: item.id, category: item.category, meta: options.meta ?? {} });
+      const item = await readVerified(
+        ctx,
+        "knowledge",
+        entry.category ? `${entry.category}/${entry.id}` : entry.id,
+        (s) => s === entry.space,
+      );
+      await ctx.authorizer?.({
+        kind: "item.read",
+        action: "load",
+        itemType: "knowledge",
+        itemId: item.id,
+        category: item.category,
+        meta: options.meta ?? {},
+      });
       if (item.parsed.itemType !== "knowledge") continue;
       const body = item.parsed.data.body;
       answers.push({
@@ -67,7 +93,10 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
         title: item.parsed.data.frontMatter.title,
         category: item.category,
         space: item.space.name,
-        content: body.length > MAX_ANSWER_CHARS ? `${body.slice(0, MAX_ANSWER_CHARS)}\n…(truncated: load the item for the rest)` : body,
+        content:
+          body.length > MAX_ANSWER_CHARS
+            ? `${body.slice(0, MAX_ANSWER_CHARS)}\n…(truncated: load the item for the rest)`
+            : body,
       });
     } catch (error) {
       if (!KiwiError.isInstance(error)) throw error;
@@ -80,6 +109,10 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
     topic: input.topic,
     answers,
     ...(skipped.length ? { skipped } : {}),
-    ...(answers.length ? {} : { suggestion: `no knowledge answers '${input.topic}': try search(item_type="knowledge", query=…) or help() for the topics` }),
+    ...(answers.length
+      ? {}
+      : {
+          suggestion: `no knowledge answers '${input.topic}': try search(item_type="knowledge", query=…) or help() for the topics`,
+        }),
   };
 }

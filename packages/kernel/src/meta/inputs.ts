@@ -70,9 +70,15 @@ export const helpInputShape = {
   action: z
     .enum(HELP_ACTIONS)
     .default("guidance")
-    .describe("guidance: answers from knowledge. stuck, escalate, checkpoint: signals routed to the thread's handler."),
+    .describe(
+      "guidance: answers from knowledge. stuck, escalate, checkpoint: signals routed to the thread's handler.",
+    ),
   topic: z.string().max(200).optional().describe("What you need guidance on, or what the signal is about."),
-  reason: z.string().max(4000).optional().describe("Why you are signalling (stuck/escalate) or what to record."),
+  reason: z
+    .string()
+    .max(4000)
+    .optional()
+    .describe("Why you are signalling (stuck/escalate) or what to record."),
 };
 export const helpInput = z.strictObject(helpInputShape);
 export type HelpInput = z.input<typeof helpInput>;

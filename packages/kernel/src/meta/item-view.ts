@@ -9,7 +9,11 @@ export function itemView(item: VerifiedItem) {
     space: item.space.name,
     path: item.label,
     core: item.core,
-    signature: { key_id: item.signature.keyId, signed_at: item.signature.signedAt, signer: item.signature.signerOrigin },
+    signature: {
+      key_id: item.signature.keyId,
+      signed_at: item.signature.signedAt,
+      signer: item.signature.signerOrigin,
+    },
   };
 }
 

@@ -1,15 +1,15 @@
 import { KiwiError } from "@kiwi/spec";
-import type { CallOptions } from "../kernel-types";
-import type { KernelContext } from "../kernel-context";
 import { writeItemFileAtomic } from "../files/write-item-file";
 import { isPathModule, resolvePathModule } from "../integrity/tool-attachments";
+import type { KernelContext } from "../kernel-context";
+import type { CallOptions } from "../kernel-types";
+import { summarise } from "../library/parse-item";
+import { readCapped } from "../spaces/directory-space";
 import { parseInput } from "./input-error";
-import { loadInput, type LoadInput } from "./inputs";
+import { type LoadInput, loadInput } from "./inputs";
 import { bodyText, itemView } from "./item-view";
 import { readVerified } from "./resolve-item";
 import { checkProjectPath, sourceFilter } from "./source-filter";
-import { readCapped } from "../spaces/directory-space";
-import { summarise } from "../library/parse-item";
 
 /**
  * Reads a verified item, or copies it between spaces (registry → project, user → project, …). Copies
@@ -20,18 +20,47 @@ export async function load(ctx: KernelContext, raw: LoadInput, options: CallOpti
   checkProjectPath(ctx, input.project_path);
   const meta = options.meta ?? {};
   const item = await readVerified(ctx, input.item_type, input.item_id, sourceFilter(input.source));
-  await ctx.authorizer?.({ kind: "item.read", action: "load", itemType: item.itemType, itemId: item.id, category: item.category, meta });
-  const view = { ...itemView(item), version: summarise(item.parsed).version, content: bodyText(item), data: item.parsed.data };
+  await ctx.authorizer?.({
+    kind: "item.read",
+    action: "load",
+    itemType: item.itemType,
+    itemId: item.id,
+    category: item.category,
+    meta,
+  });
+  const view = {
+    ...itemView(item),
+    version: summarise(item.parsed).version,
+    content: bodyText(item),
+    data: item.parsed.data,
+  };
   const destination = input.destination;
   if (!destination || destination === item.space.kind) {
     return { success: true as const, mode: "read_only", ...view };
   }
   const target = destination === "project" ? ctx.spaces.project : ctx.spaces.user;
-  await ctx.authorizer?.({ kind: "item.write", action: "load", itemType: item.itemType, itemId: item.id, path: item.file.relPath, space: target.name, meta });
+  await ctx.authorizer?.({
+    kind: "item.write",
+    action: "load",
+    itemType: item.itemType,
+    itemId: item.id,
+    path: item.file.relPath,
+    space: target.name,
+    meta,
+  });
   const bytes = item.bytes; // exactly the verified bytes, not a second read
-  const existing = await target.read(item.file.relPath, ctx.settings.limits.maxItemBytes).catch(() => undefined);
+  const existing = await target
+    .read(item.file.relPath, ctx.settings.limits.maxItemBytes)
+    .catch(() => undefined);
   if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(bytes)) === 0) {
-    return { success: true as const, mode: "copy", copied: false, reason: "identical copy already present", destination: target.name, ...view };
+    return {
+      success: true as const,
+      mode: "copy",
+      copied: false,
+      reason: "identical copy already present",
+      destination: target.name,
+      ...view,
+    };
   }
   if (existing) {
     throw new KiwiError({
@@ -43,11 +72,22 @@ export async function load(ctx: KernelContext, raw: LoadInput, options: CallOpti
   const module = item.parsed.itemType === "tool" ? item.parsed.data.module : undefined;
   if (module && isPathModule(module) && item.space.root) {
     // A code-bearing tool travels with its module: the signature covers both.
-    const { file, relToSpace } = await resolvePathModule({ module, definitionFile: item.file.location, spaceRoot: item.space.root });
+    const { file, relToSpace } = await resolvePathModule({
+      module,
+      definitionFile: item.file.location,
+      spaceRoot: item.space.root,
+    });
     const code = await readCapped(file, ctx.settings.limits.maxItemBytes * 16, file);
     await writeItemFileAtomic({ spaceRoot: target.root!, relPath: relToSpace, bytes: code });
   }
   await writeItemFileAtomic({ spaceRoot: target.root!, relPath: item.file.relPath, bytes });
   ctx.library.invalidate();
-  return { success: true as const, mode: "copy", copied: true, destination: target.name, ...view, path: `${target.name}:${item.file.relPath}` };
+  return {
+    success: true as const,
+    mode: "copy",
+    copied: true,
+    destination: target.name,
+    ...view,
+    path: `${target.name}:${item.file.relPath}`,
+  };
 }

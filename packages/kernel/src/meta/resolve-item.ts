@@ -19,7 +19,12 @@ function notFound(ctx: KernelContext, itemType: ItemType, itemId: string): KiwiE
 }
 
 /** Finds an item's library entry or fails with ITEM_NOT_FOUND (with near matches). */
-export async function findEntry(ctx: KernelContext, itemType: ItemType, itemId: string, filter?: SourceFilter): Promise<LibraryEntry> {
+export async function findEntry(
+  ctx: KernelContext,
+  itemType: ItemType,
+  itemId: string,
+  filter?: SourceFilter,
+): Promise<LibraryEntry> {
   const ref = parseItemRef(itemId);
   const entry = await ctx.library.lookup(itemType, ref, filter);
   if (!entry) throw notFound(ctx, itemType, itemId);
@@ -30,12 +35,16 @@ export async function findEntry(ctx: KernelContext, itemType: ItemType, itemId: 
  * Reads an item fresh from disk and verifies its signature. A file that vanished since the index was
  * built is looked up again once.
  */
-export async function readVerified(ctx: KernelContext, itemType: ItemType, itemId: string, filter?: SourceFilter): Promise<VerifiedItem> {
+export async function readVerified(
+  ctx: KernelContext,
+  itemType: ItemType,
+  itemId: string,
+  filter?: SourceFilter,
+): Promise<VerifiedItem> {
   for (let attempt = 0; ; attempt++) {
     const entry = await findEntry(ctx, itemType, itemId, filter);
     try {
-      const record = await ctx.reader.read(entry.space, entry.file);
-      return await ctx.reader.verify(record);
+      return await ctx.reader.readVerified(entry.space, entry.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt === 0) {
         ctx.library.invalidate();

@@ -1,7 +1,7 @@
 import { KiwiError } from "@kiwi/spec";
-import type { Directive } from "../parse/directive-parser";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
+import type { Directive } from "../parse/directive-parser";
 import { itemView } from "./item-view";
 import { readVerified } from "./resolve-item";
 
@@ -41,7 +41,8 @@ function checkInputs(d: Directive, provided: Record<string, unknown>): Record<st
     const value = provided[input.name];
     if (value === undefined || value === null || value === "") {
       if (input.default !== undefined) out[input.name] = input.default;
-      else if (input.required) missing.push({ name: input.name, type: input.type, description: input.description });
+      else if (input.required)
+        missing.push({ name: input.name, type: input.type, description: input.description });
       continue;
     }
     if (!TYPE_CHECK[input.type]!(value)) {
@@ -67,9 +68,21 @@ function checkInputs(d: Directive, provided: Record<string, unknown>): Record<st
  * `execute(directive, run, X)` returns the parsed, verified directive and whether it could run on a
  * thread. It never spawns anything: that decision belongs to the model and the thread tools.
  */
-export async function runDirective(ctx: KernelContext, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+export async function runDirective(
+  ctx: KernelContext,
+  itemId: string,
+  params: Record<string, unknown>,
+  options: CallOptions,
+) {
   const item = await readVerified(ctx, "directive", itemId);
-  await ctx.authorizer?.({ kind: "item.read", action: "run", itemType: "directive", itemId: item.id, category: item.category, meta: options.meta ?? {} });
+  await ctx.authorizer?.({
+    kind: "item.read",
+    action: "run",
+    itemType: "directive",
+    itemId: item.id,
+    category: item.category,
+    meta: options.meta ?? {},
+  });
   if (item.parsed.itemType !== "directive") throw new Error("unreachable");
   const d = item.parsed.data;
   const provided = checkInputs(d, params);

@@ -6,7 +6,14 @@ import { readVerified } from "./resolve-item";
 /** `execute(knowledge, run, X)`: the verified entry's content and front matter. */
 export async function runKnowledge(ctx: KernelContext, itemId: string, options: CallOptions) {
   const item = await readVerified(ctx, "knowledge", itemId);
-  await ctx.authorizer?.({ kind: "item.read", action: "run", itemType: "knowledge", itemId: item.id, category: item.category, meta: options.meta ?? {} });
+  await ctx.authorizer?.({
+    kind: "item.read",
+    action: "run",
+    itemType: "knowledge",
+    itemId: item.id,
+    category: item.category,
+    meta: options.meta ?? {},
+  });
   if (item.parsed.itemType !== "knowledge") throw new Error("unreachable");
   const { frontMatter, body } = item.parsed.data;
   return {

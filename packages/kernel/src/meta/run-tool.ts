@@ -1,8 +1,8 @@
 import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
-import type { ChainLink, PreparedChain } from "../executor/tool-chain";
-import { prepareChain, resolveChain } from "../executor/tool-chain";
 import { validateParams } from "../executor/params";
 import { renderConfig } from "../executor/template";
+import type { ChainLink, PreparedChain } from "../executor/tool-chain";
+import { prepareChain, resolveChain } from "../executor/tool-chain";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { VerifiedItem } from "../library/item-reader";
@@ -40,11 +40,20 @@ async function verifiedLinks(ctx: KernelContext, headRef: string) {
  * against the merged declarations, let the tool-layer guard decide, render the config and run the
  * primitive. Opaque metadata goes to the guard and the primitive untouched.
  */
-export async function runTool(ctx: KernelContext, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+export async function runTool(
+  ctx: KernelContext,
+  itemId: string,
+  params: Record<string, unknown>,
+  options: CallOptions,
+) {
   const { headId, found, hashes } = await verifiedLinks(ctx, itemId);
-  const { links, primitive } = resolveChain({ headId, lookup: (id) => found.get(id), isPrimitive: (id) => ctx.primitives.has(id) });
-  let cache = prepared.get(ctx);
-  if (!cache) prepared.set(ctx, (cache = new Map()));
+  const { links, primitive } = resolveChain({
+    headId,
+    lookup: (id) => found.get(id),
+    isPrimitive: (id) => ctx.primitives.has(id),
+  });
+  const cache = prepared.get(ctx) ?? new Map<string, PreparedChain>();
+  prepared.set(ctx, cache);
   const key = hashes.slice(0, links.length).join(":");
   let chain = cache.get(key);
   if (!chain) {
@@ -52,17 +61,40 @@ export async function runTool(ctx: KernelContext, itemId: string, params: Record
     if (cache.size > 1000) cache.clear();
     cache.set(key, chain);
   }
-  const values = validateParams({ params, declared: chain.parameters, toolId: headId, maxParamBytes: ctx.settings.limits.maxParamBytes });
+  const values = validateParams({
+    params,
+    declared: chain.parameters,
+    toolId: headId,
+    maxParamBytes: ctx.settings.limits.maxParamBytes,
+  });
   const meta = options.meta ?? {};
-  await ctx.authorizer?.({ kind: "tool.run", toolId: headId, chain: chain.ids, requires: chain.requires, params: values, meta });
-  const config = renderConfig({ config: chain.config, params: values, env: ctx.settings.env, toolId: headId });
+  await ctx.authorizer?.({
+    kind: "tool.run",
+    toolId: headId,
+    chain: chain.ids,
+    requires: chain.requires,
+    params: values,
+    meta,
+  });
+  const config = renderConfig({
+    config: chain.config,
+    params: values,
+    env: ctx.settings.env,
+    toolId: headId,
+  });
   const impl = ctx.primitives.get(primitive)!;
   let result: PrimitiveResult;
   try {
     result = await impl.run({
       config,
       params: values,
-      context: { projectRoot: ctx.settings.projectRoot, toolId: headId, chain: chain.ids, meta, signal: options.signal },
+      context: {
+        projectRoot: ctx.settings.projectRoot,
+        toolId: headId,
+        chain: chain.ids,
+        meta,
+        signal: options.signal,
+      },
     });
   } catch (cause) {
     if (KiwiError.isInstance(cause)) throw cause;
@@ -79,6 +111,14 @@ export async function runTool(ctx: KernelContext, itemId: string, params: Record
   const error =
     typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
       ? { retryable: false, ...(err as Record<string, unknown>) }
-      : { code: "PRIMITIVE_FAILED", message: typeof err === "string" ? err : `${primitive} reported a failure`, retryable: false };
-  return { success: false as const, error: error as { code: string; message: string; retryable: boolean }, ...base };
+      : {
+          code: "PRIMITIVE_FAILED",
+          message: typeof err === "string" ? err : `${primitive} reported a failure`,
+          retryable: false,
+        };
+  return {
+    success: false as const,
+    error: error as { code: string; message: string; retryable: boolean },
+    ...base,
+  };
 }

@@ -1,7 +1,7 @@
 import type { KernelContext } from "../kernel-context";
 import type { LibraryEntry } from "../library/library";
 import { parseInput } from "./input-error";
-import { searchInput, type SearchInput } from "./inputs";
+import { type SearchInput, searchInput } from "./inputs";
 import { checkProjectPath, sourceFilter } from "./source-filter";
 
 export interface SearchHit {
@@ -33,7 +33,8 @@ export async function search(ctx: KernelContext, raw: SearchInput) {
   await ctx.library.ensureFresh();
   const admit = sourceFilter(input.source);
   const candidates = new Map<string, LibraryEntry>();
-  for (const entry of ctx.library.entries(input.item_type)) if (admit(entry.space)) candidates.set(entry.key, entry);
+  for (const entry of ctx.library.entries(input.item_type))
+    if (admit(entry.space)) candidates.set(entry.key, entry);
   const scores = ctx.library.searchIndex.query(input.query, (key) => candidates.has(key));
   const winner = new Map<string, LibraryEntry>();
   for (const entry of candidates.values()) {

@@ -1,7 +1,7 @@
 import { KiwiError } from "@kiwi/spec";
 import { writeItemFileAtomic } from "../files/write-item-file";
-import type { ItemType } from "../items/item-type";
 import { parseItemRef } from "../items/item-ref";
+import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { ItemRecord } from "../library/item-reader";
@@ -9,7 +9,10 @@ import type { ItemFile, ItemSource } from "../spaces/item-source";
 import { writeSpace } from "./write-target";
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
   return new RegExp(`^${body}$`);
 }
 
@@ -31,9 +34,22 @@ export async function signAndWrite(ctx: KernelContext, space: ItemSource, record
   };
 }
 
-async function signFile(ctx: KernelContext, space: ItemSource, file: ItemFile, meta: Readonly<Record<string, unknown>>) {
+async function signFile(
+  ctx: KernelContext,
+  space: ItemSource,
+  file: ItemFile,
+  meta: Readonly<Record<string, unknown>>,
+) {
   const record = await ctx.reader.read(space, file);
-  await ctx.authorizer?.({ kind: "item.write", action: "sign", itemType: file.itemType, itemId: file.id, path: file.relPath, space: space.name, meta });
+  await ctx.authorizer?.({
+    kind: "item.write",
+    action: "sign",
+    itemType: file.itemType,
+    itemId: file.id,
+    path: file.relPath,
+    space: space.name,
+    meta,
+  });
   return signAndWrite(ctx, space, record);
 }
 
@@ -41,7 +57,13 @@ async function signFile(ctx: KernelContext, space: ItemSource, file: ItemFile, m
  * `execute(<type>, sign, X)`: validate, then sign with the user space key. An id containing `*` or `?`
  * signs every match in the space (matched against the id, or `category/id` when the pattern has a `/`).
  */
-export async function signItems(ctx: KernelContext, itemType: ItemType, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+export async function signItems(
+  ctx: KernelContext,
+  itemType: ItemType,
+  itemId: string,
+  params: Record<string, unknown>,
+  options: CallOptions,
+) {
   const space = writeSpace(ctx, params.location);
   const meta = options.meta ?? {};
   const files = await space.list(itemType);
@@ -76,7 +98,9 @@ export async function signItems(ctx: KernelContext, itemType: ItemType, itemId: 
     };
   }
   const ref = parseItemRef(itemId);
-  const candidates = files.filter((f) => f.id === ref.id && (ref.category === undefined || f.category === ref.category));
+  const candidates = files.filter(
+    (f) => f.id === ref.id && (ref.category === undefined || f.category === ref.category),
+  );
   if (candidates.length === 0) {
     throw new KiwiError({
       code: "ITEM_NOT_FOUND",

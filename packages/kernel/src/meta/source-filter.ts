@@ -1,5 +1,5 @@
-import { KiwiError } from "@kiwi/spec";
 import { realpathSync } from "node:fs";
+import { KiwiError } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import type { ItemSource } from "../spaces/item-source";
 

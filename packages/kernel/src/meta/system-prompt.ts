@@ -15,12 +15,14 @@ function payload(body: Uint8Array): SignedPayload {
 }
 
 async function readFrom(ctx: KernelContext, space: ItemSource) {
-  const bytes = await readCapped(join(space.root!, FILE), ctx.settings.limits.maxItemBytes, `${space.name}:${FILE}`).catch(
-    (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    },
-  );
+  const bytes = await readCapped(
+    join(space.root!, FILE),
+    ctx.settings.limits.maxItemBytes,
+    `${space.name}:${FILE}`,
+  ).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
   return bytes;
 }
 
@@ -60,11 +62,22 @@ export async function signSystemPrompt(ctx: KernelContext, location: "project" |
   const space = location === "user" ? ctx.spaces.user : ctx.spaces.project;
   const bytes = await readFrom(ctx, space);
   if (!bytes) {
-    throw new KiwiError({ code: "ITEM_NOT_FOUND", message: `no ${FILE} in the ${space.name} space`, context: { space: space.name } });
+    throw new KiwiError({
+      code: "ITEM_NOT_FOUND",
+      message: `no ${FILE} in the ${space.name} space`,
+      context: { space: space.name },
+    });
   }
   const body = splitSignature("system_prompt", bytes).body;
   Buffer.from(body).toString("utf8"); // must be text
-  const line = formatSignatureLine("system_prompt", signPayload(payload(body), await ctx.signingKey(), ctx.now()));
-  await writeItemFileAtomic({ spaceRoot: space.root!, relPath: FILE, bytes: Buffer.concat([Buffer.from(line), body]) });
+  const line = formatSignatureLine(
+    "system_prompt",
+    signPayload(payload(body), await ctx.signingKey(), ctx.now()),
+  );
+  await writeItemFileAtomic({
+    spaceRoot: space.root!,
+    relPath: FILE,
+    bytes: Buffer.concat([Buffer.from(line), body]),
+  });
   return { success: true as const, status: "signed", path: `${space.name}:${FILE}` };
 }

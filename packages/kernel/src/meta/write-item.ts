@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { removeItemFile } from "../files/write-item-file";
+import { splitSignature } from "../integrity/signature-line";
 import { parseCategory, parseItemRef } from "../items/item-ref";
 import { ITEM_EXTENSIONS, ITEM_FOLDERS, type ItemType } from "../items/item-type";
-import { splitSignature } from "../integrity/signature-line";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { ItemFile } from "../spaces/item-source";
@@ -28,16 +28,23 @@ export async function writeItem(
   options: CallOptions,
 ) {
   const { content } = params;
-  if (typeof content !== "string") throw invalid("parameters.content", `${action} needs the item's full text as a string`);
+  if (typeof content !== "string")
+    throw invalid("parameters.content", `${action} needs the item's full text as a string`);
   const space = writeSpace(ctx, params.location);
   const ref = parseItemRef(itemId);
-  if (params.category !== undefined && typeof params.category !== "string") throw invalid("parameters.category", "must be a string");
+  if (params.category !== undefined && typeof params.category !== "string")
+    throw invalid("parameters.category", "must be a string");
   const givenCategory = typeof params.category === "string" ? parseCategory(params.category) : undefined;
   if (ref.category !== undefined && givenCategory !== undefined && ref.category !== givenCategory) {
-    throw invalid("parameters.category", `'${givenCategory}' contradicts the category in item_id '${itemId}'`);
+    throw invalid(
+      "parameters.category",
+      `'${givenCategory}' contradicts the category in item_id '${itemId}'`,
+    );
   }
   const category = ref.category ?? givenCategory;
-  const existing = (await space.list(itemType)).filter((f) => f.id === ref.id && (category === undefined || f.category === category));
+  const existing = (await space.list(itemType)).filter(
+    (f) => f.id === ref.id && (category === undefined || f.category === category),
+  );
   let relPath: string;
   let fileCategory: string;
   if (action === "create") {
@@ -50,7 +57,11 @@ export async function writeItem(
       });
     }
     fileCategory = category ?? "";
-    relPath = [ITEM_FOLDERS[itemType], ...(fileCategory ? fileCategory.split("/") : []), `${ref.id}${ITEM_EXTENSIONS[itemType][0]}`].join("/");
+    relPath = [
+      ITEM_FOLDERS[itemType],
+      ...(fileCategory ? fileCategory.split("/") : []),
+      `${ref.id}${ITEM_EXTENSIONS[itemType][0]}`,
+    ].join("/");
   } else {
     if (existing.length !== 1) {
       throw new KiwiError({
@@ -67,15 +78,36 @@ export async function writeItem(
   const raw = Buffer.from(content, "utf8");
   // A signature line in the given content is dropped: the kernel signs what it writes.
   const body = splitSignature(itemType, raw).body;
-  const file: ItemFile = { itemType, id: ref.id, category: fileCategory, relPath, location: join(space.root!, relPath), stamp: "" };
+  const file: ItemFile = {
+    itemType,
+    id: ref.id,
+    category: fileCategory,
+    relPath,
+    location: join(space.root!, relPath),
+    stamp: "",
+  };
   const record = ctx.reader.fromBytes(space, file, body);
-  await ctx.authorizer?.({ kind: "item.write", action, itemType, itemId: ref.id, path: relPath, space: space.name, meta: options.meta ?? {} });
+  await ctx.authorizer?.({
+    kind: "item.write",
+    action,
+    itemType,
+    itemId: ref.id,
+    path: relPath,
+    space: space.name,
+    meta: options.meta ?? {},
+  });
   const written = await signAndWrite(ctx, space, record);
   return { success: true as const, status: action === "create" ? "created" : "updated", ...written };
 }
 
 /** `delete`: needs `parameters.confirm: true`; removes the item from the project or user space. */
-export async function deleteItem(ctx: KernelContext, itemType: ItemType, itemId: string, params: Record<string, unknown>, options: CallOptions) {
+export async function deleteItem(
+  ctx: KernelContext,
+  itemType: ItemType,
+  itemId: string,
+  params: Record<string, unknown>,
+  options: CallOptions,
+) {
   if (params.confirm !== true) {
     throw new KiwiError({
       code: "CONFIRMATION_REQUIRED",
@@ -85,17 +117,37 @@ export async function deleteItem(ctx: KernelContext, itemType: ItemType, itemId:
   }
   const space = writeSpace(ctx, params.location);
   const ref = parseItemRef(itemId);
-  const matches = (await space.list(itemType)).filter((f) => f.id === ref.id && (ref.category === undefined || f.category === ref.category));
+  const matches = (await space.list(itemType)).filter(
+    (f) => f.id === ref.id && (ref.category === undefined || f.category === ref.category),
+  );
   if (matches.length !== 1) {
     throw new KiwiError({
       code: matches.length ? "INVALID_ITEM_ID" : "ITEM_NOT_FOUND",
-      message: matches.length ? `'${itemId}' is ambiguous in ${space.name}: use category/${ref.id}` : `no ${itemType} '${itemId}' in ${space.name}`,
+      message: matches.length
+        ? `'${itemId}' is ambiguous in ${space.name}: use category/${ref.id}`
+        : `no ${itemType} '${itemId}' in ${space.name}`,
       context: { item_type: itemType, item_id: itemId, space: space.name },
     });
   }
   const file = matches[0]!;
-  await ctx.authorizer?.({ kind: "item.write", action: "delete", itemType, itemId: ref.id, path: file.relPath, space: space.name, meta: options.meta ?? {} });
+  await ctx.authorizer?.({
+    kind: "item.write",
+    action: "delete",
+    itemType,
+    itemId: ref.id,
+    path: file.relPath,
+    space: space.name,
+    meta: options.meta ?? {},
+  });
   await removeItemFile({ spaceRoot: space.root!, relPath: file.relPath });
   ctx.library.invalidate();
-  return { success: true as const, status: "deleted", item_type: itemType, id: ref.id, category: file.category, space: space.name, path: `${space.name}:${file.relPath}` };
+  return {
+    success: true as const,
+    status: "deleted",
+    item_type: itemType,
+    id: ref.id,
+    category: file.category,
+    space: space.name,
+    path: `${space.name}:${file.relPath}`,
+  };
 }

@@ -4,7 +4,12 @@ import type { Issue } from "../diagnostics";
 import { parseDirective } from "./directive-parser";
 import { directiveSpawnIssues } from "./directive-spawn-issues";
 
-const opts = { file: ".ai/directives/quality/review_code.md", itemId: "review_code", category: "quality", maxDepth: 64 };
+const opts = {
+  file: ".ai/directives/quality/review_code.md",
+  itemId: "review_code",
+  category: "quality",
+  maxDepth: 64,
+};
 
 const FULL = `# Review code
 
@@ -95,7 +100,8 @@ function issuesOf(fn: () => unknown): Issue[] {
   try {
     fn();
   } catch (error) {
-    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED") return error.context.issues as Issue[];
+    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED")
+      return error.context.issues as Issue[];
     throw error;
   }
   throw new Error("expected VALIDATION_FAILED");
@@ -110,7 +116,12 @@ describe("parseDirective", () => {
       description: "Review a change & report findings",
       category: "quality",
       author: "kiwi-team",
-      model: { tier: "reasoning", fallback: "balanced", id: "claude-x", reasoning: "Careful reading needs a strong model" },
+      model: {
+        tier: "reasoning",
+        fallback: "balanced",
+        id: "claude-x",
+        reasoning: "Careful reading needs a strong model",
+      },
       cost: {
         max_turns: 30,
         on_exceeded: "escalate",
@@ -153,18 +164,31 @@ describe("parseDirective", () => {
     ]);
     expect(d.process).toEqual([
       { name: "read", description: "Read the change", action: "git diff <base>..HEAD" },
-      { name: "report", description: "Write the report", action: "Write reports/review.md", condition: "issues were found" },
+      {
+        name: "report",
+        description: "Write the report",
+        action: "Write reports/review.md",
+        condition: "issues were found",
+      },
     ]);
     expect(d.context).toEqual({ tech_stack: "TypeScript", style_guide: "docs/style.md" });
     expect(d.success_criteria).toEqual(["Every changed file was read", "A report exists"]);
-    expect(d.outputs).toEqual({ success: "reports/review.md", failure: "An explanation of what blocked the review" });
+    expect(d.outputs).toEqual({
+      success: "reports/review.md",
+      failure: "An explanation of what blocked the review",
+    });
     expect(directiveSpawnIssues(d, opts.file)).toEqual([]);
   });
 
   it("handles one <read/> and two <read/> the same way: always an array of grants (X7)", () => {
-    const one = parseDirective(directive('<permissions><read resource="filesystem" path="a/**"/></permissions>'), opts);
+    const one = parseDirective(
+      directive('<permissions><read resource="filesystem" path="a/**"/></permissions>'),
+      opts,
+    );
     const two = parseDirective(
-      directive('<permissions><read resource="filesystem" path="a/**"/><read resource="filesystem" path="b/**"/></permissions>'),
+      directive(
+        '<permissions><read resource="filesystem" path="a/**"/><read resource="filesystem" path="b/**"/></permissions>',
+      ),
       opts,
     );
     expect(one.metadata.permissions.grants).toEqual([{ verb: "read", resource: "filesystem", path: "a/**" }]);
@@ -193,7 +217,10 @@ describe("parseDirective", () => {
 
   it("reads success criteria written as plain lines", () => {
     const d = parseDirective(
-      directive("<permissions/>", "\n<success_criteria>\n  - tests pass\n  * docs updated\n  3. released\n</success_criteria>"),
+      directive(
+        "<permissions/>",
+        "\n<success_criteria>\n  - tests pass\n  * docs updated\n  3. released\n</success_criteria>",
+      ),
       opts,
     );
     expect(d.success_criteria).toEqual(["tests pass", "docs updated", "released"]);
@@ -207,7 +234,9 @@ describe("parseDirective", () => {
   });
 
   it("reports an incomplete <cost> naming each missing element", () => {
-    const issues = issuesOf(() => parseDirective(directive("<cost><max_cost_usd>2</max_cost_usd></cost><permissions/>"), opts));
+    const issues = issuesOf(() =>
+      parseDirective(directive("<cost><max_cost_usd>2</max_cost_usd></cost><permissions/>"), opts),
+    );
     expect(issues).toContainEqual(
       expect.objectContaining({
         field: "metadata.cost.max_turns",
@@ -243,11 +272,19 @@ describe("parseDirective", () => {
   });
 
   it("requires name to equal the file name and a given category to equal the folder", () => {
-    const xml = directive("<category>ops</category><permissions/>").replace('name="review_code"', 'name="other_name"');
+    const xml = directive("<category>ops</category><permissions/>").replace(
+      'name="review_code"',
+      'name="other_name"',
+    );
     const issues = issuesOf(() => parseDirective(xml, opts));
-    expect(issues).toContainEqual(expect.objectContaining({ field: "name", fix: expect.stringContaining("other_name.md") }));
     expect(issues).toContainEqual(
-      expect.objectContaining({ field: "metadata.category", fix: expect.stringContaining("<category>quality</category>") }),
+      expect.objectContaining({ field: "name", fix: expect.stringContaining("other_name.md") }),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        field: "metadata.category",
+        fix: expect.stringContaining("<category>quality</category>"),
+      }),
     );
   });
 
@@ -255,7 +292,10 @@ describe("parseDirective", () => {
     const xml = "<directive><metadata><description>x</description><permissions/></metadata></directive>";
     const issues = issuesOf(() => parseDirective(xml, opts));
     expect(issues).toContainEqual(
-      expect.objectContaining({ field: "name", fix: '<directive name="review_code" version="1.0.0">'.replace(/^/, "write ") }),
+      expect.objectContaining({
+        field: "name",
+        fix: '<directive name="review_code" version="1.0.0">'.replace(/^/, "write "),
+      }),
     );
     expect(issues.map((i) => i.field)).toContain("version");
   });
@@ -267,7 +307,9 @@ describe("parseDirective", () => {
     );
     const issues = issuesOf(() => parseDirective(xml, opts));
     expect(issues).toContainEqual(expect.objectContaining({ field: "inputs[1].type" }));
-    expect(issues).toContainEqual(expect.objectContaining({ field: "inputs[1].name", message: expect.stringContaining("twice") }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ field: "inputs[1].name", message: expect.stringContaining("twice") }),
+    );
   });
 
   it("reports XML syntax errors with the line in the Markdown file", () => {

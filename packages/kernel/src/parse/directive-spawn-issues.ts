@@ -9,11 +9,13 @@ import type { Directive } from "../schema/directive-schema";
 export function directiveSpawnIssues(directive: Directive, file: string): Issue[] {
   const issues: Issue[] = [];
   if (!directive.metadata.cost) {
-    const fix = "add <cost><max_turns>30</max_turns><on_exceeded>escalate</on_exceeded></cost> inside <metadata>";
+    const fix =
+      "add <cost><max_turns>30</max_turns><on_exceeded>escalate</on_exceeded></cost> inside <metadata>";
     issues.push(warning(file, "metadata.cost", "no <cost> in metadata", fix));
   }
   if (!directive.metadata.model) {
-    const fix = 'add <model tier="balanced"/> inside <metadata> (fast, balanced, general, reasoning, expert, orchestrator)';
+    const fix =
+      'add <model tier="balanced"/> inside <metadata> (fast, balanced, general, reasoning, expert, orchestrator)';
     issues.push(warning(file, "metadata.model", "no <model> in metadata", fix));
   }
   return issues;

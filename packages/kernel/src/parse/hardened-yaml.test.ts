@@ -51,7 +51,11 @@ describe("parseYamlStrict", () => {
   it("reports syntax errors as PARSE_ERROR with line and column", () => {
     const error = failure(() => parseYamlStrict("a: 1\nb: [1, 2\nc: 3", opts));
     expect(error.code).toBe("PARSE_ERROR");
-    expect(error.context).toMatchObject({ file: opts.file, line: expect.any(Number), column: expect.any(Number) });
+    expect(error.context).toMatchObject({
+      file: opts.file,
+      line: expect.any(Number),
+      column: expect.any(Number),
+    });
     expect(error.message).toMatch(/^tools\/x\/t\.yaml:\d+:\d+: /);
   });
 

@@ -17,5 +17,11 @@ export function splitFrontMatter(text: string): FrontMatterSplit | undefined {
   if (!fence(lines[0])) return undefined;
   const close = lines.findIndex((line, index) => index > 0 && fence(line));
   if (close === -1) return undefined;
-  return { yaml: lines.slice(1, close).join("\n"), body: lines.slice(close + 1).join("\n") };
+  // CRLF files: the YAML gets plain LF line ends (a stray CR would end up inside values); the body is
+  // returned exactly as written.
+  const yaml = lines
+    .slice(1, close)
+    .map((line) => line.replace(/\r$/, ""))
+    .join("\n");
+  return { yaml, body: lines.slice(close + 1).join("\n") };
 }

@@ -36,18 +36,22 @@ describe("parseTool against hostile tool files (battery Y1-Y12)", () => {
       lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
     }
     const start = performance.now();
-    expect(failure(() => parseTool(`${BASE}requires: none\nconfig:\n  ${lines.join("\n  ")}`, opts)).code).toBe(
-      "PARSE_ALIAS_LIMIT",
-    );
+    expect(
+      failure(() => parseTool(`${BASE}requires: none\nconfig:\n  ${lines.join("\n  ")}`, opts)).code,
+    ).toBe("PARSE_ALIAS_LIMIT");
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it("Y2: a single harmless alias → PARSE_ALIAS_LIMIT", () => {
-    expect(failure(() => parseTool(`${BASE}requires: &r [fs.read]\ndependencies: *r`, opts)).code).toBe("PARSE_ALIAS_LIMIT");
+    expect(failure(() => parseTool(`${BASE}requires: &r [fs.read]\ndependencies: *r`, opts)).code).toBe(
+      "PARSE_ALIAS_LIMIT",
+    );
   });
 
   it("Y3: a merge key → PARSE_UNSUPPORTED", () => {
-    expect(failure(() => parseTool(`${BASE}requires: none\nconfig:\n  <<: {a: 1}`, opts)).code).toBe("PARSE_UNSUPPORTED");
+    expect(failure(() => parseTool(`${BASE}requires: none\nconfig:\n  <<: {a: 1}`, opts)).code).toBe(
+      "PARSE_UNSUPPORTED",
+    );
   });
 
   it.each([
@@ -67,40 +71,58 @@ describe("parseTool against hostile tool files (battery Y1-Y12)", () => {
   });
 
   it("Y5: requires: written twice → PARSE_DUPLICATE_KEY", () => {
-    expect(failure(() => parseTool(`${BASE}requires: [fs.read]\nrequires: none`, opts)).code).toBe("PARSE_DUPLICATE_KEY");
+    expect(failure(() => parseTool(`${BASE}requires: [fs.read]\nrequires: none`, opts)).code).toBe(
+      "PARSE_DUPLICATE_KEY",
+    );
   });
 
   it.each([["!!js/function 'x'"], ["!!binary aGk="], ["!!set {a}"], ["!!timestamp 2001-01-01"], ["!foo x"]])(
     "Y6: a %s value → PARSE_UNSUPPORTED",
     (tagged) => {
-      expect(failure(() => parseTool(`${BASE}requires: none\nconfig:\n  a: ${tagged}`, opts)).code).toBe("PARSE_UNSUPPORTED");
+      expect(failure(() => parseTool(`${BASE}requires: none\nconfig:\n  a: ${tagged}`, opts)).code).toBe(
+        "PARSE_UNSUPPORTED",
+      );
     },
   );
 
   it("Y7: a 10 MiB scalar never reaches the parser", () => {
-    const bytes = new TextEncoder().encode(`${BASE}requires: none\ndescription: ${"x".repeat(10 * 1024 * 1024)}`);
-    expect(failure(() => decodeItemBytes(bytes, { file: opts.file, maxBytes: 256 * 1024 })).code).toBe("PARSE_TOO_LARGE");
+    const bytes = new TextEncoder().encode(
+      `${BASE}requires: none\ndescription: ${"x".repeat(10 * 1024 * 1024)}`,
+    );
+    expect(failure(() => decodeItemBytes(bytes, { file: opts.file, maxBytes: 256 * 1024 })).code).toBe(
+      "PARSE_TOO_LARGE",
+    );
   });
 
   it.each([["["], ["{"]])("Y8: 100 000 nested %s → PARSE_DEPTH, fast", (bracket) => {
     const start = performance.now();
-    expect(failure(() => parseTool(`${BASE}requires: none\nconfig: ${bracket.repeat(100_000)}`, opts)).code).toBe(
-      "PARSE_DEPTH",
-    );
+    expect(
+      failure(() => parseTool(`${BASE}requires: none\nconfig: ${bracket.repeat(100_000)}`, opts)).code,
+    ).toBe("PARSE_DEPTH");
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it("Y9: a second document → PARSE_MULTI_DOC", () => {
-    expect(failure(() => parseTool(`${BASE}requires: none\n---\nrequires: [fs.write]`, opts)).code).toBe("PARSE_MULTI_DOC");
+    expect(failure(() => parseTool(`${BASE}requires: none\n---\nrequires: [fs.write]`, opts)).code).toBe(
+      "PARSE_MULTI_DOC",
+    );
   });
 
   it.each([
     ["requires as a string", 'requires: "fs.write"', "requires"],
     ["requires as a bare glob", "requires: fs.*", "requires"],
     ["version: 1.10 read as a number", "requires: none", "version", 'version: "1.0.0"', "version: 1.10"],
-    ["a YAML 1.1 boolean", "requires: none\nparameters:\n  - {name: a, type: string, required: yes}", "parameters[0].required"],
+    [
+      "a YAML 1.1 boolean",
+      "requires: none\nparameters:\n  - {name: a, type: string, required: yes}",
+      "parameters[0].required",
+    ],
     ["a quoted number", 'requires: none\nretry: {max_attempts: "3"}', "retry.max_attempts"],
-    ["an exponent string", 'requires: none\nretry: {max_attempts: 2, backoff_ms: ["1e9"]}', "retry.backoff_ms[0]"],
+    [
+      "an exponent string",
+      'requires: none\nretry: {max_attempts: 2, backoff_ms: ["1e9"]}',
+      "retry.backoff_ms[0]",
+    ],
   ])("Y10: %s → VALIDATION_FAILED", (_name, extra, field, from?: string, to?: string) => {
     const base = from && to ? BASE.replace(from, to) : BASE;
     const error = failure(() => parseTool(`${base}${extra}`, opts));
@@ -109,7 +131,9 @@ describe("parseTool against hostile tool files (battery Y1-Y12)", () => {
   });
 
   it("Y10: version 1.10 gets the quoting fix", () => {
-    const error = failure(() => parseTool(`${BASE.replace('version: "1.0.0"', "version: 1.10")}requires: none`, opts));
+    const error = failure(() =>
+      parseTool(`${BASE.replace('version: "1.0.0"', "version: 1.10")}requires: none`, opts),
+    );
     expect(issuesOf(error)).toContainEqual(
       expect.objectContaining({ field: "version", fix: 'quote the version: version: "1.0.0"' }),
     );

@@ -47,7 +47,8 @@ function issuesOf(fn: () => unknown): Issue[] {
   try {
     fn();
   } catch (error) {
-    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED") return error.context.issues as Issue[];
+    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED")
+      return error.context.issues as Issue[];
     throw error;
   }
   throw new Error("expected VALIDATION_FAILED");
@@ -89,7 +90,8 @@ describe("parseTool", () => {
   });
 
   it("accepts a code-bearing tool with module and export instead of executor_id", () => {
-    const yaml = 'tool_id: http_get\ntool_type: sink\nversion: "1.0.0"\ndescription: x\nmodule: "@kiwi/sinks"\nexport: createFileSink\nrequires: [fs.write]';
+    const yaml =
+      'tool_id: http_get\ntool_type: sink\nversion: "1.0.0"\ndescription: x\nmodule: "@kiwi/sinks"\nexport: createFileSink\nrequires: [fs.write]';
     expect(parseTool(yaml, opts)).toMatchObject({ module: "@kiwi/sinks", export: "createFileSink" });
   });
 
@@ -103,19 +105,28 @@ describe("parseTool", () => {
 
   it("refuses export without module", () => {
     const issues = issuesOf(() => parseTool(minimal("export: x\nrequires: none"), opts));
-    expect(issues).toContainEqual(expect.objectContaining({ field: "export", message: expect.stringContaining("module") }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ field: "export", message: expect.stringContaining("module") }),
+    );
   });
 
   it("refuses duplicate parameter names and reserved __ names", () => {
-    const yaml = minimal("requires: none\nparameters:\n  - {name: a, type: string}\n  - {name: a, type: number}\n  - {name: __auth, type: string}");
+    const yaml = minimal(
+      "requires: none\nparameters:\n  - {name: a, type: string}\n  - {name: a, type: number}\n  - {name: __auth, type: string}",
+    );
     const fields = issuesOf(() => parseTool(yaml, opts)).map((i) => i.field);
     expect(fields).toEqual(expect.arrayContaining(["parameters[1].name", "parameters[2].name"]));
   });
 
   it("checks tool_id against the file name and category against the folder", () => {
-    const yaml = minimal("requires: none\ncategory: other").replace("tool_id: http_get", "tool_id: http_post");
+    const yaml = minimal("requires: none\ncategory: other").replace(
+      "tool_id: http_get",
+      "tool_id: http_post",
+    );
     const issues = issuesOf(() => parseTool(yaml, opts));
-    expect(issues).toContainEqual(expect.objectContaining({ field: "tool_id", fix: expect.stringContaining("http_post.yaml") }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ field: "tool_id", fix: expect.stringContaining("http_post.yaml") }),
+    );
     expect(issues).toContainEqual(expect.objectContaining({ field: "category" }));
   });
 

@@ -31,7 +31,7 @@ export function checkElement(el: XmlElement, field: string, rules: ElementRules,
       const near = closestName(child.name, children);
       const fix =
         children.length === 0
-          ? `remove it; <${el.name}> holds only text`
+          ? `<${el.name}> holds only text: write < as &lt; or wrap the text in <![CDATA[ ]]>`
           : `${near ? `did you mean <${near}>? Otherwise remove it` : "remove it"}; allowed: ${children.map((c) => `<${c}>`).join(", ")}`;
       ctx.issues.push(
         issue(

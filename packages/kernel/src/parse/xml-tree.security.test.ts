@@ -44,7 +44,10 @@ describe("parseXmlTree against hostile XML (battery X1-X5, X9, X10)", () => {
 
   it.each([
     ["an element <__proto__>", "<d><__proto__><polluted>1</polluted></__proto__></d>"],
-    ["an element <constructor>", "<d><constructor><prototype><polluted>1</polluted></prototype></constructor></d>"],
+    [
+      "an element <constructor>",
+      "<d><constructor><prototype><polluted>1</polluted></prototype></constructor></d>",
+    ],
     ["an element <prototype>", "<d><prototype/></d>"],
     ["an attribute __proto__", '<d __proto__="x"/>'],
     ["an attribute constructor", '<d><read constructor="x"/></d>'],

@@ -1,8 +1,8 @@
 import { SaxesParser } from "saxes";
 import { parseFailure } from "./parse-failure";
+import { isReservedObjectKey } from "./reserved-object-keys";
 import { findBareAmpersand } from "./xml-bare-ampersand";
 import { rejectDtdMarkup } from "./xml-dtd-check";
-import { isReservedObjectKey } from "./reserved-object-keys";
 
 /** One XML element. `attrs` has no prototype, so no attribute name can reach Object.prototype. */
 export interface XmlElement {

@@ -1,5 +1,5 @@
-import { Parser } from "yaml";
 import { describe, expect, it } from "vitest";
+import { Parser } from "yaml";
 import { checkYamlTokens } from "./yaml-token-rules";
 
 const check = (yaml: string, maxDepth = 3) => checkYamlTokens(Array.from(new Parser().parse(yaml)), maxDepth);

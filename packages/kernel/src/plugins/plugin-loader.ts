@@ -26,7 +26,9 @@ export interface PluginKind<T> {
 
 interface StandardSchemaLike {
   "~standard": {
-    validate(value: unknown):
+    validate(
+      value: unknown,
+    ):
       | { value?: unknown; issues?: readonly { message: string; path?: readonly unknown[] }[] }
       | Promise<{ value?: unknown; issues?: readonly { message: string; path?: readonly unknown[] }[] }>;
   };
@@ -44,10 +46,17 @@ function loadError(decl: PluginDeclaration, message: string, cause?: unknown, co
 async function resolveUrl(decl: PluginDeclaration, projectRoot: string): Promise<string> {
   if (isPathModule(decl.module)) {
     if (!decl.spaceRoot) throw loadError(decl, "a path module needs a definition inside a local space");
-    const { file } = await resolvePathModule({ module: decl.module, definitionFile: decl.definitionFile, spaceRoot: decl.spaceRoot });
+    const { file } = await resolvePathModule({
+      module: decl.module,
+      definitionFile: decl.definitionFile,
+      spaceRoot: decl.spaceRoot,
+    });
     return pathToFileURL(file).href;
   }
-  const parents = [pathToFileURL(decl.definitionFile).href, pathToFileURL(join(projectRoot, "package.json")).href];
+  const parents = [
+    pathToFileURL(decl.definitionFile).href,
+    pathToFileURL(join(projectRoot, "package.json")).href,
+  ];
   let lastError: unknown;
   for (const parent of parents) {
     try {
@@ -93,7 +102,12 @@ export class PluginLoader {
     }
     if (!(decl.export in mod)) {
       const names = Object.keys(mod).join(", ") || "nothing";
-      throw loadError(decl, `the module has no export '${decl.export}' (it exports ${names})`, undefined, "PLUGIN_INVALID");
+      throw loadError(
+        decl,
+        `the module has no export '${decl.export}' (it exports ${names})`,
+        undefined,
+        "PLUGIN_INVALID",
+      );
     }
     return mod[decl.export];
   }
@@ -107,7 +121,9 @@ export class PluginLoader {
       if (schema?.["~standard"]) {
         const result = await schema["~standard"].validate(options);
         if (result.issues?.length) {
-          const detail = result.issues.map((i) => `${(i.path ?? []).join(".") || "(options)"}: ${i.message}`).join("; ");
+          const detail = result.issues
+            .map((i) => `${(i.path ?? []).join(".") || "(options)"}: ${i.message}`)
+            .join("; ");
           throw loadError(decl, `invalid options: ${detail}`, undefined, "PLUGIN_INVALID");
         }
         settings = result.value;
@@ -131,8 +147,15 @@ export class PluginLoader {
     }
     const parsed = kind.shape.safeParse(instance);
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(instance)"}: ${i.message}`).join("; ");
-      throw loadError(decl, `it does not have the ${kind.name} shape: ${detail}`, undefined, "PLUGIN_INVALID");
+      const detail = parsed.error.issues
+        .map((i) => `${i.path.join(".") || "(instance)"}: ${i.message}`)
+        .join("; ");
+      throw loadError(
+        decl,
+        `it does not have the ${kind.name} shape: ${detail}`,
+        undefined,
+        "PLUGIN_INVALID",
+      );
     }
     // Return the instance itself, not zod's copy: methods and identity must survive.
     return instance as T;

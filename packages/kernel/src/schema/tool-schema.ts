@@ -62,7 +62,6 @@ export const toolSchema = z
     env: z
       .array(z.string().regex(ENV_NAME_PATTERN, "must be an environment variable name like API_KEY"))
       .optional()
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the literal syntax of tool configs
       .describe("Environment variables this file's config may read through ${NAME}."),
     retry: retrySchema.optional(),
     dependencies: z

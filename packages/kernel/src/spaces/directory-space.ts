@@ -36,7 +36,14 @@ async function walk(base: string, folder: string, itemType: ItemType, out: ItemF
     const location = join(base, relPath);
     files.push(
       lstat(location).then(
-        (info) => ({ itemType, id, category: cats.join("/"), relPath, location, stamp: `${info.mtimeMs}:${info.size}` }),
+        (info) => ({
+          itemType,
+          id,
+          category: cats.join("/"),
+          relPath,
+          location,
+          stamp: `${info.mtimeMs}:${info.size}`,
+        }),
         () => undefined,
       ),
     );
@@ -61,14 +68,22 @@ export async function readCapped(file: string, maxBytes: number, label: string):
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOOP") {
-      throw new KiwiError({ code: "INVALID_ITEM_ID", message: `${label} is a symlink: items are never read through links`, context: { file: label } });
+      throw new KiwiError({
+        code: "INVALID_ITEM_ID",
+        message: `${label} is a symlink: items are never read through links`,
+        context: { file: label },
+      });
     }
     throw error;
   });
   try {
     const info = await handle.stat();
     if (!info.isFile()) {
-      throw new KiwiError({ code: "INVALID_ITEM_ID", message: `${label} is not a regular file`, context: { file: label } });
+      throw new KiwiError({
+        code: "INVALID_ITEM_ID",
+        message: `${label} is not a regular file`,
+        context: { file: label },
+      });
     }
     if (info.size > maxBytes) {
       throw new KiwiError({
@@ -119,6 +134,11 @@ export function createDirectorySpace(options: {
 
 /** A read-only registry kept in a local folder with the `.ai` layout (directives/, tools/, knowledge/). */
 export function createDirectoryRegistry(options: { name: string; root: string }): RegistrySource {
-  const space = createDirectorySpace({ name: `registry:${options.name}`, kind: "registry", root: options.root, writable: false });
+  const space = createDirectorySpace({
+    name: `registry:${options.name}`,
+    kind: "registry",
+    root: options.root,
+    writable: false,
+  });
   return { ...space, kind: "registry", writable: false };
 }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { bundledCoreSpace } from "./core-space";
+import { createKernel } from "./create-kernel";
+import { tempDir } from "./test-support/fixture";
+
+// The bundle shipped with the package (copied from the repository's .ai at build time) must verify as
+// core on a machine that has never seen the maintainers' key: a failure here means an item was edited
+// without running `npx tsx packages/kernel/scripts/sign-core-bundle.ts`.
+describe("bundled core space", () => {
+  it("exists, and every item in it parses, resolves and verifies as core", async () => {
+    expect(bundledCoreSpace()).toBeDefined();
+    const kernel = await createKernel({
+      projectRoot: await tempDir("core"),
+      userSpace: await tempDir("core-user"),
+      pluginSpaces: false,
+    });
+    const entries = (await kernel.inventory()).filter((e) => e.space.kind === "core");
+    expect(entries.length).toBeGreaterThanOrEqual(8);
+    expect(entries.filter((e) => e.problem).map((e) => `${e.label}: ${e.problem?.message}`)).toEqual([]);
+    for (const e of entries) {
+      const id = e.category ? `${e.category}/${e.id}` : e.id;
+      const r = await kernel.load({ item_type: e.itemType, item_id: id, source: "core" });
+      expect(r.success ? r.core : r.error.message).toBe(true);
+    }
+    const prompt = await kernel.systemPrompt();
+    expect(prompt).toMatchObject({ space: "core", core: true });
+    expect(prompt.text).toContain("search(");
+  });
+
+  it("gives no core status to the same bytes outside the core space", async () => {
+    const project = await tempDir("core");
+    const kernel = await createKernel({
+      projectRoot: project,
+      userSpace: await tempDir("core-user"),
+      pluginSpaces: false,
+    });
+    const copied = await kernel.load({
+      item_type: "directive",
+      item_id: "hello_kiwi",
+      destination: "project",
+    });
+    expect(copied.success).toBe(true);
+    const r = await kernel.execute({
+      item_type: "directive",
+      action: "run",
+      item_id: "hello_kiwi",
+      parameters: { name: "x" },
+    });
+    expect(r).toMatchObject({ success: true, space: "project", core: false });
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { createItem, directiveMd, fixture, ok, toolYaml } from "../test-support/fixture";
+
+describe("search", () => {
+  it("scores name matches above content matches and orders ties stably by space then id", async () => {
+    const f = await fixture();
+    await createItem(f, "tool", "deploy_app", toolYaml({ id: "deploy_app" }), { category: "ops" });
+    await createItem(
+      f,
+      "tool",
+      "backup",
+      toolYaml({ id: "backup", params: "  - name: deploy_target\n    type: string" }),
+      { category: "ops" },
+    );
+    await createItem(f, "tool", "zeta", toolYaml({ id: "zeta" }));
+    await createItem(f, "tool", "alpha", toolYaml({ id: "alpha" }));
+    const r = await f.kernel.search({ item_type: "tool", query: "deploy" });
+    expect(r.success).toBe(true);
+    const ids = (ok(r).results as { id: string }[]).map((h) => h.id);
+    expect(ids).toEqual(["deploy_app", "backup"]);
+    const all = await f.kernel.search({ item_type: "tool", query: "" });
+    expect((ok(all).results as { id: string }[]).map((h) => h.id)).toEqual([
+      "alpha",
+      "backup",
+      "deploy_app",
+      "zeta",
+    ]);
+    // Same query, same answer.
+    expect(await f.kernel.search({ item_type: "tool", query: "deploy" })).toEqual(r);
+  });
+
+  it("lets the project shadow the user space and says so", async () => {
+    const f = await fixture();
+    await createItem(f, "tool", "greet", toolYaml({ id: "greet" }), { location: "user" });
+    await createItem(f, "tool", "greet", toolYaml({ id: "greet" }));
+    const r = await f.kernel.search({ item_type: "tool", query: "greet" });
+    const hits = ok(r).results as { space: string; shadowed_by?: string }[];
+    expect(hits.map((h) => [h.space, h.shadowed_by])).toEqual([
+      ["project", undefined],
+      ["user", "project"],
+    ]);
+    const onlyUser = await f.kernel.search({ item_type: "tool", query: "greet", source: "user" });
+    expect((ok(onlyUser).results as { space: string }[]).map((h) => h.space)).toEqual(["user"]);
+  });
+
+  it("finds items by description and category, respects limit and reports total", async () => {
+    const f = await fixture();
+    for (const n of ["a1", "a2", "a3"])
+      await createItem(f, "directive", n, directiveMd({ name: n, category: "deploys" }), {
+        category: "deploys",
+      });
+    const r = await f.kernel.search({ item_type: "directive", query: "deployments", limit: 2 });
+    expect(ok(r).total).toBe(3);
+    expect((ok(r).results as unknown[]).length).toBe(2);
+  });
+
+  it("refuses bad arguments and a foreign project_path", async () => {
+    const f = await fixture();
+    const bad = await f.kernel.search({ item_type: "widget" as "tool", query: "x" });
+    expect(bad.success).toBe(false);
+    if (!bad.success) expect(bad.error.code).toBe("INVALID_INPUT");
+    const other = await f.kernel.search({ item_type: "tool", query: "x", project_path: "/" });
+    expect(other.success === false && other.error.code).toBe("PROJECT_MISMATCH");
+    const same = await f.kernel.search({ item_type: "tool", query: "x", project_path: f.projectRoot });
+    expect(same.success).toBe(true);
+  });
+
+  it("reports an invalid item in results instead of hiding it", async () => {
+    const f = await fixture();
+    const { writeRaw } = await import("../test-support/fixture");
+    await writeRaw(f.projectRoot, ".ai/tools/broken.yaml", "tool_id: broken\nversion: 1.0\n");
+    const r = await f.kernel.search({ item_type: "tool", query: "broken" });
+    const hit = (ok(r).results as { id: string; status: string; problem?: string }[])[0];
+    expect(hit?.status).toBe("invalid");
+    expect(hit?.problem).toMatch(/broken\.yaml/);
+  });
+});
