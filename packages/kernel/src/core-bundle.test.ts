@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bundledCoreSpace } from "./core-space";
 import { createKernel } from "./create-kernel";
+import { entryProblem } from "./library/library";
 import { tempDir } from "./test-support/fixture";
 
 // The bundle shipped with the package (copied from the repository's .ai at build time) must verify as
@@ -16,7 +17,9 @@ describe("bundled core space", () => {
     });
     const entries = (await kernel.inventory()).filter((e) => e.space.kind === "core");
     expect(entries.length).toBeGreaterThanOrEqual(8);
-    expect(entries.filter((e) => e.problem).map((e) => `${e.label}: ${e.problem?.message}`)).toEqual([]);
+    expect(
+      entries.filter((e) => entryProblem(e)).map((e) => `${e.label}: ${entryProblem(e)?.message}`),
+    ).toEqual([]);
     for (const e of entries) {
       const id = e.category ? `${e.category}/${e.id}` : e.id;
       const r = await kernel.load({ item_type: e.itemType, item_id: id, source: "core" });

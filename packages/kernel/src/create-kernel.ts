@@ -57,7 +57,7 @@ export interface Kernel extends KernelMetaTools {
   /** Spaces in precedence order. */
   readonly spaces: readonly ItemSource[];
   /** Every item with its problem, if any, after a fresh scan. */
-  inventory(): Promise<LibraryEntry[]>;
+  inventory(): Promise<readonly LibraryEntry[]>;
   /** The verified `AGENTS.md` (project, then user, then core). Throws INTEGRITY_MISMATCH or ITEM_NOT_FOUND. */
   systemPrompt(): Promise<Awaited<ReturnType<typeof readSystemPrompt>>>;
   /** Signs the project's or user's `AGENTS.md` with the user key. */

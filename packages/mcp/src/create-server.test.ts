@@ -65,7 +65,7 @@ describe("createKiwiMcpServer (in process)", () => {
   it("search finds a project tool", async () => {
     const out = await call("search", { item_type: "tool", query: "greets someone" });
     expect(out.isError).toBe(false);
-    expect(out.structured).toEqual(out.body);
+    expect(out.structured).toBeUndefined();
     const hit = (out.body.results as { id: string; space: string; status: string }[]).find(
       (r) => r.id === "hello",
     );
@@ -77,7 +77,7 @@ describe("createKiwiMcpServer (in process)", () => {
     expect(out.isError).toBe(false);
     expect(out.body).toMatchObject({ success: true, mode: "read_only", id: "hello" });
     expect(out.body.data).toMatchObject({ executor_id: "echo", config: { greeting: "hello {who}" } });
-    expect(out.text).toBe(JSON.stringify(out.body, null, 2));
+    expect(out.text).toBe(JSON.stringify(out.body));
   });
 
   it("execute runs a tool and the templated config comes back", async () => {
@@ -145,7 +145,7 @@ describe("createKiwiMcpServer (in process)", () => {
   it("an unknown item comes back as a tool error with ITEM_NOT_FOUND", async () => {
     const out = await call("execute", { item_type: "tool", action: "run", item_id: "no_such_tool" });
     expect(out.isError).toBe(true);
-    expect(out.structured).toEqual(out.body);
+    expect(out.structured).toBeUndefined();
     expect(out.body).toMatchObject({ success: false, error: { code: "ITEM_NOT_FOUND", retryable: false } });
     const load = await call("load", { item_type: "knowledge", item_id: "no_such_note" });
     expect(load.body.error?.code).toBe("ITEM_NOT_FOUND");

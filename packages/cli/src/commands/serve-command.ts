@@ -1,20 +1,16 @@
-import { parseArgs } from "node:util";
-import { serveStdio } from "@kiwi/mcp";
-import { UsageError } from "../cli-error";
-import type { Io } from "../io";
+import { parseCliArgs, serveStdio } from "@kiwi/mcp";
+import { EXIT, UsageError } from "../cli-error";
+import { type Io, print } from "../io";
 
 /** kiwi serve --project <path>: the MCP server over stdio. The project is never guessed from the cwd. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { project: { type: "string", short: "p" }, "user-space": { type: "string" } },
-  });
-  const project = values.project ?? io.env.KIWI_PROJECT;
-  if (!project) {
-    throw new UsageError(
-      "kiwi serve needs --project /path/to/project (or KIWI_PROJECT): the MCP server never guesses the project from the working directory",
-    );
+  const command = parseCliArgs({ argv: args, env: io.env, cwd: io.cwd });
+  if (command.kind === "usage-error") throw new UsageError(command.message.replace(/^kiwi-mcp/, "kiwi serve"));
+  if (command.kind !== "serve") {
+    print(io, "kiwi serve --project <path> [--user-space <path>]: the MCP server over stdio");
+    return EXIT.ok;
   }
-  await serveStdio({ projectRoot: project, userSpace: values["user-space"], env: io.env });
-  return new Promise<number>(() => {}); // runs until the client disconnects; serveStdio exits the process
+  const handle = await serveStdio({ projectRoot: command.projectRoot, userSpace: command.userSpace, env: io.env });
+  await handle.closed;
+  return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { formatIssue, type Issue } from "@kiwi/kernel";
+import { entryProblem, entryStatus, formatIssue, type Issue } from "@kiwi/kernel";
 import { EXIT } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printJson } from "../io";
@@ -13,19 +13,20 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const kernel = await kernelFrom(values, io);
   const entries = await kernel.inventory();
   const problems = entries.filter(
-    (e) => e.problem && (values.all || e.space.kind === "project" || e.space.kind === "user"),
+    (e) => entryProblem(e) && (values.all || e.space.kind === "project" || e.space.kind === "user"),
   );
   if (values.json) {
     printJson(io, {
       success: problems.length === 0,
       checked: entries.length,
-      problems: problems.map((e) => ({ item_type: e.itemType, id: e.id, path: e.label, error: e.problem })),
+      problems: problems.map((e) => ({ item_type: e.itemType, id: e.id, path: e.label, status: entryStatus(e), error: entryProblem(e) })),
     });
   } else {
     for (const e of problems) {
-      const issues = (e.problem?.issues as Issue[] | undefined) ?? [];
-      print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${e.problem!.code}`);
-      for (const line of issues.length ? issues.map(formatIssue) : [e.problem!.message])
+      const problem = entryProblem(e)!;
+      const issues = (problem.issues as Issue[] | undefined) ?? [];
+      print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${entryStatus(e)}, ${problem.code}`);
+      for (const line of issues.length ? issues.map(formatIssue) : [problem.message])
         print(io, `    ${line}`);
     }
     print(

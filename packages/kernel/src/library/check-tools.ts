@@ -26,7 +26,7 @@ export function checkToolChains(library: Library, isPrimitive: (id: string) => b
     if (entry.record?.parsed.itemType !== "tool") continue;
     const def = entry.record.parsed.data;
     if (isPrimitive(entry.id)) {
-      entry.problem = {
+      entry.chainProblem = {
         code: "TOOL_CHAIN_FAILED",
         message: `${entry.label}: '${entry.id}' is the name of a primitive; rename the tool`,
         retryable: false,
@@ -34,7 +34,7 @@ export function checkToolChains(library: Library, isPrimitive: (id: string) => b
       continue;
     }
     if (!def.executor_id) {
-      entry.problem = undefined; // code-bearing plugin definitions are loaded, not run
+      entry.chainProblem = undefined; // code-bearing plugin definitions are loaded, not run
       continue;
     }
     try {
@@ -44,9 +44,9 @@ export function checkToolChains(library: Library, isPrimitive: (id: string) => b
         isPrimitive,
       });
       prepareChain(links, primitive);
-      entry.problem = undefined;
+      entry.chainProblem = undefined;
     } catch (error) {
-      entry.problem = KiwiError.isInstance(error)
+      entry.chainProblem = KiwiError.isInstance(error)
         ? error.toJSON()
         : { code: "INTERNAL_ERROR", message: String(error), retryable: false };
     }

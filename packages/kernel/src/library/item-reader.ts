@@ -43,6 +43,12 @@ export function signHint(itemType: ItemType, id: string): string {
  */
 export class ItemReader {
   readonly #parsed = new Map<string, ParsedItem>();
+  /**
+   * Verified items by the exact bytes object a space returned. Spaces hand back the same object only
+   * while the file's identity (inode, size, mtime, ctime) is unchanged, so a hit means "same bytes,
+   * already verified". Items with a module attachment are never cached here: the module may change.
+   */
+  readonly #verifiedByBytes = new WeakMap<Uint8Array, VerifiedItem>();
   readonly #limits: Limits;
   readonly #verifier: IntegrityVerifier;
   readonly #projectRoot: string;
@@ -113,6 +119,8 @@ export class ItemReader {
    */
   async readVerified(space: ItemSource, file: ItemFile): Promise<VerifiedItem> {
     const bytes = await space.read(file.relPath, this.#limits.maxItemBytes);
+    const known = this.#verifiedByBytes.get(bytes);
+    if (known && known.space === space && known.file.location === file.location) return known;
     const label = `${space.name}:${file.relPath}`;
     const split = splitSignature(file.itemType, bytes);
     const hint = signHint(file.itemType, file.category ? `${file.category}/${file.id}` : file.id);
@@ -131,7 +139,10 @@ export class ItemReader {
       this.#verifier.verify({ file: label, split, payload: bare, signHint: hint });
       throw parseError;
     }
-    return this.verify(record);
+    const verified = await this.verify(record);
+    if (!(verified.parsed.itemType === "tool" && verified.parsed.data.module))
+      this.#verifiedByBytes.set(bytes, verified);
+    return verified;
   }
 
   /** Verifies the record's signature; throws INTEGRITY_MISMATCH when unsigned, modified or untrusted. */

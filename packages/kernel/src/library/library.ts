@@ -22,8 +22,28 @@ export interface LibraryEntry {
   readonly version: string;
   /** The parsed item, or undefined when it failed to parse or validate. */
   readonly record?: ItemRecord;
-  /** Why the item cannot be used: parse or validation errors, or (for tools) a broken chain. */
-  problem?: KiwiErrorObject;
+  /** Why the item cannot be used as stored: parse, validation or integrity errors. */
+  readonly problem?: KiwiErrorObject;
+  /** For tools: why the chain does not resolve. Recomputed on every refresh. */
+  chainProblem?: KiwiErrorObject;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export type EntryStatus = "ok" | "invalid" | "unverified" | "unavailable";
+
+/** ok; invalid (does not parse/validate); unverified (unsigned, modified, untrusted); unavailable (broken chain). */
+export function entryStatus(entry: LibraryEntry): EntryStatus {
+  if (!entry.record) return "invalid";
+  if (entry.problem) return "unverified";
+  return entry.chainProblem ? "unavailable" : "ok";
+}
+
+/** The first reason an entry cannot be used, if any. */
+export function entryProblem(entry: LibraryEntry): KiwiErrorObject | undefined {
+  return entry.problem ?? entry.chainProblem;
 }
 
 export type SourceFilter = (space: ItemSource) => boolean;
@@ -57,10 +77,14 @@ export class Library {
   readonly #ttlMs: number;
   readonly #now: () => number;
   #entries = new Map<string, LibraryEntry>();
+  /** `${itemType}:${id}` → entries in precedence order; rebuilt on every refresh. */
+  #byId = new Map<string, LibraryEntry[]>();
+  #sorted = new Map<ItemType | "all", LibraryEntry[]>();
   #stamps = new Map<string, string>();
   #index = new SearchIndex();
   #refreshedAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<void> | undefined;
+  #built = false;
   /** Hook run after each refresh (the kernel checks tool chains here). */
   onRefresh: ((library: Library) => void) | undefined;
 
@@ -119,9 +143,18 @@ export class Library {
         );
       }
     }
-    for (const key of this.#entries.keys()) if (!next.has(key)) this.#index.remove(key);
+    let changed = false;
+    let toolsChanged = !this.#built;
+    for (const key of this.#entries.keys()) {
+      if (next.has(key)) continue;
+      this.#index.remove(key);
+      changed = true;
+      if (this.#entries.get(key)?.itemType === "tool") toolsChanged = true;
+    }
     for (const [key, entry] of next) {
       if (this.#entries.get(key) === entry) continue;
+      changed = true;
+      if (entry.itemType === "tool") toolsChanged = true;
       this.#index.upsert({
         key,
         fields: {
@@ -134,8 +167,34 @@ export class Library {
     }
     this.#entries = next;
     this.#stamps = nextStamps;
-    this.onRefresh?.(this);
+    if (changed || !this.#built) this.#reindex();
+    // Tool chains depend on other tools only: re-check them when a tool came, went or changed.
+    if (toolsChanged) this.onRefresh?.(this);
     this.#refreshedAt = startedAt;
+    this.#built = true;
+  }
+
+  /** Rebuilds the sorted listings and the id index after the set of entries changed. */
+  #reindex(): void {
+    const all = [...this.#entries.values()].sort(
+      (a, b) =>
+        a.rank - b.rank || cmp(a.itemType, b.itemType) || cmp(a.id, b.id) || cmp(a.category, b.category),
+    );
+    const sorted = new Map<ItemType | "all", LibraryEntry[]>([["all", all]]);
+    for (const t of ITEM_TYPES)
+      sorted.set(
+        t,
+        all.filter((e) => e.itemType === t),
+      );
+    this.#sorted = sorted;
+    const byId = new Map<string, LibraryEntry[]>();
+    for (const entry of all) {
+      const key = `${entry.itemType}:${entry.id}`;
+      const list = byId.get(key);
+      if (list) list.push(entry);
+      else byId.set(key, [entry]);
+    }
+    this.#byId = byId;
   }
 
   async #build(key: string, rank: number, space: ItemSource, file: ItemFile): Promise<LibraryEntry> {
@@ -151,7 +210,14 @@ export class Library {
     };
     try {
       const record = await this.#reader.read(space, file);
-      return { ...base, ...summarise(record.parsed), record };
+      const summary = { ...base, ...summarise(record.parsed), record };
+      try {
+        await this.#reader.verify(record);
+        return summary;
+      } catch (error) {
+        if (!KiwiError.isInstance(error)) throw error;
+        return { ...summary, problem: error.toJSON() };
+      }
     } catch (error) {
       const problem = KiwiError.isInstance(error)
         ? error.toJSON()
@@ -160,15 +226,14 @@ export class Library {
     }
   }
 
-  entries(itemType?: ItemType): LibraryEntry[] {
-    const all = [...this.#entries.values()];
-    return (itemType ? all.filter((e) => e.itemType === itemType) : all).sort(
-      (a, b) =>
-        a.rank - b.rank ||
-        a.itemType.localeCompare(b.itemType) ||
-        a.id.localeCompare(b.id) ||
-        a.category.localeCompare(b.category),
-    );
+  /** Entries in precedence order (space, type, id, category). The array is shared: do not mutate it. */
+  entries(itemType?: ItemType): readonly LibraryEntry[] {
+    return this.#sorted.get(itemType ?? "all") ?? [];
+  }
+
+  /** Every entry with this id, in precedence order. */
+  withId(itemType: ItemType, id: string): readonly LibraryEntry[] {
+    return this.#byId.get(`${itemType}:${id}`) ?? [];
   }
 
   get(key: string): LibraryEntry | undefined {
@@ -180,11 +245,8 @@ export class Library {
    * categories of the same space are ambiguous: the caller must say `category/id`.
    */
   find(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): LibraryEntry | undefined {
-    const matches = this.entries(itemType).filter(
-      (e) =>
-        e.id === ref.id &&
-        (ref.category === undefined || e.category === ref.category) &&
-        (!filter || filter(e.space)),
+    const matches = this.withId(itemType, ref.id).filter(
+      (e) => (ref.category === undefined || e.category === ref.category) && (!filter || filter(e.space)),
     );
     const first = matches[0];
     if (!first) return undefined;
@@ -199,11 +261,15 @@ export class Library {
     return first;
   }
 
-  /** Finds an entry, refreshing the index once on a miss (the file may be new). */
+  /**
+   * Finds an entry for use. A hit in a built index is used at once (the caller re-reads and verifies
+   * the file anyway); a miss refreshes once, since the file may be new. The kernel's own writes
+   * invalidate the index, and search refreshes it when it is older than its TTL.
+   */
   async lookup(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): Promise<LibraryEntry | undefined> {
-    await this.ensureFresh();
+    if (!this.#built) await this.ensureFresh(true);
     const hit = this.find(itemType, ref, filter);
-    if (hit) return hit;
+    if (hit && this.#refreshedAt !== Number.NEGATIVE_INFINITY) return hit;
     await this.ensureFresh(true);
     return this.find(itemType, ref, filter);
   }

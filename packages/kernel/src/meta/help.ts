@@ -1,7 +1,7 @@
 import { KiwiError } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
-import type { LibraryEntry } from "../library/library";
+import { entryStatus, type LibraryEntry } from "../library/library";
 import { parseInput } from "./input-error";
 import { type HelpInput, helpInput } from "./inputs";
 import { readVerified } from "./resolve-item";
@@ -17,7 +17,7 @@ Search first, follow directive steps in order, and stay within the permissions y
 const MAX_ANSWER_CHARS = 16_000;
 
 function rankGuidance(ctx: KernelContext, topic: string): LibraryEntry[] {
-  const entries = ctx.library.entries("knowledge").filter((e) => e.record && !e.problem);
+  const entries = ctx.library.entries("knowledge").filter((e) => entryStatus(e) === "ok");
   const t = topic.toLowerCase();
   const exact = entries.filter(
     (e) => e.id.toLowerCase() === t || `${e.category}/${e.id}`.toLowerCase() === t,
@@ -63,7 +63,7 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
   if (!input.topic) {
     const topics = ctx.library
       .entries("knowledge")
-      .filter((e) => !e.problem)
+      .filter((e) => entryStatus(e) === "ok")
       .slice(0, 50)
       .map((e) => ({ id: e.id, title: e.title, category: e.category }));
     return { success: true as const, action: "guidance", topic: null, overview: OVERVIEW, topics };

@@ -46,6 +46,13 @@ describe("execute(directive, run)", () => {
       can_spawn_thread: false,
       spawn_requirements_missing: ["cost", "model", "permissions"],
     });
+    expect(ok(r).spawn_issues).toContainEqual(
+      expect.objectContaining({
+        field: "metadata.cost",
+        message: "no <cost> in metadata",
+        fix: expect.stringContaining("<cost><max_turns>30</max_turns>"),
+      }),
+    );
   });
 
   it("refuses missing, unknown and mistyped inputs", async () => {

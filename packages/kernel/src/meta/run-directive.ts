@@ -1,7 +1,9 @@
 import { KiwiError } from "@kiwi/spec";
+import type { Issue } from "../diagnostics";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { Directive } from "../parse/directive-parser";
+import { directiveSpawnIssues } from "../parse/directive-spawn-issues";
 import { itemView } from "./item-view";
 import { readVerified } from "./resolve-item";
 
@@ -14,15 +16,16 @@ const TYPE_CHECK: Record<string, (v: unknown) => boolean> = {
   object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
 };
 
-/** What a directive still lacks before it can run on a managed thread. */
-export function spawnRequirementsMissing(d: Directive): string[] {
-  const missing: string[] = [];
-  if (!d.metadata.cost) missing.push("cost");
-  if (!d.metadata.model) missing.push("model");
-  const p = d.metadata.permissions;
-  if (p.grants.length === 0 && !p.orchestration && !p.knowledge && !p.directives) missing.push("permissions");
-  if (!/^\d+\.\d+\.\d+$/.test(d.version) || d.version === "0.0.0") missing.push("version");
-  return missing;
+/**
+ * What a directive still lacks before it can run on a managed thread: the names (`cost`, `model`,
+ * `permissions`) and an issue per name with its fix. The version is always valid once parsed.
+ */
+export function spawnRequirementsMissing(
+  d: Directive,
+  file = d.name,
+): { missing: string[]; issues: Issue[] } {
+  const issues = directiveSpawnIssues(d, file);
+  return { missing: issues.map((i) => i.field.replace("metadata.", "")), issues };
 }
 
 function checkInputs(d: Directive, provided: Record<string, unknown>): Record<string, unknown> {
@@ -86,7 +89,7 @@ export async function runDirective(
   if (item.parsed.itemType !== "directive") throw new Error("unreachable");
   const d = item.parsed.data;
   const provided = checkInputs(d, params);
-  const missing = spawnRequirementsMissing(d);
+  const { missing, issues } = spawnRequirementsMissing(d, item.label);
   return {
     success: true as const,
     status: "ready",
@@ -103,6 +106,7 @@ export async function runDirective(
     provided_inputs: provided,
     can_spawn_thread: missing.length === 0,
     spawn_requirements_missing: missing,
+    ...(issues.length ? { spawn_issues: issues } : {}),
     instructions:
       "Follow each process step in order, using provided_inputs for matching input names. To run it on its own managed thread instead, call the thread_directive tool.",
   };

@@ -65,6 +65,16 @@ describe("search", () => {
     expect(same.success).toBe(true);
   });
 
+  it("reports unsigned and modified items as unverified", async () => {
+    const f = await fixture();
+    const { writeRaw } = await import("../test-support/fixture");
+    await writeRaw(f.projectRoot, ".ai/tools/loose.yaml", toolYaml({ id: "loose" }));
+    const r = await f.kernel.search({ item_type: "tool", query: "loose" });
+    const hit = (ok(r).results as { status: string; problem?: string }[])[0];
+    expect(hit?.status).toBe("unverified");
+    expect(hit?.problem).toMatch(/not signed/);
+  });
+
   it("reports an invalid item in results instead of hiding it", async () => {
     const f = await fixture();
     const { writeRaw } = await import("../test-support/fixture");

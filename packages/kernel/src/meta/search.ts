@@ -1,5 +1,5 @@
 import type { KernelContext } from "../kernel-context";
-import type { LibraryEntry } from "../library/library";
+import { type EntryStatus, entryProblem, entryStatus, type LibraryEntry } from "../library/library";
 import { parseInput } from "./input-error";
 import { type SearchInput, searchInput } from "./inputs";
 import { checkProjectPath, sourceFilter } from "./source-filter";
@@ -14,16 +14,39 @@ export interface SearchHit {
   description: string;
   version: string;
   score: number;
-  /** ok, or invalid (does not parse/validate), or unavailable (a tool whose chain is broken). */
-  status: "ok" | "invalid" | "unavailable";
+  /** ok, invalid (does not parse/validate), unverified (unsigned/modified/untrusted), unavailable (broken chain). */
+  status: EntryStatus;
   problem?: string;
   /** Set when a higher-precedence space has an item with the same id. */
   shadowed_by?: string;
 }
 
-function statusOf(entry: LibraryEntry): SearchHit["status"] {
-  if (!entry.problem) return "ok";
-  return entry.record ? "unavailable" : "invalid";
+interface Ranked {
+  entry: LibraryEntry;
+  score: number;
+}
+
+function before(a: Ranked, b: Ranked): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  if (a.entry.rank !== b.entry.rank) return a.entry.rank < b.entry.rank;
+  if (a.entry.id !== b.entry.id) return a.entry.id < b.entry.id;
+  return a.entry.category < b.entry.category;
+}
+
+/** The best `k` scored entries in order, without sorting every match (k is at most 100). */
+function topK(scores: Map<string, number>, get: (key: string) => LibraryEntry, k: number): Ranked[] {
+  const top: Ranked[] = [];
+  for (const [key, score] of scores) {
+    const last = top[top.length - 1];
+    if (top.length >= k && last && last.score > score) continue;
+    const item = { entry: get(key), score };
+    if (top.length >= k && last && !before(item, last)) continue;
+    let i = top.length;
+    while (i > 0 && before(item, top[i - 1]!)) i--;
+    top.splice(i, 0, item);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 /** Keyword search over one item type. Ordering is stable: score, then space precedence, then id. */
@@ -32,25 +55,13 @@ export async function search(ctx: KernelContext, raw: SearchInput) {
   checkProjectPath(ctx, input.project_path);
   await ctx.library.ensureFresh();
   const admit = sourceFilter(input.source);
-  const candidates = new Map<string, LibraryEntry>();
-  for (const entry of ctx.library.entries(input.item_type))
-    if (admit(entry.space)) candidates.set(entry.key, entry);
-  const scores = ctx.library.searchIndex.query(input.query, (key) => candidates.has(key));
-  const winner = new Map<string, LibraryEntry>();
-  for (const entry of candidates.values()) {
-    const prev = winner.get(entry.id);
-    if (!prev || entry.rank < prev.rank) winner.set(entry.id, entry);
-  }
-  const ranked = [...scores]
-    .map(([key, score]) => ({ entry: candidates.get(key)!, score }))
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        a.entry.rank - b.entry.rank ||
-        (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0) ||
-        (a.entry.category < b.entry.category ? -1 : a.entry.category > b.entry.category ? 1 : 0),
-    );
-  const results: SearchHit[] = ranked.slice(0, input.limit).map(({ entry, score }) => {
+  const lib = ctx.library;
+  const scores = lib.searchIndex.query(input.query, (key) => {
+    const e = lib.get(key);
+    return e !== undefined && e.itemType === input.item_type && admit(e.space);
+  });
+  const ranked = topK(scores, (key) => lib.get(key)!, input.limit);
+  const results: SearchHit[] = ranked.map(({ entry, score }) => {
     const hit: SearchHit = {
       id: entry.id,
       item_type: entry.itemType,
@@ -61,11 +72,12 @@ export async function search(ctx: KernelContext, raw: SearchInput) {
       description: entry.description,
       version: entry.version,
       score: Math.round(score * 1000) / 1000,
-      status: statusOf(entry),
+      status: entryStatus(entry),
     };
-    if (entry.problem) hit.problem = entry.problem.message;
-    const top = winner.get(entry.id);
-    if (top && top !== entry) hit.shadowed_by = top.space.name;
+    const problem = entryProblem(entry);
+    if (problem) hit.problem = problem.message;
+    const top = lib.withId(input.item_type, entry.id).find((e) => admit(e.space));
+    if (top && top.rank < entry.rank) hit.shadowed_by = top.space.name;
     return hit;
   });
   return {
@@ -73,7 +85,7 @@ export async function search(ctx: KernelContext, raw: SearchInput) {
     item_type: input.item_type,
     query: input.query,
     source: input.source,
-    total: ranked.length,
+    total: scores.size,
     results,
   };
 }

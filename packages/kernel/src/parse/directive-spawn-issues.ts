@@ -18,5 +18,11 @@ export function directiveSpawnIssues(directive: Directive, file: string): Issue[
       'add <model tier="balanced"/> inside <metadata> (fast, balanced, general, reasoning, expert, orchestrator)';
     issues.push(warning(file, "metadata.model", "no <model> in metadata", fix));
   }
+  const p = directive.metadata.permissions;
+  if (p.grants.length === 0 && !p.orchestration && !p.knowledge && !p.directives) {
+    const fix =
+      'list what the work needs inside the permissions element, e.g. <execute resource="kiwi-mcp" action="search"/>';
+    issues.push(warning(file, "metadata.permissions", "the permissions element grants nothing", fix));
+  }
   return issues;
 }
