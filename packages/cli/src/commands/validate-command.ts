@@ -19,7 +19,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     printJson(io, {
       success: problems.length === 0,
       checked: entries.length,
-      problems: problems.map((e) => ({ item_type: e.itemType, id: e.id, path: e.label, status: entryStatus(e), error: entryProblem(e) })),
+      problems: problems.map((e) => ({
+        item_type: e.itemType,
+        id: e.id,
+        path: e.label,
+        status: entryStatus(e),
+        error: entryProblem(e),
+      })),
     });
   } else {
     for (const e of problems) {
