@@ -1,18 +1,8 @@
-import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
+import { codeOf } from "../test-support/errors";
 import { decodeItemBytes } from "./decode-item-bytes";
 
 const opts = { file: "directives/x/d.md", maxBytes: 256 * 1024 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 describe("decodeItemBytes against hostile bytes (battery Y7, X3, X12)", () => {
   it("Y7: refuses a 50 MiB file by its size alone, before decoding", () => {

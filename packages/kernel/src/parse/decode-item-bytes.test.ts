@@ -1,19 +1,9 @@
-import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
+import { failure } from "../test-support/errors";
 import { decodeItemBytes } from "./decode-item-bytes";
 
 const opts = { file: "tools/x/t.yaml", maxBytes: 64 };
 const utf8 = (text: string) => new TextEncoder().encode(text);
-
-function failure(fn: () => unknown): KiwiError {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a KiwiError");
-}
 
 describe("decodeItemBytes", () => {
   it("decodes UTF-8 text, including non-ASCII characters", () => {

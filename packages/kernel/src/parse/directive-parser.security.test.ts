@@ -1,6 +1,5 @@
-import { KiwiError } from "@kiwi/spec";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Issue } from "../diagnostics";
+import { describe, expect, it } from "vitest";
+import { expectNoPrototypePollution, failure, issuesIn as issuesOf, polluted } from "../test-support/errors";
 import { decodeItemBytes } from "./decode-item-bytes";
 import { parseDirective } from "./directive-parser";
 
@@ -18,22 +17,7 @@ function directive(
 </directive>`;
 }
 
-function failure(fn: () => unknown): KiwiError {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a KiwiError");
-}
-
-const issuesOf = (error: KiwiError) => (error.context.issues ?? []) as Issue[];
-const polluted = () => ({}) as { polluted?: unknown };
-
-afterEach(() => {
-  expect(polluted().polluted).toBeUndefined();
-});
+expectNoPrototypePollution();
 
 describe("parseDirective against hostile directives (battery X1-X12)", () => {
   it("parses the baseline used below (so each failure comes from the attack)", () => {

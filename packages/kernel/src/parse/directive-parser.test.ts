@@ -1,6 +1,6 @@
 import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
-import type { Issue } from "../diagnostics";
+import { validationIssues as issuesOf } from "../test-support/errors";
 import { parseDirective } from "./directive-parser";
 import { directiveSpawnIssues } from "./directive-spawn-issues";
 
@@ -94,17 +94,6 @@ function directive(metadataInner: string, extra = ""): string {
     ${metadataInner}
   </metadata>${extra}
 </directive>`;
-}
-
-function issuesOf(fn: () => unknown): Issue[] {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED")
-      return error.context.issues as Issue[];
-    throw error;
-  }
-  throw new Error("expected VALIDATION_FAILED");
 }
 
 describe("parseDirective", () => {

@@ -1,18 +1,8 @@
-import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
+import { codeOf } from "../test-support/errors";
 import { parseYamlStrict } from "./hardened-yaml";
 
 const opts = { file: "tools/evil/evil.yaml", maxDepth: 64 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 /** Runs `fn`, returning its error code and how long it took. */
 function timed(fn: () => unknown): { code: string; ms: number } {

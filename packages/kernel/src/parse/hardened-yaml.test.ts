@@ -1,18 +1,8 @@
-import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
+import { failure } from "../test-support/errors";
 import { parseYamlStrict } from "./hardened-yaml";
 
 const opts = { file: "tools/x/t.yaml", maxDepth: 8 };
-
-function failure(fn: () => unknown): KiwiError {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a KiwiError");
-}
 
 describe("parseYamlStrict", () => {
   it("parses an ordinary mapping into plain objects and arrays", () => {

@@ -1,26 +1,12 @@
-import { KiwiError } from "@kiwi/spec";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { codeOf, expectNoPrototypePollution } from "../test-support/errors";
 import { parseKnowledge } from "./knowledge-parser";
 
 const opts = { file: ".ai/knowledge/evil/evil.md", itemId: "evil", category: "evil", maxDepth: 64 };
 const HEAD = 'id: evil\ntitle: Evil\nentry_type: pattern\nversion: "1.0.0"\n';
 const entry = (extra: string, body = "Body") => `---\n${HEAD}${extra}\n---\n${body}\n`;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return "no error";
-}
-
-const polluted = () => ({}) as { polluted?: unknown };
-
-afterEach(() => {
-  expect(polluted().polluted).toBeUndefined();
-});
+expectNoPrototypePollution();
 
 describe("parseKnowledge against hostile front matter (battery Y1-Y12 on the YAML part)", () => {
   it("parses the baseline used below", () => {

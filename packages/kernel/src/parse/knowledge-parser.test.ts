@@ -1,6 +1,6 @@
 import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
-import type { Issue } from "../diagnostics";
+import { validationIssues as issuesOf } from "../test-support/errors";
 import { parseKnowledge } from "./knowledge-parser";
 
 const opts = {
@@ -26,17 +26,6 @@ extends: [http_basics]
 
 Prefer idempotent requests.
 `;
-
-function issuesOf(fn: () => unknown): Issue[] {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED")
-      return error.context.issues as Issue[];
-    throw error;
-  }
-  throw new Error("expected VALIDATION_FAILED");
-}
 
 describe("parseKnowledge", () => {
   it("parses front matter and the trimmed body", () => {

@@ -1,6 +1,7 @@
 import { type Issue, issue, issuesError } from "../diagnostics";
 import { type KnowledgeFrontMatter, knowledgeFrontMatterSchema } from "../schema/knowledge-schema";
 import { zodIssues } from "../schema/zod-issues";
+import { categoryMismatch } from "./front-matter-category";
 import { parseYamlStrict } from "./hardened-yaml";
 import { splitFrontMatter } from "./knowledge-front-matter";
 import type { ParseItemOptions } from "./parse-item-options";
@@ -37,17 +38,8 @@ export function parseKnowledge(text: string, opts: ParseItemOptions): KnowledgeE
     const fix = `rename the file to ${raw.id}.md, or write id: ${itemId}`;
     issues.push(issue(file, "id", `id is "${raw.id}" but the file is ${itemId}.md`, fix));
   }
-  if (typeof raw.category === "string" && raw.category !== category) {
-    const fix = `move the file to the "${raw.category}" category folder, write category: ${category}, or remove category`;
-    issues.push(
-      issue(
-        file,
-        "category",
-        `category "${raw.category}" does not match the folder category "${category}"`,
-        fix,
-      ),
-    );
-  }
+  const mismatch = categoryMismatch(file, raw.category, category);
+  if (mismatch) issues.push(mismatch);
   const body = split.body.trim();
   if (body === "")
     issues.push(

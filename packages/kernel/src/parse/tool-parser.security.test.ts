@@ -1,28 +1,12 @@
-import { KiwiError } from "@kiwi/spec";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Issue } from "../diagnostics";
+import { describe, expect, it } from "vitest";
+import { expectNoPrototypePollution, failure, issuesIn as issuesOf, polluted } from "../test-support/errors";
 import { decodeItemBytes } from "./decode-item-bytes";
 import { parseTool } from "./tool-parser";
 
 const opts = { file: ".ai/tools/evil/evil.yaml", itemId: "evil", category: "evil", maxDepth: 64 };
 const BASE = 'tool_id: evil\ntool_type: http\nversion: "1.0.0"\ndescription: x\nexecutor_id: http_client\n';
 
-function failure(fn: () => unknown): KiwiError {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a KiwiError");
-}
-
-const issuesOf = (error: KiwiError) => (error.context.issues ?? []) as Issue[];
-const polluted = () => ({}) as { polluted?: unknown };
-
-afterEach(() => {
-  expect(polluted().polluted).toBeUndefined();
-});
+expectNoPrototypePollution();
 
 describe("parseTool against hostile tool files (battery Y1-Y12)", () => {
   it("parses the baseline used below", () => {

@@ -1,6 +1,6 @@
 import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
-import type { Issue } from "../diagnostics";
+import { validationIssues as issuesOf } from "../test-support/errors";
 import { parseTool } from "./tool-parser";
 
 const opts = { file: ".ai/tools/http/http_get.yaml", itemId: "http_get", category: "http", maxDepth: 64 };
@@ -42,17 +42,6 @@ actions:
 input_schema:
   type: object
 `;
-
-function issuesOf(fn: () => unknown): Issue[] {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error) && error.code === "VALIDATION_FAILED")
-      return error.context.issues as Issue[];
-    throw error;
-  }
-  throw new Error("expected VALIDATION_FAILED");
-}
 
 const minimal = (extra: string) =>
   `tool_id: http_get\ntool_type: http\nversion: "1.0.0"\ndescription: x\nexecutor_id: http_client\n${extra}`;

@@ -1,6 +1,7 @@
 import { type Issue, issue, issuesError } from "../diagnostics";
 import { type ToolDefinition, toolSchema } from "../schema/tool-schema";
 import { zodIssues } from "../schema/zod-issues";
+import { categoryMismatch } from "./front-matter-category";
 import { parseYamlStrict } from "./hardened-yaml";
 import type { ParseItemOptions } from "./parse-item-options";
 
@@ -55,17 +56,8 @@ export function parseTool(text: string, opts: ParseItemOptions): ToolDefinition 
     const fix = `rename the file to ${raw.tool_id}.yaml, or write tool_id: ${itemId}`;
     issues.push(issue(file, "tool_id", `tool_id is "${raw.tool_id}" but the file is ${itemId}.yaml`, fix));
   }
-  if (typeof raw.category === "string" && raw.category !== category) {
-    const fix = `move the file to the "${raw.category}" category folder, write category: ${category}, or remove category`;
-    issues.push(
-      issue(
-        file,
-        "category",
-        `category "${raw.category}" does not match the folder category "${category}"`,
-        fix,
-      ),
-    );
-  }
+  const mismatch = categoryMismatch(file, raw.category, category);
+  if (mismatch) issues.push(mismatch);
   if (!result.success || issues.some((i) => i.severity === "error")) throw issuesError(issues, { file });
   return result.data;
 }

@@ -1,24 +1,10 @@
-import { KiwiError } from "@kiwi/spec";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { codeOf, expectNoPrototypePollution, polluted } from "../test-support/errors";
 import { parseXmlTree } from "./xml-tree";
 
 const opts = { file: "directives/evil/evil.md", maxDepth: 64 };
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return "no error";
-}
-
-const polluted = () => ({}) as { polluted?: unknown };
-
-afterEach(() => {
-  expect(polluted().polluted).toBeUndefined();
-});
+expectNoPrototypePollution();
 
 describe("parseXmlTree against hostile XML (battery X1-X5, X9, X10)", () => {
   it.each([

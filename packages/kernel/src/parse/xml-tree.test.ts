@@ -1,18 +1,8 @@
-import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
+import { failure } from "../test-support/errors";
 import { parseXmlTree } from "./xml-tree";
 
 const opts = { file: "directives/x/d.md", maxDepth: 8 };
-
-function failure(fn: () => unknown): KiwiError {
-  try {
-    fn();
-  } catch (error) {
-    if (KiwiError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a KiwiError");
-}
 
 describe("parseXmlTree", () => {
   it("builds a tree of names, attributes, children, trimmed text and lines", () => {
