@@ -70,6 +70,9 @@ describe("kiwi command line", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--params must be a JSON object");
     expect((await k(["search", "widget", "x"])).code).toBe(2);
+    const limit = await k(["search", "tool", "x", "--limit", "abc"]);
+    expect(limit.code).toBe(2);
+    expect(limit.err).toContain("--limit must be a whole number");
   });
 
   it("validates the library, lists unsigned items with their fix, and signs them", async () => {
@@ -93,6 +96,22 @@ describe("kiwi command line", () => {
       problems: { id: string; status: string }[];
     };
     expect(json.problems.map((p) => [p.id, p.status])).toEqual([["broken", "invalid"]]);
+  });
+
+  it("reports an installed package whose kiwi field is unusable", async () => {
+    const { project, k } = await setup();
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({ name: "app", dependencies: { "bad-plugin": "1.0.0" } }),
+    );
+    await mkdir(join(project, "node_modules/bad-plugin"), { recursive: true });
+    await writeFile(
+      join(project, "node_modules/bad-plugin/package.json"),
+      JSON.stringify({ name: "bad-plugin", version: "1.0.0", kiwi: "items" }),
+    );
+    const r = await k(["validate"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✗ package bad-plugin: "kiwi" in package.json must be {"items": "<folder>"}');
   });
 });
 

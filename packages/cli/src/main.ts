@@ -16,7 +16,7 @@ const USAGE = `kiwi <command> [options]
   load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
   run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge
   sign <type> <id|glob> | sign agents    validate and sign with your key
-  validate [--all]                  list every item that does not parse, validate or resolve
+  validate [--all]                  list every item that is invalid, unsigned/modified/untrusted, or whose chain is broken
 
   Common options: --project <path> (default: KIWI_PROJECT or the current directory),
                   --user-space <path> (default: KIWI_USER_SPACE or ~/.ai), --json

@@ -20,7 +20,7 @@ import { PluginLoader } from "./plugins/plugin-loader";
 import { resolveSettings } from "./settings";
 import { createDirectorySpace } from "./spaces/directory-space";
 import type { ItemSource, RegistrySource } from "./spaces/item-source";
-import { discoverPluginSpaces } from "./spaces/plugin-spaces";
+import { discoverPluginSpaces, type PluginSpaceProblem } from "./spaces/plugin-spaces";
 
 export interface KernelOptions {
   /** The project this kernel serves. Required, absolute, pinned for the kernel's life. */
@@ -65,6 +65,8 @@ export interface Kernel extends KernelMetaTools {
   /** The user space's signing key (created on first use). */
   signingKey(): Promise<SigningKey>;
   readonly plugins: PluginLoader;
+  /** Installed packages whose `kiwi` field could not be used, with the reason (shown by `kiwi validate`). */
+  readonly pluginProblems: readonly PluginSpaceProblem[];
 }
 
 async function guarded(fn: () => Promise<MetaResult>): Promise<MetaResult> {
@@ -90,8 +92,11 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const core = coreDir
     ? createDirectorySpace({ name: "core", kind: "core", root: coreDir, writable: false })
     : undefined;
-  const plugins =
-    options.pluginSpaces === false ? [] : (await discoverPluginSpaces(settings.projectRoot)).spaces;
+  const discovered =
+    options.pluginSpaces === false
+      ? { spaces: [], problems: [] }
+      : await discoverPluginSpaces(settings.projectRoot);
+  const plugins = discovered.spaces;
   const sources = [
     project,
     user,
@@ -139,8 +144,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     userSpace: settings.userSpace,
     spaces: sources,
     plugins: pluginLoader,
+    pluginProblems: discovered.problems,
     signingKey,
-    search: (input) => guarded(() => search(ctx, input)),
+    search: (input, opts?: CallOptions) => guarded(() => search(ctx, input, opts)),
     load: (input, opts?: CallOptions) => guarded(() => load(ctx, input, opts)),
     execute: (input, opts?: CallOptions) => guarded(() => execute(ctx, input, opts)),
     help: (input, opts?: CallOptions) => guarded(() => help(ctx, input, opts)),

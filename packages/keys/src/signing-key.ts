@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { chmod, mkdir, open, readFile, stat } from "node:fs/promises";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { keyIdOf } from "./key-id";
@@ -78,7 +78,7 @@ async function readExisting(paths: KeyPaths): Promise<SigningKey | undefined> {
 
 /**
  * Returns the user space's Ed25519 signing key, creating it on first use: the private key is written
- * with mode 0600 (exclusive create, so two processes racing both end up with the same key), the public
+ * with mode 0600 (written in full, then linked into place, so processes racing all end up with the same, complete key), the public
  * key beside it. The same key signs items and capability tokens.
  */
 export async function loadOrCreateSigningKey(options: { userSpace: string }): Promise<SigningKey> {
@@ -88,20 +88,25 @@ export async function loadOrCreateSigningKey(options: { userSpace: string }): Pr
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync("ed25519");
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  // Write the whole key to a private temp file, then link it into place: link() fails with EEXIST when
+  // another process won the race, and the winner's file is always complete when it appears.
+  const temp = `${paths.privateKey}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const handle = await open(temp, "wx", 0o600);
   try {
-    const handle = await open(paths.privateKey, "wx", 0o600);
-    try {
-      await handle.writeFile(pem);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(pem);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, paths.privateKey);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    // Another process created it between our check and our write: use theirs.
     const raced = await readExisting(paths);
     if (raced) return raced;
     throw error;
+  } finally {
+    await unlink(temp).catch(() => {});
   }
   await chmod(paths.privateKey, 0o600);
   const key = fromPrivatePem(pem, paths.privateKey);

@@ -19,7 +19,7 @@ export type AuthorizationRequest =
   | {
       readonly kind: "item.write";
       readonly action: "sign" | "create" | "update" | "delete" | "load";
-      readonly itemType: "directive" | "tool" | "knowledge";
+      readonly itemType: "directive" | "tool" | "knowledge" | "system_prompt";
       readonly itemId: string;
       /** Project-relative (or user-space-relative) path that will be written. */
       readonly path: string;
@@ -28,6 +28,7 @@ export type AuthorizationRequest =
     }
   | {
       readonly kind: "item.read";
+      /** For "search" the guard decides per category: itemId is "*" and refused categories are left out. */
       readonly action: "run" | "load" | "search";
       readonly itemType: "directive" | "tool" | "knowledge";
       readonly itemId: string;

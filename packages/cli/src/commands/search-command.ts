@@ -21,6 +21,14 @@ export function itemTypeArg(value: string | undefined): ItemType {
   return value as ItemType;
 }
 
+function limitArg(raw: string | undefined): number {
+  if (raw === undefined) return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--limit must be a whole number from 1 to 100, got '${raw}'`);
+  return n;
+}
+
 /** kiwi search <type> [query…] [--source local] [--limit 10] */
 export async function searchCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -34,7 +42,7 @@ export async function searchCommand(args: string[], io: Io): Promise<number> {
     item_type: itemType,
     query: positionals.slice(1).join(" "),
     source: (values.source as "local") ?? "local",
-    limit: values.limit ? Number(values.limit) : 10,
+    limit: limitArg(values.limit),
   });
   return reportResult(io, result, values.json, (r) => {
     const hits = r.results as Hit[];

@@ -1,4 +1,5 @@
 import { parseCliArgs, serveStdio } from "@kiwi/mcp";
+import { version } from "../../package.json";
 import { EXIT, UsageError } from "../cli-error";
 import { type Io, print } from "../io";
 
@@ -7,7 +8,11 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const command = parseCliArgs({ argv: args, env: io.env, cwd: io.cwd });
   if (command.kind === "usage-error")
     throw new UsageError(command.message.replace(/^kiwi-mcp/, "kiwi serve"));
-  if (command.kind !== "serve") {
+  if (command.kind === "version") {
+    print(io, version);
+    return EXIT.ok;
+  }
+  if (command.kind === "help") {
     print(io, "kiwi serve --project <path> [--user-space <path>]: the MCP server over stdio");
     return EXIT.ok;
   }

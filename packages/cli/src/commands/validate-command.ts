@@ -17,7 +17,8 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   );
   if (values.json) {
     printJson(io, {
-      success: problems.length === 0,
+      success: problems.length === 0 && kernel.pluginProblems.length === 0,
+      plugin_problems: kernel.pluginProblems,
       checked: entries.length,
       problems: problems.map((e) => ({
         item_type: e.itemType,
@@ -35,10 +36,11 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       for (const line of issues.length ? issues.map(formatIssue) : [problem.message])
         print(io, `    ${line}`);
     }
+    for (const p of kernel.pluginProblems) print(io, `✗ package ${p.package}: ${p.message}`);
     print(
       io,
       `${entries.length} items checked, ${problems.length} with problems (project ${kernel.projectRoot})`,
     );
   }
-  return problems.length ? EXIT.failed : EXIT.ok;
+  return problems.length || kernel.pluginProblems.length ? EXIT.failed : EXIT.ok;
 }

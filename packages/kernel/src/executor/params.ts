@@ -72,7 +72,7 @@ export function validateParams(options: {
       else if (def.required) missing.push(def.name);
       continue;
     }
-    const size = typeof value === "string" ? Buffer.byteLength(value) : (JSON.stringify(value)?.length ?? 0);
+    const size = Buffer.byteLength(typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
     if (size > maxParamBytes) {
       fail(
         "PARAM_TOO_LARGE",

@@ -25,6 +25,11 @@ describe("templating", () => {
     });
   });
 
+  it("uses the default for an unset or empty variable, like the shell", () => {
+    expect(render({ a: "${E:-d}", b: "${E}" }, {}, { E: "" })).toEqual({ a: "d", b: "" });
+    expect(render({ a: "${E:-d}" }, {}, { E: "set" })).toEqual({ a: "set" });
+  });
+
   it("expands ${ENV} and ${ENV:-default} from the environment only", () => {
     const out = render({ url: "${BASE:-https://api.example.com}/v1", key: "${KEY}" }, {}, { KEY: "k-123" });
     expect(out).toEqual({ url: "https://api.example.com/v1", key: "k-123" });

@@ -136,7 +136,9 @@ export function renderConfig(options: {
       for (const s of segs) {
         if (s.kind === "text") out += s.value;
         else if (s.kind === "env") {
-          const v = env(s.name) ?? s.fallback;
+          // Shell semantics: `${X:-d}` takes d when X is unset or empty.
+          const set = env(s.name);
+          const v = s.fallback !== undefined && !set ? s.fallback : set;
           if (v === undefined) {
             throw new KiwiError({
               code: "ENV_MISSING",

@@ -142,6 +142,12 @@ function checkRefs(
           config_path: `config.${ref.path}`,
           validation_errors: [{ code: env ? "SECRET_NOT_ALLOWED" : "TEMPLATE_UNKNOWN_VAR", name: ref.name }],
         },
+        cause: {
+          code: env ? "SECRET_NOT_ALLOWED" : "TEMPLATE_UNKNOWN_VAR",
+          message: env
+            ? `\${${ref.name}} is not declared in env`
+            : `{${ref.name}} is not a declared parameter`,
+        },
       },
     });
   }

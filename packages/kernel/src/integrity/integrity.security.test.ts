@@ -104,6 +104,18 @@ describe("integrity (battery I1-I4)", () => {
     expect(refusal(await run(f, "other"))).toBe("INTEGRITY_MISMATCH/modified");
   });
 
+  it("refuses a signed item moved to another category folder", async () => {
+    const f = await fixture();
+    await createItem(f, "tool", "greet", toolYaml({ id: "greet" }), { category: "public" });
+    const { rename, mkdir: mk } = await import("node:fs/promises");
+    await mk(join(f.projectRoot, ".ai/tools/admin"), { recursive: true });
+    await rename(
+      join(f.projectRoot, ".ai/tools/public/greet.yaml"),
+      join(f.projectRoot, ".ai/tools/admin/greet.yaml"),
+    );
+    expect(refusal(await run(f))).toBe("INTEGRITY_MISMATCH/modified");
+  });
+
   it("covers a code-bearing tool's module bytes", async () => {
     const f = await fixture();
     await writeRaw(f.projectRoot, ".ai/tools/sinks/my_sink.mjs", "export const createSink = () => ({});\n");

@@ -12,6 +12,8 @@ export interface SignedAttachment {
 export interface SignedPayload {
   readonly itemType: SignedKind;
   readonly itemId: string;
+  /** The folder category the item lives in ("" at the top): moving a file is an edit. */
+  readonly category: string;
   /** The exact bytes after the signature line: what the parser will read. */
   readonly body: Uint8Array;
   readonly attachments: readonly SignedAttachment[];
@@ -27,6 +29,7 @@ export function signedMessage(payload: SignedPayload, keyId: string, signedAt: s
     "kiwi-item-signature:v1",
     `type=${payload.itemType}`,
     `id=${payload.itemId}`,
+    `category=${payload.category}`,
     `key=${keyId}`,
     `ts=${signedAt}`,
     `body=${payload.body.length}`,

@@ -97,7 +97,7 @@ export class ItemReader {
   }
 
   async payloadOf(
-    record: Pick<ItemRecord, "itemType" | "id" | "parsed" | "file" | "space">,
+    record: Pick<ItemRecord, "itemType" | "id" | "category" | "parsed" | "file" | "space">,
     body: Uint8Array,
   ) {
     const module = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
@@ -108,7 +108,13 @@ export class ItemReader {
       projectRoot: this.#projectRoot,
       maxBytes: this.#limits.maxItemBytes,
     });
-    const payload: SignedPayload = { itemType: record.itemType, itemId: record.id, body, attachments };
+    const payload: SignedPayload = {
+      itemType: record.itemType,
+      itemId: record.id,
+      category: record.category,
+      body,
+      attachments,
+    };
     return payload;
   }
 
@@ -132,6 +138,7 @@ export class ItemReader {
       const bare: SignedPayload = {
         itemType: file.itemType,
         itemId: file.id,
+        category: file.category,
         body: split.body,
         attachments: [],
       };

@@ -262,14 +262,14 @@ export class Library {
   }
 
   /**
-   * Finds an entry for use. A hit in a built index is used at once (the caller re-reads and verifies
-   * the file anyway); a miss refreshes once, since the file may be new. The kernel's own writes
-   * invalidate the index, and search refreshes it when it is older than its TTL.
+   * Finds an entry for use. The index is refreshed first when it is older than its TTL, so an item
+   * added to a higher-precedence space (a project override of a core item) wins within one TTL; a miss
+   * refreshes at once, since the file may be new. The kernel's own writes invalidate the index.
    */
   async lookup(itemType: ItemType, ref: ItemRef, filter?: SourceFilter): Promise<LibraryEntry | undefined> {
-    if (!this.#built) await this.ensureFresh(true);
+    await this.ensureFresh();
     const hit = this.find(itemType, ref, filter);
-    if (hit && this.#refreshedAt !== Number.NEGATIVE_INFINITY) return hit;
+    if (hit) return hit;
     await this.ensureFresh(true);
     return this.find(itemType, ref, filter);
   }

@@ -52,11 +52,12 @@ export async function help(ctx: KernelContext, raw: HelpInput, options: CallOpti
         note: "no thread supervisor is listening: the signal was acknowledged but not routed",
       };
     }
+    // The handler's answer comes first so it can never overwrite success, action or routed.
     return {
+      ...(await ctx.signalHandler(signal)),
       success: true as const,
       action: input.action,
       routed: true,
-      ...(await ctx.signalHandler(signal)),
     };
   }
   await ctx.library.ensureFresh();

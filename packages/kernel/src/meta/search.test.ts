@@ -1,5 +1,6 @@
+import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
-import { createItem, directiveMd, fixture, ok, toolYaml } from "../test-support/fixture";
+import { createItem, directiveMd, fixture, knowledgeMd, ok, toolYaml } from "../test-support/fixture";
 
 describe("search", () => {
   it("scores name matches above content matches and orders ties stably by space then id", async () => {
@@ -63,6 +64,50 @@ describe("search", () => {
     expect(other.success === false && other.error.code).toBe("PROJECT_MISMATCH");
     const same = await f.kernel.search({ item_type: "tool", query: "x", project_path: f.projectRoot });
     expect(same.success).toBe(true);
+  });
+
+  it("leaves out categories the guard refuses", async () => {
+    const f = await fixture({
+      authorizer: (r) => {
+        if (r.kind === "item.read" && r.action === "search" && r.category === "secret") {
+          throw new KiwiError({ code: "CAPABILITY_DENIED", message: "no" });
+        }
+      },
+    });
+    await createItem(f, "knowledge", "plans", knowledgeMd({ id: "plans", category: "secret" }), {
+      category: "secret",
+    });
+    await createItem(f, "knowledge", "notes", knowledgeMd({ id: "notes", category: "open" }), {
+      category: "open",
+    });
+    const r = ok(await f.kernel.search({ item_type: "knowledge", query: "" }));
+    expect((r.results as { id: string }[]).map((h) => h.id)).toEqual(["notes"]);
+    expect(r.total).toBe(1);
+  });
+
+  it("sees a project override of another space's item on the next lookup", async () => {
+    const f = await fixture({ indexTtlMs: 0 });
+    await createItem(f, "tool", "greet", toolYaml({ id: "greet", config: "  from: user\n" }), {
+      location: "user",
+    });
+    const first = ok(await f.kernel.execute({ item_type: "tool", action: "run", item_id: "greet" }));
+    expect((first.result as { config: unknown }).config).toEqual({ from: "user" });
+    // Another process signs a project copy: precedence must switch without a search in between.
+    const { createKernel } = await import("../create-kernel");
+    const other = await createKernel({
+      projectRoot: f.projectRoot,
+      userSpace: f.userSpace,
+      coreSpace: false,
+      pluginSpaces: false,
+    });
+    await other.execute({
+      item_type: "tool",
+      action: "create",
+      item_id: "greet",
+      parameters: { content: toolYaml({ id: "greet", config: "  from: project\n" }) },
+    });
+    const second = ok(await f.kernel.execute({ item_type: "tool", action: "run", item_id: "greet" }));
+    expect((second.result as { config: unknown }).config).toEqual({ from: "project" });
   });
 
   it("reports unsigned and modified items as unverified", async () => {

@@ -1,4 +1,7 @@
+import { KiwiError } from "@kiwi/spec";
+import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
+import type { CallOptions } from "../kernel-types";
 import { type EntryStatus, entryProblem, entryStatus, type LibraryEntry } from "../library/library";
 import { parseInput } from "./input-error";
 import { type SearchInput, searchInput } from "./inputs";
@@ -49,8 +52,40 @@ function topK(scores: Map<string, number>, get: (key: string) => LibraryEntry, k
   return top;
 }
 
+/**
+ * Asks the tool-layer guard once per category among the matches (a thread may be barred from some
+ * knowledge or directive categories) and removes matches in refused categories.
+ */
+async function dropRefusedCategories(
+  ctx: KernelContext,
+  itemType: ItemType,
+  scores: Map<string, number>,
+  options: CallOptions,
+) {
+  const verdicts = new Map<string, boolean>();
+  for (const key of scores.keys()) {
+    const category = ctx.library.get(key)!.category;
+    if (verdicts.has(category)) continue;
+    try {
+      await ctx.authorizer!({
+        kind: "item.read",
+        action: "search",
+        itemType,
+        itemId: "*",
+        category,
+        meta: options.meta ?? {},
+      });
+      verdicts.set(category, true);
+    } catch (error) {
+      if (!KiwiError.isInstance(error)) throw error;
+      verdicts.set(category, false);
+    }
+  }
+  for (const key of [...scores.keys()]) if (!verdicts.get(ctx.library.get(key)!.category)) scores.delete(key);
+}
+
 /** Keyword search over one item type. Ordering is stable: score, then space precedence, then id. */
-export async function search(ctx: KernelContext, raw: SearchInput) {
+export async function search(ctx: KernelContext, raw: SearchInput, options: CallOptions = {}) {
   const input = parseInput(searchInput, raw, "search");
   checkProjectPath(ctx, input.project_path);
   await ctx.library.ensureFresh();
@@ -60,6 +95,7 @@ export async function search(ctx: KernelContext, raw: SearchInput) {
     const e = lib.get(key);
     return e !== undefined && e.itemType === input.item_type && admit(e.space);
   });
+  if (ctx.authorizer) await dropRefusedCategories(ctx, input.item_type, scores, options);
   const ranked = topK(scores, (key) => lib.get(key)!, input.limit);
   const results: SearchHit[] = ranked.map(({ entry, score }) => {
     const hit: SearchHit = {

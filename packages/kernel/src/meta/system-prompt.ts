@@ -11,7 +11,7 @@ import type { ItemSource } from "../spaces/item-source";
 const FILE = "AGENTS.md";
 
 function payload(body: Uint8Array): SignedPayload {
-  return { itemType: "system_prompt", itemId: "AGENTS", body, attachments: [] };
+  return { itemType: "system_prompt", itemId: "AGENTS", category: "", body, attachments: [] };
 }
 
 async function readFrom(ctx: KernelContext, space: ItemSource) {
@@ -52,7 +52,8 @@ export async function readSystemPrompt(ctx: KernelContext) {
   }
   throw new KiwiError({
     code: "ITEM_NOT_FOUND",
-    message: "no AGENTS.md in the project, user or core space: run `kiwi init` to install the core bundle",
+    message:
+      "no AGENTS.md in the project, user or core space: copy the core bundle's AGENTS.md into the project's .ai/ and sign it (`kiwi sign agents`)",
     context: { file: FILE },
   });
 }
@@ -68,8 +69,16 @@ export async function signSystemPrompt(ctx: KernelContext, location: "project" |
       context: { space: space.name },
     });
   }
+  await ctx.authorizer?.({
+    kind: "item.write",
+    action: "sign",
+    itemType: "system_prompt",
+    itemId: "AGENTS",
+    path: FILE,
+    space: space.name,
+    meta: {},
+  });
   const body = splitSignature("system_prompt", bytes).body;
-  Buffer.from(body).toString("utf8"); // must be text
   const line = formatSignatureLine(
     "system_prompt",
     signPayload(payload(body), await ctx.signingKey(), ctx.now()),
