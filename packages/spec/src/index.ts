@@ -13,3 +13,4 @@ export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-erro
 export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
 export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
+export type { SinkContext, SinkEvent, SinkFactory, SinkV1 } from "./sink";

@@ -156,7 +156,9 @@ export function renderConfig(options: {
               context: { tool_id: toolId, config_path: path, parameter: s.name },
             });
           }
-          out += stringify(v);
+          // In a URL a value is one component: percent-encoded so it cannot add path segments,
+          // a query or a fragment (RFC 6570 simple expansion).
+          out += path === "url" ? encodeURIComponent(stringify(v)) : stringify(v);
         }
       }
       return out;

@@ -1,7 +1,7 @@
 import { KiwiError } from "@kiwi/spec";
 import type { ToolDefinition } from "../parse/tool-parser";
 import type { ParamDef } from "./params";
-import { compileConfig, mergeConfig, type TemplateRef } from "./template";
+import { compileConfig, mergeConfig, type TemplateRef, TemplateString } from "./template";
 
 export interface ChainLink {
   readonly id: string;
@@ -23,6 +23,8 @@ export interface PreparedChain {
   readonly requires: readonly string[];
   /** Config merged parent-first (child overrides), templates compiled but not rendered. */
   readonly config: Record<string, unknown>;
+  /** True when `${ENV}` feeds a header or auth value: the request must not leave its configured host. */
+  readonly carriesSecret: boolean;
 }
 
 interface FailedAt {
@@ -153,6 +155,35 @@ function checkRefs(
   }
 }
 
+/**
+ * A `{param}` may fill a URL's path, query or fragment, never its scheme or host (battery E5): the text
+ * before the placeholder must already contain `scheme://authority/`. An `${ENV}` at the start counts as
+ * a complete origin (it is static configuration, not model input).
+ */
+function checkUrlOrigin(url: unknown, head: ChainLink, ids: string[]): void {
+  if (!(url instanceof TemplateString)) return;
+  let prefix = "";
+  for (const seg of url.segments) {
+    if (seg.kind === "text") prefix += seg.value;
+    else if (seg.kind === "env") prefix += prefix === "" ? "https://env.invalid/" : "env";
+    else if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i.test(prefix)) {
+      throw new KiwiError({
+        code: "TOOL_CHAIN_FAILED",
+        message: `tool ${head.id}: config.url puts {${seg.name}} in the scheme or host (${url.source}): parameters may only fill the path, query or fragment; make the host static or an \${ENV} setting`,
+        context: {
+          chain: ids,
+          failed_at: {
+            tool_id: head.id,
+            config_path: "config.url",
+            validation_errors: [{ code: "TEMPLATE_HOST_PARAM", name: seg.name }],
+          },
+          cause: { code: "TEMPLATE_HOST_PARAM", message: `{${seg.name}} in the URL's origin` },
+        },
+      });
+    }
+  }
+}
+
 /** Merges parameters and config down a resolved chain and checks every template reference. */
 export function prepareChain(links: readonly ChainLink[], primitive: string): PreparedChain {
   const ids = [...links.map((l) => l.id), primitive];
@@ -160,16 +191,27 @@ export function prepareChain(links: readonly ChainLink[], primitive: string): Pr
   const requires = new Set<string>();
   let config: Record<string, unknown> = {};
   const paramRefs: { refs: TemplateRef[]; link: ChainLink }[] = [];
+  const secretEnvPaths: string[] = [];
   // Walk from the primitive's side up to the head so the child (closer to the head) overrides.
   for (const link of [...links].reverse()) {
     const compiled = compileConfig(link.def.config ?? {});
     checkRefs("env", compiled.envRefs, new Set(link.def.env ?? []), link, ids);
     paramRefs.push({ refs: compiled.paramRefs, link });
+    for (const ref of compiled.envRefs) secretEnvPaths.push(ref.path);
     config = mergeConfig(config, compiled.value);
     for (const p of link.def.parameters ?? []) params.set(p.name, p as ParamDef);
     if (Array.isArray(link.def.requires)) for (const r of link.def.requires) requires.add(r);
   }
   const names = new Set(params.keys());
   for (const { refs, link } of paramRefs) checkRefs("param", refs, names, link, ids);
-  return { ids, links, primitive, parameters: [...params.values()], requires: [...requires].sort(), config };
+  checkUrlOrigin(config.url, links[0]!, ids);
+  return {
+    ids,
+    links,
+    primitive,
+    parameters: [...params.values()],
+    requires: [...requires].sort(),
+    config,
+    carriesSecret: secretEnvPaths.some((p) => /^(headers|auth)(\.|\[|$)/.test(p)),
+  };
 }

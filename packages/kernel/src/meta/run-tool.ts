@@ -1,5 +1,6 @@
 import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
 import { validateParams } from "../executor/params";
+import { destinationsOf, openSinks, sinkDefinitions } from "../executor/stream-sinks";
 import { renderConfig } from "../executor/template";
 import type { ChainLink, PreparedChain } from "../executor/tool-chain";
 import { prepareChain, resolveChain } from "../executor/tool-chain";
@@ -68,20 +69,34 @@ export async function runTool(
     maxParamBytes: ctx.settings.limits.maxParamBytes,
   });
   const meta = options.meta ?? {};
-  await ctx.authorizer?.({
-    kind: "tool.run",
-    toolId: headId,
-    chain: chain.ids,
-    requires: chain.requires,
-    params: values,
-    meta,
-  });
   const config = renderConfig({
     config: chain.config,
     params: values,
     env: ctx.settings.env,
     toolId: headId,
   });
+  if (chain.carriesSecret) config.carries_secret = true;
+  // Sink definitions are read and verified before the guard runs, so their `requires` count too; they
+  // are instantiated (opened) only after it allowed the call.
+  const sinkDefs = await sinkDefinitions(ctx, destinationsOf(config, headId));
+  const requires = [...new Set([...chain.requires, ...sinkDefs.flatMap((d) => d.requires)])].sort();
+  await ctx.authorizer?.({
+    kind: "tool.run",
+    toolId: headId,
+    chain: chain.ids,
+    requires,
+    params: values,
+    meta,
+  });
+  const sinks = sinkDefs.length
+    ? await openSinks(ctx, sinkDefs, {
+        projectRoot: ctx.settings.projectRoot,
+        toolId: headId,
+        signal: options.signal,
+      })
+    : undefined;
+  const callerSinks = Array.isArray(meta.__sinks) ? (meta.__sinks as unknown[]) : [];
+  const primitiveMeta = sinks ? { ...meta, __sinks: [...callerSinks, ...sinks.sinks] } : meta;
   const impl = ctx.primitives.get(primitive)!;
   let result: PrimitiveResult;
   try {
@@ -92,7 +107,7 @@ export async function runTool(
         projectRoot: ctx.settings.projectRoot,
         toolId: headId,
         chain: chain.ids,
-        meta,
+        meta: primitiveMeta,
         signal: options.signal,
       },
     });
@@ -104,7 +119,11 @@ export async function runTool(
       context: { tool_id: headId, chain: chain.ids },
       cause,
     });
+  } finally {
+    // Closed on success, error and abort alike; closing twice is harmless.
+    await sinks?.closeAll();
   }
+  if (sinks?.failures.length) result = { ...result, sink_failures: sinks.failures };
   const base = { tool_id: headId, chain: chain.ids, primitive, result };
   if (result.success) return { success: true as const, ...base };
   const err = result.error;

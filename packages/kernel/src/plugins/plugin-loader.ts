@@ -112,7 +112,16 @@ export class PluginLoader {
     return mod[decl.export];
   }
 
-  async instantiate<T>(decl: PluginDeclaration, kind: PluginKind<T>, options: unknown = {}): Promise<T> {
+  /**
+   * @param options the plugin's settings from the data definition (validated by its settingsSchema)
+   * @param context what the plugin kind passes besides settings (a sink gets a SinkContext)
+   */
+  async instantiate<T>(
+    decl: PluginDeclaration,
+    kind: PluginKind<T>,
+    options: unknown = {},
+    context?: unknown,
+  ): Promise<T> {
     const exported = await this.importExport(decl);
     let settings = options;
     let instance: unknown = exported;
@@ -129,8 +138,10 @@ export class PluginLoader {
         settings = result.value;
       }
       try {
-        instance = await (exported as (s: unknown) => unknown)(settings);
+        instance = await (exported as (s: unknown, c: unknown) => unknown)(settings, context);
       } catch (cause) {
+        // A plugin's own Kiwi error (PATH_OUTSIDE_PROJECT from a file sink…) is the clearest answer.
+        if (KiwiError.isInstance(cause)) throw cause;
         throw loadError(decl, `the factory threw: ${(cause as Error).message}`, cause);
       }
     }
