@@ -147,7 +147,10 @@ describe("secrets and URLs in config", () => {
     const p: PrimitiveV1 = {
       specificationVersion: "primitive-v1",
       id: "rec",
-      run: async ({ config }) => (calls.push(config), { success: true }),
+      run: async ({ config }) => {
+        calls.push(config);
+        return { success: true };
+      },
     };
     return { calls, p };
   }

@@ -62,7 +62,7 @@ export async function sinkDefinitions(ctx: KernelContext, destinations: readonly
     destinations.map(async (d) => {
       const item = await readVerified(ctx, "tool", d.type);
       const def = item.parsed.itemType === "tool" ? item.parsed.data : undefined;
-      if (!def || def.tool_type !== "sink" || !def.module || !def.export) {
+      if (def?.tool_type !== "sink" || !def.module || !def.export) {
         throw new KiwiError({
           code: "TOOL_CHAIN_FAILED",
           message: `destination '${d.type}' is not a sink definition (${item.label} needs tool_type: sink, module and export)`,
