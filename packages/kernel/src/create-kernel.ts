@@ -1,4 +1,5 @@
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
+import { createSubprocessPrimitive } from "@kiwi/primitives/node";
 import { type Authorizer, type HelpSignalHandler, type PrimitiveV1, toToolFailure } from "@kiwi/spec";
 import { CORE_PUBLIC_KEYS } from "./core-keys";
 import { bundledCoreSpace } from "./core-space";
@@ -29,7 +30,7 @@ export interface KernelOptions {
   userSpace?: string;
   /** Environment for `${ENV}` and settings (default process.env); the project's .env fills gaps. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Primitives tool chains may end in, besides the built-in pure `echo`. */
+  /** Primitives tool chains may end in, besides the built-in `echo` and `subprocess` (same id replaces). */
   primitives?: readonly PrimitiveV1[];
   /** An optional read-only registry searched last and loadable into the project or user space. */
   registry?: RegistrySource;
@@ -122,7 +123,16 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
   const verifier = new IntegrityVerifier(keyring);
   const reader = new ItemReader({ limits: settings.limits, verifier, projectRoot: settings.projectRoot });
-  const primitives = new PrimitiveRegistry([createEchoPrimitive(), ...(options.primitives ?? [])]);
+  // Built-in primitives first; a caller's primitive with the same id replaces the built-in one.
+  const builtIn: PrimitiveV1[] = [
+    createEchoPrimitive(),
+    createSubprocessPrimitive({ env: options.env ?? process.env }),
+  ];
+  const given = options.primitives ?? [];
+  const primitives = new PrimitiveRegistry([
+    ...builtIn.filter((b) => !given.some((p) => p.id === b.id)),
+    ...given,
+  ]);
   const library = new Library({ sources, reader, ttlMs: settings.indexTtlMs, now: () => performance.now() });
   library.onRefresh = (lib) => checkToolChains(lib, (id) => primitives.has(id));
   const pluginLoader = new PluginLoader({ projectRoot: settings.projectRoot });

@@ -143,7 +143,10 @@ describe("execute(tool, run)", () => {
       parameters: { q: "${SECRET}" },
     });
     expect(r.success).toBe(true);
-    expect(calls[0]?.config).toEqual({ url: `https://api.test/?q=${encodeURIComponent("${SECRET}")}`, whole: "${SECRET}" });
+    expect(calls[0]?.config).toEqual({
+      url: `https://api.test/?q=${encodeURIComponent("${SECRET}")}`,
+      whole: "${SECRET}",
+    });
     expect(JSON.stringify(r)).not.toContain("canary-9d2f");
   });
 

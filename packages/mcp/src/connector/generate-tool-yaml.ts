@@ -1,0 +1,97 @@
+import { stringify } from "yaml";
+import type { RemoteTool, StdioServer } from "./remote-tool";
+
+const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
+const PARAM = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The MCP protocol version Kiwi speaks to servers. */
+export const MCP_PROTOCOL_VERSION = "2025-06-18";
+
+function paramType(schema: unknown): string {
+  const t = (schema as { type?: unknown } | undefined)?.type;
+  const first = Array.isArray(t) ? t.find((x) => x !== "null") : t;
+  return typeof first === "string" && TYPES.has(first) ? first : "string";
+}
+
+/** Config strings are templated by the kernel: remote text must stay literal, so braces are doubled. */
+function literal(text: string): string {
+  return text.replace(/[{}]/g, (c) => c + c);
+}
+
+function oneLine(text: string, max: number): string {
+  // Descriptions are untrusted: no control characters, bounded length.
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, " ").trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * The YAML definition of one remote tool: parameters derived from its input schema (unsafe or
+ * unrepresentable property names are left out), the pinned schema hash, and the JSON-RPC sequence the
+ * subprocess primitive runs (initialize → initialized → tools/call with the parameters templated in).
+ */
+export function generateToolYaml(options: {
+  id: string;
+  tool: RemoteTool;
+  server: StdioServer;
+  hash: string;
+  requires: readonly string[];
+  clientVersion: string;
+}): string {
+  const { id, tool, server, hash, requires, clientVersion } = options;
+  const properties = tool.inputSchema?.properties ?? {};
+  const required = new Set(
+    Array.isArray(tool.inputSchema?.required) ? (tool.inputSchema.required as unknown[]) : [],
+  );
+  const parameters: Record<string, unknown>[] = [];
+  const args: Record<string, string> = {};
+  const usedNames = new Set<string>();
+  for (const [remote, schema] of Object.entries(properties)) {
+    if (UNSAFE_KEYS.has(remote) || remote.startsWith("__")) continue;
+    let name = PARAM.test(remote)
+      ? remote
+      : remote.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(?=[0-9])/, "p_");
+    if (name.startsWith("__")) name = `p${name}`;
+    if (!PARAM.test(name) || usedNames.has(name)) continue;
+    usedNames.add(name);
+    const description = (schema as { description?: unknown })?.description;
+    parameters.push({
+      name,
+      type: paramType(schema),
+      required: required.has(remote),
+      ...(typeof description === "string" ? { description: oneLine(description, 500) } : {}),
+    });
+    args[remote] = `{${name}}`;
+  }
+  const definition = {
+    tool_id: id,
+    tool_type: "mcp_tool",
+    version: "1.0.0",
+    description: oneLine(tool.description || `MCP tool ${tool.name} from ${server.name}`, 2000),
+    executor_id: "mcp_stdio",
+    requires: [...requires],
+    parameters,
+    input_schema: tool.inputSchema ?? { type: "object" },
+    config: {
+      command: literal(server.command),
+      args: (server.args ?? []).map(literal),
+      ...(server.envAllow?.length ? { env_allow: server.envAllow } : {}),
+      mcp_tool: { server: literal(server.name), name: literal(tool.name), schema_sha256: hash },
+      rpc: {
+        sequence: [
+          {
+            method: "initialize",
+            params: {
+              protocolVersion: MCP_PROTOCOL_VERSION,
+              capabilities: {},
+              clientInfo: { name: "kiwi", version: clientVersion },
+            },
+          },
+          { notify: "notifications/initialized" },
+          { method: "tools/call", params: { name: literal(tool.name), arguments: args } },
+        ],
+      },
+    },
+  };
+  return stringify(definition, { lineWidth: 0 });
+}

@@ -1,0 +1,69 @@
+/**
+ * SSE parse + fan-out benchmark: http_client stream mode against baselines run in the same process,
+ * over the same loopback stream of Anthropic-shaped events written in ~16 KiB chunks.
+ *   npx tsx bench/run.ts            (EVENTS=10000,100000 RUNS=9 to override)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SinkEvent, SinkV1 } from "@kiwi/spec";
+import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
+import { buildAnthropicStream, toChunks } from "./anthropic-stream";
+import { eventsourceParser, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
+import { createJsonlFileSink } from "./jsonl-file-sink";
+import { fmt, measureInterleaved, perSecond, type Variant } from "./measure";
+import { printReport } from "./report";
+import { startSseServer } from "./sse-server";
+
+const SIZES = (process.env.EVENTS ?? "10000,100000").split(",").map(Number);
+const RUNS = Number(process.env.RUNS ?? 9);
+const dir = mkdtempSync(join(tmpdir(), "kiwi-bench-"));
+const primitive = createHttpClientPrimitive();
+const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({ specificationVersion: "sink-v1", id, write, close: async () => {} });
+let parsed: unknown;
+let fileNo = 0;
+
+async function httpClient(url: string, sinks: () => SinkV1[], returnEvents = true): Promise<number> {
+  const list = sinks();
+  const result = await primitive.run({
+    config: { url, mode: "stream", stream: { max_buffer_size: 1_000_000, return: returnEvents } },
+    params: {},
+    context: { projectRoot: dir, toolId: "bench", chain: ["bench", "http_client"], meta: { __sinks: list } },
+  });
+  await Promise.all(list.map((s) => s.close()));
+  if (!result.success) throw new Error(JSON.stringify(result.error));
+  return result.stream_events_count as number;
+}
+
+const server = await startSseServer();
+const url = `${server.origin}/stream`;
+const summary: string[] = [];
+try {
+  for (const events of SIZES) {
+    const bytes = buildAnthropicStream(events);
+    server.setChunks(toChunks(bytes, 16 * 1024));
+    const file = () => [createJsonlFileSink(join(dir, `events-${fileNo++}.jsonl`))];
+    const variants: Variant[] = [
+      { key: "a", name: "(a) raw fetch read-and-discard", fn: () => rawRead(url), expected: bytes.length },
+      { key: "b", name: "(b) eventsource-parser + JSON.parse", fn: () => eventsourceParser(url), expected: events },
+      { key: "c", name: "(c) @anthropic-ai/sdk messages.stream", fn: () => sdkMessageStream(server.origin), expected: events },
+      { key: "c'", name: "(c') @anthropic-ai/sdk create({stream})", fn: () => sdkRawStream(server.origin), expected: events },
+      {
+        key: "0",
+        name: "(0) http_client: JSON.parse sink, no return",
+        fn: () => httpClient(url, () => [sink("parse", (e) => void (parsed = JSON.parse(e.data)))], false),
+        expected: events,
+      },
+      { key: "1", name: "(1) http_client: return", fn: () => httpClient(url, () => []), expected: events },
+      { key: "2", name: "(2) http_client: return + null sink", fn: () => httpClient(url, () => [sink("null", () => {})]), expected: events },
+      { key: "3", name: "(3) http_client: return + JSONL file sink", fn: () => httpClient(url, file), expected: events },
+    ];
+    const time = await measureInterleaved(variants, RUNS);
+    summary.push(...printReport({ events, bytes: bytes.length, runs: RUNS, variants, time }));
+  }
+  console.log(`\n${summary.join("\n")}`);
+  if (parsed === undefined) throw new Error("unreachable");
+} finally {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+}

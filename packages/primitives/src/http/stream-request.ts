@@ -1,0 +1,138 @@
+import { KiwiError, type SinkEvent } from "@kiwi/spec";
+import { createSseParser } from "../sse/sse-parser";
+import { createAttemptController } from "./attempt-controller";
+import { classifyNetworkError, httpFailure } from "./http-failure";
+import { httpStatusError } from "./http-status-error";
+import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
+import { decodeBody, headerRecord, readBodyBytes } from "./read-body";
+import { parseRetryAfter } from "./retry-policy";
+import type { ReturnSink } from "./return-sink";
+import { sendRequest } from "./send-request";
+import type { FanOut } from "./sink-fan-out";
+import { streamInterruption } from "./stream-interruption";
+
+export interface StreamAttemptOptions {
+  fetch: typeof fetch;
+  spec: HttpRequestSpec;
+  signal?: AbortSignal;
+  /** The sinks from `context.meta.__sinks`. */
+  fanOut: FanOut;
+  returnSink?: ReturnSink;
+  now: () => number;
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * One stream attempt: request, check status and content type, parse SSE and write each event to the
+ * return sink and every other sink, in order. Bounded by total and idle (between parsed events) timeouts
+ * and by the parser's line and event limits.
+ */
+export async function runStreamAttempt(options: StreamAttemptOptions): Promise<AttemptOutcome> {
+  const { spec, fanOut, returnSink, now } = options;
+  const settings = spec.stream;
+  const origin = spec.url.origin;
+  const ctl = createAttemptController(options.signal);
+  let delivered = 0;
+  let lastEventAt = now();
+  ctl.deadline(settings.totalTimeoutMs, () =>
+    httpFailure(
+      "STREAM_TOTAL_TIMEOUT",
+      `the stream from ${origin} ran past total_timeout_ms (${settings.totalTimeoutMs} ms)`,
+      {
+        retryable: true,
+        context: { timeout_ms: settings.totalTimeoutMs },
+      },
+    ),
+  );
+  ctl.idle(
+    settings.idleTimeoutMs,
+    () => lastEventAt,
+    now,
+    () =>
+      httpFailure(
+        "STREAM_IDLE_TIMEOUT",
+        `no SSE event from ${origin} for idle_timeout_ms (${settings.idleTimeoutMs} ms); comments and keep-alives do not count`,
+        {
+          retryable: true,
+          context: { timeout_ms: settings.idleTimeoutMs },
+        },
+      ),
+  );
+  let response: Response | undefined;
+  try {
+    response = await sendRequest({ fetch: options.fetch, spec, signal: ctl.signal });
+    const status = response.status;
+    const headers = headerRecord(response.headers);
+    if (status < 200 || status > 299) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      const bytes = await readBodyBytes(response, ERROR_BODY_LIMIT).catch(() => new Uint8Array(0));
+      const body = decodeBody(bytes, response.headers.get("content-type"));
+      return { status, headers, body, error: httpStatusError(response, origin), retryAfterMs, delivered };
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (!/^text\/event-stream\s*(;|$)/i.test(type)) {
+      throw httpFailure(
+        "STREAM_BAD_CONTENT_TYPE",
+        `${origin} answered ${type || "no content type"} instead of text/event-stream`,
+        {
+          context: { status, content_type: type },
+        },
+      );
+    }
+    const batch: SinkEvent[] = [];
+    const parser = createSseParser({
+      onEvent: (event) => batch.push(event),
+      maxLineBytes: settings.maxLineBytes,
+      maxEventBytes: settings.maxEventBytes,
+    });
+    const external = fanOut.ids.length > 0;
+    const reader = response.body?.getReader();
+    for (;;) {
+      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (chunk.done) break;
+      let parseError: unknown;
+      try {
+        parser.feed(chunk.value);
+      } catch (error) {
+        parseError = error;
+      }
+      if (batch.length > 0) {
+        lastEventAt = now();
+        for (const event of batch) {
+          returnSink?.write(event);
+          if (external) {
+            const pending = fanOut.write(event);
+            if (pending !== undefined) await ctl.race(pending);
+          }
+          delivered++;
+        }
+        batch.length = 0;
+        if (returnSink?.overflowed && !external) throw bufferFull(settings.maxBufferSize);
+      }
+      if (parseError !== undefined) throw parseError;
+    }
+    if (parser.end()) throw streamInterruption("STREAM_ENDED_MID_EVENT", origin, delivered);
+    return { status, headers, body: null, delivered };
+  } catch (error) {
+    let failure = ctl.reason ?? (KiwiError.isInstance(error) ? error : classifyNetworkError(error, origin));
+    // Once the stream was open, a broken connection or a timeout means the stream is incomplete.
+    if (response && /^(CONNECTION_RESET|STREAM_IDLE_TIMEOUT|STREAM_TOTAL_TIMEOUT)$/.test(failure.code)) {
+      failure = streamInterruption(failure.code, origin, delivered, failure);
+    }
+    const headers = response ? headerRecord(response.headers) : {};
+    return { status: response?.status ?? 0, headers, body: null, error: failure, delivered };
+  } finally {
+    ctl.dispose();
+  }
+}
+
+export function bufferFull(max: number): KiwiError {
+  return httpFailure(
+    "STREAM_BUFFER_FULL",
+    `more than stream.max_buffer_size (${max}) events for the return destination: raise it, or send the stream to a file sink`,
+    {
+      context: { max_buffer_size: max },
+    },
+  );
+}

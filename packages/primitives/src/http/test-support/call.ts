@@ -1,0 +1,54 @@
+import type { PrimitiveResult, SinkEvent, SinkV1 } from "@kiwi/spec";
+import { createHttpClientPrimitive, type HttpClientOptions } from "../http-client-primitive";
+
+/** Runs http_client once with a config, sinks and a signal, as the kernel would. */
+export function runHttp(
+  config: Record<string, unknown>,
+  options: { sinks?: SinkV1[]; signal?: AbortSignal; client?: HttpClientOptions } = {},
+): Promise<PrimitiveResult> {
+  const primitive = createHttpClientPrimitive(options.client);
+  return primitive.run({
+    config,
+    params: {},
+    context: {
+      projectRoot: "/nonexistent",
+      toolId: "test_http",
+      chain: ["test_http", "http_client"],
+      meta: options.sinks ? { __sinks: options.sinks } : {},
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  });
+}
+
+/** A sink recording what it receives; optionally async or failing. */
+export function recordingSink(
+  id: string,
+  behaviour: { async?: boolean; failEvery?: boolean } = {},
+): SinkV1 & { events: SinkEvent[]; flushed: number; closed: number } {
+  const sink = {
+    specificationVersion: "sink-v1" as const,
+    id,
+    events: [] as SinkEvent[],
+    flushed: 0,
+    closed: 0,
+    write(event: SinkEvent): void | Promise<void> {
+      if (behaviour.failEvery) throw new Error(`${id} is broken`);
+      if (behaviour.async) {
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            sink.events.push(event);
+            resolve();
+          }),
+        );
+      }
+      sink.events.push(event);
+    },
+    async flush() {
+      sink.flushed++;
+    },
+    async close() {
+      sink.closed++;
+    },
+  };
+  return sink;
+}

@@ -1,0 +1,62 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest, index: number) => void | Promise<void>;
+
+export interface Loopback {
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** A real node:http server on 127.0.0.1, port 0, recording every request (body read before the handler). */
+export async function startLoopback(handler: Handler): Promise<Loopback> {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer(async (req, res) => {
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    const recorded = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(parts).toString("utf8"),
+    };
+    requests.push(recorded);
+    try {
+      await handler(req, res, recorded, requests.length - 1);
+    } catch {
+      res.destroy();
+    }
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Writes an SSE response head. */
+export function sseHead(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  res.flushHeaders();
+}
+
+export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,84 @@
+import type { Readable, Writable } from "node:stream";
+import { KiwiError } from "@kiwi/spec";
+import { JSONRPC_ERROR, jsonRpcErrorToKiwi } from "../jsonrpc/jsonrpc-error";
+import type { JsonRpcErrorObject, JsonRpcId } from "../jsonrpc/jsonrpc-message";
+import { JsonRpcSession } from "../jsonrpc/jsonrpc-session";
+import { createNdjsonTransport } from "../jsonrpc/ndjson-transport";
+import type { RpcConfig } from "./rpc-config";
+
+export type RpcResponseRecord =
+  | { id: JsonRpcId; result: unknown }
+  | { id: JsonRpcId; error: JsonRpcErrorObject };
+
+export interface RpcOutcome {
+  responses: RpcResponseRecord[];
+  /** The first thing that went wrong: an error response (JSONRPC_ERROR), a timeout, a lost peer. */
+  error?: { code: string; message: string; [key: string]: unknown };
+  /** Garbage on stdout, responses to unknown ids (capped: a flood of garbage must not grow the result). */
+  protocolErrors: string[];
+}
+
+const MAX_PROTOCOL_ERRORS = 20;
+
+function describeFailure(error: unknown, method: string): NonNullable<RpcOutcome["error"]> {
+  if (KiwiError.isInstance(error) && error.context.reason === "session_closed")
+    return {
+      code: "PRIMITIVE_FAILED",
+      message: `the process closed its output before answering "${method}"; see stderr and exit_code`,
+      method,
+    };
+  if (KiwiError.isInstance(error)) return { ...error.toJSON(), method };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "PRIMITIVE_FAILED", message: `JSON-RPC step "${method}" failed: ${message}`, method };
+}
+
+/**
+ * Plays an rpc sequence over a child's stdio: each request waits for its response by id, notifications
+ * are just sent. Stdin is closed at the end (or at the first failure), which tells a stdio server such as
+ * an MCP server to exit. `run` never rejects: everything lands in `outcome`.
+ */
+export function createRpcConversation(options: {
+  rpc: RpcConfig;
+  maxLineBytes: number;
+  signal: AbortSignal | undefined;
+}) {
+  const outcome: RpcOutcome = { responses: [], protocolErrors: [] };
+  const run = async ({ stdin, stdout }: { stdin: Writable; stdout: Readable }): Promise<void> => {
+    const transport = createNdjsonTransport({
+      readable: stdout,
+      writable: stdin,
+      maxLineBytes: options.maxLineBytes,
+    });
+    const session = new JsonRpcSession(transport, {
+      defaultTimeoutMs: options.rpc.requestTimeoutMs,
+      onProtocolError: (error) => {
+        if (outcome.protocolErrors.length < MAX_PROTOCOL_ERRORS) outcome.protocolErrors.push(error.message);
+      },
+    });
+    let method = "";
+    try {
+      for (const step of options.rpc.sequence) {
+        method = step.method;
+        if (step.kind === "notify") {
+          await session.notify(step.method, step.params);
+          continue;
+        }
+        const response = await session.call(step.method, step.params, { signal: options.signal });
+        if ("result" in response) {
+          outcome.responses.push({ id: response.id, result: response.result });
+          continue;
+        }
+        // Only responses to our own (numeric) ids reach here; a null-id error goes to onProtocolError.
+        outcome.responses.push({ id: response.id as JsonRpcId, error: response.error });
+        const kiwi = jsonRpcErrorToKiwi(response.error, { method });
+        outcome.error ??= { ...kiwi.toJSON(), code: JSONRPC_ERROR };
+        if (options.rpc.stopOnError) break;
+      }
+    } catch (error) {
+      outcome.error ??= describeFailure(error, method);
+    } finally {
+      await session.close().catch(() => {});
+    }
+  };
+  return { outcome, run };
+}

@@ -1,0 +1,173 @@
+import { spawnSync } from "node:child_process";
+import { link, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { KiwiError } from "@kiwi/spec";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFileSink } from "./file-sink";
+import type { FileSinkSettings } from "./file-sink-settings";
+import { openSinkFile } from "./open-sink-file";
+import { makeTestProject, snapshot, type TestProject } from "./test-project";
+
+let project: TestProject;
+let before: { outside: Record<string, string>; base: string[] };
+
+beforeEach(async () => {
+  project = await makeTestProject();
+  before = { outside: await snapshot(project.outside), base: (await readdir(project.base)).sort() };
+});
+afterEach(async () => {
+  await project.cleanup();
+});
+
+async function refused(settings: FileSinkSettings, code = "PATH_OUTSIDE_PROJECT"): Promise<KiwiError> {
+  const error = await createFileSink(settings, { projectRoot: project.root, toolId: "t" }).then(
+    async (sink) => {
+      await sink.close();
+      return new Error(`accepted ${JSON.stringify(settings.path)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(KiwiError.isInstance(error), String(error)).toBe(true);
+  expect((error as KiwiError).code).toBe(code);
+  return error as KiwiError;
+}
+
+/** Nothing changed outside the project: `outside/` and the temp folder's own entries are as before. */
+async function nothingOutside(): Promise<void> {
+  expect(await snapshot(project.outside)).toEqual(before.outside);
+  expect((await readdir(project.base)).sort()).toEqual(before.base);
+  expect(await readFile(join(project.outside, "secret.txt"), "utf8")).toBe("OUTSIDE");
+}
+
+describe("file_sink path confinement (PATH_OUTSIDE_PROJECT, nothing created outside)", () => {
+  it.each([
+    ["../../etc/x", "dot_dot"],
+    ["../outside/x.jsonl", "dot_dot"],
+    ["a/../../outside/x.jsonl", "dot_dot"],
+    ["./../x", "dot_dot"],
+    [`${"a/".repeat(50)}${"../".repeat(51)}outside/x`, "dot_dot"],
+    ["/tmp/x", "absolute"],
+    ["C:\\x", "absolute"],
+    ["C:x", "absolute"],
+    ["\\\\server\\share\\x", "absolute"],
+    ["..\\..\\x", "invalid"],
+    ["a.jsonl\0.png", "nul_byte"],
+    ["\0/etc", "nul_byte"],
+    ["x\0", "nul_byte"],
+    ["a\nb.jsonl", "invalid"],
+    ["a\rb", "invalid"],
+    ["\x1b[31m.jsonl", "invalid"],
+    [".", "invalid"],
+    ["./", "invalid"],
+    ["logs/", "invalid"],
+  ])("refuses %j (%s)", async (path, reason) => {
+    const error = await refused({ path });
+    expect(error.context.reason).toBe(reason);
+    expect(error.message).not.toContain("\0");
+    await nothingOutside();
+  });
+
+  it("refuses an absolute path to the outside folder, even one that exists", async () => {
+    await refused({ path: join(project.outside, "x.jsonl") });
+    await refused({ path: join(project.root, "inside.jsonl") }); // absolute is refused even inside
+    await nothingOutside();
+  });
+
+  it("refuses a thread id like ../../x substituted into the path", async () => {
+    for (const threadId of ["../../x", "../x", "../threads/victim", ".."]) {
+      const error = await refused({ path: `.ai/threads/${threadId}/events.jsonl` });
+      expect(error.context.reason).toBe("dot_dot");
+    }
+    await refused({ path: "threads/../../x/events.jsonl" });
+    await nothingOutside();
+    expect(await readdir(project.root)).toEqual([]); // not even .ai/threads was created
+  });
+
+  it("refuses a final component that is a symlink to a file outside; the file is unchanged", async () => {
+    await symlink(join(project.outside, "secret.txt"), join(project.root, "leak.jsonl"));
+    for (const append of [true, false]) {
+      const error = await refused({ path: "leak.jsonl", append });
+      expect(error.context.reason).toBe("symlink_final");
+    }
+    await nothingOutside();
+  });
+
+  it("refuses a dangling final symlink: its target is never created", async () => {
+    await symlink(join(project.outside, "created.txt"), join(project.root, "x.jsonl"));
+    await refused({ path: "x.jsonl" });
+    await nothingOutside();
+  });
+
+  it("refuses a final symlink even when it points inside the project", async () => {
+    await writeFile(join(project.root, "real.jsonl"), "");
+    await symlink(join(project.root, "real.jsonl"), join(project.root, "alias.jsonl"));
+    await refused({ path: "alias.jsonl" });
+  });
+
+  it("refuses a symlinked parent folder pointing outside; no new file or folder appears there", async () => {
+    await symlink(project.outside, join(project.root, "d"));
+    for (const path of ["d/new.jsonl", "d/sub/new.jsonl", "d/secret.txt"]) {
+      const error = await refused({ path });
+      expect(error.context.reason).toBe("symlink_parent");
+    }
+    await nothingOutside();
+  });
+
+  it("refuses a symlink chain whose last hop leaves the project", async () => {
+    await mkdir(join(project.root, "scratch"));
+    await symlink(project.outside, join(project.root, "scratch/hop2"));
+    await symlink(join(project.root, "scratch/hop2"), join(project.root, "hop1"));
+    await refused({ path: "hop1/new.jsonl" });
+    await nothingOutside();
+  });
+
+  it("refuses a dangling symlinked parent folder", async () => {
+    await symlink(join(project.outside, "missing-dir"), join(project.root, "d"));
+    await refused({ path: "d/new.jsonl" });
+    await nothingOutside();
+  });
+
+  it("refuses a hard link to a file outside (writes would land in it)", async () => {
+    await link(join(project.outside, "secret.txt"), join(project.root, "hard.jsonl"));
+    for (const append of [true, false]) await refused({ path: "hard.jsonl", append }, "INVALID_INPUT");
+    await nothingOutside();
+  });
+
+  it("refuses a FIFO without blocking", async () => {
+    const made = spawnSync("mkfifo", [join(project.root, "pipe.jsonl")]);
+    if (made.status !== 0) return; // no mkfifo on this platform
+    await refused({ path: "pipe.jsonl" }, "INVALID_INPUT");
+    // A FIFO swapped in after the check: the non-blocking open fails instead of waiting for a reader.
+    const file = join(project.root, "pipe.jsonl");
+    const error = await openSinkFile({
+      projectRoot: project.root,
+      path: "pipe.jsonl",
+      file,
+      append: true,
+    }).catch((e) => e);
+    expect(KiwiError.isInstance(error) && error.code).toMatch(/^(SINK_OPEN_FAILED|INVALID_INPUT)$/);
+  });
+
+  it("a symlink planted after the check is not written through (O_NOFOLLOW)", async () => {
+    const file = join(project.root, "raced.jsonl");
+    await symlink(join(project.outside, "secret.txt"), file);
+    const error = await openSinkFile({
+      projectRoot: project.root,
+      path: "raced.jsonl",
+      file,
+      append: true,
+    }).catch((e) => e);
+    expect(KiwiError.isInstance(error) && error.code).toBe("PATH_OUTSIDE_PROJECT");
+    await nothingOutside();
+  });
+
+  it("percent-encoded and fullwidth dots are literal names inside the project", async () => {
+    for (const path of ["%2e%2e/x.jsonl", "\uff0e\uff0e\uff0foutside/x.jsonl"]) {
+      const sink = await createFileSink({ path }, { projectRoot: project.root, toolId: "t" });
+      await sink.write({ event: "message", data: "x" });
+      await sink.close();
+      expect((sink as unknown as { path: string }).path.startsWith(`${project.root}/`)).toBe(true);
+    }
+    await nothingOutside();
+  });
+});

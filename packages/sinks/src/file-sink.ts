@@ -1,0 +1,148 @@
+import { constants, type FileHandle, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { SinkContext, SinkEvent, SinkV1 } from "@kiwi/spec";
+import { KiwiError } from "@kiwi/spec";
+import { encodeEvent } from "./encode-event";
+import { type FileSinkSettings, fileSinkSettingsSchema } from "./file-sink-settings";
+import { openSinkFile } from "./open-sink-file";
+import { resolveSinkPath } from "./resolve-sink-path";
+import { invalidSettings, SinkErrorCode, sinkClosed } from "./sink-errors";
+
+/** A buffer also flushes when it holds this many bytes, whatever flush_every says: memory stays bounded. */
+const MAX_BUFFER_BYTES = 1024 * 1024;
+
+/** Test seams; production callers pass nothing. */
+export interface FileSinkOptions {
+  /** Clock for the `ts` field of JSONL lines. */
+  readonly now?: () => Date;
+}
+
+/** file_sink: what `createFileSink` returns. `path` is the absolute file it writes. */
+export interface FileSink extends SinkV1 {
+  readonly path: string;
+}
+
+function writeFailed(path: string, step: string, cause: unknown): KiwiError {
+  const errno = (cause as NodeJS.ErrnoException).code;
+  return new KiwiError({
+    code: SinkErrorCode.SINK_WRITE_FAILED,
+    message: `file_sink ${step} failed on ${path} (${errno ?? "error"}); the file keeps only whole lines; check free space and permissions`,
+    context: { path, step, errno },
+    cause,
+  });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes a newly created file's directory entry durable; not every platform can open a folder for this.
+  const handle = await open(dir, constants.O_RDONLY).catch(() => null);
+  if (!handle) return;
+  await handle.sync().catch(() => {});
+  await handle.close().catch(() => {});
+}
+
+/**
+ * file_sink: writes each event to a file inside the project, as JSONL (`{event, data, id?, ts}` per line,
+ * `data` kept as the exact string) or raw (the data and a newline). Opens at creation, so a refused path
+ * fails before the stream starts.
+ */
+export async function createFileSink(
+  settings: FileSinkSettings,
+  context: SinkContext,
+  options: FileSinkOptions = {},
+): Promise<FileSink> {
+  const parsed = fileSinkSettingsSchema.safeParse(settings);
+  if (!parsed.success) throw invalidSettings("file_sink", parsed.error.issues);
+  const { path, format, flush_every: flushEvery, fsync_on_close: fsyncOnClose, append } = parsed.data;
+  const now = options.now ?? (() => new Date());
+  const resolved = await resolveSinkPath(context.projectRoot, path);
+  const opened = await openSinkFile({ projectRoot: context.projectRoot, path, file: resolved.file, append });
+  const handle: FileHandle = opened.handle;
+  let size = opened.size; // last size holding only whole lines
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let failure: KiwiError | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function writeAll(bytes: Buffer): Promise<void> {
+    if (failure) throw failure;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+        offset += bytesWritten;
+      }
+      size += bytes.length;
+    } catch (cause) {
+      failure = writeFailed(path, "write", cause);
+      await handle.truncate(size).catch(() => {}); // roll back to the last whole line
+      throw failure;
+    }
+  }
+
+  function drain(): Promise<void> {
+    if (pending.length > 0) {
+      const bytes = Buffer.from(pending.join(""), "utf8");
+      pending = [];
+      pendingBytes = 0;
+      chain = chain.then(() => writeAll(bytes));
+    }
+    return chain;
+  }
+
+  async function closeOnce(): Promise<void> {
+    let error: unknown;
+    try {
+      await drain();
+      if (fsyncOnClose) {
+        await handle.sync().catch((cause) => {
+          throw writeFailed(path, "fsync", cause);
+        });
+        // New directory entries (the file, created folders) are durable only once their folder is synced.
+        for (const dir of new Set([resolved.dir, ...resolved.created.map((d) => dirname(d))]))
+          await fsyncDir(dir);
+      }
+    } catch (cause) {
+      error = KiwiError.isInstance(cause) ? cause : writeFailed(path, "flush", cause);
+    }
+    try {
+      await handle.close();
+    } catch (cause) {
+      error ??= writeFailed(path, "close", cause);
+    }
+    if (error) throw error;
+  }
+
+  return {
+    specificationVersion: "sink-v1",
+    id: "file_sink",
+    path: resolved.file,
+    write(event: SinkEvent) {
+      if (closing) throw sinkClosed("file_sink");
+      if (failure) throw failure;
+      const line = encodeEvent(format, event, now);
+      pending.push(line);
+      pendingBytes += line.length; // UTF-16 units: close enough for a memory bound
+      if (pending.length >= flushEvery || pendingBytes >= MAX_BUFFER_BYTES) return drain();
+    },
+    flush() {
+      if (closing)
+        return closing.then(
+          () => {},
+          () => {},
+        );
+      return drain();
+    },
+    close() {
+      if (closing)
+        return closing.then(
+          () => {},
+          () => {},
+        ); // a second close is harmless
+      closing = closeOnce();
+      return closing;
+    },
+  };
+}
+
+createFileSink.settingsSchema = fileSinkSettingsSchema;
