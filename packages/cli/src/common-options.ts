@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import { createKernel, type Kernel } from "@kiwi/kernel";
+import type { Kernel } from "@kiwi/kernel";
+import { createMcpKernel } from "@kiwi/mcp";
 import type { Io } from "./io";
 
 /** Options every kernel-backed command accepts. */
@@ -22,7 +23,7 @@ export function projectFrom(flags: KernelFlags, io: Io): string {
 }
 
 export async function kernelFrom(flags: KernelFlags, io: Io): Promise<Kernel> {
-  return createKernel({
+  return createMcpKernel({
     projectRoot: projectFrom(flags, io),
     userSpace: flags["user-space"],
     env: io.env,

@@ -3,7 +3,7 @@
 // (KIWI_CORE_SIGNER_DIR, default ~/.kiwi-core-signer/keys/signing.key) and is never committed; when it is
 // missing a new one is created, every bundle item is re-signed and the new public key replaces the old.
 //   npx tsx packages/kernel/scripts/sign-core-bundle.ts
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,20 @@ for (const itemType of ["directive", "tool", "knowledge"] as const) {
   for (const f of (result.failed as { item: string; error: { message: string } }[]) ?? []) {
     console.error(`  ✗ ${f.item}: ${f.error.message}`);
     failed++;
+  }
+}
+// First-party plugins ship items too (plugins/*/.ai): signed by the same key, trusted, never "core".
+for (const name of readdirSync(join(repo, "plugins"))) {
+  const root = join(repo, "plugins", name);
+  if (name.startsWith("_") || !existsSync(join(root, ".ai"))) continue;
+  const plugin = await createKernel({ projectRoot: root, userSpace: signerDir, coreSpace: false, pluginSpaces: false });
+  for (const itemType of ["directive", "tool", "knowledge"] as const) {
+    const result = await plugin.execute({ item_type: itemType, action: "sign", item_id: "*" });
+    if (result.success) console.log(`plugins/${name} ${itemType}: ${String(result.summary)}`);
+    else if (result.error.code !== "ITEM_NOT_FOUND") {
+      console.error(`plugins/${name} ${itemType}: ${result.error.message}`);
+      failed++;
+    }
   }
 }
 const prompt = await kernel.signSystemPrompt("project");

@@ -122,7 +122,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   });
   for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
   const verifier = new IntegrityVerifier(keyring);
-  const reader = new ItemReader({ limits: settings.limits, verifier, projectRoot: settings.projectRoot });
+  const reader = new ItemReader({ limits: settings.limits, verifier });
   // Built-in primitives first; a caller's primitive with the same id replaces the built-in one.
   const builtIn: PrimitiveV1[] = [
     createEchoPrimitive(),

@@ -1,9 +1,8 @@
 import type { Readable, Writable } from "node:stream";
-import { createKernel, type Kernel, type KernelOptions } from "@kiwi/kernel";
-import { createSubprocessPrimitive } from "@kiwi/primitives/node";
+import type { Kernel, KernelOptions } from "@kiwi/kernel";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createMcpConnectorPrimitive } from "./connector/mcp-connector-primitive";
+import { createMcpKernel } from "./create-mcp-kernel";
 import { createKiwiMcpServer } from "./create-server";
 
 export interface ServeStdioOptions extends KernelOptions {
@@ -48,17 +47,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     handleSignals = true,
     ...kernelOptions
   } = options;
-  // The connector primitive writes tools through the kernel it runs in, so it reaches it lazily.
-  let created: Kernel | undefined;
-  const connector = createMcpConnectorPrimitive({
-    kernel: () => created!,
-    subprocess: createSubprocessPrimitive({ env: kernelOptions.env ?? process.env }),
-  });
-  const kernel = await createKernel({
-    ...kernelOptions,
-    primitives: [...(kernelOptions.primitives ?? []), connector],
-  });
-  created = kernel;
+  const kernel = await createMcpKernel(kernelOptions);
   const server = createKiwiMcpServer({ kernel, name, version });
   const transport = new StdioServerTransport(stdin, stdout);
   transport.onerror = (error) => log(`transport error: ${error.message}`);

@@ -35,7 +35,11 @@ export async function eventsourceParser(url: string): Promise<number> {
 }
 
 const client = (origin: string) => new Anthropic({ apiKey: "x", baseURL: origin, maxRetries: 0 });
-const request = { model: "kiwi-bench-model", max_tokens: 1024, messages: [{ role: "user" as const, content: "Hi" }] };
+const request = {
+  model: "kiwi-bench-model",
+  max_tokens: 1024,
+  messages: [{ role: "user" as const, content: "Hi" }],
+};
 
 /** (c) The official SDK: messages.stream(), iterating every event, then finalMessage(). */
 export async function sdkMessageStream(origin: string): Promise<number> {

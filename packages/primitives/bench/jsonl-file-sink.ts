@@ -10,6 +10,17 @@ export function createJsonlFileSink(path: string): SinkV1 {
   // A 1 MiB high-water mark: with fs's 16 KiB default every 64 KiB write would wait for the disk.
   const out = createWriteStream(path, { flags: "a", highWaterMark: 1024 * 1024 });
   let pending = "";
+  // Event names repeat: build `{"event":"…","data":` once per name, then only the data is escaped.
+  const prefixes = new Map<string, string>();
+  const line = (event: SinkEvent) => {
+    let prefix = prefixes.get(event.event);
+    if (prefix === undefined) {
+      prefix = `{"event":${JSON.stringify(event.event)},"data":`;
+      if (prefixes.size < 256) prefixes.set(event.event, prefix);
+    }
+    const id = event.id === undefined ? "" : `,"id":${JSON.stringify(event.id)}`;
+    return `${prefix}${JSON.stringify(event.data)}${id}}\n`;
+  };
   const push = (): Promise<void> | undefined => {
     const ok = out.write(pending);
     pending = "";
@@ -20,7 +31,7 @@ export function createJsonlFileSink(path: string): SinkV1 {
     specificationVersion: "sink-v1",
     id: "bench_file_sink",
     write(event: SinkEvent) {
-      pending += `${JSON.stringify(event)}\n`;
+      pending += line(event);
       return pending.length >= 64 * 1024 ? push() : undefined;
     },
     async flush() {

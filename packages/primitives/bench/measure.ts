@@ -17,7 +17,11 @@ export interface Variant {
  * Warms every variant up, then runs them round-robin `runs` times (so a noisy neighbour slows all of
  * them alike) and returns each one's median wall time in ms.
  */
-export async function measureInterleaved(variants: readonly Variant[], runs: number, warmup = 3): Promise<Map<string, number>> {
+export async function measureInterleaved(
+  variants: readonly Variant[],
+  runs: number,
+  warmup = 3,
+): Promise<Map<string, number>> {
   const times = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   for (let round = -warmup; round < runs; round++) {
     for (const v of variants) {

@@ -11,7 +11,8 @@ import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
 import { buildAnthropicStream, toChunks } from "./anthropic-stream";
 import { eventsourceParser, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
 import { createJsonlFileSink } from "./jsonl-file-sink";
-import { fmt, measureInterleaved, perSecond, type Variant } from "./measure";
+import { measureInterleaved, type Variant } from "./measure";
+import { compareParsers } from "./parser-compare";
 import { printReport } from "./report";
 import { startSseServer } from "./sse-server";
 
@@ -19,7 +20,12 @@ const SIZES = (process.env.EVENTS ?? "10000,100000").split(",").map(Number);
 const RUNS = Number(process.env.RUNS ?? 9);
 const dir = mkdtempSync(join(tmpdir(), "kiwi-bench-"));
 const primitive = createHttpClientPrimitive();
-const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({ specificationVersion: "sink-v1", id, write, close: async () => {} });
+const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({
+  specificationVersion: "sink-v1",
+  id,
+  write,
+  close: async () => {},
+});
 let parsed: unknown;
 let fileNo = 0;
 
@@ -45,21 +51,56 @@ try {
     const file = () => [createJsonlFileSink(join(dir, `events-${fileNo++}.jsonl`))];
     const variants: Variant[] = [
       { key: "a", name: "(a) raw fetch read-and-discard", fn: () => rawRead(url), expected: bytes.length },
-      { key: "b", name: "(b) eventsource-parser + JSON.parse", fn: () => eventsourceParser(url), expected: events },
-      { key: "c", name: "(c) @anthropic-ai/sdk messages.stream", fn: () => sdkMessageStream(server.origin), expected: events },
-      { key: "c'", name: "(c') @anthropic-ai/sdk create({stream})", fn: () => sdkRawStream(server.origin), expected: events },
+      {
+        key: "b",
+        name: "(b) eventsource-parser + JSON.parse",
+        fn: () => eventsourceParser(url),
+        expected: events,
+      },
+      {
+        key: "c",
+        name: "(c) @anthropic-ai/sdk messages.stream",
+        fn: () => sdkMessageStream(server.origin),
+        expected: events,
+      },
+      {
+        key: "c'",
+        name: "(c') @anthropic-ai/sdk create({stream})",
+        fn: () => sdkRawStream(server.origin),
+        expected: events,
+      },
       {
         key: "0",
         name: "(0) http_client: JSON.parse sink, no return",
-        fn: () => httpClient(url, () => [sink("parse", (e) => void (parsed = JSON.parse(e.data)))], false),
+        fn: () =>
+          httpClient(
+            url,
+            () => [
+              sink("parse", (e) => {
+                parsed = JSON.parse(e.data);
+              }),
+            ],
+            false,
+          ),
         expected: events,
       },
       { key: "1", name: "(1) http_client: return", fn: () => httpClient(url, () => []), expected: events },
-      { key: "2", name: "(2) http_client: return + null sink", fn: () => httpClient(url, () => [sink("null", () => {})]), expected: events },
-      { key: "3", name: "(3) http_client: return + JSONL file sink", fn: () => httpClient(url, file), expected: events },
+      {
+        key: "2",
+        name: "(2) http_client: return + null sink",
+        fn: () => httpClient(url, () => [sink("null", () => {})]),
+        expected: events,
+      },
+      {
+        key: "3",
+        name: "(3) http_client: return + JSONL file sink",
+        fn: () => httpClient(url, file),
+        expected: events,
+      },
     ];
     const time = await measureInterleaved(variants, RUNS);
     summary.push(...printReport({ events, bytes: bytes.length, runs: RUNS, variants, time }));
+    compareParsers(toChunks(bytes, 16 * 1024), events);
   }
   console.log(`\n${summary.join("\n")}`);
   if (parsed === undefined) throw new Error("unreachable");

@@ -5,12 +5,20 @@ import type { AddressInfo } from "node:net";
  * A loopback server answering every request (GET /stream, POST /v1/messages…) with the current
  * pre-built chunks as `text/event-stream`, respecting backpressure. `setChunks` switches the stream.
  */
-export async function startSseServer(): Promise<{ origin: string; setChunks(chunks: Buffer[]): void; close(): Promise<void> }> {
+export async function startSseServer(): Promise<{
+  origin: string;
+  setChunks(chunks: Buffer[]): void;
+  close(): Promise<void>;
+}> {
   let chunks: Buffer[] = [];
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": "req_bench" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        "request-id": "req_bench",
+      });
       let i = 0;
       const list = chunks;
       const pump = () => {

@@ -2,7 +2,7 @@ import { realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { readCapped } from "../spaces/directory-space";
-import { findPackageDir, packageNameOf, readJsonFile } from "../spaces/find-package";
+import { packageNameOf } from "../spaces/find-package";
 import type { SignedAttachment } from "./signed-message";
 
 export function isPathModule(module: string): boolean {
@@ -41,16 +41,15 @@ export async function resolvePathModule(options: {
 
 /**
  * What a code-bearing tool's signature covers besides the YAML: the bytes of a module that lives in the
- * space, or the name and version of an installed package (its bytes are the package manager's business).
+ * space, or the name of an installed package (its bytes are the package manager's business).
  */
 export async function toolAttachments(options: {
   module: string | undefined;
   definitionFile: string;
   spaceRoot: string | undefined;
-  projectRoot: string;
   maxBytes: number;
 }): Promise<SignedAttachment[]> {
-  const { module, definitionFile, spaceRoot, projectRoot, maxBytes } = options;
+  const { module, definitionFile, spaceRoot, maxBytes } = options;
   if (!module) return [];
   if (isPathModule(module)) {
     if (!spaceRoot) {
@@ -63,17 +62,8 @@ export async function toolAttachments(options: {
     const { file, relToSpace } = await resolvePathModule({ module, definitionFile, spaceRoot });
     return [{ label: `module:${relToSpace}`, bytes: await readCapped(file, maxBytes * 16, file) }];
   }
+  // An installed package is pinned by name only: its code and version are the package manager's business
+  // (lockfile, integrity hashes), and a release that bumps a version must not invalidate every signature.
   const name = packageNameOf(module);
-  const dir =
-    (spaceRoot ? await findPackageDir(name, dirname(definitionFile)) : undefined) ??
-    (await findPackageDir(name, projectRoot));
-  const version = dir ? (await readJsonFile(`${dir}/package.json`))?.version : undefined;
-  if (typeof version !== "string") {
-    throw new KiwiError({
-      code: "PLUGIN_LOAD_FAILED",
-      message: `${definitionFile} needs the package '${name}', which is not installed: run npm install ${name}`,
-      context: { file: definitionFile, module, package: name },
-    });
-  }
-  return [{ label: `package:${name}@${version}`, bytes: new Uint8Array(0) }];
+  return [{ label: `package:${name}`, bytes: new Uint8Array(0) }];
 }

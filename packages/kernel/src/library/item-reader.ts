@@ -51,12 +51,10 @@ export class ItemReader {
   readonly #verifiedByBytes = new WeakMap<Uint8Array, VerifiedItem>();
   readonly #limits: Limits;
   readonly #verifier: IntegrityVerifier;
-  readonly #projectRoot: string;
 
-  constructor(options: { limits: Limits; verifier: IntegrityVerifier; projectRoot: string }) {
+  constructor(options: { limits: Limits; verifier: IntegrityVerifier }) {
     this.#limits = options.limits;
     this.#verifier = options.verifier;
-    this.#projectRoot = options.projectRoot;
   }
 
   async read(space: ItemSource, file: ItemFile): Promise<ItemRecord> {
@@ -105,7 +103,6 @@ export class ItemReader {
       module,
       definitionFile: record.file.location,
       spaceRoot: record.space.root,
-      projectRoot: this.#projectRoot,
       maxBytes: this.#limits.maxItemBytes,
     });
     const payload: SignedPayload = {

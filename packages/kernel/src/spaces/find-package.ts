@@ -16,8 +16,21 @@ export function packageNameOf(specifier: string): string {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }
 
-/** Finds an installed package's folder the way Node does: `node_modules` of a folder and its parents. */
+/**
+ * Finds a package's folder the way Node does: the package a file is itself part of when the name is its
+ * own (self-reference), else `node_modules` of the folder and its parents.
+ */
 export async function findPackageDir(name: string, from: string): Promise<string | undefined> {
+  for (let dir = from; ; ) {
+    const own = await readJsonFile(join(dir, "package.json"));
+    if (own) {
+      if (own.name === name) return realpath(dir);
+      break; // the nearest package.json decides: a nested package is never its parent
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
   let dir = from;
   for (;;) {
     const candidate = join(dir, "node_modules", ...name.split("/"));

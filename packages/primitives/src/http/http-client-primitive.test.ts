@@ -9,10 +9,17 @@ async function serve(...args: Parameters<typeof startLoopback>) {
   return server;
 }
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.errors)).toEqual([]);
 });
 
-function json(res: import("node:http").ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
+function json(
+  res: import("node:http").ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(value));
 }
@@ -36,11 +43,20 @@ describe("http_client sync mode", () => {
 
   it("POSTs an object as JSON and a string raw", async () => {
     const s = await serve((_req, res) => json(res, 201, { ok: true }));
-    const r = await runHttp({ method: "post", url: s.origin, body: { messages: [{ role: "user", content: '"}],"x' }] } });
+    const r = await runHttp({
+      method: "post",
+      url: s.origin,
+      body: { messages: [{ role: "user", content: '"}],"x' }] },
+    });
     expect(r).toMatchObject({ success: true, status_code: 201 });
     expect(s.requests[0]!.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(s.requests[0]!.body)).toEqual({ messages: [{ role: "user", content: '"}],"x' }] });
-    await runHttp({ method: "PUT", url: s.origin, body: "raw <text>", headers: { "Content-Type": "text/x-raw" } });
+    await runHttp({
+      method: "PUT",
+      url: s.origin,
+      body: "raw <text>",
+      headers: { "Content-Type": "text/x-raw" },
+    });
     expect(s.requests[1]).toMatchObject({ method: "PUT", body: "raw <text>" });
     expect(s.requests[1]!.headers["content-type"]).toBe("text/x-raw");
   });
@@ -67,7 +83,9 @@ describe("http_client sync mode", () => {
     await runHttp({ url: s.origin, auth: { type: "basic", username: "ada", password: "pässword" } });
     await runHttp({ url: s.origin, auth: { type: "header", name: "X-Api-Key", value: "key-2" } });
     expect(s.requests[0]!.headers.authorization).toBe("Bearer tok-1");
-    expect(s.requests[1]!.headers.authorization).toBe(`Basic ${Buffer.from("ada:pässword").toString("base64")}`);
+    expect(s.requests[1]!.headers.authorization).toBe(
+      `Basic ${Buffer.from("ada:pässword").toString("base64")}`,
+    );
     expect(s.requests[2]!.headers["x-api-key"]).toBe("key-2");
   });
 
@@ -99,11 +117,17 @@ describe("http_client sync mode", () => {
     const s = await startLoopback(() => undefined);
     await s.close();
     const r = await runHttp({ url: s.origin });
-    expect(r).toMatchObject({ success: false, status_code: 0, error: { code: "CONNECTION_FAILED", retryable: true } });
+    expect(r).toMatchObject({
+      success: false,
+      status_code: 0,
+      error: { code: "CONNECTION_FAILED", retryable: true },
+    });
   });
 
   it("retries a reset connection when allowed and succeeds on the second attempt", async () => {
-    const s = await serve((req, res, _r, i) => (i === 0 ? req.socket.destroy() : json(res, 200, { n: i })));
+    const s = await serve((req, res, _r, i) =>
+      i === 0 ? void req.socket.destroy() : json(res, 200, { n: i }),
+    );
     const { waits, sleep } = recordedSleep();
     const r = await runHttp(
       { url: s.origin, retry: { max_attempts: 2, backoff_ms: [25] } },
@@ -130,7 +154,10 @@ describe("http_client sync mode", () => {
   it("really sleeps between attempts with the default sleep", async () => {
     const s = await serve((_req, res, _r, i) => (i === 0 ? json(res, 503, {}) : json(res, 200, {})));
     const started = Date.now();
-    const r = await runHttp({ url: s.origin, retry: { max_attempts: 2, backoff_ms: [120], retryable_errors: ["HTTP_5XX"] } });
+    const r = await runHttp({
+      url: s.origin,
+      retry: { max_attempts: 2, backoff_ms: [120], retryable_errors: ["HTTP_5XX"] },
+    });
     expect(r).toMatchObject({ success: true, attempts: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
   });
@@ -138,7 +165,11 @@ describe("http_client sync mode", () => {
   it("does not retry a 503 when retry is not configured, nor a Retry-After beyond 60 s", async () => {
     const s = await serve((_req, res) => json(res, 503, { error: "busy" }, { "retry-after": "3600" }));
     const r = await runHttp({ url: s.origin });
-    expect(r).toMatchObject({ success: false, attempts: 1, error: { code: "HTTP_ERROR", status: 503, retryable: true } });
+    expect(r).toMatchObject({
+      success: false,
+      attempts: 1,
+      error: { code: "HTTP_ERROR", status: 503, retryable: true },
+    });
     expect(s.requests).toHaveLength(1);
     const r2 = await runHttp({ url: s.origin, retry: { max_attempts: 5, retryable_errors: ["HTTP_5XX"] } });
     expect(r2).toMatchObject({ attempts: 1, error: { code: "HTTP_ERROR", retry_after_ms: 3_600_000 } });
@@ -169,7 +200,32 @@ describe("http_client sync mode", () => {
 
   it("never calls a 3xx a success", async () => {
     const s = await serve((_req, res) => void res.writeHead(304).end());
-    expect(await runHttp({ url: s.origin })).toMatchObject({ success: false, status_code: 304, error: { code: "HTTP_ERROR" } });
+    expect(await runHttp({ url: s.origin })).toMatchObject({
+      success: false,
+      status_code: 304,
+      error: { code: "HTTP_ERROR" },
+    });
+  });
+
+  it("stops waiting between attempts when the caller aborts", async () => {
+    const s = await serve((_req, res) => json(res, 503, {}));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const r = await runHttp(
+      { url: s.origin, retry: { max_attempts: 3, backoff_ms: [5000], retryable_errors: ["HTTP_5XX"] } },
+      { signal: controller.signal },
+    );
+    expect(r).toMatchObject({ success: false, attempts: 1, error: { code: "ABORTED" } });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it("drops a header whose value is null (a child tool unsetting a parent's header)", async () => {
+    const s = await serve((_req, res) => json(res, 200, {}));
+    await runHttp({ url: s.origin, headers: { "x-keep": "1", "x-drop": null } });
+    expect(s.requests[0]!.headers["x-keep"]).toBe("1");
+    expect(s.requests[0]!.headers["x-drop"]).toBeUndefined();
   });
 
   it.each([

@@ -10,13 +10,19 @@ async function serve(...args: Parameters<typeof startLoopback>) {
   return server;
 }
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.errors)).toEqual([]);
 });
 
 const frame = (data: unknown, event?: string, id?: string) =>
   `${event ? `event: ${event}\n` : ""}${id ? `id: ${id}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 
-const THREE = [frame({ n: 1 }, "start", "1"), frame("two\nlines".replace("\n", "\ndata: ")), frame({ n: 3 }, "stop")];
+const THREE = [
+  frame({ n: 1 }, "start", "1"),
+  frame("two\nlines".replace("\n", "\ndata: ")),
+  frame({ n: 3 }, "stop"),
+];
 
 function sse(body: string) {
   return (_req: unknown, res: ServerResponse) => {
@@ -80,7 +86,11 @@ describe("http_client stream mode (SSE)", () => {
       req.socket.destroy();
     });
     const a = recordingSink("a");
-    const retry = { max_attempts: 3, backoff_ms: [0], retryable_errors: ["STREAM_INCOMPLETE", "CONNECTION_RESET", "TIMEOUT"] };
+    const retry = {
+      max_attempts: 3,
+      backoff_ms: [0],
+      retryable_errors: ["STREAM_INCOMPLETE", "CONNECTION_RESET", "TIMEOUT"],
+    };
     const r = await runHttp(stream(s.origin, { retry }), { sinks: [a] });
     expect(r).toMatchObject({
       success: false,
@@ -95,8 +105,14 @@ describe("http_client stream mode (SSE)", () => {
 
   it("reports a clean close in the middle of an event as STREAM_INCOMPLETE", async () => {
     const s = await serve(sse(`${THREE.join("")}data: never finished\n`));
-    const r = await runHttp(stream(s.origin, { retry: { max_attempts: 2, retryable_errors: ["STREAM_INCOMPLETE"] } }));
-    expect(r).toMatchObject({ attempts: 1, stream_events_count: 3, error: { code: "STREAM_INCOMPLETE", reason: "STREAM_ENDED_MID_EVENT" } });
+    const r = await runHttp(
+      stream(s.origin, { retry: { max_attempts: 2, retryable_errors: ["STREAM_INCOMPLETE"] } }),
+    );
+    expect(r).toMatchObject({
+      attempts: 1,
+      stream_events_count: 3,
+      error: { code: "STREAM_INCOMPLETE", reason: "STREAM_ENDED_MID_EVENT" },
+    });
   });
 
   it("retries a drop before any event and then succeeds, delivering each event once", async () => {
@@ -111,10 +127,15 @@ describe("http_client stream mode (SSE)", () => {
     });
     const a = recordingSink("a");
     const waits: number[] = [];
-    const r = await runHttp(stream(s.origin, { retry: { max_attempts: 2, backoff_ms: [5], retryable_errors: ["STREAM_INCOMPLETE"] } }), {
-      sinks: [a],
-      client: { sleep: async (ms) => void waits.push(ms) },
-    });
+    const r = await runHttp(
+      stream(s.origin, {
+        retry: { max_attempts: 2, backoff_ms: [5], retryable_errors: ["STREAM_INCOMPLETE"] },
+      }),
+      {
+        sinks: [a],
+        client: { sleep: async (ms) => void waits.push(ms) },
+      },
+    );
     expect(r).toMatchObject({ success: true, attempts: 2, stream_events_count: 3 });
     expect(a.events).toHaveLength(3);
     expect(s.requests).toHaveLength(2);
@@ -148,8 +169,15 @@ describe("http_client stream mode (SSE)", () => {
         await delay(40);
       }
     });
-    const r = await runHttp(stream(s.origin, { stream: { idle_timeout_ms: 150 }, retry: { max_attempts: 2, backoff_ms: [0] } }));
-    expect(r).toMatchObject({ success: false, attempts: 2, stream_events_count: 0, error: { code: "STREAM_IDLE_TIMEOUT" } });
+    const r = await runHttp(
+      stream(s.origin, { stream: { idle_timeout_ms: 150 }, retry: { max_attempts: 2, backoff_ms: [0] } }),
+    );
+    expect(r).toMatchObject({
+      success: false,
+      attempts: 2,
+      stream_events_count: 0,
+      error: { code: "STREAM_IDLE_TIMEOUT" },
+    });
     expect(s.requests).toHaveLength(2);
   });
 
@@ -164,7 +192,10 @@ describe("http_client stream mode (SSE)", () => {
     const started = Date.now();
     const r = await runHttp(stream(s.origin, { stream: { total_timeout_ms: 250 } }));
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(r).toMatchObject({ success: false, error: { code: "STREAM_INCOMPLETE", reason: "STREAM_TOTAL_TIMEOUT" } });
+    expect(r).toMatchObject({
+      success: false,
+      error: { code: "STREAM_INCOMPLETE", reason: "STREAM_TOTAL_TIMEOUT" },
+    });
     expect(r.stream_events_count).toBeGreaterThan(2);
     expect((r.body as unknown[]).length).toBe(r.stream_events_count);
   });
@@ -173,11 +204,18 @@ describe("http_client stream mode (SSE)", () => {
     const many = Array.from({ length: 50 }, (_, i) => frame({ i })).join("");
     const s = await serve(sse(many));
     const alone = await runHttp(stream(s.origin, { stream: { max_buffer_size: 10 } }));
-    expect(alone).toMatchObject({ success: false, error: { code: "STREAM_BUFFER_FULL", max_buffer_size: 10 } });
+    expect(alone).toMatchObject({
+      success: false,
+      error: { code: "STREAM_BUFFER_FULL", max_buffer_size: 10 },
+    });
     expect((alone.body as unknown[]).length).toBe(10);
     const a = recordingSink("a");
     const withSink = await runHttp(stream(s.origin, { stream: { max_buffer_size: 10 } }), { sinks: [a] });
-    expect(withSink).toMatchObject({ success: false, stream_events_count: 50, error: { code: "STREAM_BUFFER_FULL" } });
+    expect(withSink).toMatchObject({
+      success: false,
+      stream_events_count: 50,
+      error: { code: "STREAM_BUFFER_FULL" },
+    });
     expect((withSink.body as unknown[]).length).toBe(10);
     expect(a.events).toHaveLength(50);
   });
@@ -205,30 +243,76 @@ describe("http_client stream mode (SSE)", () => {
     const controller = new AbortController();
     const a = recordingSink("a", { async: true });
     setTimeout(() => controller.abort(), 150);
-    const r = await runHttp(stream(s.origin, { retry: { max_attempts: 3 } }), { sinks: [a], signal: controller.signal });
-    expect(r).toMatchObject({ success: false, attempts: 1, stream_events_count: 2, error: { code: "ABORTED" } });
+    const r = await runHttp(stream(s.origin, { retry: { max_attempts: 3 } }), {
+      sinks: [a],
+      signal: controller.signal,
+    });
+    expect(r).toMatchObject({
+      success: false,
+      attempts: 1,
+      stream_events_count: 2,
+      error: { code: "ABORTED" },
+    });
     expect((r.body as unknown[]).length).toBe(2);
     expect(a.events).toHaveLength(2);
   });
 
+  it("asks for text/event-stream and caps the total bytes of a stream", async () => {
+    const many = Array.from({ length: 200 }, (_, i) => frame({ i })).join("");
+    const s = await serve(sse(many));
+    const r = await runHttp(stream(s.origin, { stream: { max_total_bytes: 1000 } }));
+    expect(r).toMatchObject({ success: false, error: { code: "STREAM_TOO_LARGE", limit_bytes: 1000 } });
+    expect(s.requests[0]!.headers.accept).toBe("text/event-stream");
+  });
+
+  it("does not count time spent waiting for a slow sink as server idleness", async () => {
+    const s = await serve(sse(THREE.join("")));
+    const slow = {
+      ...recordingSink("slow"),
+      write: () => new Promise<void>((resolve) => setTimeout(resolve, 150)),
+    };
+    const r = await runHttp(stream(s.origin, { stream: { idle_timeout_ms: 100 } }), { sinks: [slow] });
+    expect(r).toMatchObject({ success: true, stream_events_count: 3 });
+  });
+
   it("returns nothing when return is off or destinations do not list it", async () => {
     const s = await serve(sse(THREE.join("")));
-    const off = await runHttp(stream(s.origin, { stream: { return: false } }), { sinks: [recordingSink("a")] });
-    expect(off).toMatchObject({ success: true, body: null, stream_destinations: ["a"], stream_events_count: 3 });
-    const fileOnly = await runHttp(stream(s.origin, { stream: { destinations: [{ type: "file_sink" }] } }), { sinks: [recordingSink("file_sink")] });
+    const off = await runHttp(stream(s.origin, { stream: { return: false } }), {
+      sinks: [recordingSink("a")],
+    });
+    expect(off).toMatchObject({
+      success: true,
+      body: null,
+      stream_destinations: ["a"],
+      stream_events_count: 3,
+    });
+    const fileOnly = await runHttp(stream(s.origin, { stream: { destinations: [{ type: "file_sink" }] } }), {
+      sinks: [recordingSink("file_sink")],
+    });
     expect(fileOnly).toMatchObject({ body: null, stream_destinations: ["file_sink"] });
-    const listed = await runHttp(stream(s.origin, { stream: { destinations: [{ type: "return" }, { type: "x" }] } }), { sinks: [recordingSink("x")] });
+    const listed = await runHttp(
+      stream(s.origin, { stream: { destinations: [{ type: "return" }, { type: "x" }] } }),
+      { sinks: [recordingSink("x")] },
+    );
     expect(listed).toMatchObject({ stream_destinations: ["return", "x"] });
     expect((listed.body as unknown[]).length).toBe(3);
   });
 
   it("reports an HTTP error status with its body and retries 429 before any event", async () => {
     const s = await serve((_req, res, _r, i) => {
-      if (i === 0) return void res.writeHead(429, { "content-type": "application/json", "retry-after": "0" }).end('{"type":"error"}');
-      if (i === 1) return void res.writeHead(529, { "content-type": "application/json" }).end('{"error":{"type":"overloaded_error"}}');
+      if (i === 0)
+        return void res
+          .writeHead(429, { "content-type": "application/json", "retry-after": "0" })
+          .end('{"type":"error"}');
+      if (i === 1)
+        return void res
+          .writeHead(529, { "content-type": "application/json" })
+          .end('{"error":{"type":"overloaded_error"}}');
       sse(THREE.join(""))(_req, res);
     });
-    const r = await runHttp(stream(s.origin, { retry: { max_attempts: 2, backoff_ms: [0], retryable_errors: ["HTTP_429"] } }));
+    const r = await runHttp(
+      stream(s.origin, { retry: { max_attempts: 2, backoff_ms: [0], retryable_errors: ["HTTP_429"] } }),
+    );
     expect(r).toMatchObject({
       success: false,
       attempts: 2,

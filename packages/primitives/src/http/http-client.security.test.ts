@@ -11,7 +11,9 @@ async function serve(...args: Parameters<typeof startLoopback>) {
   return server;
 }
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  expect(closing.flatMap((s) => s.errors)).toEqual([]);
 });
 
 function drainOrClose(res: import("node:http").ServerResponse) {
@@ -24,7 +26,8 @@ function drainOrClose(res: import("node:http").ServerResponse) {
   });
 }
 
-const ok = (res: import("node:http").ServerResponse) => void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+const ok = (_req: unknown, res: import("node:http").ServerResponse) =>
+  void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
 
 describe("http_client refuses header and URL injection before sending (E6)", () => {
   it.each([
@@ -53,7 +56,9 @@ describe("http_client refuses header and URL injection before sending (E6)", () 
     url.password = CANARY;
     const r = await runHttp({ url: url.href });
     expect(r).toMatchObject({ error: { code: "INVALID_INPUT", field: "config.url" } });
-    expect(await runHttp({ url: s.origin, headers: { "bad header": "x" } })).toMatchObject({ error: { code: "INVALID_INPUT" } });
+    expect(await runHttp({ url: s.origin, headers: { "bad header": "x" } })).toMatchObject({
+      error: { code: "INVALID_INPUT" },
+    });
     expect(s.requests).toHaveLength(0);
   });
 });
@@ -61,7 +66,9 @@ describe("http_client refuses header and URL injection before sending (E6)", () 
 describe("http_client never follows a redirect with a secret (E10)", () => {
   async function twoServers(status = 307) {
     const target = await serve(ok);
-    const first = await serve((_req, res) => void res.writeHead(status, { location: `${target.origin}/steal` }).end());
+    const first = await serve(
+      (_req, res) => void res.writeHead(status, { location: `${target.origin}/steal` }).end(),
+    );
     return { first, target };
   }
 
@@ -69,19 +76,33 @@ describe("http_client never follows a redirect with a secret (E10)", () => {
     ["auth bearer", { auth: { type: "bearer", token: CANARY } }],
     ["auth header", { auth: { type: "header", name: "x-api-key", value: CANARY } }],
     ["carries_secret", { headers: { "x-api-key": CANARY }, carries_secret: true }],
-  ])("%s + 307 to another loopback server → HTTP_REDIRECT_BLOCKED, target receives nothing", async (_n, extra) => {
-    const { first, target } = await twoServers();
-    for (const mode of ["sync", "stream"]) {
-      const r = await runHttp({ url: first.origin, mode, ...extra, retry: { max_attempts: 3, retryable_errors: ["HTTP_ERROR", "CONNECTION_RESET"] } });
-      expect(r).toMatchObject({ success: false, attempts: 1, error: { code: "HTTP_REDIRECT_BLOCKED", status: 307 } });
-      expect(JSON.stringify(r)).not.toContain(CANARY);
-    }
-    expect(first.requests).toHaveLength(2);
-    expect(target.requests).toHaveLength(0);
-  });
+  ])(
+    "%s + 307 to another loopback server → HTTP_REDIRECT_BLOCKED, target receives nothing",
+    async (_n, extra) => {
+      const { first, target } = await twoServers();
+      for (const mode of ["sync", "stream"]) {
+        const r = await runHttp({
+          url: first.origin,
+          mode,
+          ...extra,
+          retry: { max_attempts: 3, retryable_errors: ["HTTP_ERROR", "CONNECTION_RESET"] },
+        });
+        expect(r).toMatchObject({
+          success: false,
+          attempts: 1,
+          error: { code: "HTTP_REDIRECT_BLOCKED", status: 307 },
+        });
+        expect(JSON.stringify(r)).not.toContain(CANARY);
+      }
+      expect(first.requests).toHaveLength(2);
+      expect(target.requests).toHaveLength(0);
+    },
+  );
 
   it("blocks even a same-origin redirect for a secret-bearing request", async () => {
-    const s = await serve((req, res) => (req.url === "/a" ? void res.writeHead(302, { location: "/b" }).end() : ok(res)));
+    const s = await serve((req, res) =>
+      req.url === "/a" ? void res.writeHead(302, { location: "/b" }).end() : ok(req, res),
+    );
     const r = await runHttp({ url: `${s.origin}/a`, auth: { type: "bearer", token: CANARY } });
     expect(r).toMatchObject({ error: { code: "HTTP_REDIRECT_BLOCKED" } });
     expect(s.requests.map((q) => q.url)).toEqual(["/a"]);
@@ -103,7 +124,10 @@ describe("http_client never follows a redirect with a secret (E10)", () => {
 describe("http_client bounds hostile responses", () => {
   it("stops a gzip bomb at max_response_bytes (counted after decompression)", async () => {
     const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
-    const s = await serve((_req, res) => void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(bomb));
+    const s = await serve(
+      (_req, res) =>
+        void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(bomb),
+    );
     const r = await runHttp({ url: s.origin, max_response_bytes: 1024 * 1024 });
     expect(r).toMatchObject({ success: false, error: { code: "RESPONSE_TOO_LARGE" } });
   });
@@ -124,17 +148,45 @@ describe("http_client bounds hostile responses", () => {
       res.end();
     });
     const sink = recordingSink("a");
-    const r = await runHttp({ url: s.origin, mode: "stream", stream: { max_line_bytes: 1024 * 1024 } }, { sinks: [sink] });
-    expect(r).toMatchObject({ success: false, error: { code: "STREAM_LINE_TOO_LONG", limit_bytes: 1024 * 1024 } });
+    const r = await runHttp(
+      { url: s.origin, mode: "stream", stream: { max_line_bytes: 1024 * 1024 } },
+      { sinks: [sink] },
+    );
+    expect(r).toMatchObject({
+      success: false,
+      error: { code: "STREAM_LINE_TOO_LONG", limit_bytes: 1024 * 1024 },
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closedEarly).toBe(true);
     expect(sink.events).toEqual([]);
   });
 
   it("refuses an HTML page instead of an event stream (ST15)", async () => {
-    const s = await serve((_req, res) => void res.writeHead(200, { "content-type": "text/html" }).end("<html>"));
+    const s = await serve(
+      (_req, res) => void res.writeHead(200, { "content-type": "text/html" }).end("<html>"),
+    );
     const r = await runHttp({ url: s.origin, mode: "stream", retry: { max_attempts: 3 } });
     expect(r).toMatchObject({ success: false, attempts: 1, error: { code: "STREAM_BAD_CONTENT_TYPE" } });
+  });
+
+  it("ends endless heartbeats at total_timeout_ms (ST3)", async () => {
+    const s = await serve(async (_req, res) => {
+      sseHead(res);
+      while (!res.destroyed) {
+        res.write(": ping\n\n");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    const r = await runHttp({
+      url: s.origin,
+      mode: "stream",
+      stream: { total_timeout_ms: 200, idle_timeout_ms: 10_000 },
+    });
+    expect(r).toMatchObject({
+      success: false,
+      stream_events_count: 0,
+      error: { code: "STREAM_TOTAL_TIMEOUT" },
+    });
   });
 
   it("refuses an oversized event (ST2)", async () => {
@@ -143,6 +195,10 @@ describe("http_client bounds hostile responses", () => {
       res.end(`${"data: abcdefgh\n".repeat(10_000)}\n`);
     });
     const r = await runHttp({ url: s.origin, mode: "stream", stream: { max_event_bytes: 50_000 } });
-    expect(r).toMatchObject({ success: false, error: { code: "STREAM_EVENT_TOO_LARGE" }, stream_events_count: 0 });
+    expect(r).toMatchObject({
+      success: false,
+      error: { code: "STREAM_EVENT_TOO_LARGE" },
+      stream_events_count: 0,
+    });
   });
 });

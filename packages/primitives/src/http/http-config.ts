@@ -63,8 +63,14 @@ function parseRetry(value: unknown): RetryPolicy {
 }
 
 function parseStream(value: unknown): StreamSettings {
-  const known = ["transport", "max_line_bytes", "max_event_bytes", "max_buffer_size", "total_timeout_ms"];
-  const s = readSection(value, "stream", [...known, "idle_timeout_ms", "destinations", "return"]);
+  const known = ["transport", "max_line_bytes", "max_event_bytes", "max_total_bytes", "max_buffer_size"];
+  const s = readSection(value, "stream", [
+    ...known,
+    "total_timeout_ms",
+    "idle_timeout_ms",
+    "destinations",
+    "return",
+  ]);
   if (s?.transport !== undefined && s.transport !== "sse")
     throw invalidInput("stream.transport", "must be sse");
   if (s?.return !== undefined && typeof s.return !== "boolean")
@@ -74,6 +80,7 @@ function parseStream(value: unknown): StreamSettings {
   return {
     maxLineBytes: readInt(s?.max_line_bytes, "stream.max_line_bytes", MiB, 1, 256 * MiB),
     maxEventBytes: readInt(s?.max_event_bytes, "stream.max_event_bytes", 4 * MiB, 1, 256 * MiB),
+    maxTotalBytes: readInt(s?.max_total_bytes, "stream.max_total_bytes", 256 * MiB, 1, 2 ** 40),
     maxBufferSize: readInt(s?.max_buffer_size, "stream.max_buffer_size", 10_000, 0, 1_000_000),
     totalTimeoutMs: readInt(s?.total_timeout_ms, "stream.total_timeout_ms", 600_000, 1, MAX_TIMER_MS),
     idleTimeoutMs: readInt(s?.idle_timeout_ms, "stream.idle_timeout_ms", 60_000, 1, MAX_TIMER_MS),
@@ -83,7 +90,7 @@ function parseStream(value: unknown): StreamSettings {
 }
 
 function encodeBody(value: unknown, method: string, headers: Record<string, string>): string | undefined {
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || value === "") return undefined;
   if (method === "GET" || method === "HEAD") throw invalidInput("body", `is not allowed with ${method}`);
   if (typeof value === "string") return value;
   headers["content-type"] ??= "application/json";
@@ -106,6 +113,7 @@ export function parseHttpConfig(config: Readonly<Record<string, unknown>>): Http
   const auth = parseAuth(config.auth);
   const headers = buildHeaders(config.headers, auth);
   const body = encodeBody(config.body, method, headers);
+  if (mode === "stream") headers.accept ??= "text/event-stream";
   return {
     method,
     url,

@@ -19,6 +19,8 @@ export interface RetryPolicy {
 export interface StreamSettings {
   readonly maxLineBytes: number;
   readonly maxEventBytes: number;
+  /** Bytes of (decompressed) body one stream may deliver. */
+  readonly maxTotalBytes: number;
   /** Most events the built-in `return` sink keeps. */
   readonly maxBufferSize: number;
   readonly totalTimeoutMs: number;

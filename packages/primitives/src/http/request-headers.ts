@@ -65,6 +65,7 @@ export function buildHeaders(value: unknown, auth: HttpAuth | undefined): Record
     throw invalidInput("headers", "must be a mapping");
   const out: Record<string, string> = {};
   for (const [rawName, raw] of Object.entries(value ?? {})) {
+    if (raw === null || raw === undefined) continue; // null unsets a header a parent tool set
     const name = checkName(rawName, `headers.${rawName}`);
     out[name] = checkHeaderValue(name, headerText(raw, `headers.${rawName}`), `headers.${rawName}`);
   }

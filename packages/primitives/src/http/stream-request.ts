@@ -45,9 +45,10 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
       },
     ),
   );
+  let awaitingSinks = false;
   ctl.idle(
     settings.idleTimeoutMs,
-    () => lastEventAt,
+    () => (awaitingSinks ? now() : lastEventAt),
     now,
     () =>
       httpFailure(
@@ -87,10 +88,13 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
       maxEventBytes: settings.maxEventBytes,
     });
     const external = fanOut.ids.length > 0;
+    let received = 0;
     const reader = response.body?.getReader();
     for (;;) {
       const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
       if (chunk.done) break;
+      received += chunk.value.byteLength;
+      if (received > settings.maxTotalBytes) throw tooLarge(settings.maxTotalBytes);
       let parseError: unknown;
       try {
         parser.feed(chunk.value);
@@ -103,7 +107,12 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
           returnSink?.write(event);
           if (external) {
             const pending = fanOut.write(event);
-            if (pending !== undefined) await ctl.race(pending);
+            if (pending !== undefined) {
+              awaitingSinks = true; // time spent waiting for a sink is not server idleness
+              await ctl.race(pending);
+              awaitingSinks = false;
+              lastEventAt = now();
+            }
           }
           delivered++;
         }
@@ -125,6 +134,16 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
   } finally {
     ctl.dispose();
   }
+}
+
+function tooLarge(max: number): KiwiError {
+  return httpFailure(
+    "STREAM_TOO_LARGE",
+    `the stream sent more than stream.max_total_bytes (${max}) bytes after decompression`,
+    {
+      context: { limit_bytes: max },
+    },
+  );
 }
 
 export function bufferFull(max: number): KiwiError {

@@ -38,7 +38,9 @@ describe("createSseParser bounds (hostile streams)", () => {
     expect(ok.events).toHaveLength(1);
     for (const text of ["é".repeat(600), "🎉".repeat(300), "日".repeat(400)]) {
       const { parser } = collect({ maxLineBytes: 1000 });
-      expect(() => parser.feed(enc(`data:${text}\n`))).toThrow(expect.objectContaining({ code: "STREAM_LINE_TOO_LONG" }));
+      expect(() => parser.feed(enc(`data:${text}\n`))).toThrow(
+        expect.objectContaining({ code: "STREAM_LINE_TOO_LONG" }),
+      );
     }
   });
 
@@ -55,7 +57,9 @@ describe("createSseParser bounds (hostile streams)", () => {
   it("counts event bytes exactly for multi-byte data", () => {
     const { parser } = collect({ maxEventBytes: 3000 });
     const line = `data: ${"é".repeat(100)}\n`; // 200 bytes of data per line
-    expect(() => parser.feed(enc(line.repeat(20)))).toThrow(expect.objectContaining({ code: "STREAM_EVENT_TOO_LARGE" }));
+    expect(() => parser.feed(enc(line.repeat(20)))).toThrow(
+      expect.objectContaining({ code: "STREAM_EVENT_TOO_LARGE" }),
+    );
     const fits = collect({ maxEventBytes: 3000 });
     fits.parser.feed(enc(`${line.repeat(14)}\n`));
     expect(fits.events).toHaveLength(1);

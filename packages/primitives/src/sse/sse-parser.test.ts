@@ -18,7 +18,12 @@ const parse = (text: string) => parseChunks([enc(text)]);
 function oracle(bytes: Uint8Array): SinkEvent[] {
   const events: SinkEvent[] = [];
   const p = createParser({
-    onEvent: (e) => events.push(e.id === undefined ? { event: e.event ?? "message", data: e.data } : { event: e.event ?? "message", data: e.data, id: e.id }),
+    onEvent: (e) =>
+      events.push(
+        e.id === undefined
+          ? { event: e.event ?? "message", data: e.data }
+          : { event: e.event ?? "message", data: e.data, id: e.id },
+      ),
   });
   p.feed(new TextDecoder().decode(bytes));
   return events;
@@ -40,7 +45,8 @@ const FIXTURES: Record<string, string> = {
   mixed: "data: a\r\n\rdata: b\n\r\ndata: c\r\r\n\n",
   bom: "\uFEFFdata: bom\n\n\uFEFFdata: not-a-field\n\ndata: after\n\n",
   multibyte: "data: héllo wörld 日本語 🎉\n\nevent: ü\ndata: 𝄞𝄞\n\n",
-  fields: "data\n\ndata:\n\ndata:  two spaces\n\nid: a\u0000b\ndata: nul\n\nretry: 100\nfoo: bar\ndata: after\n\nid\ndata: empty-id\n\n",
+  fields:
+    "data\n\ndata:\n\ndata:  two spaces\n\nid: a\u0000b\ndata: nul\n\nretry: 100\nfoo: bar\ndata: after\n\nid\ndata: empty-id\n\n",
   noData: "event: x\n\nid: 1\n\nevent:\ndata: d\n\n",
   pings: ": ping\n\n:\n\n: ping\r\ndata: x\n\n",
   anthropic:
@@ -118,10 +124,12 @@ describe("createSseParser", () => {
     expect(parseChunks(bytewise)).toEqual(whole);
     const rand = prng(name.length * 7919);
     for (let round = 0; round < 200; round++) {
-      const cuts = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => Math.floor(rand() * bytes.length)).sort(
-        (a, b) => a - b,
+      const cuts = Array.from({ length: 1 + Math.floor(rand() * 6) }, () =>
+        Math.floor(rand() * bytes.length),
+      ).sort((a, b) => a - b);
+      const chunks = [0, ...cuts].map((from, k) =>
+        bytes.subarray(from, k < cuts.length ? cuts[k] : bytes.length),
       );
-      const chunks = [0, ...cuts].map((from, k) => bytes.subarray(from, k < cuts.length ? cuts[k] : bytes.length));
       expect(parseChunks(chunks), `cuts ${cuts.join(",")}`).toEqual(whole);
     }
   });

@@ -8,18 +8,26 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest, index: number) => void | Promise<void>;
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  recorded: RecordedRequest,
+  index: number,
+) => void | Promise<void>;
 
 export interface Loopback {
   /** `http://127.0.0.1:PORT` */
   readonly origin: string;
   readonly requests: RecordedRequest[];
+  /** Exceptions thrown by the handler (a test bug, unless the test provoked one). */
+  readonly errors: unknown[];
   close(): Promise<void>;
 }
 
 /** A real node:http server on 127.0.0.1, port 0, recording every request (body read before the handler). */
 export async function startLoopback(handler: Handler): Promise<Loopback> {
   const requests: RecordedRequest[] = [];
+  const errors: unknown[] = [];
   const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {
     const parts: Buffer[] = [];
@@ -33,7 +41,8 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
     requests.push(recorded);
     try {
       await handler(req, res, recorded, requests.length - 1);
-    } catch {
+    } catch (error) {
+      errors.push(error);
       res.destroy();
     }
   });
@@ -46,6 +55,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    errors,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
