@@ -38,7 +38,12 @@ for (const itemType of ["directive", "tool", "knowledge"] as const) {
 for (const name of readdirSync(join(repo, "plugins"))) {
   const root = join(repo, "plugins", name);
   if (name.startsWith("_") || !existsSync(join(root, ".ai"))) continue;
-  const plugin = await createKernel({ projectRoot: root, userSpace: signerDir, coreSpace: false, pluginSpaces: false });
+  const plugin = await createKernel({
+    projectRoot: root,
+    userSpace: signerDir,
+    coreSpace: false,
+    pluginSpaces: false,
+  });
   for (const itemType of ["directive", "tool", "knowledge"] as const) {
     const result = await plugin.execute({ item_type: itemType, action: "sign", item_id: "*" });
     if (result.success) console.log(`plugins/${name} ${itemType}: ${String(result.summary)}`);
