@@ -21,7 +21,10 @@ function literal(text: string): string {
 
 function oneLine(text: string, max: number): string {
   // Descriptions are untrusted: no control characters, bounded length.
-  const clean = [...text].map((c) => (/\p{Cc}/u.test(c) && c !== "\n" && c !== "\t" ? " " : c)).join("").trim();
+  const clean = [...text]
+    .map((c) => (/\p{Cc}/u.test(c) && c !== "\n" && c !== "\t" ? " " : c))
+    .join("")
+    .trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
