@@ -1,4 +1,5 @@
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
+import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
 import { type Authorizer, type HelpSignalHandler, type PrimitiveV1, toToolFailure } from "@kiwi/spec";
 import { CORE_PUBLIC_KEYS } from "./core-keys";
@@ -30,7 +31,7 @@ export interface KernelOptions {
   userSpace?: string;
   /** Environment for `${ENV}` and settings (default process.env); the project's .env fills gaps. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Primitives tool chains may end in, besides the built-in `echo` and `subprocess` (same id replaces). */
+  /** Primitives tool chains may end in, besides the built-in `echo`, `subprocess` and `http_client` (same id replaces). */
   primitives?: readonly PrimitiveV1[];
   /** An optional read-only registry searched last and loadable into the project or user space. */
   registry?: RegistrySource;
@@ -127,6 +128,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const builtIn: PrimitiveV1[] = [
     createEchoPrimitive(),
     createSubprocessPrimitive({ env: options.env ?? process.env }),
+    createHttpClientPrimitive(),
   ];
   const given = options.primitives ?? [];
   const primitives = new PrimitiveRegistry([

@@ -1,4 +1,5 @@
 import { createKernel, type Kernel, type KernelOptions } from "@kiwi/kernel";
+import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
 import { createMcpConnectorPrimitive } from "./connector/mcp-connector-primitive";
 
@@ -11,6 +12,7 @@ export async function createMcpKernel(options: KernelOptions): Promise<Kernel> {
   const connector = createMcpConnectorPrimitive({
     kernel: () => kernel!,
     subprocess: createSubprocessPrimitive({ env: options.env ?? process.env }),
+    http: createHttpClientPrimitive(),
   });
   kernel = await createKernel({ ...options, primitives: [...(options.primitives ?? []), connector] });
   return kernel;

@@ -1,10 +1,3 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-
-setFlagsFromString("--expose-gc");
-/** A full GC between runs, outside the timing, so no variant pays for another one's garbage. */
-const gc = runInNewContext("gc") as () => void;
-
 export interface Variant {
   readonly key: string;
   readonly name: string;
@@ -13,32 +6,40 @@ export interface Variant {
   readonly expected: number;
 }
 
+export interface Timing {
+  readonly median: number;
+  readonly min: number;
+}
+
 /**
- * Warms every variant up, then runs them round-robin `runs` times (so a noisy neighbour slows all of
- * them alike) and returns each one's median wall time in ms.
+ * Runs each variant in a block (warm-up, then `runs` timed runs), so its garbage is collected on its own
+ * time, and repeats all blocks `passes` times so load drift on a shared machine hits every variant.
+ * Returns the median and minimum wall time in ms over all timed runs of each variant.
  */
-export async function measureInterleaved(
+export async function measure(
   variants: readonly Variant[],
   runs: number,
+  passes = 2,
   warmup = 3,
-): Promise<Map<string, number>> {
+): Promise<Map<string, Timing>> {
   const times = new Map<string, number[]>(variants.map((v) => [v.key, []]));
-  for (let round = -warmup; round < runs; round++) {
+  for (let pass = 0; pass < passes; pass++) {
     for (const v of variants) {
-      gc();
-      const started = performance.now();
-      const count = await v.fn();
-      const ms = performance.now() - started;
-      if (count !== v.expected) throw new Error(`${v.name}: expected ${v.expected}, got ${count}`);
-      if (round >= 0) times.get(v.key)!.push(ms);
+      for (let i = -warmup; i < runs; i++) {
+        const started = performance.now();
+        const count = await v.fn();
+        const ms = performance.now() - started;
+        if (count !== v.expected) throw new Error(`${v.name}: expected ${v.expected}, got ${count}`);
+        if (i >= 0) times.get(v.key)!.push(ms);
+      }
     }
   }
-  const medians = new Map<string, number>();
+  const out = new Map<string, Timing>();
   for (const [key, list] of times) {
     list.sort((a, b) => a - b);
-    medians.set(key, list[Math.floor(list.length / 2)]!);
+    out.set(key, { median: list[Math.floor(list.length / 2)]!, min: list[0]! });
   }
-  return medians;
+  return out;
 }
 
 export const perSecond = (events: number, ms: number) => Math.round(events / (ms / 1000));

@@ -1,7 +1,7 @@
 /**
  * SSE parse + fan-out benchmark: http_client stream mode against baselines run in the same process,
  * over the same loopback stream of Anthropic-shaped events written in ~16 KiB chunks.
- *   npx tsx bench/run.ts            (EVENTS=10000,100000 RUNS=9 to override)
+ *   npx tsx bench/run.ts            (EVENTS=10000,100000 RUNS=7 to override)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,13 +11,13 @@ import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
 import { buildAnthropicStream, toChunks } from "./anthropic-stream";
 import { eventsourceParser, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
 import { createJsonlFileSink } from "./jsonl-file-sink";
-import { measureInterleaved, type Variant } from "./measure";
+import { measure, type Variant } from "./measure";
 import { compareParsers } from "./parser-compare";
 import { printReport } from "./report";
 import { startSseServer } from "./sse-server";
 
 const SIZES = (process.env.EVENTS ?? "10000,100000").split(",").map(Number);
-const RUNS = Number(process.env.RUNS ?? 9);
+const RUNS = Number(process.env.RUNS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "kiwi-bench-"));
 const primitive = createHttpClientPrimitive();
 const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({
@@ -98,7 +98,7 @@ try {
         expected: events,
       },
     ];
-    const time = await measureInterleaved(variants, RUNS);
+    const time = await measure(variants, RUNS);
     summary.push(...printReport({ events, bytes: bytes.length, runs: RUNS, variants, time }));
     compareParsers(toChunks(bytes, 16 * 1024), events);
   }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel, type Kernel, type MetaResult } from "@kiwi/kernel";
+import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
 import { describe, expect, it } from "vitest";
 import { createMcpConnectorPrimitive } from "./mcp-connector-primitive";
@@ -22,6 +23,7 @@ async function setup(env: Record<string, string> = {}) {
   const connector = createMcpConnectorPrimitive({
     kernel: () => kernel!,
     subprocess: createSubprocessPrimitive({ env: fullEnv }),
+    http: createHttpClientPrimitive(),
   });
   kernel = await createKernel({
     projectRoot,
@@ -101,6 +103,59 @@ describe("MCP connector against @modelcontextprotocol/server-everything", () => 
     expect(printed).toContain("PATH");
     expect(printed).not.toContain(CANARY);
     expect(JSON.stringify(ok(env))).not.toContain(`token-${CANARY}`);
+  }, 60_000);
+});
+
+describe("MCP connector over Streamable HTTP (server-everything)", () => {
+  async function freePort(): Promise<number> {
+    const { createServer } = await import("node:net");
+    return new Promise((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+  }
+
+  it("generates mcp_http tools that keep the session header and run", async () => {
+    const { spawn } = await import("node:child_process");
+    const port = await freePort();
+    const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
+      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("server did not start")), 20_000);
+        child.stderr!.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("listening")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const { kernel } = await setup();
+      const content = await readFile(join(REPO_AI, "mcp_http.yaml"), "utf8");
+      ok(
+        await kernel.execute({
+          item_type: "tool",
+          action: "create",
+          item_id: "mcp_http",
+          parameters: { content, category: "mcp" },
+        }),
+      );
+      const tools = toolsOf(await connect(kernel, { name: "web", url: `http://127.0.0.1:${port}/mcp` }));
+      expect(tools.map((t) => t.id)).toContain("web_echo");
+      const echo = await kernel.execute({
+        item_type: "tool",
+        action: "run",
+        item_id: "web_echo",
+        parameters: { message: "over http" },
+      });
+      expect(answer(echo)).toContain("over http");
+    } finally {
+      child.kill();
+    }
   }, 60_000);
 });
 

@@ -1,7 +1,7 @@
 import type { Kernel } from "@kiwi/kernel";
 import { KiwiError } from "@kiwi/spec";
 import { generateToolYaml, MCP_PROTOCOL_VERSION } from "./generate-tool-yaml";
-import { type RemoteTool, remoteToolsOf, type StdioServer } from "./remote-tool";
+import { isHttpServer, type McpServerSpec, type RemoteTool, remoteToolsOf } from "./remote-tool";
 import { uniqueIds } from "./sanitize-tool-name";
 import { schemaHash } from "./schema-hash";
 
@@ -9,11 +9,11 @@ import { schemaHash } from "./schema-hash";
 export type RpcStep = { method: string; params?: unknown } | { notify: string; params?: unknown };
 
 /** Runs a JSON-RPC sequence against a server and returns the result of each request, in order. */
-export type RpcRunner = (server: StdioServer, sequence: RpcStep[]) => Promise<unknown[]>;
+export type RpcRunner = (server: McpServerSpec, sequence: RpcStep[]) => Promise<unknown[]>;
 
 export interface ConnectOptions {
   kernel: Kernel;
-  server: StdioServer;
+  server: McpServerSpec;
   runRpc: RpcRunner;
   /** Prefix of generated tool ids (default `<server>_`). */
   prefix?: string;
@@ -84,7 +84,7 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
   } catch (cause) {
     throw new KiwiError({
       code: "MCP_CONNECTION_FAILED",
-      message: `could not list the tools of MCP server '${server.name}' (${server.command}): ${(cause as Error).message}`,
+      message: `could not list the tools of MCP server '${server.name}' (${isHttpServer(server) ? server.url : server.command}): ${(cause as Error).message}`,
       context: { server: server.name },
       cause,
     });

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { RemoteTool, StdioServer } from "./remote-tool";
+import { isHttpServer, type McpServerSpec, type RemoteTool } from "./remote-tool";
 
 const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
 const PARAM = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -36,7 +36,7 @@ function oneLine(text: string, max: number): string {
 export function generateToolYaml(options: {
   id: string;
   tool: RemoteTool;
-  server: StdioServer;
+  server: McpServerSpec;
   hash: string;
   requires: readonly string[];
   clientVersion: string;
@@ -71,14 +71,18 @@ export function generateToolYaml(options: {
     tool_type: "mcp_tool",
     version: "1.0.0",
     description: oneLine(tool.description || `MCP tool ${tool.name} from ${server.name}`, 2000),
-    executor_id: "mcp_stdio",
+    executor_id: isHttpServer(server) ? "mcp_http" : "mcp_stdio",
     requires: [...requires],
     parameters,
     input_schema: tool.inputSchema ?? { type: "object" },
     config: {
-      command: literal(server.command),
-      args: (server.args ?? []).map(literal),
-      ...(server.envAllow?.length ? { env_allow: server.envAllow } : {}),
+      ...(isHttpServer(server)
+        ? { url: literal(server.url) }
+        : {
+            command: literal(server.command),
+            args: (server.args ?? []).map(literal),
+            ...(server.envAllow?.length ? { env_allow: server.envAllow } : {}),
+          }),
       mcp_tool: { server: literal(server.name), name: literal(tool.name), schema_sha256: hash },
       rpc: {
         sequence: [

@@ -11,8 +11,21 @@ export interface StdioServer {
   name: string;
   command: string;
   args?: string[];
-  /** Extra environment variable names the server may inherit (secrets are not inherited by default). */
+  /** The environment variable names the server may inherit (secrets are not inherited by default). */
   envAllow?: string[];
+}
+
+/** How to reach an MCP server over Streamable HTTP. */
+export interface HttpServer {
+  name: string;
+  /** The MCP endpoint, e.g. http://127.0.0.1:3001/mcp. */
+  url: string;
+}
+
+export type McpServerSpec = StdioServer | HttpServer;
+
+export function isHttpServer(server: McpServerSpec): server is HttpServer {
+  return "url" in server;
 }
 
 /** Picks the remote tools out of a `tools/list` result, dropping malformed entries. */

@@ -1,5 +1,6 @@
 import { KiwiError, type PrimitiveV1 } from "@kiwi/spec";
 import type { RpcRunner } from "./connect-mcp-server";
+import { isHttpServer } from "./remote-tool";
 
 /**
  * Runs a JSON-RPC sequence against a stdio MCP server through the subprocess primitive's rpc mode (no
@@ -11,6 +12,7 @@ export function stdioRpcRunner(options: {
   timeoutMs?: number;
 }): RpcRunner {
   return async (server, sequence) => {
+    if (isHttpServer(server)) throw new Error(`${server.name} is an HTTP server: use httpRpcRunner`);
     const result = await options.subprocess.run({
       config: {
         command: server.command,

@@ -34,6 +34,15 @@ export function createReturnSink(options: { maxEvents?: number } = {}): ReturnSi
   const maxEvents = options.maxEvents ?? 10_000;
   const events: ReturnedEvent[] = [];
   let overflowed = false;
+  // An event name arrives as a slice of a whole decoded chunk; keeping one copy per name stops the
+  // buffer from pinning every chunk's text in memory.
+  const names = new Map<string, string>();
+  const nameOf = (name: string) => {
+    const known = names.get(name);
+    if (known !== undefined) return known;
+    if (names.size < 64) names.set(name, name);
+    return name;
+  };
   return {
     specificationVersion: "sink-v1",
     id: "return",
@@ -47,9 +56,8 @@ export function createReturnSink(options: { maxEvents?: number } = {}): ReturnSi
         return;
       }
       const data = parseData(event.data);
-      events.push(
-        event.id === undefined ? { event: event.event, data } : { event: event.event, data, id: event.id },
-      );
+      const name = nameOf(event.event);
+      events.push(event.id === undefined ? { event: name, data } : { event: name, data, id: event.id });
     },
     async close() {},
   };

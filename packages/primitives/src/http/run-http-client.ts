@@ -2,12 +2,22 @@ import { type KiwiError, type PrimitiveCall, type PrimitiveResult, toToolFailure
 import { abortedError } from "./attempt-controller";
 import { parseHttpConfig } from "./http-config";
 import { httpFailure } from "./http-failure";
+import { parseHttpRpc, runHttpRpc } from "./http-rpc";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { MAX_RETRY_AFTER_MS, retryDelay, shouldRetry } from "./retry-policy";
 import { createReturnSink } from "./return-sink";
 import { createFanOut, sinksFromMeta } from "./sink-fan-out";
-import { bufferFull, runStreamAttempt } from "./stream-request";
+import { bufferFull } from "./stream-limits";
+import { runStreamAttempt } from "./stream-request";
 import { runSyncAttempt } from "./sync-request";
+
+function parseHttpRpcSafe(value: unknown) {
+  try {
+    return parseHttpRpc(value);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 export interface HttpClientDeps {
   fetch: typeof fetch;
@@ -66,6 +76,14 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
   } catch (error) {
     const failure = toToolFailure(error);
     return { ...failure, status_code: 0, body: null, headers: {}, duration_ms: 0, attempts: 0 };
+  }
+  const rpc = parseHttpRpcSafe(call.config.rpc);
+  if (rpc instanceof Error) {
+    return { ...toToolFailure(rpc), status_code: 0, body: null, headers: {}, duration_ms: 0, attempts: 0 };
+  }
+  if (rpc) {
+    const result = await runHttpRpc({ spec, rpc, fetch: deps.fetch, signal });
+    return { ...result, duration_ms: Math.round(deps.now() - started) };
   }
   if (spec.mode === "sync") {
     const run = await attempts(spec, () => runSyncAttempt({ fetch: deps.fetch, spec, signal }), deps, signal);

@@ -10,6 +10,7 @@ import type { ReturnSink } from "./return-sink";
 import { sendRequest } from "./send-request";
 import type { FanOut } from "./sink-fan-out";
 import { streamInterruption } from "./stream-interruption";
+import { bufferFull, streamTooLarge } from "./stream-limits";
 
 export interface StreamAttemptOptions {
   fetch: typeof fetch;
@@ -94,7 +95,7 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
       const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
       if (chunk.done) break;
       received += chunk.value.byteLength;
-      if (received > settings.maxTotalBytes) throw tooLarge(settings.maxTotalBytes);
+      if (received > settings.maxTotalBytes) throw streamTooLarge(settings.maxTotalBytes);
       let parseError: unknown;
       try {
         parser.feed(chunk.value);
@@ -126,7 +127,10 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
   } catch (error) {
     let failure = ctl.reason ?? (KiwiError.isInstance(error) ? error : classifyNetworkError(error, origin));
     // Once the stream was open, a broken connection or a timeout means the stream is incomplete.
-    if (response && /^(CONNECTION_RESET|STREAM_IDLE_TIMEOUT|STREAM_TOTAL_TIMEOUT)$/.test(failure.code)) {
+    if (
+      response &&
+      /^(CONNECTION_RESET|TIMEOUT|STREAM_IDLE_TIMEOUT|STREAM_TOTAL_TIMEOUT)$/.test(failure.code)
+    ) {
       failure = streamInterruption(failure.code, origin, delivered, failure);
     }
     const headers = response ? headerRecord(response.headers) : {};
@@ -134,24 +138,4 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
   } finally {
     ctl.dispose();
   }
-}
-
-function tooLarge(max: number): KiwiError {
-  return httpFailure(
-    "STREAM_TOO_LARGE",
-    `the stream sent more than stream.max_total_bytes (${max}) bytes after decompression`,
-    {
-      context: { limit_bytes: max },
-    },
-  );
-}
-
-export function bufferFull(max: number): KiwiError {
-  return httpFailure(
-    "STREAM_BUFFER_FULL",
-    `more than stream.max_buffer_size (${max}) events for the return destination: raise it, or send the stream to a file sink`,
-    {
-      context: { max_buffer_size: max },
-    },
-  );
 }

@@ -1,5 +1,5 @@
 import type { SinkEvent } from "@kiwi/spec";
-import { COLON, fieldValue, isField, LF, tooBig } from "./sse-fields";
+import { COLON, fieldValue, isDataField, isEventField, LF, tooBig } from "./sse-fields";
 import { utf8Length } from "./utf8-length";
 
 export interface SseParserOptions {
@@ -37,9 +37,6 @@ export function createSseParser(options: SseParserOptions): SseParser {
   let dataLines = 0;
   let dataBytes = -1; // exact UTF-8 size, tracked only once the event is large enough to matter
   let eventType: string | undefined;
-  // Event names repeat: reuse one string per name rather than keep a slice (and its chunk) per event.
-  const names = new Map<string, string>();
-  let lastType = "message";
   let id: string | undefined;
 
   const reset = () => {
@@ -60,15 +57,6 @@ export function createSseParser(options: SseParserOptions): SseParser {
     onEvent(event);
   };
 
-  const setType = (value: string) => {
-    if (value !== lastType) {
-      const known = names.get(value);
-      if (known === undefined && names.size < 64) names.set(value, value);
-      lastType = known ?? value;
-    }
-    eventType = lastType;
-  };
-
   const appendData = (value: string) => {
     data = dataLines === 0 ? value : `${data}\n${value}`;
     dataLines++;
@@ -80,7 +68,7 @@ export function createSseParser(options: SseParserOptions): SseParser {
 
   const field = (name: string, value: string) => {
     if (name === "data") appendData(value);
-    else if (name === "event") setType(value);
+    else if (name === "event") eventType = value;
     else if (name === "id") {
       if (!value.includes("\0")) id = value;
     }
@@ -94,9 +82,9 @@ export function createSseParser(options: SseParserOptions): SseParser {
     const c = s.charCodeAt(start);
     if (c === COLON) return; // comment
     // `data:` and `event:` are nearly every line: recognise them without slicing a field name.
-    if (c === 100 && isField(s, start, "data")) return appendData(fieldValue(s, start + 5, end));
-    if (c === 101 && isField(s, start, "event")) {
-      setType(fieldValue(s, start + 6, end));
+    if (c === 100 && isDataField(s, start)) return appendData(fieldValue(s, start + 5, end));
+    if (c === 101 && isEventField(s, start)) {
+      eventType = fieldValue(s, start + 6, end);
       return;
     }
     let colon = start;

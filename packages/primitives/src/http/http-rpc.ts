@@ -1,0 +1,143 @@
+import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
+import { type JsonRpcMessage, parseJsonRpcMessage } from "../jsonrpc/jsonrpc-message";
+import { createSseParser } from "../sse/sse-parser";
+import type { HttpRequestSpec } from "./http-types";
+import { runSyncAttempt } from "./sync-request";
+
+type Step = { method: string; params?: unknown } | { notify: string; params?: unknown };
+
+export interface HttpRpcSettings {
+  readonly sequence: readonly Step[];
+  /** Response header whose value is sent back on every later request (MCP: `mcp-session-id`). */
+  readonly sessionHeader?: string;
+}
+
+function invalid(message: string): KiwiError {
+  return new KiwiError({
+    code: "INVALID_INPUT",
+    message: `http_client rpc: ${message}`,
+    context: { field: "rpc" },
+  });
+}
+
+/** Reads `config.rpc`: `{sequence: [{method, params?} | {notify, params?}], session_header?}`. */
+export function parseHttpRpc(value: unknown): HttpRpcSettings | undefined {
+  if (value === undefined) return undefined;
+  const v = value as { sequence?: unknown; session_header?: unknown };
+  if (!v || typeof v !== "object" || !Array.isArray(v.sequence) || v.sequence.length === 0) {
+    throw invalid("needs a non-empty sequence of {method, params?} or {notify, params?} steps");
+  }
+  for (const [i, step] of v.sequence.entries()) {
+    const s = step as Record<string, unknown>;
+    if (typeof s?.method !== "string" && typeof s?.notify !== "string")
+      throw invalid(`sequence[${i}] needs method or notify`);
+  }
+  if (
+    v.session_header !== undefined &&
+    (typeof v.session_header !== "string" || !/^[a-z0-9-]+$/i.test(v.session_header))
+  ) {
+    throw invalid("session_header must be a header name");
+  }
+  return {
+    sequence: v.sequence as Step[],
+    sessionHeader: (v.session_header as string | undefined)?.toLowerCase(),
+  };
+}
+
+/** JSON-RPC messages in a response body: a JSON object or array, or SSE events whose data is JSON. */
+function messagesIn(body: unknown, contentType: string): JsonRpcMessage[] {
+  if (body === null || body === undefined || body === "") return [];
+  if (contentType.includes("text/event-stream") && typeof body === "string") {
+    const out: JsonRpcMessage[] = [];
+    const parser = createSseParser({ onEvent: (e) => out.push(parseJsonRpcMessage(e.data)) });
+    parser.feed(new TextEncoder().encode(body));
+    parser.end();
+    return out;
+  }
+  const list = Array.isArray(body) ? body : [body];
+  return list.map((m) => parseJsonRpcMessage(typeof m === "string" ? m : JSON.stringify(m)));
+}
+
+/**
+ * JSON-RPC over HTTP (MCP Streamable HTTP): each step is one POST to the configured URL; a request's
+ * response comes back as JSON or as an SSE stream and is matched by id; the session header the server
+ * returns is sent on every later request. Same auth, secret and redirect rules as a sync request.
+ */
+export async function runHttpRpc(options: {
+  spec: HttpRequestSpec;
+  rpc: HttpRpcSettings;
+  fetch: typeof fetch;
+  signal?: AbortSignal;
+}): Promise<PrimitiveResult> {
+  const { spec, rpc } = options;
+  const responses: unknown[] = [];
+  let session: string | undefined;
+  let nextId = 1;
+  for (const step of rpc.sequence) {
+    const isRequest = "method" in step;
+    const id = isRequest ? nextId++ : undefined;
+    const message = isRequest
+      ? {
+          jsonrpc: "2.0",
+          id,
+          method: step.method,
+          ...(step.params === undefined ? {} : { params: step.params }),
+        }
+      : {
+          jsonrpc: "2.0",
+          method: step.notify,
+          ...(step.params === undefined ? {} : { params: step.params }),
+        };
+    const headers: Record<string, string> = {
+      ...spec.headers,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...(session && rpc.sessionHeader ? { [rpc.sessionHeader]: session } : {}),
+    };
+    const outcome = await runSyncAttempt({
+      fetch: options.fetch,
+      spec: { ...spec, method: "POST", headers, body: JSON.stringify(message), mode: "sync" },
+      signal: options.signal,
+    });
+    if (outcome.error) {
+      return {
+        success: false,
+        status_code: outcome.status,
+        responses,
+        error: { ...outcome.error.toJSON(), step: isRequest ? step.method : step.notify },
+      };
+    }
+    if (rpc.sessionHeader && outcome.headers[rpc.sessionHeader]) session = outcome.headers[rpc.sessionHeader];
+    if (!isRequest) continue;
+    const reply = messagesIn(outcome.body, outcome.headers["content-type"] ?? "").find(
+      (m) => "id" in m && m.id === id,
+    );
+    if (!reply) {
+      return {
+        success: false,
+        status_code: outcome.status,
+        responses,
+        error: {
+          code: "JSONRPC_ERROR",
+          message: `no JSON-RPC response to '${step.method}' (id ${id}) in the HTTP response`,
+          retryable: false,
+        },
+      };
+    }
+    responses.push(reply);
+    if ("error" in reply && reply.error) {
+      return {
+        success: false,
+        status_code: outcome.status,
+        responses,
+        error: {
+          code: "JSONRPC_ERROR",
+          message: `${step.method}: ${reply.error.message}`,
+          jsonrpc_code: reply.error.code,
+          retryable: false,
+        },
+      };
+    }
+  }
+  return { success: true, status_code: 200, responses };
+}
