@@ -1,3 +1,9 @@
+import {
+  CapabilityRegistry,
+  createCapabilityGuard,
+  createFilesystemPrimitive,
+  TokenVerifier,
+} from "@kiwi/capabilities";
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
@@ -9,6 +15,7 @@ import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
+import { buildCapabilityRegistry, checkDirectives } from "./library/capability-policy";
 import { checkToolChains } from "./library/check-tools";
 import { ItemReader } from "./library/item-reader";
 import { Library, type LibraryEntry } from "./library/library";
@@ -41,11 +48,19 @@ export interface KernelOptions {
   pluginSpaces?: boolean;
   /** Extra trusted public keys (PEM). The user's own key and `<userSpace>/keys/trusted/*.pub` always count. */
   trustedKeys?: readonly { pem: string; origin: string }[];
-  /** The tool layer's guard (capabilities). Called before every tool run, item read and item write. */
+  /**
+   * The tool layer's guard. Default: Kiwi's capability guard (tokens verified with the user's key, tool
+   * ids, required capabilities, categories, item writes); `false` runs without one (everything allowed:
+   * only for embedding where another layer enforces). A given authorizer replaces the default.
+   */
+  guard?: false;
+  /** Called before every tool run, item read and item write; replaces the default capability guard. */
   authorizer?: Authorizer;
   /** Receives help signals (stuck, escalate, checkpoint). */
   signalHandler?: HelpSignalHandler;
   limits?: Partial<Limits>;
+  /** Maintainers only: allow signing directives that grant system capabilities (the core bundle). */
+  allowSystemCaps?: boolean;
   /** How long the search index may be reused before re-scanning the spaces (default 1000 ms). */
   indexTtlMs?: number;
   /** Clock for signature timestamps (tests). */
@@ -124,11 +139,20 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
   const verifier = new IntegrityVerifier(keyring);
   const reader = new ItemReader({ limits: settings.limits, verifier });
+  // The tool-layer guard: tokens are minted by the harness with the user's key and verified with it.
+  const guard =
+    options.guard === false
+      ? undefined
+      : createCapabilityGuard({
+          verifier: new TokenVerifier({ keys: [{ keyId: own.keyId, publicKey: own.publicKey }] }),
+          registry: () => capabilityRegistry,
+        });
   // Built-in primitives first; a caller's primitive with the same id replaces the built-in one.
   const builtIn: PrimitiveV1[] = [
     createEchoPrimitive(),
     createSubprocessPrimitive({ env: options.env ?? process.env }),
     createHttpClientPrimitive(),
+    createFilesystemPrimitive({ guard }),
   ];
   const given = options.primitives ?? [];
   const primitives = new PrimitiveRegistry([
@@ -136,7 +160,12 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     ...given,
   ]);
   const library = new Library({ sources, reader, ttlMs: settings.indexTtlMs, now: () => performance.now() });
-  library.onRefresh = (lib) => checkToolChains(lib, (id) => primitives.has(id));
+  let capabilityRegistry = new CapabilityRegistry();
+  library.onRefresh = (lib) => {
+    checkToolChains(lib, (id) => primitives.has(id));
+    capabilityRegistry = buildCapabilityRegistry(lib);
+    checkDirectives(lib, capabilityRegistry);
+  };
   const pluginLoader = new PluginLoader({ projectRoot: settings.projectRoot });
   const ctx: KernelContext = {
     settings,
@@ -146,10 +175,12 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     primitives,
     plugins: pluginLoader,
     spaces: { project, user, core, plugins, registry: options.registry },
-    authorizer: options.authorizer,
+    authorizer: options.authorizer ?? guard?.authorizer,
     signalHandler: options.signalHandler,
     signingKey,
     now,
+    capabilities: () => capabilityRegistry,
+    allowSystemCaps: options.allowSystemCaps === true,
   };
   return {
     projectRoot: settings.projectRoot,

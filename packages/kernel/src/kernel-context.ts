@@ -27,4 +27,8 @@ export interface KernelContext {
   readonly signalHandler?: HelpSignalHandler;
   readonly signingKey: () => Promise<SigningKey>;
   readonly now: () => Date;
+  /** The capability registry built from the library's capability sets (rebuilt on refresh). */
+  readonly capabilities: () => import("@kiwi/capabilities").CapabilityRegistry;
+  /** Maintainers' mode: directives with system capabilities may be signed. */
+  readonly allowSystemCaps: boolean;
 }

@@ -14,6 +14,8 @@ export type AuthorizationRequest =
       /** The union of `requires` across the chain. */
       readonly requires: readonly string[];
       readonly params: Readonly<Record<string, unknown>>;
+      /** The rendered `config.url`, when the chain has one (host-scoped capabilities are checked on it). */
+      readonly url?: string;
       readonly meta: Readonly<Record<string, unknown>>;
     }
   | {

@@ -40,6 +40,7 @@ describe("websocket_sink discovered from data", () => {
         projectRoot: project,
         userSpace: join(project, ".user"),
         indexTtlMs: 0,
+        guard: false, // about discovery and streaming; websocket_sink requires net.websocket
       });
       expect(kernel.spaces.map((s) => s.name)).toContain("plugin:@kiwi/sink-websocket");
       const tool = [

@@ -55,7 +55,12 @@ async function setup(
   authorizer?: (r: AuthorizationRequest) => void,
 ) {
   g.__kiwiSinkLog = [];
-  const f = await fixture({ primitives: [primitive], ...(authorizer ? { authorizer } : {}) });
+  // These tests are about sinks, not capabilities: without a custom authorizer they run unguarded
+  // (the sink's `requires` would otherwise need a capability token).
+  const f = await fixture({
+    primitives: [primitive],
+    ...(authorizer ? { authorizer } : { guard: false as const }),
+  });
   await writeRaw(f.projectRoot, ".ai/tools/sinks/rec_sink.mjs", SINK_MODULE);
   await createItem(f, "tool", "rec_sink", SINK_YAML, { category: "sinks" });
   await createItem(

@@ -168,8 +168,8 @@ export class Library {
     this.#entries = next;
     this.#stamps = nextStamps;
     if (changed || !this.#built) this.#reindex();
-    // Tool chains depend on other tools only: re-check them when a tool came, went or changed.
-    if (toolsChanged) this.onRefresh?.(this);
+    // Cross-item checks (tool chains, capability policy) run whenever anything came, went or changed.
+    if (changed || toolsChanged) this.onRefresh?.(this);
     this.#refreshedAt = startedAt;
     this.#built = true;
   }

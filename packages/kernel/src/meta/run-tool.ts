@@ -86,6 +86,7 @@ export async function runTool(
     chain: chain.ids,
     requires,
     params: values,
+    ...(typeof config.url === "string" ? { url: config.url } : {}),
     meta,
   });
   const sinks = sinkDefs.length

@@ -4,6 +4,7 @@ import { parseItemRef } from "../items/item-ref";
 import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
+import { checkDirectiveCapabilities } from "../library/capability-policy";
 import type { ItemRecord } from "../library/item-reader";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
 import { writeSpace } from "./write-target";
@@ -18,6 +19,14 @@ function globToRegExp(pattern: string): RegExp {
 
 /** Signs one record's content with the user key and writes it atomically; returns the signed record. */
 export async function signAndWrite(ctx: KernelContext, space: ItemSource, record: ItemRecord) {
+  if (record.parsed.itemType === "directive") {
+    // Signing is where a user directive asking for system capabilities is stopped (DIRECTIVE_SYSTEM_CAP).
+    await ctx.library.ensureFresh();
+    checkDirectiveCapabilities(record.parsed.data, {
+      registry: ctx.capabilities(),
+      core: ctx.allowSystemCaps,
+    });
+  }
   const key = await ctx.signingKey();
   const bytes = await ctx.reader.sign(record, key, ctx.now());
   await writeItemFileAtomic({ spaceRoot: space.root!, relPath: record.file.relPath, bytes });

@@ -15,6 +15,7 @@ export const PERMISSION_RESOURCES = [
   "item",
   "net",
   "mcp",
+  "process",
 ] as const;
 export type PermissionResource = (typeof PERMISSION_RESOURCES)[number];
 
@@ -34,6 +35,7 @@ export const RESOURCE_ATTRIBUTE: Readonly<Record<PermissionResource, GrantAttrib
   thread: "action",
   extractor: "action",
   item: "action",
+  process: "action",
 };
 
 const scope = (what: string) => z.string().min(1).optional().describe(what);

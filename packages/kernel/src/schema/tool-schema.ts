@@ -32,6 +32,21 @@ export const toolActionSchema = z.strictObject({
   parameters: toolParametersSchema.optional(),
 });
 
+/** Scope kinds a capability can be narrowed by (see @kiwi/capabilities). */
+export const CAPABILITY_SCOPES = ["none", "path", "tool_id", "category", "orchestration", "host"] as const;
+
+/** One capability declared by a capability set (`tool_type: capability_set`). */
+export const capabilityDefinitionSchema = z.strictObject({
+  name: capabilitySchema.describe("The capability, e.g. fs.read."),
+  description: z.string().min(1).describe("What holding it allows."),
+  system_only: z
+    .boolean()
+    .default(false)
+    .describe("Only core directives (bundled and core-signed) may grant it."),
+  scope: z.enum(CAPABILITY_SCOPES).default("none").describe("What narrows a grant of it."),
+  scope_required: z.boolean().default(false).describe("A grant must carry a scope (no blanket grant)."),
+});
+
 /** A tool definition: the YAML file under `.ai/tools/<category>/<tool_id>.yaml`. */
 export const toolSchema = z
   .strictObject({
@@ -73,10 +88,41 @@ export const toolSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .describe("JSON Schema of the arguments, when given."),
+    capabilities: z
+      .array(capabilityDefinitionSchema)
+      .min(1)
+      .optional()
+      .describe("Capability definitions, for `tool_type: capability_set` only."),
   })
   .superRefine(
     (tool, ctx) => {
       const has = (key: "executor_id" | "module" | "export") => tool[key] !== undefined;
+      const capabilitySet = tool.tool_type === "capability_set";
+      if (capabilitySet !== (tool.capabilities !== undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: capabilitySet ? ["capabilities"] : ["tool_type"],
+          message: capabilitySet
+            ? "a capability_set lists its capabilities"
+            : "capabilities are only allowed in a tool_type: capability_set",
+          params: {
+            fix: capabilitySet
+              ? "add capabilities: [{name, description, …}]"
+              : "write tool_type: capability_set",
+          },
+        });
+      }
+      if (capabilitySet) {
+        if (has("executor_id") || has("module")) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["executor_id"],
+            message: "a capability_set is data only: it names no executor_id or module",
+            params: { fix: "remove executor_id / module" },
+          });
+        }
+        return;
+      }
       if (has("executor_id") === has("module")) {
         ctx.addIssue({
           code: "custom",

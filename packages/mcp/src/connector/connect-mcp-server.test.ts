@@ -33,6 +33,7 @@ async function setup(env: Record<string, string> = {}) {
     pluginSpaces: false,
     indexTtlMs: 0,
     primitives: [connector],
+    guard: false, // about connecting, not capabilities: mcp_connect and the generated tools require mcp.connect
   });
   // The MCP client tools as shipped in the core bundle, signed here by the test's own key.
   for (const id of ["mcp_stdio", "mcp_connect"]) {

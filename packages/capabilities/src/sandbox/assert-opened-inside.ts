@@ -1,0 +1,34 @@
+import { type FileHandle, realpath, stat } from "node:fs/promises";
+import { isInside } from "./is-inside";
+import { openedPath } from "./opened-path";
+import { pathError } from "./path-error";
+
+/**
+ * Proves that an open handle is a file inside the project, closing the gap between "the path checked
+ * out" and "the file we opened": a directory swapped for a symlink after validation is caught here.
+ * On Linux the kernel's own name for the descriptor is checked; elsewhere the path's realpath must be
+ * inside and still be the same inode as the handle (a narrower, documented residual race).
+ */
+export async function assertOpenedInside(
+  handle: FileHandle,
+  realRoot: string,
+  abs: string,
+  rel: string,
+): Promise<void> {
+  const opened = await openedPath(handle);
+  let inside: boolean;
+  if (opened !== undefined) inside = isInside(realRoot, opened);
+  else {
+    const [real, held] = await Promise.all([realpath(abs), handle.stat()]);
+    const now = await stat(real);
+    inside = isInside(realRoot, real) && now.dev === held.dev && now.ino === held.ino;
+  }
+  if (!inside) {
+    throw pathError(
+      "PATH_OUTSIDE_PROJECT",
+      "symlink_escape",
+      rel,
+      "the path was redirected outside the project while it was being opened; Kiwi refused it. Check the path and retry",
+    );
+  }
+}

@@ -1,0 +1,78 @@
+import { readdir } from "node:fs/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isProtectedPath } from "./is-protected-path";
+import { probeCaseInsensitive } from "./probe-case-insensitive";
+import { makeSandbox, type SandboxFixture } from "./sandbox-fixture";
+
+describe("isProtectedPath", () => {
+  it.each([
+    [".git", undefined],
+    [".git/config", undefined],
+    [".git/hooks/pre-commit", undefined],
+    ["vendor/lib/.git/hooks/post-checkout", undefined],
+    [".ai/keys/private.pem", undefined],
+    [".ai/tools/keys/x", undefined],
+    [".kiwi/keys/signing.key", undefined],
+    [".ai/tools/capabilities", "extractor.modify"],
+    [".ai/tools/capabilities/fs.yaml", "extractor.modify"],
+    [".ai/extractors", "extractor.modify"],
+    [".ai/extractors/yaml.ts", "extractor.modify"],
+    [".ai/threads/registry.db", "registry.write"],
+    [".ai/threads/registry.db-wal", "registry.write"],
+    [".ai/threads/t-123/transcript.jsonl", "registry.write"],
+    [".ai", "item.sign"],
+    [".ai/tools", "item.sign"],
+    [".ai/tools/github/list.yaml", "item.sign"],
+    [".ai/directives/deploy.md", "item.sign"],
+    [".ai/knowledge/x.md", "item.sign"],
+  ])("%s is protected, needs %s", (rel, needs) => {
+    expect(isProtectedPath(rel)).toEqual(
+      needs === undefined ? { protected: true } : { protected: true, needs },
+    );
+  });
+
+  it.each([
+    "",
+    "src/a.ts",
+    ".github/workflows/ci.yml",
+    "docs/.ai/x",
+    "src/.gitignore",
+    ".gitattributes",
+    "keys/x",
+    ".aix/y",
+  ])("%j is not protected", (rel) => {
+    expect(isProtectedPath(rel)).toEqual({ protected: false });
+  });
+
+  it("P22: folds case by default; exact case only when told the file system is case-sensitive", () => {
+    expect(isProtectedPath(".AI/tools/x.yaml")).toEqual({ protected: true, needs: "item.sign" });
+    expect(isProtectedPath(".Git/config")).toEqual({ protected: true });
+    expect(isProtectedPath(".AI/Tools/Capabilities/fs.yaml")).toEqual({
+      protected: true,
+      needs: "extractor.modify",
+    });
+    expect(isProtectedPath(".AI/tools/x.yaml", { caseInsensitive: false })).toEqual({ protected: false });
+    expect(isProtectedPath(".ai/tools/x.yaml", { caseInsensitive: false })).toEqual({
+      protected: true,
+      needs: "item.sign",
+    });
+  });
+});
+
+describe("probeCaseInsensitive", () => {
+  let fx: SandboxFixture;
+  beforeEach(async () => {
+    fx = await makeSandbox();
+  });
+  afterEach(() => fx.cleanup());
+
+  it("answers once per root, leaves no probe file behind", async () => {
+    const first = probeCaseInsensitive(fx.root);
+    expect(probeCaseInsensitive(fx.root)).toBe(first);
+    const answer = await first;
+    expect(typeof answer).toBe("boolean");
+    // Reported so a run on macOS/Windows shows which branch the protected-path tests took.
+    console.info(`file system under ${fx.root} is case-${answer ? "insensitive" : "sensitive"}`);
+    expect(await readdir(fx.root)).toEqual([]);
+  });
+});

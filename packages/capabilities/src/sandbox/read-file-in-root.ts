@@ -1,0 +1,78 @@
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import { KiwiError } from "@kiwi/spec";
+import { assertOpenedInside } from "./assert-opened-inside";
+import { fsFailure } from "./fs-failure";
+import { pathError } from "./path-error";
+import { resolveForOperation } from "./resolve-for-operation";
+
+export interface ReadFileInRootOptions {
+  readonly root: string;
+  /** Canonical project-relative path, as returned by resolveInRoot. */
+  readonly rel: string;
+  /** Largest file accepted; bigger ones are refused (FILE_TOO_LARGE), never truncated silently. */
+  readonly maxBytes: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Reads a regular file inside the project. Opened with O_NOFOLLOW (a link swapped in after validation
+ * fails with ELOOP → PATH_OUTSIDE_PROJECT/symlink_escape) and O_NONBLOCK (a FIFO swapped in never
+ * blocks); the handle is then checked with fstat (regular file only: PATH_SPECIAL_FILE otherwise) and
+ * proven to be inside the root. The size cap holds even if the file grows while being read. Hard links
+ * are read like any file (pnpm stores hard-link node_modules legitimately).
+ */
+export async function readFileInRoot(options: ReadFileInRootOptions): Promise<Buffer> {
+  try {
+    return await readUnchecked(options);
+  } catch (error) {
+    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
+  }
+}
+
+async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
+  const { root, rel, maxBytes } = options;
+  const target = await resolveForOperation(root, rel, "read", []);
+  if (!target.exists)
+    throw pathError("PATH_NOT_FOUND", "not_found", rel, "no such file; check the path with a listing");
+  const handle = await open(target.abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory())
+      throw pathError("PATH_INVALID", "is_directory", rel, "the path is a directory; list it or name a file");
+    if (!info.isFile()) {
+      throw pathError(
+        "PATH_SPECIAL_FILE",
+        "special_file",
+        rel,
+        "the path is a FIFO, socket or device, which file tools never open; name a regular file",
+      );
+    }
+    await assertOpenedInside(handle, target.realRoot, target.abs, rel);
+    const tooLarge = () =>
+      pathError(
+        "FILE_TOO_LARGE",
+        "too_large",
+        rel,
+        `the file is larger than ${maxBytes} bytes; read a smaller file or raise the limit`,
+        {
+          maxBytes,
+        },
+      );
+    if (info.size > maxBytes) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(CHUNK, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge();
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
