@@ -79,6 +79,8 @@ export interface Kernel extends KernelMetaTools {
   systemPrompt(): Promise<Awaited<ReturnType<typeof readSystemPrompt>>>;
   /** Signs the project's or user's `AGENTS.md` with the user key. */
   signSystemPrompt(location: "project" | "user"): Promise<MetaResult>;
+  /** The capability registry built from the library's capability sets (fresh after a refresh). */
+  capabilities(): Promise<CapabilityRegistry>;
   /** The user space's signing key (created on first use). */
   signingKey(): Promise<SigningKey>;
   readonly plugins: PluginLoader;
@@ -195,6 +197,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     help: (input, opts?: CallOptions) => guarded(() => help(ctx, input, opts)),
     systemPrompt: () => readSystemPrompt(ctx),
     signSystemPrompt: (location) => guarded(() => signSystemPrompt(ctx, location)),
+    async capabilities() {
+      await library.ensureFresh();
+      return capabilityRegistry;
+    },
     async inventory() {
       await library.ensureFresh(true);
       return library.entries();

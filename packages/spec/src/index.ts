@@ -1,7 +1,19 @@
 // Public API of @kiwi/spec, listed by name on purpose (no `export *`): what is not here is internal.
 
+export type {
+  NeutralMessage,
+  StopReason,
+  StreamingToolCall,
+  StreamState,
+  ToolCall,
+  ToolResult,
+  ToolSpec,
+  Usage,
+} from "./conversation";
+export { emptyStreamState } from "./conversation";
 export type { KiwiErrorCode, KnownErrorCode } from "./error-codes";
 export { ErrorCode } from "./error-codes";
+export type { HarnessRunner, HarnessRunResult, HarnessV1 } from "./harness";
 export type {
   AuthorizationRequest,
   Authorizer,
@@ -12,5 +24,6 @@ export type {
 export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
 export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
 export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
+export type { ProviderRequest, ProviderStreamParser, ProviderV1 } from "./provider";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
 export type { SinkContext, SinkEvent, SinkFactory, SinkV1 } from "./sink";

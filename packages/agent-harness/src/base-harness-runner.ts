@@ -1,0 +1,185 @@
+import type {
+  HarnessRunner,
+  HarnessRunResult,
+  NeutralMessage,
+  StreamState,
+  ToolCall,
+  ToolResult,
+  ToolSpec,
+  Usage,
+} from "@kiwi/spec";
+import { completedCalls } from "./completed-calls";
+import type { ModelCallResult, ModelClient } from "./model-client";
+import { addUsage, zeroUsage } from "./usage";
+
+/** Why the loop stopped, when a hook decides it. */
+export interface StopDecision {
+  readonly status: "stopped" | "completed" | "error";
+  readonly reason: string;
+}
+
+export interface TurnContext {
+  readonly turn: number;
+  readonly usage: Usage;
+  readonly messages: readonly NeutralMessage[];
+}
+
+export interface BaseHarnessOptions {
+  readonly model: ModelClient;
+  readonly modelId: string;
+  readonly maxTokens?: number;
+  /** A safety net for subclasses without their own budget (default 50). */
+  readonly maxTurns?: number;
+}
+
+/** Text the model reads when its previous reply was cut off. */
+export const CUT_OFF_NOTE =
+  "Your previous reply was cut off before it finished. Any tool call that was not complete was discarded and not run; the results of completed calls are above. Continue from there.";
+
+/** The result of a tool call that never finished (interrupt, crash, cancellation). */
+export function interruptedResult(call: ToolCall): ToolResult {
+  return {
+    tool_call_id: call.id,
+    content: JSON.stringify({
+      success: false,
+      error: { code: "ABORTED", message: "interrupted: this call did not complete" },
+    }),
+    is_error: true,
+  };
+}
+
+/**
+ * The generic agent loop: call the model, take the completed tool calls, run them, append the results,
+ * repeat. It stops when the model calls no tool, when `shouldStop` says so, at `maxTurns`, or on abort.
+ * Subclasses override `systemPrompt`, `tools`, `executeToolCalls`, and optionally `shouldStop`,
+ * `callModel` and the `on*` hooks. Interrupt hygiene lives here: partial calls never run, every call the
+ * model made gets a result before the next model call (a synthetic "interrupted" one if needed), and
+ * calls parsed after a cancellation never run.
+ */
+export abstract class BaseHarnessRunner implements HarnessRunner {
+  protected readonly messages: NeutralMessage[] = [];
+  protected readonly usage: Usage = zeroUsage();
+  protected turn = 0;
+  protected signal: AbortSignal | undefined;
+  readonly #options: BaseHarnessOptions;
+
+  constructor(options: BaseHarnessOptions) {
+    this.#options = options;
+  }
+
+  protected abstract systemPrompt(): string | Promise<string>;
+  protected abstract tools(): readonly ToolSpec[] | Promise<readonly ToolSpec[]>;
+  protected abstract executeToolCalls(calls: readonly ToolCall[]): Promise<ToolResult[]>;
+
+  /** Called before each model call; return a decision to end the run. */
+  protected shouldStop(_context: TurnContext): StopDecision | undefined | Promise<StopDecision | undefined> {
+    return undefined;
+  }
+
+  /** The initial conversation (default: the user's message). */
+  protected initialMessages(message: string): NeutralMessage[] | Promise<NeutralMessage[]> {
+    return [{ role: "user", content: message }];
+  }
+
+  protected async callModel(system: string, tools: readonly ToolSpec[]): Promise<ModelCallResult> {
+    return this.#options.model.call(
+      {
+        model: this.#options.modelId,
+        system,
+        messages: this.messages,
+        tools,
+        max_tokens: this.#options.maxTokens ?? 4096,
+      },
+      { signal: this.signal, onUpdate: (s) => this.onStreamUpdate(s) },
+    );
+  }
+
+  protected onStreamUpdate(_state: StreamState): void {}
+  protected onModelResult(_result: ModelCallResult, _turn: number): void | Promise<void> {}
+  protected onToolResults(
+    _calls: readonly ToolCall[],
+    _results: readonly ToolResult[],
+  ): void | Promise<void> {}
+
+  async run(input: { message: string; signal?: AbortSignal }): Promise<HarnessRunResult> {
+    this.signal = input.signal;
+    let finalText = "";
+    const end = (
+      status: HarnessRunResult["status"],
+      reason: string,
+      error?: { code: string; message: string },
+    ): HarnessRunResult => ({
+      status,
+      reason,
+      turns: this.turn,
+      usage: { ...this.usage },
+      final_text: finalText,
+      messages: [...this.messages],
+      ...(error ? { error } : {}),
+    });
+    try {
+      this.messages.push(...(await this.initialMessages(input.message)));
+      const system = await this.systemPrompt();
+      for (;;) {
+        if (this.signal?.aborted) return end("aborted", "aborted");
+        const decision = await this.shouldStop({
+          turn: this.turn + 1,
+          usage: this.usage,
+          messages: this.messages,
+        });
+        if (decision) return end(decision.status, decision.reason);
+        if (this.turn >= (this.#options.maxTurns ?? 50)) return end("stopped", "max_turns");
+        this.turn += 1;
+        const result = await this.callModel(system, await this.tools());
+        if (result.interrupted && result.state.events === 0) {
+          // Nothing arrived (refused, unreachable, rate limited past its retries): no reply to continue from.
+          return end("error", "model_call_failed", {
+            code: result.interrupted.code,
+            message: result.interrupted.message,
+          });
+        }
+        addUsage(this.usage, result.state.usage);
+        await this.onModelResult(result, this.turn);
+        const { ready } = completedCalls(result.state);
+        finalText = result.state.text_blocks.join("");
+        this.messages.push({ role: "assistant", text: finalText, tool_calls: ready });
+        if (this.signal?.aborted) {
+          // Calls parsed after a cancellation never run; they are closed so the conversation stays valid.
+          if (ready.length) this.messages.push({ role: "tool", results: ready.map(interruptedResult) });
+          return end("aborted", "aborted");
+        }
+        if (ready.length === 0) {
+          if (result.interrupted) {
+            this.messages.push({ role: "user", content: CUT_OFF_NOTE });
+            continue;
+          }
+          if (result.state.error)
+            return end("error", "model_error", { code: "MODEL_ERROR", message: result.state.error.message });
+          return end("completed", "end_turn");
+        }
+        const results = await this.#runCalls(ready);
+        this.messages.push({ role: "tool", results });
+        await this.onToolResults(ready, results);
+        if (result.interrupted) this.messages.push({ role: "user", content: CUT_OFF_NOTE });
+      }
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      return end("error", "error", {
+        code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR",
+        message: e.message ?? String(error),
+      });
+    }
+  }
+
+  /** Runs the calls; any call left without a result (a throw, a cancellation) gets an "interrupted" one. */
+  async #runCalls(calls: readonly ToolCall[]): Promise<ToolResult[]> {
+    let results: ToolResult[] = [];
+    try {
+      results = await this.executeToolCalls(calls);
+    } catch {
+      results = [];
+    }
+    const byId = new Map(results.map((r) => [r.tool_call_id, r]));
+    return calls.map((c) => byId.get(c.id) ?? interruptedResult(c));
+  }
+}

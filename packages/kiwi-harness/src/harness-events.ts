@@ -1,0 +1,24 @@
+import type { Usage } from "@kiwi/spec";
+
+/** What a Kiwi thread reports as it runs (transcripts, progress displays and tests consume these). */
+export type HarnessEvent =
+  | { type: "directive_loaded"; directive: string; version: string; core: boolean }
+  | { type: "token_minted"; jti: string; exp: number; grants: number; dropped: number }
+  | { type: "turn_start"; turn: number }
+  | { type: "assistant_message"; turn: number; text: string; tool_calls: { id: string; name: string }[] }
+  | { type: "tool_call"; turn: number; id: string; name: string; args_hash: string; jti: string }
+  | { type: "tool_result"; turn: number; id: string; name: string; success: boolean; error_code?: string }
+  | {
+      type: "cost_update";
+      turn: number;
+      turn_usage: Usage;
+      usage: Usage;
+      usd: number | null;
+      unpriced: boolean;
+    }
+  | { type: "warning"; kind: "context" | "budget" | "loop"; message: string }
+  | { type: "stream_incomplete"; turn: number; code: string; message: string }
+  | { type: "signal"; kind: "stuck" | "escalate"; reason: string }
+  | { type: "budget_exceeded"; message: string }
+  | { type: "context_exceeded"; message: string }
+  | { type: "completed"; status: string; reason: string };

@@ -1,0 +1,412 @@
+import { createHash } from "node:crypto";
+import {
+  BaseHarnessRunner,
+  createToolModelClient,
+  type ModelCallResult,
+  type StopDecision,
+  type TurnContext,
+} from "@kiwi/agent-harness";
+import { attenuate, type Grant, mintToken, permissionsToGrants, suggestionFor } from "@kiwi/capabilities";
+import type { Kernel, MetaResult } from "@kiwi/kernel";
+import type {
+  HarnessRunResult,
+  NeutralMessage,
+  ProviderV1,
+  ToolCall,
+  ToolResult,
+  ToolSpec,
+  Usage,
+} from "@kiwi/spec";
+import { type CostLimits, type CostSoFar, contextLimit, contextUsed, costExceeded } from "./budget";
+import { type DirectiveRun, directiveContext } from "./directive-context";
+import type { HarnessEvent } from "./harness-events";
+import { LoopDetector } from "./loop-detector";
+import { metaToolSpecs } from "./meta-tool-specs";
+
+export interface KiwiHarnessOptions {
+  readonly kernel: Kernel;
+  readonly provider: ProviderV1;
+  /** Concrete model id for the provider. */
+  readonly model: string;
+  /** The directive to run (id or category/id). */
+  readonly directive: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly threadId: string;
+  /** The parent thread's grants: the child's are attenuated to them (never wider). */
+  readonly parentGrants?: readonly Grant[];
+  /** The parent token's expiry (epoch seconds): the child's never outlives it. */
+  readonly notAfter?: number;
+  readonly parentJti?: string;
+  /** USD of a usage for the model, or unpriced (a model without a price is never counted as $0). */
+  readonly price?: (model: string, usage: Usage) => { usd: number } | { unpriced: true };
+  /** The model's context window, when known (the directive's max_context_tokens wins when smaller). */
+  readonly contextWindow?: number;
+  readonly maxTokens?: number;
+  readonly tokenTtlSeconds?: number;
+  readonly onEvent?: (event: HarnessEvent) => void;
+  /**
+   * `on_exceeded: escalate`: the thread pauses here until a decision comes back — raise the limits and
+   * continue in place, or terminate. Without it an escalation ends the thread like `stop`.
+   */
+  readonly escalate?: (request: {
+    reason: string;
+    usage: Usage;
+    limits: CostLimits;
+  }) => Promise<{ action: "raise"; limits: Partial<CostLimits> } | { action: "terminate" }>;
+}
+
+const META_TOOLS = new Set(["search", "load", "execute", "help"]);
+const MAX_RESULT_CHARS = 60_000;
+
+function hasReservedKey(value: unknown): boolean {
+  if (!value || typeof value !== "object") return false;
+  const obj = value as Record<string, unknown>;
+  return Object.keys(obj).some((k) => k.startsWith("__")) || hasReservedKey(obj.parameters);
+}
+
+function errorResult(
+  call: ToolCall,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ToolResult {
+  return {
+    tool_call_id: call.id,
+    content: JSON.stringify({ success: false, error: { code, message, retryable: false, ...extra } }),
+    is_error: true,
+  };
+}
+
+/**
+ * Kiwi's harness: system prompt = the verified AGENTS.md; tools = exactly the four meta-tools; the
+ * directive is loaded through the kernel and only then is the capability token minted (inside the
+ * thread), attenuated to a parent's grants when there is one; every tool call carries `__auth`,
+ * `__thread_id` and `__directive_id`, and `__*` keys from the model are refused. Cost (cumulative) and
+ * context (this call's input) budgets are kept apart; loops are detected and escalated in steps.
+ */
+export class KiwiHarnessRunner extends BaseHarnessRunner {
+  readonly #o: KiwiHarnessOptions;
+  #grants: Grant[] = [];
+  #token = "";
+  #jti = "";
+  #exp = 0;
+  #infraToken = "";
+  #limits: CostLimits | undefined;
+  #stop: StopDecision | undefined;
+  #notes: string[] = [];
+  #contextWarned = false;
+  #warned = new Set<string>();
+  readonly #loops = new LoopDetector();
+  #loopStrikes = 0;
+  readonly #turnUsage: Usage[] = [];
+
+  constructor(options: KiwiHarnessOptions) {
+    const client = createToolModelClient({
+      provider: options.provider,
+      run: (toolId, parameters, { meta, signal }) =>
+        options.kernel.execute(
+          { item_type: "tool", action: "run", item_id: toolId, parameters },
+          { meta, signal },
+        ),
+      params: { thread_id: options.threadId },
+      meta: () => ({
+        __auth: this.#infraToken,
+        __thread_id: options.threadId,
+        __directive_id: options.directive,
+      }),
+    });
+    // max_turns is a hard stop enforced below; the base class's own cap only guards against runaway code.
+    super({ model: client, modelId: options.model, maxTokens: options.maxTokens, maxTurns: 10_000 });
+    this.#o = options;
+  }
+
+  #emit(event: HarnessEvent): void {
+    this.#o.onEvent?.(event);
+  }
+
+  protected async systemPrompt(): Promise<string> {
+    return (await this.#o.kernel.systemPrompt()).text;
+  }
+
+  protected tools(): readonly ToolSpec[] {
+    return metaToolSpecs();
+  }
+
+  /** Loads the directive, then (and only then) mints the thread's token; the first message follows. */
+  protected override async initialMessages(message: string): Promise<NeutralMessage[]> {
+    const { kernel, directive, inputs, threadId } = this.#o;
+    const loaded = await kernel.execute({
+      item_type: "directive",
+      action: "run",
+      item_id: directive,
+      parameters: inputs ?? {},
+    });
+    if (!loaded.success) throw Object.assign(new Error(loaded.error.message), { code: loaded.error.code });
+    const d = loaded as unknown as DirectiveRun & {
+      core: boolean;
+      metadata: { cost?: CostLimits; permissions: Parameters<typeof permissionsToGrants>[0] };
+    };
+    this.#emit({ type: "directive_loaded", directive: d.name, version: d.version, core: d.core });
+    if (!d.metadata.cost) {
+      throw Object.assign(new Error(`directive ${d.name} has no <cost>: a thread needs a budget`), {
+        code: "VALIDATION_FAILED",
+      });
+    }
+    this.#limits = { ...d.metadata.cost };
+    const registry = await kernel.capabilities();
+    let grants = permissionsToGrants(d.metadata.permissions, { registry, core: d.core });
+    let dropped = 0;
+    if (this.#o.parentGrants) {
+      const narrowed = attenuate({ parent: this.#o.parentGrants, child: grants, registry });
+      grants = narrowed.grants;
+      dropped = narrowed.dropped.length;
+    }
+    this.#grants = grants;
+    await this.#mint();
+    this.#emit({ type: "token_minted", jti: this.#jti, exp: this.#exp, grants: grants.length, dropped });
+    return [{ role: "user", content: directiveContext(d, message) }];
+  }
+
+  async #mint(): Promise<void> {
+    const key = await this.#o.kernel.signingKey();
+    const common = {
+      key,
+      threadId: this.#o.threadId,
+      ttlSeconds: this.#o.tokenTtlSeconds,
+      notAfter: this.#o.notAfter,
+    };
+    const minted = await mintToken({
+      ...common,
+      grants: this.#grants,
+      directiveId: this.#o.directive,
+      parentJti: this.#o.parentJti,
+    });
+    this.#token = minted.token;
+    this.#jti = minted.claims.jti;
+    this.#exp = minted.claims.exp;
+    // The harness's own token for model calls: the provider's thread tool, the network, its stream file.
+    const infra = await mintToken({
+      ...common,
+      directiveId: this.#o.directive,
+      grants: [
+        { cap: "tool.execute", scope: this.#o.provider.threadTool },
+        { cap: "net.http" },
+        { cap: "fs.write", scope: `.ai/threads/${this.#o.threadId}/**` },
+      ],
+    });
+    this.#infraToken = infra.token;
+  }
+
+  protected override async shouldStop(context: TurnContext): Promise<StopDecision | undefined> {
+    if (this.#stop) return this.#stop;
+    const limits = this.#limits!;
+    if (context.turn > limits.max_turns) {
+      // max_turns is a hard stop whatever on_exceeded says.
+      return this.#budgetStop(`${context.turn - 1} of ${limits.max_turns} turns`);
+    }
+    if (Date.now() / 1000 > this.#exp - 60) await this.#mint();
+    for (const note of this.#notes.splice(0)) this.messages.push({ role: "user", content: note });
+    this.#emit({ type: "turn_start", turn: context.turn });
+    return undefined;
+  }
+
+  #budgetStop(what: string): StopDecision {
+    this.#emit({ type: "budget_exceeded", message: `Budget exceeded: ${what} used` });
+    return { status: "completed", reason: "budget_exceeded" };
+  }
+
+  #cost(): CostSoFar {
+    if (!this.#o.price) return { usd: null, unpriced: true };
+    const p = this.#o.price(this.#o.model, this.usage);
+    return "usd" in p ? { usd: p.usd, unpriced: false } : { usd: null, unpriced: true };
+  }
+
+  protected override async onModelResult(result: ModelCallResult, turn: number): Promise<void> {
+    const turnUsage = { ...result.state.usage };
+    this.#turnUsage.push(turnUsage);
+    const cost = this.#cost();
+    this.#emit({
+      type: "cost_update",
+      turn,
+      turn_usage: turnUsage,
+      usage: { ...this.usage },
+      usd: cost.usd,
+      unpriced: cost.unpriced,
+    });
+    this.#emit({
+      type: "assistant_message",
+      turn,
+      text: result.state.text_blocks.join(""),
+      tool_calls: result.state.tool_calls
+        .filter((c) => c.is_complete && !c.parse_error)
+        .map((c) => ({ id: c.id, name: c.name })),
+    });
+    if (result.interrupted)
+      this.#emit({
+        type: "stream_incomplete",
+        turn,
+        code: result.interrupted.code,
+        message: result.interrupted.message,
+      });
+    const limits = this.#limits!;
+    const limit = contextLimit(limits, this.#o.contextWindow);
+    const used = contextUsed(result.state.usage);
+    if (limit !== undefined && used > limit) {
+      // The context budget always ends the thread: the next call could not fit anyway.
+      this.#emit({
+        type: "context_exceeded",
+        message: `Context exceeded: ${used} of ${limit} tokens in one call`,
+      });
+      this.#stop = { status: "stopped", reason: "context_exceeded" };
+      return;
+    }
+    const threshold = limits.context_warning_threshold ?? 0.8;
+    if (limit !== undefined && !this.#contextWarned && used >= threshold * limit) {
+      this.#contextWarned = true;
+      const message = `Context warning: the last call used ${used} of ${limit} tokens (${Math.round((used / limit) * 100)}%). Finish soon: summarise, avoid loading more, and stop when the directive is done.`;
+      this.#emit({ type: "warning", kind: "context", message });
+      this.#notes.push(message);
+    }
+    const over = costExceeded(limits, this.usage, cost);
+    if (over) await this.#onExceeded(over, "budget");
+  }
+
+  /** Applies the directive's on_exceeded to a tripped budget (or a loop that would not stop). */
+  async #onExceeded(what: string, kind: "budget" | "loop"): Promise<void> {
+    const limits = this.#limits!;
+    if (limits.on_exceeded === "warn") {
+      if (!this.#warned.has(what)) {
+        this.#warned.add(what);
+        this.#emit({
+          type: "warning",
+          kind,
+          message: `${kind === "budget" ? "Budget exceeded" : "Loop"}: ${what} (on_exceeded: warn, continuing)`,
+        });
+      }
+      return;
+    }
+    if (limits.on_exceeded === "escalate" && this.#o.escalate) {
+      this.#emit({ type: "signal", kind: "escalate", reason: what });
+      const decision = await this.#o.escalate({
+        reason: what,
+        usage: { ...this.usage },
+        limits: { ...limits },
+      });
+      if (decision.action === "raise") {
+        this.#limits = { ...limits, ...decision.limits };
+        if (!(kind === "budget" && costExceeded(this.#limits, this.usage, this.#cost()))) return;
+      }
+    }
+    this.#stop =
+      kind === "budget" ? this.#budgetStop(what) : { status: "completed", reason: "loop_detected" };
+  }
+
+  protected async executeToolCalls(calls: readonly ToolCall[]): Promise<ToolResult[]> {
+    const results: ToolResult[] = [];
+    for (const call of calls) {
+      if (this.signal?.aborted) break; // the base class closes what is left with "interrupted" results
+      const argsHash = createHash("sha256")
+        .update(JSON.stringify(call.arguments))
+        .digest("base64url")
+        .slice(0, 16);
+      this.#emit({
+        type: "tool_call",
+        turn: this.turn,
+        id: call.id,
+        name: call.name,
+        args_hash: argsHash,
+        jti: this.#jti,
+      });
+      const result = await this.#runMetaTool(call);
+      const parsed = JSON.parse(result.content) as { success?: boolean; error?: { code?: string } };
+      this.#emit({
+        type: "tool_result",
+        turn: this.turn,
+        id: call.id,
+        name: call.name,
+        success: parsed.success !== false,
+        ...(parsed.error?.code ? { error_code: parsed.error.code } : {}),
+      });
+      results.push(result);
+    }
+    await this.#watchLoops(calls, results);
+    return results;
+  }
+
+  async #watchLoops(calls: readonly ToolCall[], results: readonly ToolResult[]): Promise<void> {
+    const pattern = this.#loops.observe(calls, results);
+    if (!pattern) return;
+    this.#loopStrikes += 1;
+    const what = `${pattern.replace(/_/g, " ")} (detection ${this.#loopStrikes})`;
+    if (this.#loopStrikes === 1) {
+      const message = `You seem to be repeating yourself (${pattern.replace(/_/g, " ")}). The same call will give the same answer: change approach, read the errors above, or call help(action="stuck") if you cannot continue.`;
+      this.#emit({ type: "warning", kind: "loop", message });
+      this.#notes.push(message);
+    } else if (this.#loopStrikes === 2) {
+      this.#emit({ type: "signal", kind: "stuck", reason: what });
+      await this.#o.kernel.help({ action: "stuck", reason: what }, { meta: this.#meta() });
+    } else {
+      await this.#onExceeded(what, "loop");
+    }
+  }
+
+  #meta(): Record<string, unknown> {
+    return { __auth: this.#token, __thread_id: this.#o.threadId, __directive_id: this.#o.directive };
+  }
+
+  async #runMetaTool(call: ToolCall): Promise<ToolResult> {
+    if (!META_TOOLS.has(call.name)) {
+      return errorResult(
+        call,
+        "UNKNOWN_TOOL",
+        `there is no tool '${call.name}': use search, load, execute or help`,
+      );
+    }
+    if (hasReservedKey(call.arguments)) {
+      return errorResult(
+        call,
+        "PARAM_RESERVED",
+        "keys starting with __ are set by the harness, never by the model: remove them",
+      );
+    }
+    const cap = `kiwi.${call.name}`;
+    if (!this.#grants.some((g) => g.cap === cap)) {
+      // A fast, clear refusal the model can act on; the tools still check the token themselves.
+      return errorResult(
+        call,
+        "CAPABILITY_DENIED",
+        `this thread does not hold ${cap}: ${suggestionFor(cap)}`,
+        { reason: "cap_missing", required: cap },
+      );
+    }
+    const kernel = this.#o.kernel;
+    const options = { meta: this.#meta(), signal: this.signal };
+    const args = call.arguments as never;
+    let result: MetaResult;
+    if (call.name === "search") result = await kernel.search(args, options);
+    else if (call.name === "load") result = await kernel.load(args, options);
+    else if (call.name === "execute") result = await kernel.execute(args, options);
+    else result = await kernel.help(args, options);
+    let content = JSON.stringify(result);
+    if (content.length > MAX_RESULT_CHARS)
+      content = `${content.slice(0, MAX_RESULT_CHARS)}… (truncated: ${content.length} characters)`;
+    return { tool_call_id: call.id, content, is_error: !result.success };
+  }
+
+  /** Per-turn and total usage with USD from the provider's pricing (null when the model is unpriced). */
+  summary(): { turns: Usage[]; total: Usage; usd: number | null; unpriced: boolean } {
+    const cost = this.#cost();
+    return {
+      turns: this.#turnUsage.map((u) => ({ ...u })),
+      total: { ...this.usage },
+      usd: cost.usd,
+      unpriced: cost.unpriced,
+    };
+  }
+
+  override async run(input: { message: string; signal?: AbortSignal }): Promise<HarnessRunResult> {
+    const result = await super.run(input);
+    this.#emit({ type: "completed", status: result.status, reason: result.reason });
+    return result;
+  }
+}
