@@ -1,0 +1,127 @@
+// Test support (not exported): a real project with the provider plugins installed (symlinked), signed
+// directives, the scripted fake LLM on loopback, and a KiwiHarnessRunner wired to all of it.
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createKernel, type Kernel } from "@kiwi/kernel";
+import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
+import { createOpenAIProvider } from "@kiwi/provider-openai";
+import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/testing/fake-llm";
+import type { HarnessEvent } from "../harness-events";
+import { type KiwiHarnessOptions, KiwiHarnessRunner } from "../kiwi-harness-runner";
+
+const PLUGINS = fileURLToPath(new URL("../../../../plugins/", import.meta.url));
+
+export const DEMO_PERMISSIONS = `
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="greet"/>
+      <execute resource="tool" id="greet_*"/>
+      <execute resource="tool" id="read_file"/>
+      <read resource="filesystem" path="docs/**"/>`;
+
+export function directiveFile(options: { name: string; permissions?: string; cost?: string }) {
+  return `# ${options.name}
+
+A thread test directive.
+
+\`\`\`xml
+<directive name="${options.name}" version="1.0.0">
+  <metadata>
+    <description>Greet people and read docs for thread tests</description>
+    <category></category>
+    <model tier="fast">quick</model>
+    ${options.cost ?? "<cost><max_turns>12</max_turns><on_exceeded>stop</on_exceeded></cost>"}
+    <permissions>${options.permissions ?? DEMO_PERMISSIONS}</permissions>
+  </metadata>
+  <inputs><input name="name" type="string" required="false" default="Ada">Who</input></inputs>
+  <process>
+    <step name="greet"><description>Greet</description><action>Run greet.</action></step>
+  </process>
+</directive>
+\`\`\`
+`;
+}
+
+export interface ThreadWorld {
+  kernel: Kernel;
+  fake: FakeLlmServer;
+  projectRoot: string;
+  events: HarnessEvent[];
+  runner(options?: Partial<KiwiHarnessOptions>): KiwiHarnessRunner;
+  close(): Promise<void>;
+}
+
+export async function threadWorld(options: {
+  script: FakeScript;
+  provider?: "anthropic" | "openai";
+  directive?: string;
+}): Promise<ThreadWorld> {
+  const projectRoot = await realpath(await mkdtemp(join(tmpdir(), "kiwi-thread-")));
+  await mkdir(join(projectRoot, "node_modules/@kiwi"), { recursive: true });
+  await mkdir(join(projectRoot, "docs"), { recursive: true });
+  await writeFile(join(projectRoot, "docs/readme.md"), "# docs\n");
+  await mkdir(join(projectRoot, "src"), { recursive: true });
+  await writeFile(join(projectRoot, "src/secret.txt"), "top secret\n");
+  for (const p of ["provider-anthropic", "provider-openai"]) {
+    await symlink(join(PLUGINS, p), join(projectRoot, `node_modules/@kiwi/${p}`), "dir");
+  }
+  await writeFile(
+    join(projectRoot, "package.json"),
+    JSON.stringify({
+      name: "app",
+      dependencies: { "@kiwi/provider-anthropic": "*", "@kiwi/provider-openai": "*" },
+    }),
+  );
+  const fake = await createFakeLlmServer({ script: options.script });
+  const env = {
+    PATH: process.env.PATH ?? "",
+    ANTHROPIC_API_KEY: "test-key",
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    OPENAI_API_KEY: "test-key",
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+  };
+  const kernel = await createKernel({
+    projectRoot,
+    userSpace: join(projectRoot, ".user"),
+    env,
+    indexTtlMs: 0,
+  });
+  const created = await kernel.execute({
+    item_type: "directive",
+    action: "create",
+    item_id: "thread_test",
+    parameters: { content: options.directive ?? directiveFile({ name: "thread_test" }) },
+  });
+  if (!created.success) throw new Error(created.error.message);
+  const events: HarnessEvent[] = [];
+  const openai = options.provider === "openai";
+  return {
+    kernel,
+    fake,
+    projectRoot,
+    events,
+    runner: (extra = {}) =>
+      new KiwiHarnessRunner({
+        kernel,
+        provider: openai ? createOpenAIProvider() : createAnthropicProvider(),
+        model: openai ? "gpt-4o-mini" : "claude-haiku-4-5",
+        directive: "thread_test",
+        threadId: "thread_test_1",
+        price: (model, usage) => {
+          const c = anthropicCost({ model, usage });
+          return c.priced ? { usd: c.usd } : { unpriced: true };
+        },
+        onEvent: (e) => events.push(e),
+        ...extra,
+      }),
+    close: () => fake.close(),
+  };
+}
+
+/** A meta-tool call turn for the fake script. */
+export const call = (name: string, args: Record<string, unknown>, id?: string) => ({
+  tool_calls: [{ name, arguments: args, ...(id ? { id } : {}) }],
+});
+export const greet = (who: string) =>
+  call("execute", { item_type: "tool", action: "run", item_id: "greet", parameters: { who } });
