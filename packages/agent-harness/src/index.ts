@@ -8,3 +8,4 @@ export { createStateSink } from "./state-sink";
 export type { ToolRunner } from "./tool-model-client";
 export { createToolModelClient } from "./tool-model-client";
 export { addUsage, zeroUsage } from "./usage";
+export type { HarnessContext } from "./harness-context";

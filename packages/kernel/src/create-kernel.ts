@@ -7,7 +7,13 @@ import {
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
-import { type Authorizer, type HelpSignalHandler, type PrimitiveV1, toToolFailure } from "@kiwi/spec";
+import {
+  type Authorizer,
+  type HelpSignalHandler,
+  KiwiError,
+  type PrimitiveV1,
+  toToolFailure,
+} from "@kiwi/spec";
 import { CORE_PUBLIC_KEYS } from "./core-keys";
 import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
@@ -23,9 +29,10 @@ import type { Limits } from "./limits";
 import { execute } from "./meta/execute";
 import { help } from "./meta/help";
 import { load } from "./meta/load";
+import { readVerified } from "./meta/resolve-item";
 import { search } from "./meta/search";
 import { readSystemPrompt, signSystemPrompt } from "./meta/system-prompt";
-import { PluginLoader } from "./plugins/plugin-loader";
+import { type PluginKind, PluginLoader } from "./plugins/plugin-loader";
 import { resolveSettings } from "./settings";
 import { createDirectorySpace } from "./spaces/directory-space";
 import type { ItemSource, RegistrySource } from "./spaces/item-source";
@@ -79,6 +86,17 @@ export interface Kernel extends KernelMetaTools {
   systemPrompt(): Promise<Awaited<ReturnType<typeof readSystemPrompt>>>;
   /** Signs the project's or user's `AGENTS.md` with the user key. */
   signSystemPrompt(location: "project" | "user"): Promise<MetaResult>;
+  /**
+   * Instantiates a code-bearing tool (a sink, harness or provider definition: `module` + `export`) after
+   * verifying its item, through the plugin loader: the export is checked against `kind`, options
+   * against the plugin's own settings schema.
+   */
+  instantiatePlugin<T>(options: {
+    itemId: string;
+    kind: PluginKind<T>;
+    settings?: unknown;
+    context?: unknown;
+  }): Promise<T>;
   /** The capability registry built from the library's capability sets (fresh after a refresh). */
   capabilities(): Promise<CapabilityRegistry>;
   /** The user space's signing key (created on first use). */
@@ -197,6 +215,24 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     help: (input, opts?: CallOptions) => guarded(() => help(ctx, input, opts)),
     systemPrompt: () => readSystemPrompt(ctx),
     signSystemPrompt: (location) => guarded(() => signSystemPrompt(ctx, location)),
+    async instantiatePlugin({ itemId, kind, settings, context }) {
+      const item = await readVerified(ctx, "tool", itemId);
+      const def = item.parsed.itemType === "tool" ? item.parsed.data : undefined;
+      if (!def?.module || !def.export) {
+        throw new KiwiError({
+          code: "PLUGIN_INVALID",
+          message: `${item.label} names no module and export: it is not a plugin definition`,
+          context: { item_id: itemId },
+        });
+      }
+      const decl = {
+        module: def.module,
+        export: def.export,
+        definitionFile: item.file.location,
+        spaceRoot: item.space.root,
+      };
+      return pluginLoader.instantiate(decl, kind, settings ?? {}, context);
+    },
     async capabilities() {
       await library.ensureFresh();
       return capabilityRegistry;
