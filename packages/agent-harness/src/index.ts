@@ -3,9 +3,9 @@
 export type { BaseHarnessOptions, StopDecision, TurnContext } from "./base-harness-runner";
 export { BaseHarnessRunner, CUT_OFF_NOTE, interruptedResult } from "./base-harness-runner";
 export { completedCalls } from "./completed-calls";
+export type { HarnessContext } from "./harness-context";
 export type { ModelCallResult, ModelClient } from "./model-client";
 export { createStateSink } from "./state-sink";
 export type { ToolRunner } from "./tool-model-client";
 export { createToolModelClient } from "./tool-model-client";
 export { addUsage, zeroUsage } from "./usage";
-export type { HarnessContext } from "./harness-context";

@@ -22,11 +22,11 @@ export function directiveContext(d: DirectiveRun, request: string): string {
     );
   if (d.process?.length) {
     lines.push("", "Process (follow in order):");
-    d.process.forEach((s, i) =>
+    for (const [i, s] of d.process.entries()) {
       lines.push(
         `${i + 1}. ${s.name}${s.condition ? ` (when ${s.condition})` : ""}: ${s.description} ${s.action}`.trim(),
-      ),
-    );
+      );
+    }
   }
   if (d.success_criteria?.length)
     lines.push("", "Success criteria:", ...d.success_criteria.map((c) => `- ${c}`));

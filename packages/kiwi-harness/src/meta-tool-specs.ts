@@ -18,8 +18,15 @@ function schemaOf(shape: Record<string, z.ZodType>): Record<string, unknown> {
   return json;
 }
 
-/** The four meta-tools, exactly, as the model sees them. */
+let cached: ToolSpec[] | undefined;
+
+/** The four meta-tools, exactly, as the model sees them (built once: the schemas never change). */
 export function metaToolSpecs(): ToolSpec[] {
+  cached ??= build();
+  return cached;
+}
+
+function build(): ToolSpec[] {
   return [
     { name: "search", description: DESCRIPTIONS.search, input_schema: schemaOf(searchInputShape) },
     { name: "load", description: DESCRIPTIONS.load, input_schema: schemaOf(loadInputShape) },

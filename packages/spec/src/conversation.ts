@@ -29,6 +29,11 @@ export type NeutralMessage =
   | { readonly role: "assistant"; readonly text: string; readonly tool_calls: readonly ToolCall[] }
   | { readonly role: "tool"; readonly results: readonly ToolResult[] };
 
+/**
+ * Token counts of one call (or a sum). The counts are disjoint: `input_tokens` excludes cached prefix
+ * tokens, which are counted in `cache_read_tokens` (read from cache) and `cache_creation_tokens` (written
+ * to it), so each can be billed at its own price.
+ */
 export interface Usage {
   input_tokens: number;
   output_tokens: number;

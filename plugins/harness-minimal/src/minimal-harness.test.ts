@@ -18,15 +18,26 @@ const fn = z.custom<(...a: never[]) => unknown>((v) => typeof v === "function");
 const HARNESS_KIND = {
   name: "harness",
   specificationVersion: "harness-v1",
-  shape: z.object({ specificationVersion: z.literal("harness-v1"), id: z.string(), createRunner: fn }) as unknown as z.ZodType<HarnessV1<HarnessContext>>,
+  shape: z.object({
+    specificationVersion: z.literal("harness-v1"),
+    id: z.string(),
+    createRunner: fn,
+  }) as unknown as z.ZodType<HarnessV1<HarnessContext>>,
 };
 
 describe("the minimal harness plugin", () => {
   it("is selected from data and drives an explicit tool list without capability tokens", async () => {
     const project = await realpath(await mkdtemp(join(tmpdir(), "kiwi-minimal-")));
     await mkdir(join(project, "node_modules/@kiwi"), { recursive: true });
-    for (const p of ["harness-minimal", "provider-anthropic"]) await symlink(join(PLUGINS, p), join(project, `node_modules/@kiwi/${p}`), "dir");
-    await writeFile(join(project, "package.json"), JSON.stringify({ name: "app", dependencies: { "@kiwi/harness-minimal": "*", "@kiwi/provider-anthropic": "*" } }));
+    for (const p of ["harness-minimal", "provider-anthropic"])
+      await symlink(join(PLUGINS, p), join(project, `node_modules/@kiwi/${p}`), "dir");
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({
+        name: "app",
+        dependencies: { "@kiwi/harness-minimal": "*", "@kiwi/provider-anthropic": "*" },
+      }),
+    );
     const fake = await createFakeLlmServer({
       script: {
         turns: [
@@ -40,7 +51,11 @@ describe("the minimal harness plugin", () => {
       const kernel = await createKernel({
         projectRoot: project,
         userSpace: join(project, ".user"),
-        env: { PATH: process.env.PATH ?? "", ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: fake.anthropicBaseUrl },
+        env: {
+          PATH: process.env.PATH ?? "",
+          ANTHROPIC_API_KEY: "k",
+          ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+        },
         indexTtlMs: 0,
       });
       const harness = await kernel.instantiatePlugin({
@@ -55,7 +70,11 @@ describe("the minimal harness plugin", () => {
         key,
         directiveId: "minimal",
         threadId: "minimal_1",
-        grants: [{ cap: "tool.execute", scope: "anthropic_thread" }, { cap: "net.http" }, { cap: "fs.write", scope: ".ai/threads/minimal_1/**" }],
+        grants: [
+          { cap: "tool.execute", scope: "anthropic_thread" },
+          { cap: "net.http" },
+          { cap: "fs.write", scope: ".ai/threads/minimal_1/**" },
+        ],
       });
       const runTool: HarnessContext["runTool"] = (toolId, parameters, { meta, signal }) =>
         kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, { meta, signal });
@@ -71,20 +90,29 @@ describe("the minimal harness plugin", () => {
         async describeTool(id) {
           const r = await kernel.load({ item_type: "tool", item_id: id });
           if (!r.success) throw new Error(r.error.message);
-          const data = r.data as { description: string; parameters: { name: string; type: string; required?: boolean; description?: string }[] };
+          const data = r.data as {
+            description: string;
+            parameters: { name: string; type: string; required?: boolean; description?: string }[];
+          };
           return {
             name: id,
             description: data.description,
             input_schema: {
               type: "object",
-              properties: Object.fromEntries(data.parameters.map((p) => [p.name, { type: p.type, description: p.description ?? "" }])),
+              properties: Object.fromEntries(
+                data.parameters.map((p) => [p.name, { type: p.type, description: p.description ?? "" }]),
+              ),
               required: data.parameters.filter((p) => p.required).map((p) => p.name),
             },
           };
         },
       };
       const r = await harness.createRunner(context).run({ message: "greet Ada" });
-      expect(r).toMatchObject({ status: "completed", turns: 3, final_text: "Greeted Ada; reading files needs a Kiwi thread." });
+      expect(r).toMatchObject({
+        status: "completed",
+        turns: 3,
+        final_text: "Greeted Ada; reading files needs a Kiwi thread.",
+      });
       const first = fake.requests[0]!.body as { system: string; tools: { name: string }[] };
       expect(first.system).toBe("You greet people. Use the tools.");
       expect(first.tools.map((t) => t.name)).toEqual(["greet", "read_file"]);

@@ -4,7 +4,10 @@ import { z } from "zod";
 
 export const minimalHarnessSettingsSchema = z.strictObject({
   system_prompt: z.string().min(1).describe("The whole system prompt."),
-  tools: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1).describe("Kiwi tool ids the model may call directly."),
+  tools: z
+    .array(z.string().regex(/^[a-z][a-z0-9_]*$/))
+    .min(1)
+    .describe("Kiwi tool ids the model may call directly."),
   max_turns: z.number().int().min(1).max(100).default(10),
 });
 export type MinimalHarnessSettings = z.input<typeof minimalHarnessSettingsSchema>;
@@ -33,7 +36,11 @@ class MinimalRunner extends BaseHarnessRunner {
     const results: ToolResult[] = [];
     for (const call of calls) {
       if (!this.#settings.tools.includes(call.name)) {
-        results.push({ tool_call_id: call.id, content: `no tool ${call.name}: use one of ${this.#settings.tools.join(", ")}`, is_error: true });
+        results.push({
+          tool_call_id: call.id,
+          content: `no tool ${call.name}: use one of ${this.#settings.tools.join(", ")}`,
+          is_error: true,
+        });
         continue;
       }
       // No token: under Kiwi's guard only tools that require nothing run, which is this harness's point.

@@ -56,7 +56,13 @@ describe("createOpenAIProvider", () => {
       stream: {
         destinations: [
           { type: "return" },
-          { type: "file_sink", path: ".ai/threads/{thread_id}/stream.jsonl", format: "jsonl" },
+          {
+            type: "file_sink",
+            path: ".ai/threads/{thread_id}/stream.jsonl",
+            format: "jsonl",
+            flush_every: 256,
+            fsync_on_close: false,
+          },
         ],
       },
     });

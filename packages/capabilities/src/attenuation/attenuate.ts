@@ -34,7 +34,7 @@ function narrowOrchestration(parent: OrchestrationScope, child: OrchestrationSco
   };
 }
 
-function patternKind(scope: string, cap: string, registry: CapabilityRegistry): "path" | "tool_id" {
+function patternKind(cap: string, registry: CapabilityRegistry): "path" | "tool_id" {
   return registry.get(cap)?.scope === "tool_id" ? "tool_id" : "path";
 }
 
@@ -74,7 +74,7 @@ export function attenuate(options: {
       continue;
     }
     if (typeof g.scope === "string") {
-      const kind = patternKind(g.scope, g.cap, registry);
+      const kind = patternKind(g.cap, registry);
       let kept = false;
       for (const p of same) {
         if (p.scope === undefined) {

@@ -7,8 +7,7 @@ export function suggestionFor(cap: string, scope?: string): string {
     case "fs.read":
     case "fs.write":
     case "fs.delete": {
-      const dir =
-        scope && scope.includes("/") ? `${scope.slice(0, scope.lastIndexOf("/"))}/**` : (scope ?? "**");
+      const dir = scope?.includes("/") ? `${scope.slice(0, scope.lastIndexOf("/"))}/**` : (scope ?? "**");
       return `add <${action} resource="filesystem" path="${dir}"/> to the directive's permissions`;
     }
     case "tool.execute":

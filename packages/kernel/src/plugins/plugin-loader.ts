@@ -81,13 +81,21 @@ async function resolveUrl(decl: PluginDeclaration, projectRoot: string): Promise
 export class PluginLoader {
   readonly #projectRoot: string;
   readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
+  readonly #resolved = new Map<string, string>();
 
   constructor(options: { projectRoot: string }) {
     this.#projectRoot = options.projectRoot;
   }
 
   async importExport(decl: PluginDeclaration): Promise<unknown> {
-    const url = await resolveUrl(decl, this.#projectRoot);
+    // Package specifiers resolve the same way for the process's life (the import itself is cached by
+    // Node anyway); path modules are re-resolved each time so their containment check always runs.
+    const cacheKey = isPathModule(decl.module) ? undefined : `${decl.module}\0${decl.definitionFile}`;
+    let url = cacheKey ? this.#resolved.get(cacheKey) : undefined;
+    if (!url) {
+      url = await resolveUrl(decl, this.#projectRoot);
+      if (cacheKey) this.#resolved.set(cacheKey, url);
+    }
     let loading = this.#modules.get(url);
     if (!loading) {
       loading = import(url) as Promise<Record<string, unknown>>;

@@ -56,6 +56,8 @@ export async function threadWorld(options: {
   script: FakeScript;
   provider?: "anthropic" | "openai";
   directive?: string;
+  /** Library index TTL (tests: 0, so every lookup sees new files; benchmarks: the default). */
+  indexTtlMs?: number;
 }): Promise<ThreadWorld> {
   const projectRoot = await realpath(await mkdtemp(join(tmpdir(), "kiwi-thread-")));
   await mkdir(join(projectRoot, "node_modules/@kiwi"), { recursive: true });
@@ -85,7 +87,7 @@ export async function threadWorld(options: {
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env,
-    indexTtlMs: 0,
+    indexTtlMs: options.indexTtlMs ?? 0,
   });
   const created = await kernel.execute({
     item_type: "directive",
