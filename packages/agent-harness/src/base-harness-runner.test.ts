@@ -205,4 +205,57 @@ describe("BaseHarnessRunner", () => {
       error: { code: "STREAM_INCOMPLETE" },
     });
   });
+
+  it("lets a supervisor hold the run before a turn, inject messages and stop it", async () => {
+    const { client, requests } = scripted([
+      { text: "a", calls: [{ id: "t1", name: "echo" }] },
+      { text: "b", calls: [{ id: "t2", name: "echo" }] },
+      { text: "never" },
+    ]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: number[] = [];
+    const runner = new TestRunner(client);
+    const run = runner.run({
+      message: "go",
+      control: {
+        async beforeTurn(turn) {
+          seen.push(turn);
+          if (turn === 2) {
+            await held; // paused between turns 1 and 2
+            return { inject: ["also do Z"] };
+          }
+          if (turn === 3) return { stop: { status: "stopped", reason: "terminated" } };
+          return undefined;
+        },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(requests).toHaveLength(1); // held: no second model call while paused
+    release();
+    const r = await run;
+    expect(r).toMatchObject({ status: "stopped", reason: "terminated", turns: 2 });
+    expect(seen).toEqual([1, 2, 3]);
+    const second = requests[1]!.messages;
+    expect(second.at(-1)).toEqual({ role: "user", content: "also do Z" });
+  });
+
+  it("continues from a snapshot: same conversation, turn count and usage", async () => {
+    const first = scripted([{ text: "a", calls: [{ id: "t1", name: "echo" }] }]);
+    const a = new TestRunner(first.client);
+    await a.run({
+      message: "go",
+      control: { beforeTurn: (t) => (t === 2 ? { stop: { status: "stopped", reason: "paused" } } : undefined) },
+    });
+    const snap = a.snapshot();
+    expect(snap.turn).toBe(1);
+    const second = scripted([{ text: "finished" }]);
+    const b = new TestRunner(second.client);
+    const r = await b.run({ message: "ignored", resume: snap });
+    expect(r).toMatchObject({ status: "completed", turns: 2, final_text: "finished" });
+    expect(r.usage.input_tokens).toBe(20);
+    expect(second.requests[0]!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
+  });
 });

@@ -1,7 +1,9 @@
 import type {
+  HarnessRunInput,
   HarnessRunner,
   HarnessRunResult,
   NeutralMessage,
+  RunSnapshot,
   StreamState,
   ToolCall,
   ToolResult,
@@ -76,9 +78,20 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
     return undefined;
   }
 
-  /** The initial conversation (default: the user's message). */
-  protected initialMessages(message: string): NeutralMessage[] | Promise<NeutralMessage[]> {
-    return [{ role: "user", content: message }];
+  /** The initial conversation (default: the user's message, or the checkpoint's conversation). */
+  protected initialMessages(
+    message: string,
+    resume?: RunSnapshot,
+  ): NeutralMessage[] | Promise<NeutralMessage[]> {
+    return resume ? [...resume.messages] : [{ role: "user", content: message }];
+  }
+
+  /** Called with the messages a supervisor injected before a turn (already appended). */
+  protected onInjected(_messages: readonly string[], _turn: number): void | Promise<void> {}
+
+  /** The conversation so far, at a turn boundary: what a checkpoint stores and `resume` continues. */
+  snapshot(): RunSnapshot {
+    return { turn: this.turn, usage: { ...this.usage }, messages: [...this.messages] };
   }
 
   protected async callModel(system: string, tools: readonly ToolSpec[]): Promise<ModelCallResult> {
@@ -101,7 +114,7 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
     _results: readonly ToolResult[],
   ): void | Promise<void> {}
 
-  async run(input: { message: string; signal?: AbortSignal }): Promise<HarnessRunResult> {
+  async run(input: HarnessRunInput): Promise<HarnessRunResult> {
     this.signal = input.signal;
     let finalText = "";
     const end = (
@@ -118,10 +131,21 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
       ...(error ? { error } : {}),
     });
     try {
-      this.messages.push(...(await this.initialMessages(input.message)));
+      this.messages.push(...(await this.initialMessages(input.message, input.resume)));
+      if (input.resume) {
+        this.turn = input.resume.turn;
+        addUsage(this.usage, input.resume.usage);
+      }
       const system = await this.systemPrompt();
       for (;;) {
         if (this.signal?.aborted) return end("aborted", "aborted");
+        const directive = await input.control?.beforeTurn(this.turn + 1);
+        if (this.signal?.aborted) return end("aborted", "aborted");
+        if (directive?.stop) return end(directive.stop.status, directive.stop.reason);
+        if (directive?.inject?.length) {
+          for (const content of directive.inject) this.messages.push({ role: "user", content });
+          await this.onInjected(directive.inject, this.turn + 1);
+        }
         const decision = await this.shouldStop({
           turn: this.turn + 1,
           usage: this.usage,

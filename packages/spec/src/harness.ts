@@ -14,9 +14,44 @@ export interface HarnessRunResult {
   readonly error?: { code: string; message: string };
 }
 
+/** What a supervisor tells a run at a turn boundary. */
+export interface TurnDirective {
+  /** User messages to add before the next model call (`inject_message`, a resume message). */
+  readonly inject?: readonly string[];
+  /** End the run here instead of calling the model again (graceful terminate). */
+  readonly stop?: { readonly status: HarnessRunResult["status"]; readonly reason: string };
+}
+
+/**
+ * How a thread runtime steers a run without knowing its harness: `beforeTurn` is awaited before every
+ * model call, so a supervisor can hold the run there (pause), hand it messages (inject) or end it
+ * (terminate). Cutting a turn mid-stream is the run's `signal`.
+ */
+export interface RunControl {
+  beforeTurn(turn: number): TurnDirective | undefined | Promise<TurnDirective | undefined>;
+}
+
+/** A run's state at a turn boundary: enough to continue the conversation later (checkpoints). */
+export interface RunSnapshot {
+  readonly turn: number;
+  readonly usage: Usage;
+  readonly messages: readonly NeutralMessage[];
+}
+
+/** What a run is given. */
+export interface HarnessRunInput {
+  /** The first user message (ignored when `resume` gives the conversation). */
+  readonly message: string;
+  /** Aborting cuts the current model call or tool run and ends the run `aborted`. */
+  readonly signal?: AbortSignal;
+  readonly control?: RunControl;
+  /** Continue from a checkpoint instead of starting a new conversation. */
+  readonly resume?: RunSnapshot;
+}
+
 /** A runner: one conversation driven to its end. */
 export interface HarnessRunner {
-  run(input: { message: string; signal?: AbortSignal }): Promise<HarnessRunResult>;
+  run(input: HarnessRunInput): Promise<HarnessRunResult>;
 }
 
 /**

@@ -13,7 +13,15 @@ export type {
 export { emptyStreamState } from "./conversation";
 export type { KiwiErrorCode, KnownErrorCode } from "./error-codes";
 export { ErrorCode } from "./error-codes";
-export type { HarnessRunner, HarnessRunResult, HarnessV1 } from "./harness";
+export type {
+  HarnessRunInput,
+  HarnessRunner,
+  HarnessRunResult,
+  HarnessV1,
+  RunControl,
+  RunSnapshot,
+  TurnDirective,
+} from "./harness";
 export type {
   AuthorizationRequest,
   Authorizer,

@@ -1,0 +1,107 @@
+import { KiwiError } from "@kiwi/spec";
+
+/** The budgets that roll up a thread tree: spend in USD and tokens (turns stay per thread). */
+export interface TreeLimits {
+  readonly max_cost_usd?: number;
+  readonly max_total_tokens?: number;
+}
+
+export interface TreeSpend {
+  usd: number;
+  tokens: number;
+}
+
+const KEYS = [
+  ["max_cost_usd", "usd"],
+  ["max_total_tokens", "tokens"],
+] as const;
+
+/** A node of the budget tree: its limits (the reservation for a child), own spend and children. */
+export class BudgetNode {
+  readonly limits: TreeLimits;
+  readonly own: TreeSpend = { usd: 0, tokens: 0 };
+  readonly children = new Set<BudgetNode>();
+
+  constructor(
+    limits: TreeLimits,
+    readonly parent?: BudgetNode,
+  ) {
+    this.limits = limits;
+    parent?.children.add(this);
+  }
+
+  /** Own spend plus every descendant's: what this node has used of its budget. */
+  spent(): TreeSpend {
+    const total = { ...this.own };
+    for (const c of this.children) {
+      const s = c.spent();
+      total.usd += s.usd;
+      total.tokens += s.tokens;
+    }
+    return total;
+  }
+
+  /** Spend of descendants only (what a harness adds to its own usage to see the tree's). */
+  childrenSpent(): TreeSpend {
+    const s = this.spent();
+    return { usd: s.usd - this.own.usd, tokens: s.tokens - this.own.tokens };
+  }
+
+  /**
+   * What is left to reserve for a new child: the limit minus what the tree spent minus what live
+   * children still hold in reserve (a child's reservation less its spend). Infinity when unlimited.
+   */
+  remaining(): TreeSpend {
+    const spent = this.spent();
+    const out = { usd: Number.POSITIVE_INFINITY, tokens: Number.POSITIVE_INFINITY };
+    for (const [limitKey, spendKey] of KEYS) {
+      const limit = this.limits[limitKey];
+      if (limit === undefined) continue;
+      let held = 0;
+      for (const c of this.children) {
+        const cl = c.limits[limitKey];
+        if (cl !== undefined) held += Math.max(0, cl - c.spent()[spendKey]);
+      }
+      out[spendKey] = limit - spent[spendKey] - held;
+    }
+    return out;
+  }
+
+  /** Ends a child's reservation (its spend stays in the tree). */
+  release(): void {
+    // A finished child keeps counting its spend, but holds no more reserve: freeze its limits at spend.
+    const s = this.spent();
+    (this as { limits: TreeLimits }).limits = {
+      ...(this.limits.max_cost_usd !== undefined ? { max_cost_usd: s.usd } : {}),
+      ...(this.limits.max_total_tokens !== undefined ? { max_total_tokens: s.tokens } : {}),
+    };
+  }
+}
+
+/**
+ * The child's limits: what it asked for, capped by the parent's remaining budget. A parent with nothing
+ * left refuses the spawn (BUDGET_EXCEEDED); a child that asks for no limit gets the parent's remainder.
+ */
+export function reserve(parent: BudgetNode | undefined, requested: TreeLimits): TreeLimits {
+  if (!parent) return { ...requested };
+  const left = parent.remaining();
+  const out: { max_cost_usd?: number; max_total_tokens?: number } = {};
+  for (const [limitKey, spendKey] of KEYS) {
+    const want = requested[limitKey];
+    const avail = left[spendKey];
+    if (avail <= 0) {
+      throw new KiwiError({
+        code: "BUDGET_EXCEEDED",
+        message: `the parent thread has no ${limitKey} budget left to reserve for a child (${formatAmount(limitKey, parent.spent()[spendKey])} of ${formatAmount(limitKey, parent.limits[limitKey]!)} used or reserved): finish with what it has, or raise its budget`,
+        context: { budget: limitKey, remaining: avail },
+      });
+    }
+    const capped = want === undefined ? avail : Math.min(want, avail);
+    if (Number.isFinite(capped)) out[limitKey] = capped;
+  }
+  return out;
+}
+
+function formatAmount(key: string, n: number): string {
+  return key === "max_cost_usd" ? `$${n.toFixed(4)}` : `${n} tokens`;
+}

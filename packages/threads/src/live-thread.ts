@@ -1,0 +1,67 @@
+import type { HarnessRunResult, RunControl, TurnDirective } from "@kiwi/spec";
+import type { BudgetNode } from "./budget-tree";
+
+/** A decision that ends a pause: go on (with raised limits for an escalation) or stop. */
+export type Decision =
+  | { readonly action: "resume"; readonly message?: string; readonly limits?: Record<string, number> }
+  | { readonly action: "terminate" };
+
+/**
+ * The in-process side of one running thread: its abort controller (kill, immediate terminate), the
+ * pause gate the run waits at between turns, queued injected messages, and pending decisions.
+ */
+export class LiveThread {
+  readonly abort = new AbortController();
+  readonly inject: string[] = [];
+  pauseRequested = false;
+  terminateRequested = false;
+  killRequested = false;
+  result: HarnessRunResult | undefined;
+  done!: Promise<void>;
+  #waiters: ((d: Decision) => void)[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly directive: string,
+    readonly parentId: string | null,
+    readonly budget: BudgetNode,
+    readonly pauseOnEscalate: boolean,
+    private readonly onPause: (reason: string) => void,
+    private readonly onContinue: () => void,
+  ) {}
+
+  /** Waits for the next decision (resume, terminate, kill). */
+  waitForDecision(reason: string): Promise<Decision> {
+    this.onPause(reason);
+    return new Promise<Decision>((resolve) => {
+      this.#waiters.push(resolve);
+    }).then((d) => {
+      if (d.action === "resume") this.onContinue();
+      return d;
+    });
+  }
+
+  get waiting(): boolean {
+    return this.#waiters.length > 0;
+  }
+
+  decide(decision: Decision): boolean {
+    const waiters = this.#waiters.splice(0);
+    for (const w of waiters) w(decision);
+    return waiters.length > 0;
+  }
+
+  /** The control the runner awaits before each model call. */
+  readonly control: RunControl = {
+    beforeTurn: async (): Promise<TurnDirective | undefined> => {
+      if (this.pauseRequested && !this.terminateRequested && !this.killRequested) {
+        this.pauseRequested = false;
+        const d = await this.waitForDecision("paused");
+        if (d.action === "resume" && d.message) this.inject.push(d.message);
+      }
+      if (this.terminateRequested) return { stop: { status: "stopped", reason: "terminated" } };
+      if (this.inject.length) return { inject: this.inject.splice(0) };
+      return undefined;
+    },
+  };
+}
