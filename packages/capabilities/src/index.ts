@@ -16,6 +16,7 @@ export type { CategoryScope, Grant, OrchestrationScope } from "./grant";
 export type { CapabilityGuard } from "./guard/capability-guard";
 export { createCapabilityGuard } from "./guard/capability-guard";
 export { capabilityDenied, suggestionFor } from "./guard/denial";
+export { orchestrationAdmits, scopeAdmits } from "./orchestration/orchestration-admits";
 export type { DirectivePermissions, PermissionTag } from "./permissions/directive-permissions";
 export { assertNoSystemCaps, permissionsToGrants, systemCapsIn } from "./permissions/permissions-to-grants";
 export { deleteInRoot } from "./sandbox/delete-in-root";

@@ -18,6 +18,8 @@ const kernel = await createKernel({
   userSpace: signerDir,
   coreSpace: false,
   pluginSpaces: false,
+  // Core directives (thread_directive) grant system capabilities; only the maintainers' signer may sign them.
+  allowSystemCaps: true,
 });
 const key = await kernel.signingKey();
 let failed = 0;

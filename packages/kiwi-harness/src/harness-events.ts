@@ -5,8 +5,23 @@ export type HarnessEvent =
   | { type: "directive_loaded"; directive: string; version: string; core: boolean }
   | { type: "token_minted"; jti: string; exp: number; grants: number; dropped: number }
   | { type: "turn_start"; turn: number }
+  | { type: "user_message"; turn: number; text: string; injected?: boolean }
+  | { type: "resumed"; turn: number; messages: number }
   | { type: "assistant_message"; turn: number; text: string; tool_calls: { id: string; name: string }[] }
-  | { type: "tool_call"; turn: number; id: string; name: string; args_hash: string; jti: string }
+  | {
+      type: "tool_call";
+      turn: number;
+      id: string;
+      name: string;
+      args_hash: string;
+      /** The token that authorised the call (audit trail). */
+      jti: string;
+      /** The capability that lets the model use this meta-tool (`kiwi.<name>`). */
+      capability: string;
+      /** For execute(tool, run): the tool asked for and the `tool.execute` grant covering it (null: none). */
+      target?: string;
+      grant?: string | null;
+    }
   | { type: "tool_result"; turn: number; id: string; name: string; success: boolean; error_code?: string }
   | {
       type: "cost_update";

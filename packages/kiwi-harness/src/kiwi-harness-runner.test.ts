@@ -52,7 +52,7 @@ describe("KiwiHarnessRunner (anthropic)", () => {
     try {
       await w.runner().run({ message: "x" });
       const order = w.events.map((e) => e.type);
-      expect(order.slice(0, 3)).toEqual(["directive_loaded", "token_minted", "turn_start"]);
+      expect(order.slice(0, 4)).toEqual(["directive_loaded", "token_minted", "user_message", "turn_start"]);
       expect(order.at(-1)).toBe("completed");
     } finally {
       await w.close();

@@ -6,12 +6,21 @@ import {
   type StopDecision,
   type TurnContext,
 } from "@kiwi/agent-harness";
-import { attenuate, type Grant, mintToken, permissionsToGrants, suggestionFor } from "@kiwi/capabilities";
+import {
+  attenuate,
+  type Grant,
+  matchToolId,
+  mintToken,
+  permissionsToGrants,
+  suggestionFor,
+} from "@kiwi/capabilities";
 import type { Kernel, MetaResult } from "@kiwi/kernel";
 import type {
+  HarnessRunInput,
   HarnessRunResult,
   NeutralMessage,
   ProviderV1,
+  RunSnapshot,
   ToolCall,
   ToolResult,
   ToolSpec,
@@ -34,8 +43,11 @@ export interface KiwiHarnessOptions {
   readonly threadId: string;
   /** The parent thread's grants: the child's are attenuated to them (never wider). */
   readonly parentGrants?: readonly Grant[];
-  /** The parent token's expiry (epoch seconds): the child's never outlives it. */
-  readonly notAfter?: number;
+  /**
+   * The parent token's expiry (epoch seconds), or a function giving its current one (a parent re-mints
+   * its token as it runs): the child's token never outlives it.
+   */
+  readonly notAfter?: number | (() => number | undefined);
   readonly parentJti?: string;
   /** USD of a usage for the model, or unpriced (a model without a price is never counted as $0). */
   readonly price?: (model: string, usage: Usage) => { usd: number } | { unpriced: true };
@@ -44,6 +56,13 @@ export interface KiwiHarnessOptions {
   readonly maxTokens?: number;
   readonly tokenTtlSeconds?: number;
   readonly onEvent?: (event: HarnessEvent) => void;
+  /**
+   * Budget-tree caps (a child's reservation out of its parent's remainder): the directive's own
+   * max_cost_usd / max_total_tokens are lowered to these.
+   */
+  readonly costCap?: { readonly max_cost_usd?: number; readonly max_total_tokens?: number };
+  /** What this thread's children have spent so far: it counts against this thread's budget. */
+  readonly childrenSpend?: () => { usd: number; tokens: number };
   /**
    * `on_exceeded: escalate`: the thread pauses here until a decision comes back — raise the limits and
    * continue in place, or terminate. Without it an escalation ends the thread like `stop`.
@@ -57,6 +76,24 @@ export interface KiwiHarnessOptions {
 
 const META_TOOLS = new Set(["search", "load", "execute", "help"]);
 const MAX_RESULT_CHARS = 60_000;
+
+function safeMatch(pattern: string, id: string): boolean {
+  try {
+    return matchToolId(pattern, id);
+  } catch {
+    return false;
+  }
+}
+
+/** The directive's cost limits lowered to a budget-tree reservation. */
+function capLimits(cost: CostLimits, cap: KiwiHarnessOptions["costCap"]): CostLimits {
+  const out = { ...cost };
+  for (const key of ["max_cost_usd", "max_total_tokens"] as const) {
+    const c = cap?.[key];
+    if (c !== undefined) out[key] = out[key] === undefined ? c : Math.min(out[key], c);
+  }
+  return out;
+}
 
 function hasReservedKey(value: unknown): boolean {
   if (!value || typeof value !== "object") return false;
@@ -133,7 +170,10 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
   }
 
   /** Loads the directive, then (and only then) mints the thread's token; the first message follows. */
-  protected override async initialMessages(message: string): Promise<NeutralMessage[]> {
+  protected override async initialMessages(
+    message: string,
+    resume?: RunSnapshot,
+  ): Promise<NeutralMessage[]> {
     const { kernel, directive, inputs } = this.#o;
     const loaded = await kernel.execute({
       item_type: "directive",
@@ -152,7 +192,7 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
         code: "VALIDATION_FAILED",
       });
     }
-    this.#limits = { ...d.metadata.cost };
+    this.#limits = capLimits(d.metadata.cost, this.#o.costCap);
     const registry = await kernel.capabilities();
     let grants = permissionsToGrants(d.metadata.permissions, { registry, core: d.core });
     let dropped = 0;
@@ -164,7 +204,22 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
     this.#grants = grants;
     await this.#mint();
     this.#emit({ type: "token_minted", jti: this.#jti, exp: this.#exp, grants: grants.length, dropped });
-    return [{ role: "user", content: directiveContext(d, message) }];
+    if (resume) {
+      this.#emit({ type: "resumed", turn: resume.turn, messages: resume.messages.length });
+      return [...resume.messages];
+    }
+    const content = directiveContext(d, message);
+    this.#emit({ type: "user_message", turn: 1, text: content });
+    return [{ role: "user", content }];
+  }
+
+  protected override onInjected(messages: readonly string[], turn: number): void {
+    for (const text of messages) this.#emit({ type: "user_message", turn, text, injected: true });
+  }
+
+  /** The current token's expiry (epoch seconds; 0 before it is minted). */
+  tokenExpiry(): number {
+    return this.#exp;
   }
 
   async #mint(): Promise<void> {
@@ -173,7 +228,7 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
       key,
       threadId: this.#o.threadId,
       ttlSeconds: this.#o.tokenTtlSeconds,
-      notAfter: this.#o.notAfter,
+      notAfter: typeof this.#o.notAfter === "function" ? this.#o.notAfter() : this.#o.notAfter,
     };
     const minted = await mintToken({
       ...common,
@@ -219,6 +274,18 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
     if (!this.#o.price) return { usd: null, unpriced: true };
     const p = this.#o.price(this.#o.model, this.usage);
     return "usd" in p ? { usd: p.usd, unpriced: false } : { usd: null, unpriced: true };
+  }
+
+  /** Own usage and cost plus the children's: what the budget is checked against. */
+  #treeSpend(): { usage: Usage; cost: CostSoFar } {
+    const kids = this.#o.childrenSpend?.();
+    const cost = this.#cost();
+    if (!kids || (kids.usd === 0 && kids.tokens === 0)) return { usage: this.usage, cost };
+    return {
+      // Children's tokens are not split into input/output; they count toward the total only.
+      usage: { ...this.usage, output_tokens: this.usage.output_tokens + kids.tokens },
+      cost: cost.unpriced ? cost : { usd: cost.usd + kids.usd, unpriced: false },
+    };
   }
 
   protected override async onModelResult(result: ModelCallResult, turn: number): Promise<void> {
@@ -267,7 +334,8 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
       this.#emit({ type: "warning", kind: "context", message });
       this.#notes.push(message);
     }
-    const over = costExceeded(limits, this.usage, cost);
+    const tree = this.#treeSpend();
+    const over = costExceeded(limits, tree.usage, tree.cost);
     if (over) await this.#onExceeded(over, "budget");
   }
 
@@ -294,7 +362,8 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
       });
       if (decision.action === "raise") {
         this.#limits = { ...limits, ...decision.limits };
-        if (!(kind === "budget" && costExceeded(this.#limits, this.usage, this.#cost()))) return;
+        const tree = this.#treeSpend();
+        if (!(kind === "budget" && costExceeded(this.#limits, tree.usage, tree.cost))) return;
       }
     }
     this.#stop =
@@ -316,6 +385,7 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
         name: call.name,
         args_hash: argsHash,
         jti: this.#jti,
+        ...this.#authority(call),
       });
       const result = await this.#runMetaTool(call);
       const parsed = JSON.parse(result.content) as { success?: boolean; error?: { code?: string } };
@@ -348,6 +418,18 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
     } else {
       await this.#onExceeded(what, "loop");
     }
+  }
+
+  /** The audit trail of a call: the capability that lets the model use it and the grant that covers it. */
+  #authority(call: ToolCall): { capability: string; target?: string; grant?: string | null } {
+    const capability = `kiwi.${call.name}`;
+    const args = call.arguments as { item_type?: unknown; action?: unknown; item_id?: unknown };
+    if (call.name !== "execute" || args.item_type !== "tool" || args.action !== "run") return { capability };
+    const target = typeof args.item_id === "string" ? args.item_id : "";
+    const grant = this.#grants.find(
+      (g) => g.cap === "tool.execute" && typeof g.scope === "string" && safeMatch(g.scope, target),
+    );
+    return { capability, target, grant: grant ? `tool.execute:${grant.scope}` : null };
   }
 
   #meta(): Record<string, unknown> {
@@ -404,7 +486,7 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
     };
   }
 
-  override async run(input: { message: string; signal?: AbortSignal }): Promise<HarnessRunResult> {
+  override async run(input: HarnessRunInput): Promise<HarnessRunResult> {
     const result = await super.run(input);
     this.#emit({ type: "completed", status: result.status, reason: result.reason });
     return result;

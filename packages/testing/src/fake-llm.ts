@@ -6,6 +6,7 @@ export { defaultDemoScript } from "./fake-llm/default-demo-script";
 export { FakeScriptError, parseFakeScript } from "./fake-llm/parse-fake-script";
 export type {
   FakeError,
+  FakeRoute,
   FakeScript,
   FakeStopReason,
   FakeToolCall,

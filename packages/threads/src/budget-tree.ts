@@ -16,17 +16,25 @@ const KEYS = [
   ["max_total_tokens", "tokens"],
 ] as const;
 
-/** A node of the budget tree: its limits (the reservation for a child), own spend and children. */
+/**
+ * A node of the budget tree: its limits, own spend and children. A child's limits are always capped by
+ * what its parent had left; only the dimensions the child asked for explicitly are *reserved* (held back
+ * from its siblings). A child without its own figure may spend up to the parent's remainder, shared.
+ */
 export class BudgetNode {
   readonly limits: TreeLimits;
+  /** The dimensions held in reserve for this node (a subset of `limits`). */
+  readonly reserved: TreeLimits;
   readonly own: TreeSpend = { usd: 0, tokens: 0 };
   readonly children = new Set<BudgetNode>();
 
   constructor(
     limits: TreeLimits,
     readonly parent?: BudgetNode,
+    reserved: TreeLimits = limits,
   ) {
     this.limits = limits;
+    this.reserved = reserved;
     parent?.children.add(this);
   }
 
@@ -59,7 +67,7 @@ export class BudgetNode {
       if (limit === undefined) continue;
       let held = 0;
       for (const c of this.children) {
-        const cl = c.limits[limitKey];
+        const cl = c.reserved[limitKey];
         if (cl !== undefined) held += Math.max(0, cl - c.spent()[spendKey]);
       }
       out[spendKey] = limit - spent[spendKey] - held;
@@ -71,6 +79,7 @@ export class BudgetNode {
   release(): void {
     // A finished child keeps counting its spend, but holds no more reserve: freeze its limits at spend.
     const s = this.spent();
+    (this as { reserved: TreeLimits }).reserved = {};
     (this as { limits: TreeLimits }).limits = {
       ...(this.limits.max_cost_usd !== undefined ? { max_cost_usd: s.usd } : {}),
       ...(this.limits.max_total_tokens !== undefined ? { max_total_tokens: s.tokens } : {}),
@@ -80,7 +89,8 @@ export class BudgetNode {
 
 /**
  * The child's limits: what it asked for, capped by the parent's remaining budget. A parent with nothing
- * left refuses the spawn (BUDGET_EXCEEDED); a child that asks for no limit gets the parent's remainder.
+ * left refuses the spawn (BUDGET_EXCEEDED); a child that asks for no limit is capped at the parent's
+ * remainder without reserving it (see BudgetNode).
  */
 export function reserve(parent: BudgetNode | undefined, requested: TreeLimits): TreeLimits {
   if (!parent) return { ...requested };
@@ -104,4 +114,16 @@ export function reserve(parent: BudgetNode | undefined, requested: TreeLimits): 
 
 function formatAmount(key: string, n: number): string {
   return key === "max_cost_usd" ? `$${n.toFixed(4)}` : `${n} tokens`;
+}
+
+/** The part of `limits` the child asked for itself: what it holds in reserve. */
+export function reservedPart(limits: TreeLimits, requested: TreeLimits): TreeLimits {
+  return {
+    ...(requested.max_cost_usd !== undefined && limits.max_cost_usd !== undefined
+      ? { max_cost_usd: limits.max_cost_usd }
+      : {}),
+    ...(requested.max_total_tokens !== undefined && limits.max_total_tokens !== undefined
+      ? { max_total_tokens: limits.max_total_tokens }
+      : {}),
+  };
 }

@@ -1,1 +1,33 @@
-export {};
+// Public API of @kiwi/threads, listed by name on purpose (no `export *`): what is not here is internal.
+
+export type { TreeLimits, TreeSpend } from "./budget-tree";
+export { BudgetNode, reserve } from "./budget-tree";
+export type { Decision } from "./live-thread";
+export type { SpawnRequest, SpawnResult, StatusChange, ThreadHandle, ThreadManagerOptions } from "./thread-manager";
+export { ThreadManager } from "./thread-manager";
+export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
+export type { SpawnDirectiveRequest, ThreadsPrimitiveOptions } from "./threads-primitive";
+export { createThreadsPrimitive } from "./threads-primitive";
+export type { ExportOptions, RegistryExport } from "./registry/export-registry";
+export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
+export type { Checkpoint, ThreadEvent, ThreadRow } from "./registry/rows";
+export { REGISTRY_SCHEMA_VERSION } from "./registry/schema";
+export type { ThreadStatus } from "./registry/statuses";
+export { ACTIVE_STATUSES, isTerminal, isThreadStatus, THREAD_STATUSES } from "./registry/statuses";
+export type {
+  EventQuery,
+  RegisterThreadInput,
+  ThreadQuery,
+  ThreadRegistryOptions,
+  UpdateStatusOptions,
+} from "./registry/thread-registry";
+export { ThreadRegistry } from "./registry/thread-registry";
+export type { FollowTranscriptOptions } from "./transcript/follow-transcript";
+export { followTranscript } from "./transcript/follow-transcript";
+export type { ReadTranscriptOptions, ReadTranscriptResult } from "./transcript/read-transcript";
+export { readTranscript } from "./transcript/read-transcript";
+export { createRedactor, REDACTED, secretsFromEnv } from "./transcript/redactor";
+export type { TranscriptEvent, TranscriptEventType } from "./transcript/transcript-format";
+export { TRANSCRIPT_EVENT_TYPES, TRANSCRIPT_FORMAT_VERSION } from "./transcript/transcript-format";
+export type { TranscriptWriterOptions } from "./transcript/transcript-writer";
+export { TranscriptWriter } from "./transcript/transcript-writer";

@@ -14,10 +14,15 @@ export class LiveThread {
   readonly abort = new AbortController();
   readonly inject: string[] = [];
   pauseRequested = false;
+  /** Why the next pause happens (`paused`, or the help signal that asked for it). */
+  pauseReason = "paused";
   terminateRequested = false;
   killRequested = false;
+  checkpointRequested = false;
+  /** Saves the run's state (set by the manager). */
+  checkpoint: () => void = () => {};
   result: HarnessRunResult | undefined;
-  done!: Promise<void>;
+  done: Promise<void> = Promise.resolve();
   #waiters: ((d: Decision) => void)[] = [];
 
   constructor(
@@ -36,7 +41,7 @@ export class LiveThread {
     return new Promise<Decision>((resolve) => {
       this.#waiters.push(resolve);
     }).then((d) => {
-      if (d.action === "resume") this.onContinue();
+      if (d.action === "resume" && !this.terminateRequested && !this.killRequested) this.onContinue();
       return d;
     });
   }
@@ -45,6 +50,7 @@ export class LiveThread {
     return this.#waiters.length > 0;
   }
 
+  /** Wakes whatever waits for a decision; false when nothing was waiting. */
   decide(decision: Decision): boolean {
     const waiters = this.#waiters.splice(0);
     for (const w of waiters) w(decision);
@@ -54,12 +60,18 @@ export class LiveThread {
   /** The control the runner awaits before each model call. */
   readonly control: RunControl = {
     beforeTurn: async (): Promise<TurnDirective | undefined> => {
+      if (this.checkpointRequested) {
+        this.checkpointRequested = false;
+        this.checkpoint();
+      }
       if (this.pauseRequested && !this.terminateRequested && !this.killRequested) {
         this.pauseRequested = false;
-        const d = await this.waitForDecision("paused");
+        const reason = this.pauseReason;
+        this.pauseReason = "paused";
+        const d = await this.waitForDecision(reason);
         if (d.action === "resume" && d.message) this.inject.push(d.message);
       }
-      if (this.terminateRequested) return { stop: { status: "stopped", reason: "terminated" } };
+      if (this.terminateRequested || this.killRequested) return { stop: { status: "stopped", reason: "terminated" } };
       if (this.inject.length) return { inject: this.inject.splice(0) };
       return undefined;
     },

@@ -43,22 +43,8 @@ A thread test directive.
 `;
 }
 
-export interface ThreadWorld {
-  kernel: Kernel;
-  fake: FakeLlmServer;
-  projectRoot: string;
-  events: HarnessEvent[];
-  runner(options?: Partial<KiwiHarnessOptions>): KiwiHarnessRunner;
-  close(): Promise<void>;
-}
-
-export async function threadWorld(options: {
-  script: FakeScript;
-  provider?: "anthropic" | "openai";
-  directive?: string;
-  /** Library index TTL (tests: 0, so every lookup sees new files; benchmarks: the default). */
-  indexTtlMs?: number;
-}): Promise<ThreadWorld> {
+/** A temp project with docs/, a secret file, and the provider plugins installed (symlinked). */
+export async function createTestProject(): Promise<string> {
   const projectRoot = await realpath(await mkdtemp(join(tmpdir(), "kiwi-thread-")));
   await mkdir(join(projectRoot, "node_modules/@kiwi"), { recursive: true });
   await mkdir(join(projectRoot, "docs"), { recursive: true });
@@ -75,14 +61,39 @@ export async function threadWorld(options: {
       dependencies: { "@kiwi/provider-anthropic": "*", "@kiwi/provider-openai": "*" },
     }),
   );
-  const fake = await createFakeLlmServer({ script: options.script });
-  const env = {
+  return projectRoot;
+}
+
+/** Kernel env pointing both providers at the fake server. */
+export function fakeEnv(fake: FakeLlmServer): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? "",
     ANTHROPIC_API_KEY: "test-key",
     ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: fake.openaiBaseUrl,
   };
+}
+
+export interface ThreadWorld {
+  kernel: Kernel;
+  fake: FakeLlmServer;
+  projectRoot: string;
+  events: HarnessEvent[];
+  runner(options?: Partial<KiwiHarnessOptions>): KiwiHarnessRunner;
+  close(): Promise<void>;
+}
+
+export async function threadWorld(options: {
+  script: FakeScript;
+  provider?: "anthropic" | "openai";
+  directive?: string;
+  /** Library index TTL (tests: 0, so every lookup sees new files; benchmarks: the default). */
+  indexTtlMs?: number;
+}): Promise<ThreadWorld> {
+  const projectRoot = await createTestProject();
+  const fake = await createFakeLlmServer({ script: options.script });
+  const env = fakeEnv(fake);
   const kernel = await createKernel({
     projectRoot,
     userSpace: join(projectRoot, ".user"),

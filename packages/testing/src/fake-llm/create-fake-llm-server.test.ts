@@ -37,6 +37,50 @@ describe("createFakeLlmServer", () => {
     expect(server.openaiBaseUrl).toBe(`${server.url}/v1`);
   });
 
+  it("routes: a conversation whose first user message matches takes its own turns, in order", async () => {
+    const { anthropic, openai } = await start({
+      turns: [{ text: "shared" }],
+      routes: [
+        { match: "thread A", turns: [{ text: "A1" }, { text: "A2" }] },
+        { match: "thread B", turns: [{ text: "B1" }] },
+      ],
+    });
+    const ask = async (first: string, sdk: "anthropic" | "openai" = "anthropic") => {
+      if (sdk === "openai") {
+        const r = await openai.chat.completions.create({
+          model: "gpt-test",
+          messages: [
+            { role: "system", content: "thread A is mentioned in the system prompt only" },
+            { role: "user", content: first },
+          ],
+        });
+        return r.choices[0]?.message.content;
+      }
+      const r = await anthropic.messages.create({
+        model: "claude-test",
+        max_tokens: 10,
+        messages: [
+          { role: "user", content: [{ type: "text", text: first }] },
+          { role: "assistant", content: "thread A appears later but does not count" },
+          { role: "user", content: "more" },
+        ],
+      });
+      return r.content[0]?.type === "text" ? r.content[0].text : undefined;
+    };
+    expect(await ask("work for thread B")).toBe("B1");
+    expect(await ask("work for thread A")).toBe("A1");
+    expect(await ask("unrouted", "openai")).toBe("shared");
+    expect(await ask("thread A again", "openai")).toBe("A2");
+    expect(await ask("thread A third")).toBe("(script exhausted)");
+    expect(await ask("thread B again")).toBe("(script exhausted)");
+  });
+
+  it("refuses a malformed route", async () => {
+    await expect(
+      createFakeLlmServer({ script: { turns: [], routes: [{ match: "", turns: [] }] } as FakeScript }),
+    ).rejects.toThrow(/routes\[0\]/);
+  });
+
   it("shares one script across both endpoints, in order, and counts what remains", async () => {
     const { server, anthropic, openai } = await start({
       turns: [{ text: "one" }, { text: "two" }, { text: "three" }],

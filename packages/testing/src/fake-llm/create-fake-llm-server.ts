@@ -28,6 +28,18 @@ function sendProviderError(
   sendJson(res, status, body);
 }
 
+/** The text of a request's first user message, in either wire format (what script routes match). */
+function firstUserText(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const first = messages.find((m) => isRecord(m) && m.role === "user") as { content?: unknown } | undefined;
+  const content = first?.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((b) => (isRecord(b) && typeof b.text === "string" ? b.text : ""))
+    .join("");
+}
+
 /**
  * Starts a scripted fake LLM on loopback that speaks the Anthropic Messages (`POST /v1/messages`) and
  * OpenAI Chat Completions (`POST /v1/chat/completions`) wire formats, streaming or not. Every request
@@ -35,13 +47,26 @@ function sendProviderError(
  * up it answers "(script exhausted)" rather than hang.
  */
 export async function createFakeLlmServer(options: FakeLlmServerOptions): Promise<FakeLlmServer> {
-  let turns: FakeTurn[] = parseFakeScript(options.script).turns;
+  let script = parseFakeScript(options.script);
+  let turns: FakeTurn[] = script.turns;
   let cursor = 0;
+  let routeCursors = new Map<number, number>();
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
   const host = options.host ?? "127.0.0.1";
 
-  function nextTurn(): { turn: Readonly<FakeTurn>; index: number | null } {
+  function nextTurn(body: Record<string, unknown>): { turn: Readonly<FakeTurn>; index: number | null } {
+    if (script.routes?.length) {
+      const first = firstUserText(body);
+      const r = script.routes.findIndex((route) => first.includes(route.match));
+      if (r >= 0) {
+        const at = routeCursors.get(r) ?? 0;
+        const turn = script.routes[r]!.turns[at];
+        if (turn === undefined) return { turn: EXHAUSTED_TURN, index: null };
+        routeCursors.set(r, at + 1);
+        return { turn, index: at };
+      }
+    }
     const turn = turns[cursor];
     if (turn === undefined) return { turn: EXHAUSTED_TURN, index: null };
     cursor += 1;
@@ -82,7 +107,7 @@ export async function createFakeLlmServer(options: FakeLlmServerOptions): Promis
     if (!isRecord(body)) {
       return sendProviderError(res, provider, 400, "request body must be a JSON object");
     }
-    const { turn, index } = nextTurn();
+    const { turn, index } = nextTurn(body);
     record.turnIndex = index;
     const planned = planTurn(turn, body.model);
     const answer = endpoint === "anthropic" ? answerAnthropic : answerOpenai;
@@ -117,9 +142,11 @@ export async function createFakeLlmServer(options: FakeLlmServerOptions): Promis
     openaiBaseUrl: `${url}/v1`,
     requests,
     remaining: () => Math.max(0, turns.length - cursor),
-    setScript(script: FakeScript): void {
-      turns = parseFakeScript(script).turns;
+    setScript(next: FakeScript): void {
+      script = parseFakeScript(next);
+      turns = script.turns;
       cursor = 0;
+      routeCursors = new Map();
     },
     async close(): Promise<void> {
       closing.abort();

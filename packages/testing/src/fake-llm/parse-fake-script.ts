@@ -113,8 +113,21 @@ export function parseFakeScript(value: unknown): FakeScript {
   if (!isRecord(value) || !Array.isArray(value.turns)) {
     throw new FakeScriptError(["script: must be an object {turns: [...]}"]);
   }
-  checkKeys(value, new Set(["turns"]), "script", issues);
+  checkKeys(value, new Set(["turns", "routes"]), "script", issues);
   for (const [i, turn] of value.turns.entries()) checkTurn(turn, `turns[${i}]`, issues);
+  if (value.routes !== undefined) {
+    if (!Array.isArray(value.routes)) issues.push("routes: must be an array");
+    else
+      for (const [r, route] of value.routes.entries()) {
+        const at = `routes[${r}]`;
+        if (!isRecord(route) || typeof route.match !== "string" || route.match === "" || !Array.isArray(route.turns)) {
+          issues.push(`${at}: must be {match: non-empty string, turns: [...]}`);
+          continue;
+        }
+        checkKeys(route, new Set(["match", "turns"]), at, issues);
+        for (const [i, turn] of route.turns.entries()) checkTurn(turn, `${at}.turns[${i}]`, issues);
+      }
+  }
   if (issues.length > 0) throw new FakeScriptError(issues);
   // A copy: editing the caller's object later must not change what the server answers.
   return structuredClone(value) as unknown as FakeScript;

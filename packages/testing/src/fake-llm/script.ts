@@ -73,6 +73,17 @@ export interface FakeTurn {
 
 export interface FakeScript {
   turns: FakeTurn[];
+  /**
+   * Per-conversation scripts for concurrent runs (threads): a request whose first user message contains
+   * `match` takes the next turn of the first such route (each route keeps its own place); any other
+   * request takes the shared `turns`.
+   */
+  routes?: FakeRoute[];
+}
+
+export interface FakeRoute {
+  match: string;
+  turns: FakeTurn[];
 }
 
 /** What the server answers once every turn is used: it never hangs. */

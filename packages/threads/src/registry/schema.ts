@@ -1,0 +1,100 @@
+import { KiwiError } from "@kiwi/spec";
+import type Database from "better-sqlite3";
+
+/** The schema version this code writes; stored in the database as `PRAGMA user_version`. */
+export const REGISTRY_SCHEMA_VERSION = 1;
+
+/** One schema step: the DDL that takes a database from `version - 1` to `version`. Never edit a published one. */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+// Version 1. The status list is written out (not built from THREAD_STATUSES) so the migration stays what
+// it was when later versions add statuses; a test checks that the two agree.
+const V1 = `
+CREATE TABLE threads (
+  thread_id TEXT PRIMARY KEY,
+  directive TEXT NOT NULL,
+  parent_id TEXT NULL,
+  status TEXT NOT NULL CHECK (status IN
+    ('spawning', 'running', 'paused', 'terminating', 'completed', 'error', 'killed', 'orphaned')),
+  reason TEXT,
+  pid INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT,
+  permission_context TEXT,
+  budget TEXT,
+  usage TEXT,
+  transcript_path TEXT
+);
+CREATE INDEX threads_status ON threads (status);
+CREATE INDEX threads_parent_id ON threads (parent_id);
+CREATE INDEX threads_directive ON threads (directive);
+
+CREATE TABLE thread_events (
+  thread_id TEXT NOT NULL REFERENCES threads (thread_id),
+  seq INTEGER NOT NULL,
+  ts TEXT NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (thread_id, seq)
+);
+CREATE INDEX thread_events_type ON thread_events (type);
+CREATE TRIGGER thread_events_no_update BEFORE UPDATE ON thread_events
+BEGIN
+  SELECT RAISE(ABORT, 'thread_events is append-only: events cannot be updated');
+END;
+CREATE TRIGGER thread_events_no_delete BEFORE DELETE ON thread_events
+BEGIN
+  SELECT RAISE(ABORT, 'thread_events is append-only: events cannot be deleted');
+END;
+
+CREATE TABLE checkpoints (
+  thread_id TEXT NOT NULL REFERENCES threads (thread_id),
+  seq INTEGER NOT NULL,
+  ts TEXT NOT NULL,
+  turn INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (thread_id, seq)
+);
+`;
+
+/** Every migration, in order; the last one's version is REGISTRY_SCHEMA_VERSION. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+
+/** The database's schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to REGISTRY_SCHEMA_VERSION in one BEGIN IMMEDIATE transaction (so two
+ * processes creating the same file at once take turns, the second finding the work done). A database
+ * written by a newer version is refused with REGISTRY_VERSION rather than touched.
+ */
+export function migrate(db: Database.Database, file: string): number {
+  refuseNewer(schemaVersion(db), file);
+  if (schemaVersion(db) === REGISTRY_SCHEMA_VERSION) return REGISTRY_SCHEMA_VERSION;
+  const run = db.transaction(() => {
+    const found = schemaVersion(db);
+    refuseNewer(found, file);
+    for (const m of MIGRATIONS) {
+      if (m.version <= found) continue;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  });
+  run.immediate();
+  return schemaVersion(db);
+}
+
+function refuseNewer(found: number, file: string): void {
+  if (found <= REGISTRY_SCHEMA_VERSION) return;
+  throw new KiwiError({
+    code: "REGISTRY_VERSION",
+    message: `the thread registry ${file} has schema version ${found}, newer than the ${REGISTRY_SCHEMA_VERSION} this Kiwi supports: upgrade Kiwi, or point it at another registry file`,
+    context: { file, found, supported: REGISTRY_SCHEMA_VERSION },
+  });
+}

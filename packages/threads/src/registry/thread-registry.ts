@@ -1,0 +1,658 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { KiwiError } from "@kiwi/spec";
+import Database from "better-sqlite3";
+import { validateThreadId } from "../thread-id";
+import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
+import {
+  type Checkpoint,
+  invalid,
+  isRecord,
+  type RawEvent,
+  type RawThreadRow,
+  recordJson,
+  type ThreadEvent,
+  type ThreadRow,
+  toJson,
+  toThreadEvent,
+  toThreadRow,
+} from "./rows";
+import { migrate } from "./schema";
+import { ACTIVE_STATUSES, isTerminal, isThreadStatus, THREAD_STATUSES, type ThreadStatus } from "./statuses";
+
+export type { Checkpoint, ThreadEvent, ThreadRow } from "./rows";
+
+export interface ThreadRegistryOptions {
+  /** How long a write waits for another process's lock before SQLITE_BUSY (default 5000). */
+  readonly busyTimeoutMs?: number;
+  /** Queued events that trigger a write at once rather than at the next setImmediate (default 256). */
+  readonly batchSize?: number;
+  /** The clock for timestamps (default: the system clock). */
+  readonly now?: () => Date;
+  /**
+   * Told when a background event write fails for good (after busy retries). The events stay queued and
+   * are written by the next append, flush() or close(). Default: a process warning.
+   */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface RegisterThreadInput {
+  readonly thread_id: string;
+  readonly directive: string;
+  readonly parent_id?: string | null;
+  /** Default "spawning". */
+  readonly status?: ThreadStatus;
+  readonly permission_context?: Record<string, unknown> | null;
+  readonly budget?: Record<string, unknown> | null;
+  readonly transcript_path?: string | null;
+  /** The owner process; default this process. */
+  readonly pid?: number | null;
+}
+
+export interface UpdateStatusOptions {
+  /** Why the thread is in the new status (cleared when omitted). */
+  readonly reason?: string;
+  /** Replaces the recorded usage. */
+  readonly usage?: Record<string, unknown>;
+}
+
+export interface ThreadQuery {
+  readonly status?: ThreadStatus | readonly ThreadStatus[];
+  readonly directive?: string;
+  /** A parent's id, or null for top-level threads. */
+  readonly parent_id?: string | null;
+  /** 1–1000, default 100. */
+  readonly limit?: number;
+  /** Only threads created at or after this ISO-8601 time. */
+  readonly since?: string;
+}
+
+export interface EventQuery {
+  /** Only events with a larger seq (default 0: from the first). */
+  readonly afterSeq?: number;
+  /** At most this many events (default: all). */
+  readonly limit?: number;
+  /** Only events of these types. */
+  readonly types?: readonly string[];
+}
+
+export interface CheckpointInput {
+  readonly turn: number;
+  /** Any JSON value: what the run needs to resume. */
+  readonly state: unknown;
+}
+
+/** Tells whether a process id is alive. */
+export type IsAlive = (pid: number) => boolean;
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+export const DEFAULT_BATCH_SIZE = 256;
+export const DEFAULT_QUERY_LIMIT = 100;
+export const MAX_QUERY_LIMIT = 1000;
+/**
+ * WAL pages before a checkpoint (SQLite's default is 1000). Interleaved threads dirty one leaf page per
+ * thread per commit, so the WAL fills fast; checkpointing every ~16 MiB instead of ~4 MiB costs fewer
+ * copies and syncs.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+/** `process.kill(pid, 0)`: alive when it succeeds or fails with EPERM (alive, owned by someone else). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const ACTIVE_LIST = ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ");
+const THREAD_COLUMNS =
+  "thread_id, directive, parent_id, status, reason, pid, created_at, updated_at, finished_at, permission_context, budget, usage, transcript_path";
+
+/**
+ * The SQLite thread registry: one file shared by every process of a project (WAL, busy timeout), holding
+ * threads, their append-only event logs and checkpoints.
+ *
+ * Events are group-committed: appendEvent returns the seq at once and the row is written with others in
+ * one transaction at the next setImmediate (or when batchSize rows wait). Reads flush first. Call close()
+ * before the process ends: events still queued at exit are lost.
+ *
+ * A thread's events are appended by one process, its owner (seqs are counted in memory, seeded from the
+ * database on first use); others write to it only once the owner is gone (markOrphans).
+ */
+export class ThreadRegistry {
+  readonly #db: Database.Database;
+  readonly #now: () => Date;
+  readonly #queue: EventQueue;
+  readonly #seqs = new Map<string, number>();
+  readonly #stmts: ReturnType<typeof prepare>;
+  #closed = false;
+
+  private constructor(
+    db: Database.Database,
+    readonly file: string,
+    /** The schema version of the open database (REGISTRY_SCHEMA_VERSION once migrated). */
+    readonly schemaVersion: number,
+    options: ThreadRegistryOptions,
+  ) {
+    this.#db = db;
+    this.#now = options.now ?? (() => new Date());
+    this.#stmts = prepare(db);
+    const insertEvents = db.transaction((rows: readonly QueuedEvent[]) => {
+      for (const row of rows) this.#stmts.insertEvent.run(row);
+    });
+    const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
+    this.#queue = new EventQueue({
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      write: (rows) => insertEvents.immediate(rows),
+      onError: (err) => onError(this.#writeFailed(err)),
+    });
+  }
+
+  /**
+   * Opens (creating when missing) the registry at `file`: the folder is made private (0700), the
+   * database put in WAL mode and migrated to REGISTRY_SCHEMA_VERSION. Throws REGISTRY_UNAVAILABLE when
+   * the file cannot be opened or is not a database, REGISTRY_VERSION when a newer Kiwi wrote it.
+   */
+  static open(file: string, options: ThreadRegistryOptions = {}): ThreadRegistry {
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw invalid("busyTimeoutMs must be a whole number of milliseconds, 0 or more", { busyTimeoutMs });
+    }
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw invalid("batchSize must be a whole number, 1 or more", { batchSize });
+    }
+    let db: Database.Database | undefined;
+    try {
+      if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      db = new Database(file, { timeout: busyTimeoutMs });
+      const version = setUp(db, file, busyTimeoutMs);
+      return new ThreadRegistry(db, file, version, { ...options, batchSize });
+    } catch (err) {
+      db?.close();
+      if (KiwiError.isInstance(err)) throw err;
+      throw unavailable(file, err, "opening it");
+    }
+  }
+
+  /** Adds a thread; THREAD_ID_COLLISION when the id is taken. */
+  register(input: RegisterThreadInput): ThreadRow {
+    this.#assertOpen();
+    const thread_id = validateThreadId(input.thread_id);
+    if (typeof input.directive !== "string" || input.directive.length === 0) {
+      throw invalid("directive must be a non-empty string: the directive the thread runs", { thread_id });
+    }
+    const status = input.status ?? "spawning";
+    assertStatus(status);
+    const pid = input.pid === undefined ? process.pid : input.pid;
+    if (pid !== null && (!Number.isInteger(pid) || pid <= 0)) {
+      throw invalid("pid must be a positive process id (or null when no process owns the thread)", { pid });
+    }
+    if (input.transcript_path != null && typeof input.transcript_path !== "string") {
+      throw invalid("transcript_path must be a string path (or omitted)", { thread_id });
+    }
+    const now = this.#timestamp();
+    const raw: RawThreadRow = {
+      thread_id,
+      directive: input.directive,
+      parent_id: input.parent_id == null ? null : validateThreadId(input.parent_id),
+      status,
+      reason: null,
+      pid,
+      created_at: now,
+      updated_at: now,
+      finished_at: isTerminal(status) ? now : null,
+      permission_context: recordJson("permission_context", input.permission_context),
+      budget: recordJson("budget", input.budget),
+      usage: null,
+      transcript_path: input.transcript_path ?? null,
+    };
+    try {
+      this.#stmts.insertThread.run(raw);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        throw new KiwiError({
+          code: "THREAD_ID_COLLISION",
+          message: `a thread with id ${JSON.stringify(thread_id)} is already registered: leave the id out and let kiwi_harness generate one, or choose another`,
+          context: { thread_id },
+        });
+      }
+      throw this.#failed(err, "registering a thread");
+    }
+    this.#seqs.set(thread_id, 0);
+    return toThreadRow(raw);
+  }
+
+  get(thread_id: string): ThreadRow | undefined {
+    this.#assertOpen();
+    const raw = this.#guard("reading a thread", () => this.#stmts.selectThread.get(thread_id)) as
+      | RawThreadRow
+      | undefined;
+    return raw && toThreadRow(raw);
+  }
+
+  /**
+   * Moves a thread to `status` (finished_at set for a terminal one). ITEM_NOT_FOUND for an unknown id,
+   * THREAD_FINISHED when it already finished (repeating its final status is a no-op), INVALID_INPUT
+   * for an unknown status.
+   */
+  updateStatus(thread_id: string, status: ThreadStatus, options: UpdateStatusOptions = {}): ThreadRow {
+    this.#assertOpen();
+    assertStatus(status);
+    if (options.reason !== undefined && typeof options.reason !== "string") {
+      throw invalid("reason must be a string (or omitted)", { thread_id });
+    }
+    const usage = options.usage === undefined ? undefined : recordJson("usage", options.usage);
+    const change = this.#db.transaction((): ThreadRow => {
+      const current = this.#stmts.selectThread.get(thread_id) as RawThreadRow | undefined;
+      if (!current) throw notFound(thread_id);
+      if (isTerminal(current.status)) {
+        if (current.status === status) return toThreadRow(current);
+        throw new KiwiError({
+          code: "THREAD_FINISHED",
+          message: `thread ${JSON.stringify(thread_id)} already finished (${current.status}) and cannot become ${status}: a finished thread's status is final, spawn a new thread instead`,
+          context: { thread_id, status: current.status, requested: status },
+        });
+      }
+      const now = this.#timestamp();
+      const next: RawThreadRow = {
+        ...current,
+        status,
+        reason: options.reason ?? null,
+        usage: usage ?? current.usage,
+        updated_at: now,
+        finished_at: isTerminal(status) ? now : null,
+      };
+      this.#stmts.updateStatus.run(next);
+      return toThreadRow(next);
+    });
+    return this.#guard("updating a thread's status", () => change.immediate());
+  }
+
+  /** Replaces a thread's recorded usage (token counts, cost…); ITEM_NOT_FOUND for an unknown id. */
+  updateUsage(thread_id: string, usage: Record<string, unknown>): ThreadRow {
+    this.#assertOpen();
+    if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id });
+    const json = recordJson("usage", usage);
+    const updated_at = this.#timestamp();
+    const raw = this.#guard("updating a thread's usage", () =>
+      this.#stmts.updateUsage.get({ thread_id, usage: json, updated_at }),
+    ) as RawThreadRow | undefined;
+    if (!raw) throw notFound(thread_id);
+    return toThreadRow(raw);
+  }
+
+  /** Threads matching every given filter, newest first. */
+  query(filter: ThreadQuery = {}): ThreadRow[] {
+    this.#assertOpen();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      const statuses: readonly ThreadStatus[] = Array.isArray(filter.status)
+        ? filter.status
+        : [filter.status];
+      for (const s of statuses) assertStatus(s);
+      if (statuses.length === 0) return [];
+      where.push(`status IN (${statuses.map(() => "?").join(", ")})`);
+      params.push(...statuses);
+    }
+    if (filter.directive !== undefined) {
+      where.push("directive = ?");
+      params.push(filter.directive);
+    }
+    if (filter.parent_id === null) where.push("parent_id IS NULL");
+    else if (filter.parent_id !== undefined) {
+      where.push("parent_id = ?");
+      params.push(filter.parent_id);
+    }
+    if (filter.since !== undefined) {
+      const since = new Date(filter.since);
+      if (typeof filter.since !== "string" || Number.isNaN(since.getTime())) {
+        throw invalid(`since must be an ISO-8601 time such as "2025-01-31T12:00:00Z"`, {
+          since: filter.since,
+        });
+      }
+      where.push("created_at >= ?");
+      params.push(since.toISOString());
+    }
+    const limit = filter.limit ?? DEFAULT_QUERY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
+      throw invalid(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`, { limit });
+    }
+    params.push(limit);
+    const sql = `SELECT ${THREAD_COLUMNS} FROM threads${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    const rows = this.#guard("querying threads", () =>
+      this.#db.prepare(sql).all(...params),
+    ) as RawThreadRow[];
+    return rows.map(toThreadRow);
+  }
+
+  /**
+   * Appends an event to a thread's log and returns its seq (1, 2, 3… per thread) at once; the row is
+   * written with others at the next setImmediate or when batchSize rows wait. ITEM_NOT_FOUND for an
+   * unknown thread.
+   */
+  appendEvent(thread_id: string, type: string, data: Record<string, unknown>): { seq: number } {
+    this.#assertOpen();
+    if (typeof type !== "string" || type.length === 0) {
+      throw invalid("the event type must be a non-empty string", { thread_id });
+    }
+    if (!isRecord(data)) throw invalid("event data must be a JSON object", { thread_id, type });
+    const json = toJson("event data", data);
+    const seq = this.#lastSeq(thread_id) + 1;
+    this.#seqs.set(thread_id, seq);
+    this.#queue.push({ thread_id, seq, ts: this.#timestamp(), type, data: json });
+    return { seq };
+  }
+
+  /** Writes every queued event now. REGISTRY_UNAVAILABLE (events kept) when the database stays busy. */
+  flush(): void {
+    this.#assertOpen();
+    try {
+      this.#queue.flush();
+    } catch (err) {
+      throw this.#writeFailed(err);
+    }
+  }
+
+  /** A thread's events in seq order (queued ones written first); ITEM_NOT_FOUND for an unknown thread. */
+  getEvents(thread_id: string, query: EventQuery = {}): ThreadEvent[] {
+    this.flush();
+    const afterSeq = query.afterSeq ?? 0;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+      throw invalid("afterSeq must be a whole number, 0 or more", { afterSeq });
+    }
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1)) {
+      throw invalid("limit must be a whole number, 1 or more (or omitted for all events)", {
+        limit: query.limit,
+      });
+    }
+    if (!this.#guard("reading a thread", () => this.#stmts.selectThread.get(thread_id))) {
+      throw notFound(thread_id);
+    }
+    const params: unknown[] = [thread_id, afterSeq];
+    let types = "";
+    if (query.types !== undefined) {
+      if (query.types.length === 0) return [];
+      types = ` AND type IN (${query.types.map(() => "?").join(", ")})`;
+      params.push(...query.types);
+    }
+    params.push(query.limit ?? -1);
+    const sql = `SELECT thread_id, seq, ts, type, data FROM thread_events WHERE thread_id = ? AND seq > ?${types} ORDER BY seq LIMIT ?`;
+    const rows = this.#guard("reading thread events", () =>
+      this.#db.prepare(sql).all(...params),
+    ) as RawEvent[];
+    return rows.map(toThreadEvent);
+  }
+
+  /**
+   * Marks as `orphaned` every active thread whose owner process is gone (or unknown), with an `orphaned`
+   * event; returns their ids. Threads owned by this process are never touched.
+   */
+  markOrphans(isAlive: IsAlive = isProcessAlive): string[] {
+    this.flush();
+    const candidates = this.#guard("finding orphaned threads", () =>
+      this.#stmts.selectForeignActive.all(process.pid),
+    ) as { thread_id: string; pid: number | null }[];
+    const gone = candidates.filter((c) => c.pid === null || !isAlive(c.pid));
+    if (gone.length === 0) return [];
+    const mark = this.#db.transaction(() => {
+      const marked: { thread_id: string; seq: number }[] = [];
+      for (const { thread_id, pid } of gone) {
+        const now = this.#timestamp();
+        const reason = `owner process ${pid ?? "(unknown)"} is gone`;
+        const changed = this.#stmts.markOrphan.run({ thread_id, pid, reason, now }).changes;
+        if (changed === 0) continue; // it finished, or was claimed, since we looked
+        const { last } = this.#stmts.maxEventSeq.get(thread_id) as { last: number | null };
+        const seq = Math.max(last ?? 0, this.#seqs.get(thread_id) ?? 0) + 1;
+        this.#stmts.insertEvent.run({
+          thread_id,
+          seq,
+          ts: now,
+          type: "orphaned",
+          data: toJson("data", { reason, pid }),
+        });
+        marked.push({ thread_id, seq });
+      }
+      return marked;
+    });
+    const marked = this.#guard("marking orphaned threads", () => mark.immediate());
+    for (const m of marked) this.#seqs.set(m.thread_id, m.seq);
+    return marked.map((m) => m.thread_id);
+  }
+
+  /** Saves a run state for a thread (after its queued events); ITEM_NOT_FOUND for an unknown thread. */
+  saveCheckpoint(thread_id: string, input: CheckpointInput): Checkpoint {
+    if (!Number.isInteger(input.turn) || input.turn < 0) {
+      throw invalid("turn must be a whole number, 0 or more", { thread_id, turn: input.turn });
+    }
+    const state = toJson("checkpoint state", input.state);
+    this.flush();
+    const save = this.#db.transaction((): Checkpoint => {
+      if (!this.#stmts.selectThread.get(thread_id)) throw notFound(thread_id);
+      const { last } = this.#stmts.maxCheckpointSeq.get(thread_id) as { last: number | null };
+      const row = { thread_id, seq: (last ?? 0) + 1, ts: this.#timestamp(), turn: input.turn, state };
+      this.#stmts.insertCheckpoint.run(row);
+      return { seq: row.seq, ts: row.ts, turn: row.turn, state: JSON.parse(state) };
+    });
+    return this.#guard("saving a checkpoint", () => save.immediate());
+  }
+
+  /** The thread's newest checkpoint, or undefined when it has none (or is unknown). */
+  latestCheckpoint(thread_id: string): Checkpoint | undefined {
+    this.#assertOpen();
+    const row = this.#guard("reading a checkpoint", () => this.#stmts.latestCheckpoint.get(thread_id)) as
+      | { seq: number; ts: string; turn: number; state: string }
+      | undefined;
+    return row && { seq: row.seq, ts: row.ts, turn: row.turn, state: JSON.parse(row.state) };
+  }
+
+  /** A thread and all its descendants, oldest first; empty for an unknown id. */
+  subtree(thread_id: string): ThreadRow[] {
+    this.#assertOpen();
+    const rows = this.#guard("reading a thread tree", () =>
+      this.#stmts.subtree.all(thread_id),
+    ) as RawThreadRow[];
+    return rows.map(toThreadRow);
+  }
+
+  /**
+   * Every thread and event (or one thread's subtree and its events), read in one transaction after the
+   * queue is flushed: a consistent copy. Threads oldest first; events by thread id, then seq.
+   */
+  snapshot(options: { readonly thread_id?: string } = {}): { threads: ThreadRow[]; events: ThreadEvent[] } {
+    this.flush();
+    const { thread_id } = options;
+    const read = this.#db.transaction(() => {
+      const threads = (
+        thread_id === undefined ? this.#stmts.allThreads.all() : this.#stmts.subtree.all(thread_id)
+      ) as RawThreadRow[];
+      const events = (
+        thread_id === undefined ? this.#stmts.allEvents.all() : this.#stmts.subtreeEvents.all(thread_id)
+      ) as RawEvent[];
+      return { threads: threads.map(toThreadRow), events: events.map(toThreadEvent) };
+    });
+    return this.#guard("reading the registry", () => read.deferred());
+  }
+
+  /** Events accepted but not yet written. */
+  get queuedEvents(): number {
+    return this.#queue.size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Writes queued events and closes the database. Calling it again does nothing; any other call
+   * afterwards throws REGISTRY_UNAVAILABLE. When the final write fails the registry stays open (the
+   * error says why) so close() can be retried.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#queue.cancel();
+    this.#db.close();
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (!this.#closed) return;
+    throw new KiwiError({
+      code: "REGISTRY_UNAVAILABLE",
+      message: `the thread registry ${this.file} is closed: open it again with ThreadRegistry.open`,
+      context: { file: this.file, reason: "closed" },
+    });
+  }
+
+  #lastSeq(thread_id: string): number {
+    const known = this.#seqs.get(thread_id);
+    if (known !== undefined) return known;
+    const row = this.#guard("reading a thread", () =>
+      this.#stmts.threadLastSeq.get(thread_id, thread_id),
+    ) as {
+      known: number | null;
+      last: number | null;
+    };
+    if (!row.known) throw notFound(thread_id);
+    return row.last ?? 0;
+  }
+
+  #timestamp(): string {
+    return this.#now().toISOString();
+  }
+
+  #guard<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.#failed(err, action);
+    }
+  }
+
+  #failed(err: unknown, action: string): KiwiError {
+    if (KiwiError.isInstance(err)) return err;
+    return unavailable(this.file, err, action);
+  }
+
+  #writeFailed(err: unknown): KiwiError {
+    if (KiwiError.isInstance(err)) return err;
+    const n = this.#queue.size;
+    return new KiwiError({
+      code: "REGISTRY_UNAVAILABLE",
+      message: `could not write ${n} queued thread event${n === 1 ? "" : "s"} to ${this.file} (${sqliteMessage(err)}): they stay queued and are written by the next append, flush() or close()${isBusy(err) ? "; another process holds the database lock, raise busyTimeoutMs if this persists" : ""}`,
+      context: { file: this.file, queued: n, sqlite_code: sqliteCode(err) },
+      cause: err,
+      retryable: isBusy(err),
+    });
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertThread: db.prepare(
+      `INSERT INTO threads (${THREAD_COLUMNS}) VALUES (@thread_id, @directive, @parent_id, @status, @reason, @pid, @created_at, @updated_at, @finished_at, @permission_context, @budget, @usage, @transcript_path)`,
+    ),
+    selectThread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = ?`),
+    updateStatus: db.prepare(
+      "UPDATE threads SET status = @status, reason = @reason, usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE thread_id = @thread_id",
+    ),
+    updateUsage: db.prepare(
+      `UPDATE threads SET usage = @usage, updated_at = @updated_at WHERE thread_id = @thread_id RETURNING ${THREAD_COLUMNS}`,
+    ),
+    selectForeignActive: db.prepare(
+      `SELECT thread_id, pid FROM threads WHERE status IN (${ACTIVE_LIST}) AND (pid IS NULL OR pid <> ?) ORDER BY created_at, rowid`,
+    ),
+    markOrphan: db.prepare(
+      `UPDATE threads SET status = 'orphaned', reason = @reason, updated_at = @now, finished_at = @now WHERE thread_id = @thread_id AND status IN (${ACTIVE_LIST}) AND pid IS @pid`,
+    ),
+    threadLastSeq: db.prepare(
+      "SELECT (SELECT 1 FROM threads WHERE thread_id = ?) AS known, (SELECT MAX(seq) FROM thread_events WHERE thread_id = ?) AS last",
+    ),
+    maxEventSeq: db.prepare("SELECT MAX(seq) AS last FROM thread_events WHERE thread_id = ?"),
+    insertEvent: db.prepare(
+      "INSERT INTO thread_events (thread_id, seq, ts, type, data) VALUES (@thread_id, @seq, @ts, @type, @data)",
+    ),
+    maxCheckpointSeq: db.prepare("SELECT MAX(seq) AS last FROM checkpoints WHERE thread_id = ?"),
+    insertCheckpoint: db.prepare(
+      "INSERT INTO checkpoints (thread_id, seq, ts, turn, state) VALUES (@thread_id, @seq, @ts, @turn, @state)",
+    ),
+    latestCheckpoint: db.prepare(
+      "SELECT seq, ts, turn, state FROM checkpoints WHERE thread_id = ? ORDER BY seq DESC LIMIT 1",
+    ),
+    subtree: db.prepare(
+      `WITH RECURSIVE tree(id) AS (SELECT thread_id FROM threads WHERE thread_id = ? UNION SELECT t.thread_id FROM threads t JOIN tree ON t.parent_id = tree.id)
+       SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id IN (SELECT id FROM tree) ORDER BY created_at, rowid`,
+    ),
+    subtreeEvents: db.prepare(
+      `WITH RECURSIVE tree(id) AS (SELECT thread_id FROM threads WHERE thread_id = ? UNION SELECT t.thread_id FROM threads t JOIN tree ON t.parent_id = tree.id)
+       SELECT thread_id, seq, ts, type, data FROM thread_events WHERE thread_id IN (SELECT id FROM tree) ORDER BY thread_id, seq`,
+    ),
+    allThreads: db.prepare(`SELECT ${THREAD_COLUMNS} FROM threads ORDER BY created_at, rowid`),
+    allEvents: db.prepare("SELECT thread_id, seq, ts, type, data FROM thread_events ORDER BY thread_id, seq"),
+  };
+}
+
+/**
+ * Pragmas and migrations. Another process creating the same file at the same moment can hold the lock
+ * while it switches to WAL or migrates; busy errors are retried until busyTimeoutMs has passed.
+ */
+function setUp(db: Database.Database, file: string, busyTimeoutMs: number): number {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      return migrate(db, file);
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      sleepSync(10 + Math.random() * 20);
+    }
+  }
+}
+
+function assertStatus(status: unknown): asserts status is ThreadStatus {
+  if (isThreadStatus(status)) return;
+  throw invalid(`unknown thread status ${JSON.stringify(status)}: use one of ${THREAD_STATUSES.join(", ")}`, {
+    status,
+    allowed: [...THREAD_STATUSES],
+  });
+}
+
+function notFound(thread_id: string): KiwiError {
+  return new KiwiError({
+    code: "ITEM_NOT_FOUND",
+    message: `no thread ${JSON.stringify(thread_id)} in the registry: check the id (query lists threads)`,
+    context: { thread_id },
+  });
+}
+
+function sqliteMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function unavailable(file: string, err: unknown, action: string): KiwiError {
+  const busy = isBusy(err);
+  const hint = busy
+    ? "another process holds the database lock: retry, or raise busyTimeoutMs"
+    : "check that the path is writable and is a Kiwi thread registry (move a damaged file aside and a new one is created)";
+  return new KiwiError({
+    code: "REGISTRY_UNAVAILABLE",
+    message: `the thread registry ${file} is unavailable (${action}: ${sqliteMessage(err)}): ${hint}`,
+    context: { file, sqlite_code: sqliteCode(err), sqlite_message: sqliteMessage(err) },
+    cause: err,
+    retryable: busy,
+  });
+}

@@ -1,0 +1,545 @@
+import { join, relative } from "node:path";
+import type { CapabilityClaims, TokenVerifier } from "@kiwi/capabilities";
+import {
+  type HarnessRunner,
+  type HarnessRunResult,
+  type HelpSignal,
+  KiwiError,
+  type RunSnapshot,
+  type SinkV1,
+} from "@kiwi/spec";
+import { BudgetNode, reserve, reservedPart, type TreeLimits } from "./budget-tree";
+import { type Decision, LiveThread } from "./live-thread";
+import { validateThreadId } from "./thread-id";
+import { isTerminal, type ThreadStatus } from "./registry/statuses";
+import { type ThreadRow, ThreadRegistry } from "./registry/thread-registry";
+import { readTranscript } from "./transcript/read-transcript";
+import { createRedactor, secretsFromEnv } from "./transcript/redactor";
+import type { TranscriptEvent } from "./transcript/transcript-format";
+import { TranscriptWriter } from "./transcript/transcript-writer";
+import { followTranscript } from "./transcript/follow-transcript";
+
+/** What a runner factory is handed: the thread's identity and its narrow line back to the manager. */
+export interface ThreadHandle {
+  readonly id: string;
+  readonly directive: string;
+  readonly parentId: string | null;
+  /** The thread's budget node (its reservation, own spend, children). */
+  readonly budget: BudgetNode;
+  /** Records an event in the transcript and the registry (secrets redacted). */
+  record(type: string, fields?: Record<string, unknown>): void;
+  /** Holds the thread paused (reason `escalated`) until a decision arrives (`on_exceeded: escalate`). */
+  escalate(): Promise<Decision>;
+}
+
+export interface SpawnRequest {
+  /** Required: `[A-Za-z0-9_-]{1,128}`. */
+  readonly thread_id: string;
+  readonly directive: string;
+  /** Builds the runner once the thread is registered (it gets the thread's handle). */
+  readonly runner: (thread: ThreadHandle) => HarnessRunner;
+  readonly message: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly parent_id?: string;
+  /** The budget the thread asks for; capped by what its parent has left (BUDGET_EXCEEDED when none). */
+  readonly budget?: TreeLimits;
+  readonly on_exceeded?: "stop" | "warn" | "escalate";
+  /** Stored in the registry: who spawned it with which grants (no token). */
+  readonly permission_context?: Record<string, unknown>;
+  /** A capability token holding `spawn.thread`. */
+  readonly auth: unknown;
+  /** When given, must equal the manager's project root. */
+  readonly project_path?: string;
+  /** Continue from a checkpoint. */
+  readonly resume?: RunSnapshot;
+}
+
+export interface SpawnResult {
+  readonly [key: string]: unknown;
+  readonly success: true;
+  readonly thread_id: string;
+  readonly status: "spawned";
+  readonly transcript_path: string;
+  readonly started_at: string;
+  /** The budget actually reserved (the request capped by the parent's remainder). */
+  readonly budget: TreeLimits;
+}
+
+export interface StatusChange {
+  readonly thread_id: string;
+  readonly status: ThreadStatus;
+  readonly reason: string | null;
+}
+
+export interface ThreadManagerOptions {
+  readonly projectRoot: string;
+  /** Default `<projectRoot>/.ai/threads/registry.db`. */
+  readonly registryFile?: string;
+  /** Verifies capability tokens (spawn.thread, control rights). */
+  readonly verifier: TokenVerifier;
+  /** Values that must never reach a transcript or the registry. Default: secret-looking env values. */
+  readonly secrets?: readonly string[];
+  readonly now?: () => Date;
+}
+
+const MAX_EVENT_TEXT = 4_000;
+
+/** Shortens long strings for the registry copy of an event (the transcript keeps the full text). */
+function compact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] =
+      typeof v === "string" && v.length > MAX_EVENT_TEXT
+        ? `${v.slice(0, MAX_EVENT_TEXT)}… (${v.length} chars)`
+        : v;
+  }
+  return out;
+}
+
+/**
+ * Owns the threads of one project in this process: the registry, transcripts, live runs and their
+ * controls. `spawn` is the harness-agnostic `spawn_thread` layer: it registers the thread, starts the
+ * runner in the background and returns at once. A thread's lifecycle and per-turn progress are written
+ * here, by the runtime, never through tools the thread's model could call (so a thread needs no
+ * registry rights for its own bookkeeping).
+ */
+export class ThreadManager {
+  readonly projectRoot: string;
+  readonly registry: ThreadRegistry;
+  readonly #verifier: TokenVerifier;
+  readonly #redact: (s: string) => string;
+  readonly #now: () => Date;
+  readonly #live = new Map<string, LiveThread>();
+  readonly #runners = new Map<string, HarnessRunner>();
+  readonly #writers = new Map<string, TranscriptWriter>();
+  readonly #listeners = new Set<(change: StatusChange) => void>();
+  #closed = false;
+
+  private constructor(options: ThreadManagerOptions, registry: ThreadRegistry) {
+    this.projectRoot = options.projectRoot;
+    this.registry = registry;
+    this.#verifier = options.verifier;
+    this.#redact = createRedactor(options.secrets ?? secretsFromEnv());
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Opens the registry and marks threads left active by dead processes `orphaned`. */
+  static open(options: ThreadManagerOptions): ThreadManager {
+    const file = options.registryFile ?? join(options.projectRoot, ".ai/threads/registry.db");
+    const registry = ThreadRegistry.open(file, { now: options.now });
+    const manager = new ThreadManager(options, registry);
+    registry.markOrphans();
+    return manager;
+  }
+
+  /** The transcript file of a thread. */
+  transcriptPath(threadId: string): string {
+    return join(this.projectRoot, ".ai/threads", threadId, "transcript.jsonl");
+  }
+
+  /** Verifies a token and returns its claims (TOKEN_INVALID / TOKEN_EXPIRED otherwise). */
+  verify(auth: unknown): Promise<CapabilityClaims> {
+    return this.#verifier.verify(auth);
+  }
+
+  async #requireCap(auth: unknown, cap: string, what: string): Promise<CapabilityClaims> {
+    const claims = await this.verify(auth);
+    if (!claims.caps.some((g) => g.cap === cap)) {
+      throw new KiwiError({
+        code: "CAPABILITY_DENIED",
+        message: `${what} needs ${cap}, a system capability held only by core directives (thread_directive spawns for you)`,
+        context: { reason: "cap_missing", required: cap },
+      });
+    }
+    return claims;
+  }
+
+  /** `spawn_thread`: validate, register, start in the background, return immediately. */
+  async spawn(request: SpawnRequest): Promise<SpawnResult> {
+    this.#assertOpen();
+    await this.#requireCap(request.auth, "spawn.thread", "spawning a thread");
+    const id = validateThreadId(request.thread_id);
+    if (request.project_path !== undefined && request.project_path !== this.projectRoot) {
+      throw new KiwiError({
+        code: "PROJECT_MISMATCH",
+        message: `this thread runtime serves ${this.projectRoot}, not ${request.project_path}`,
+        context: { project_path: request.project_path },
+      });
+    }
+    const parent = request.parent_id ? this.#live.get(request.parent_id) : undefined;
+    const limits = reserve(parent?.budget, request.budget ?? {});
+    const transcript = this.transcriptPath(id);
+    const row = this.registry.register({
+      thread_id: id,
+      directive: request.directive,
+      parent_id: request.parent_id ?? null,
+      status: "spawning",
+      permission_context: request.permission_context ?? null,
+      budget: { ...limits, on_exceeded: request.on_exceeded ?? "stop" },
+      transcript_path: relative(this.projectRoot, transcript),
+    });
+    const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}));
+    const live = new LiveThread(
+      id,
+      request.directive,
+      request.parent_id ?? null,
+      budget,
+      request.on_exceeded === "escalate",
+      (reason) => this.#setStatus(id, "paused", reason),
+      () => this.#setStatus(id, "running", null),
+    );
+    live.checkpoint = () => this.#checkpoint(id);
+    this.#live.set(id, live);
+    this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+    this.record(id, "spawned", {
+      directive: request.directive,
+      parent_id: request.parent_id ?? null,
+      budget: limits,
+      inputs: request.inputs ?? {},
+    });
+    if (parent) this.record(parent.id, "child_spawned", { child_id: id, directive: request.directive, budget: limits });
+    const handle: ThreadHandle = {
+      id,
+      directive: request.directive,
+      parentId: request.parent_id ?? null,
+      budget,
+      record: (type, fields = {}) => this.record(id, type, fields),
+      escalate: () => live.waitForDecision("escalated"),
+    };
+    live.done = this.#run(live, handle, request);
+    return {
+      success: true,
+      thread_id: id,
+      status: "spawned",
+      transcript_path: relative(this.projectRoot, transcript),
+      started_at: row.created_at,
+      budget: limits,
+    };
+  }
+
+  async #run(live: LiveThread, handle: ThreadHandle, request: SpawnRequest): Promise<void> {
+    // One macrotask later: spawn has returned to its caller before any runner code runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    let result: HarnessRunResult | undefined;
+    let failure: { code: string; message: string } | undefined;
+    try {
+      const runner = request.runner(handle);
+      this.#runners.set(live.id, runner);
+      if (!live.killRequested) this.#setStatus(live.id, "running", null);
+      result = await runner.run({
+        message: request.message,
+        signal: live.abort.signal,
+        control: live.control,
+        resume: request.resume,
+      });
+    } catch (error) {
+      failure = {
+        code: KiwiError.isInstance(error) ? error.code : ((error as { code?: string }).code ?? "INTERNAL_ERROR"),
+        message: error instanceof Error ? error.message : String(error),
+      };
+    }
+    this.#finish(live, result, failure);
+  }
+
+  #finish(
+    live: LiveThread,
+    result: HarnessRunResult | undefined,
+    failure: { code: string; message: string } | undefined,
+  ): void {
+    let status: ThreadStatus;
+    let reason: string;
+    if (live.killRequested) {
+      status = "killed";
+      reason = "killed";
+    } else if (failure || !result || result.status === "error") {
+      status = "error";
+      reason = failure?.code ?? result?.error?.code ?? "error";
+    } else if (result.status === "aborted") {
+      status = live.terminateRequested ? "completed" : "killed";
+      reason = live.terminateRequested ? "terminated" : result.reason;
+    } else {
+      status = "completed";
+      reason = live.terminateRequested && result.reason === "terminated" ? "terminated" : result.reason;
+    }
+    const usage = result ? { ...result.usage, usd: live.budget.own.usd } : undefined;
+    if (failure || result?.error) this.record(live.id, "error", { ...(failure ?? result?.error) });
+    this.record(live.id, "completed", {
+      status,
+      reason,
+      turns: result?.turns ?? 0,
+      usage: usage ?? null,
+      final_text: result?.final_text ?? "",
+    });
+    live.result = result;
+    live.budget.release();
+    this.#setStatus(live.id, status, reason, usage);
+    if (live.parentId && this.#writers.has(live.parentId)) {
+      this.record(live.parentId, "child_completed", {
+        child_id: live.id,
+        status,
+        reason,
+        spent: live.budget.spent(),
+      });
+    }
+    this.#writers.get(live.id)?.close();
+    this.#writers.delete(live.id);
+    this.#runners.delete(live.id);
+    this.#live.delete(live.id);
+  }
+
+  /**
+   * Records an event of a live thread: the full line in its transcript, a compact copy in the registry.
+   * `cost_update` also rolls the spend into the budget tree and the registry's usage column; the
+   * harness's own `completed` is left to the manager, which writes the final one with the status.
+   */
+  record(threadId: string, type: string, fields: Record<string, unknown> = {}): void {
+    if (type === "completed" && fields.status === undefined) return;
+    const live = this.#live.get(threadId);
+    if (type === "cost_update" && live) {
+      const usage = fields.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+      live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
+      if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
+      this.registry.updateUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
+    }
+    const writer = this.#writers.get(threadId);
+    const event = writer?.write(type, fields);
+    const data = JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>;
+    this.registry.appendEvent(threadId, type, event ? { ...data, transcript_seq: event.seq } : data);
+  }
+
+  #setStatus(id: string, status: ThreadStatus, reason: string | null, usage?: Record<string, unknown>): void {
+    const row = this.registry.get(id);
+    if (!row || row.status === status) return;
+    this.registry.updateStatus(id, status, { reason: reason ?? undefined, usage });
+    this.record(id, "status", { status, reason });
+    for (const l of this.#listeners) l({ thread_id: id, status, reason });
+  }
+
+  #checkpoint(id: string): void {
+    const runner = this.#runners.get(id) as { snapshot?: () => RunSnapshot } | undefined;
+    if (!runner?.snapshot) return;
+    const snap = runner.snapshot();
+    const saved = this.registry.saveCheckpoint(id, { turn: snap.turn, state: snap as never });
+    this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
+  }
+
+  // ── controls ────────────────────────────────────────────────────────────────────────────────────
+
+  #liveOrThrow(threadId: string, action: string): LiveThread {
+    const live = this.#live.get(threadId);
+    if (live) return live;
+    const row = this.registry.get(threadId);
+    if (!row) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `no thread ${threadId}: list threads with thread_registry query`,
+        context: { thread_id: threadId },
+      });
+    }
+    throw new KiwiError({
+      code: isTerminal(row.status) ? "THREAD_FINISHED" : "THREAD_NOT_RUNNING",
+      message: isTerminal(row.status)
+        ? `thread ${threadId} already ended (${row.status}): ${action} applies to running threads only`
+        : `thread ${threadId} is ${row.status} but not run by this process: ${action} must go to the process that runs it`,
+      context: { thread_id: threadId, status: row.status },
+    });
+  }
+
+  /**
+   * Who may control a thread: its parent thread (a token whose thread is the parent) or a holder of
+   * `thread.control`. Throws CAPABILITY_DENIED otherwise.
+   */
+  async authorizeControl(auth: unknown, threadId: string): Promise<CapabilityClaims> {
+    const claims = await this.verify(auth);
+    if (claims.caps.some((g) => g.cap === "thread.control")) return claims;
+    const row = this.registry.get(threadId);
+    if (row && row.parent_id !== null && row.parent_id === claims.thread_id) return claims;
+    throw new KiwiError({
+      code: "CAPABILITY_DENIED",
+      message: `only the parent of ${threadId} or a holder of thread.control may control it`,
+      context: { reason: "not_parent", required: "thread.control", thread_id: threadId },
+    });
+  }
+
+  #intervention(live: LiveThread, action: string, fields: Record<string, unknown> = {}): void {
+    this.record(live.id, "intervention", { action, ...fields });
+  }
+
+  /** Queues a user message for the thread's next turn. */
+  inject(threadId: string, message: string): { thread_id: string; queued: number } {
+    const live = this.#liveOrThrow(threadId, "inject_message");
+    live.inject.push(message);
+    this.#intervention(live, "inject_message", { chars: message.length });
+    return { thread_id: threadId, queued: live.inject.length };
+  }
+
+  /** Asks the thread to wait at its next turn boundary (status `paused` once it does). */
+  pause(threadId: string): { thread_id: string; status: ThreadStatus } {
+    const live = this.#liveOrThrow(threadId, "pause");
+    live.pauseRequested = true;
+    this.#intervention(live, "pause");
+    return { thread_id: threadId, status: this.registry.get(threadId)!.status };
+  }
+
+  /**
+   * Ends a pause (or an escalation): optionally with a message for the next turn and, for an
+   * escalation, raised limits. Without a pending wait, cancels a requested pause.
+   */
+  resume(threadId: string, options: { message?: string; limits?: Record<string, number> } = {}) {
+    const live = this.#liveOrThrow(threadId, "resume");
+    this.#intervention(live, "resume", {
+      ...(options.message ? { chars: options.message.length } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
+    live.pauseRequested = false;
+    const woke = live.decide({ action: "resume", message: options.message, limits: options.limits });
+    if (!woke && options.message) live.inject.push(options.message);
+    return { thread_id: threadId, resumed: woke };
+  }
+
+  /**
+   * Graceful stop: the current turn finishes and the thread ends `completed` (reason `terminated`)
+   * before its next model call. `immediate` also cuts the turn in flight (its stream and tool runs).
+   */
+  terminate(threadId: string, options: { immediate?: boolean } = {}) {
+    const live = this.#liveOrThrow(threadId, "terminate");
+    live.terminateRequested = true;
+    this.#intervention(live, "terminate", { immediate: options.immediate === true });
+    this.#setStatus(threadId, "terminating", "terminate requested");
+    live.decide({ action: "terminate" });
+    if (options.immediate) live.abort.abort(new KiwiError({ code: "ABORTED", message: "terminated" }));
+    return { thread_id: threadId, status: "terminating" as const };
+  }
+
+  /** Aborts the thread now: in-flight HTTP and subprocesses are cut; it ends `killed`. */
+  kill(threadId: string) {
+    const live = this.#liveOrThrow(threadId, "kill");
+    live.killRequested = true;
+    this.#intervention(live, "kill");
+    live.decide({ action: "terminate" });
+    live.abort.abort(new KiwiError({ code: "ABORTED", message: "killed" }));
+    return { thread_id: threadId, status: "killing" as const };
+  }
+
+  /** The last `lastN` transcript events of a thread (live or finished). */
+  readTranscript(threadId: string, lastN = 50): { events: TranscriptEvent[]; torn: boolean } {
+    const row = this.registry.get(threadId);
+    if (!row) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `no thread ${threadId}`,
+        context: { thread_id: threadId },
+      });
+    }
+    return readTranscript(this.transcriptPath(threadId), { lastN });
+  }
+
+  // ── help signals ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The kernel's help-signal handler: signals are recorded on the calling thread; `stuck`/`escalate`
+   * pause it at the next turn boundary when its directive escalates; `checkpoint` saves its state there.
+   */
+  readonly signalHandler = async (signal: HelpSignal): Promise<Record<string, unknown>> => {
+    const threadId = typeof signal.meta.__thread_id === "string" ? signal.meta.__thread_id : undefined;
+    const live = threadId ? this.#live.get(threadId) : undefined;
+    if (!live) return { recorded: false, note: "not called from a live thread of this runtime" };
+    this.record(live.id, "signal", { kind: signal.kind, reason: signal.reason ?? null, topic: signal.topic ?? null });
+    if (signal.kind === "checkpoint") {
+      live.checkpointRequested = true;
+      return { recorded: true, note: "the thread's state is saved at the end of this turn" };
+    }
+    if (live.pauseOnEscalate) {
+      live.pauseRequested = true;
+      live.pauseReason = signal.kind;
+      return { recorded: true, note: "the thread pauses after this turn until a supervisor decides" };
+    }
+    return { recorded: true, note: "recorded for the supervisor; carry on or finish" };
+  };
+
+  // ── monitoring ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Calls the listener on every status change; returns the unsubscribe function. */
+  watch(listener: (change: StatusChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the thread's row once its status is one of `statuses` (default: any terminal one);
+   * TIMEOUT after `timeoutMs`.
+   */
+  wait(threadId: string, options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number } = {}): Promise<ThreadRow> {
+    const want = (s: ThreadStatus) => (options.statuses ? options.statuses.includes(s) : isTerminal(s));
+    const now = this.registry.get(threadId);
+    if (!now) {
+      return Promise.reject(
+        new KiwiError({ code: "ITEM_NOT_FOUND", message: `no thread ${threadId}`, context: { thread_id: threadId } }),
+      );
+    }
+    if (want(now.status)) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop();
+              reject(
+                new KiwiError({
+                  code: "TIMEOUT",
+                  message: `thread ${threadId} did not reach ${options.statuses?.join("/") ?? "an end"} within ${options.timeoutMs} ms`,
+                  context: { thread_id: threadId, status: this.registry.get(threadId)?.status },
+                }),
+              );
+            }, options.timeoutMs);
+      const stop = this.watch((c) => {
+        if (c.thread_id !== threadId || !want(c.status)) return;
+        stop();
+        if (timer) clearTimeout(timer);
+        resolve(this.registry.get(threadId)!);
+      });
+    });
+  }
+
+  /** The live run's promise (resolves when the thread has ended and been recorded). */
+  done(threadId: string): Promise<void> {
+    return this.#live.get(threadId)?.done ?? Promise.resolve();
+  }
+
+  /** Streams a thread's transcript events into a sink until the thread completes or `signal` aborts. */
+  async follow(threadId: string, sink: SinkV1, options: { signal?: AbortSignal } = {}): Promise<number> {
+    let n = 0;
+    const signal = options.signal ?? new AbortController().signal;
+    for await (const event of followTranscript(this.transcriptPath(threadId), { signal })) {
+      await sink.write({ event: event.type, data: JSON.stringify(event), id: String(event.seq) });
+      n += 1;
+    }
+    await sink.flush?.();
+    return n;
+  }
+
+  /** Threads this process runs right now. */
+  liveThreads(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  /** Kills every live thread, waits for them to be recorded, flushes and closes the registry. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const running = [...this.#live.values()];
+    for (const live of running) {
+      live.killRequested = true;
+      live.decide({ action: "terminate" });
+      live.abort.abort(new KiwiError({ code: "ABORTED", message: "runtime closing" }));
+    }
+    await Promise.allSettled(running.map((l) => l.done));
+    this.#closed = true;
+    this.registry.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new KiwiError({ code: "REGISTRY_UNAVAILABLE", message: "the thread manager is closed", context: {} });
+    }
+  }
+}

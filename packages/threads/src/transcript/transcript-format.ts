@@ -1,0 +1,140 @@
+/**
+ * The transcript format: a public, versioned, append-only JSONL file (`.ai/threads/<id>/transcript.jsonl`).
+ *
+ * Every line is one JSON object ending in `\n`:
+ *
+ * ```json
+ * {"v":1,"ts":"2025-01-31T12:00:00.000Z","seq":7,"type":"tool_call","tool":"fs_read","args_hash":"…"}
+ * ```
+ *
+ * | key    | meaning                                                                                   |
+ * | ------ | ----------------------------------------------------------------------------------------- |
+ * | `v`    | format version, {@link TRANSCRIPT_FORMAT_VERSION}; a reader refuses versions it does not know |
+ * | `ts`   | when the line was written, ISO 8601 in UTC (`Date#toISOString`)                            |
+ * | `seq`  | 1, 2, 3, … per writer; a writer reopening the file continues from the last line's `seq`    |
+ * | `type` | the event type, `[a-z][a-z0-9_]*`; the types Kiwi writes are listed below                  |
+ *
+ * The other keys depend on the type. Readers must ignore keys and types they do not know: new optional keys
+ * and new types may be added within version 1; renaming or removing a key, or changing its meaning, needs
+ * version 2. Fields marked `?` may be absent.
+ *
+ * | type                | fields                                                        | written when                                      |
+ * | ------------------- | ------------------------------------------------------------- | ------------------------------------------------- |
+ * | `spawned`           | `thread_id`, `directive`, `parent_id?`, `harness?`            | the thread starts                                 |
+ * | `directive_loaded`  | `directive`, `version?`, `hash?`                              | the directive was resolved and parsed             |
+ * | `token_minted`      | `jti`, `capabilities`, `expires_at?`                          | a capability token was minted for the thread      |
+ * | `turn_start`        | `turn`                                                        | a model turn begins                               |
+ * | `user_message`      | `content`                                                     | a user (or injected) message is sent to the model |
+ * | `assistant_message` | `content`, `model?`, `stop_reason?`                           | the model answered                                |
+ * | `tool_call`         | `tool`, `call_id`, `args_hash`, `jti`, `capability`, `grant`  | a tool was called (arguments hashed, not stored)  |
+ * | `tool_result`       | `tool`, `call_id`, `success`, `error_code?`, `duration_ms?`   | a tool call finished                              |
+ * | `cost_update`       | `input_tokens`, `output_tokens`, `cost_usd?`                  | spend changed (running totals)                    |
+ * | `warning`           | `code`, `message`                                             | something odd that does not stop the thread       |
+ * | `signal`            | `signal`, `message?`                                          | the thread raised a signal (help, escalation)     |
+ * | `intervention`      | `action`, `by`, `message?`                                    | someone paused, resumed, injected, killed, …      |
+ * | `status`            | `status`, `reason?`                                           | the thread's status changed                       |
+ * | `checkpoint`        | `checkpoint`, `turn?`                                         | the run's state was saved                         |
+ * | `stream_incomplete` | `reason?`                                                     | a model stream ended before it finished           |
+ * | `budget_exceeded`   | `limit`, `used`, `max`                                        | a budget limit was hit                            |
+ * | `context_exceeded`  | `tokens`, `max`                                               | the model's context window was exceeded           |
+ * | `child_spawned`     | `child_id`, `directive`                                       | the thread started a child thread                 |
+ * | `child_completed`   | `child_id`, `status`                                          | a child thread ended                              |
+ * | `error`             | `code`, `message`                                             | the thread failed                                 |
+ * | `completed`         | `status`, `result?`                                           | the thread ended; followers stop here             |
+ *
+ * Guarantees: each line is written with one `write(2)` on an `O_APPEND` descriptor, so concurrent writers
+ * never interleave inside a line; secrets are replaced with `[REDACTED]` before the line reaches the file;
+ * a line is at most {@link MAX_TRANSCRIPT_LINE_BYTES} bytes (longer strings end in `… (truncated N chars)`).
+ * A crash can leave the last line without its `\n` ("torn"); readers drop it. A writer that reopens such a
+ * file ends the torn fragment with `\n` and writes a `warning` with code {@link TORN_LINE_WARNING_CODE}
+ * in the same write; readers skip a bad line directly followed by that warning.
+ */
+
+/** The version every line carries in `v`. */
+export const TRANSCRIPT_FORMAT_VERSION = 1;
+
+/** Longest line, in UTF-8 bytes including the final `\n`: 256 KiB. */
+export const MAX_TRANSCRIPT_LINE_BYTES = 256 * 1024;
+
+/** The `code` of the warning a writer adds after ending a torn line left by a crash. */
+export const TORN_LINE_WARNING_CODE = "TRANSCRIPT_TORN_LINE";
+
+/** The event types Kiwi writes (see the table above). Other `[a-z][a-z0-9_]*` types are allowed. */
+export const TRANSCRIPT_EVENT_TYPES = [
+  "spawned",
+  "directive_loaded",
+  "token_minted",
+  "turn_start",
+  "user_message",
+  "assistant_message",
+  "tool_call",
+  "tool_result",
+  "cost_update",
+  "warning",
+  "signal",
+  "intervention",
+  "status",
+  "checkpoint",
+  "stream_incomplete",
+  "budget_exceeded",
+  "context_exceeded",
+  "child_spawned",
+  "child_completed",
+  "error",
+  "completed",
+] as const;
+
+export type TranscriptEventType = (typeof TRANSCRIPT_EVENT_TYPES)[number];
+
+/** One line of a transcript. */
+export type TranscriptEvent = {
+  v: 1;
+  ts: string;
+  seq: number;
+  type: string;
+  [k: string]: unknown;
+};
+
+/** What an event type must look like. */
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Either a valid event, or why the text is not one. */
+export type ParsedLine = { ok: true; event: TranscriptEvent } | { ok: false; reason: string };
+
+/**
+ * Parses one line (without its `\n`) into an event: a JSON object whose `v` is 1, `ts` a string, `seq` a
+ * non-negative integer and `type` a string matching {@link EVENT_TYPE_PATTERN}.
+ */
+export function parseTranscriptLine(text: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, reason: "not a JSON object" };
+  }
+  const e = value as Record<string, unknown>;
+  if (e.v !== TRANSCRIPT_FORMAT_VERSION) {
+    return typeof e.v === "number" && e.v > TRANSCRIPT_FORMAT_VERSION
+      ? {
+          ok: false,
+          reason: `format version ${e.v} is newer than this reader (${TRANSCRIPT_FORMAT_VERSION}): upgrade`,
+        }
+      : { ok: false, reason: "missing or unknown format version v" };
+  }
+  if (typeof e.ts !== "string") return { ok: false, reason: "ts is not a string" };
+  if (typeof e.seq !== "number" || !Number.isSafeInteger(e.seq) || e.seq < 0) {
+    return { ok: false, reason: "seq is not a non-negative integer" };
+  }
+  if (typeof e.type !== "string" || !EVENT_TYPE_PATTERN.test(e.type)) {
+    return { ok: false, reason: "type is not a valid event type" };
+  }
+  return { ok: true, event: e as TranscriptEvent };
+}
+
+/** True for the warning a writer appends right after ending a torn line. */
+export function isTornLineWarning(event: TranscriptEvent): boolean {
+  return event.type === "warning" && event.code === TORN_LINE_WARNING_CODE;
+}
