@@ -170,10 +170,7 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
   }
 
   /** Loads the directive, then (and only then) mints the thread's token; the first message follows. */
-  protected override async initialMessages(
-    message: string,
-    resume?: RunSnapshot,
-  ): Promise<NeutralMessage[]> {
+  protected override async initialMessages(message: string, resume?: RunSnapshot): Promise<NeutralMessage[]> {
     const { kernel, directive, inputs } = this.#o;
     const loaded = await kernel.execute({
       item_type: "directive",

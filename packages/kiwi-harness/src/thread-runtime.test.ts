@@ -50,7 +50,8 @@ function resultsSeenByModel(w: RuntimeWorld, match: string): Record<string, unkn
   const last = [...w.fake.requests]
     .reverse()
     .find((r) => JSON.stringify((r.body as { messages: unknown[] }).messages[0]).includes(match));
-  for (const m of (last?.body as { messages: { content: unknown }[] }).messages) {
+  const messages = (last?.body as { messages?: { content: unknown }[] } | undefined)?.messages ?? [];
+  for (const m of messages) {
     if (!Array.isArray(m.content)) continue;
     for (const b of m.content as { type: string; content?: unknown }[]) {
       if (b.type !== "tool_result") continue;
@@ -85,7 +86,13 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
     const types = events(world, spawned.thread_id).map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(["spawned", "status"]);
     expect(types).toEqual(
-      expect.arrayContaining(["directive_loaded", "token_minted", "user_message", "turn_start", "cost_update"]),
+      expect.arrayContaining([
+        "directive_loaded",
+        "token_minted",
+        "user_message",
+        "turn_start",
+        "cost_update",
+      ]),
     );
     expect(types.at(-1)).toBe("status");
     expect(types.at(-2)).toBe("completed");
@@ -116,7 +123,10 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
               { text: "aggregated: A, B and C reported" },
             ],
           },
-          { match: "child A", turns: [{ ...greet("A"), usage: { input_tokens: 50, output_tokens: 5 } }, { text: "result A" }] },
+          {
+            match: "child A",
+            turns: [{ ...greet("A"), usage: { input_tokens: 50, output_tokens: 5 } }, { text: "result A" }],
+          },
           { match: "child B", turns: [{ text: "result B", delay_ms: 5 }] },
           { match: "child C", turns: [{ ...greet("C"), delay_ms: 2 }, { text: "result C" }] },
         ],
@@ -154,7 +164,11 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
     const parentJti = parentEvents.find((e) => e.type === "token_minted")!.jti;
     for (const c of children) {
       const ctx = c.permission_context as Record<string, unknown>;
-      expect(ctx).toMatchObject({ spawned_by: "thread_directive", caller_thread: parent.thread_id, caller_jti: parentJti });
+      expect(ctx).toMatchObject({
+        spawned_by: "thread_directive",
+        caller_thread: parent.thread_id,
+        caller_jti: parentJti,
+      });
     }
   });
 
@@ -166,11 +180,18 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       world.runtime.spawn({ directive: "child_twice" }),
     ]);
     expect(a.thread_id).not.toBe(b.thread_id);
-    expect([a.thread_id, b.thread_id].some((id) => /^child_twice_\d{8}_\d{6}_[a-z0-9]{1,4}$/.test(id))).toBe(true);
+    expect([a.thread_id, b.thread_id].some((id) => /^child_twice_\d{8}_\d{6}_[a-z0-9]{1,4}$/.test(id))).toBe(
+      true,
+    );
     await Promise.all([world.runtime.manager.done(a.thread_id), world.runtime.manager.done(b.thread_id)]);
 
     const token = await coreToken(world);
-    const request = { directive: "child_twice", message: "", auth: token, runner: () => ({ run: async () => never() }) };
+    const request = {
+      directive: "child_twice",
+      message: "",
+      auth: token,
+      runner: () => ({ run: async () => never() }),
+    };
     await expect(world.runtime.manager.spawn({ ...request, thread_id: a.thread_id })).rejects.toMatchObject({
       code: "THREAD_ID_COLLISION",
     });
@@ -189,7 +210,9 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       ["a".repeat(129), "a".repeat(128)],
       ["nul\0byte", "nul_byte"],
     ] as const) {
-      const error = await world.runtime.manager.spawn({ ...base, thread_id: id, auth: token }).catch((e) => e);
+      const error = await world.runtime.manager
+        .spawn({ ...base, thread_id: id, auth: token })
+        .catch((e) => e);
       expect(KiwiError.isInstance(error), id).toBe(true);
       expect(error).toMatchObject({ code: "INVALID_THREAD_ID", context: { suggestion } });
     }
@@ -201,10 +224,14 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       directiveId: "user_thing",
       threadId: "t1",
     });
-    await expect(world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: plain.token })).rejects.toMatchObject({
+    await expect(
+      world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: plain.token }),
+    ).rejects.toMatchObject({
       code: "CAPABILITY_DENIED",
     });
-    await expect(world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: undefined })).rejects.toMatchObject({
+    await expect(
+      world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: undefined }),
+    ).rejects.toMatchObject({
       code: "TOKEN_INVALID",
     });
   });
@@ -219,7 +246,10 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       ),
     );
     const error = await world.runtime.spawn({ directive: "child_bare" }).catch((e) => e);
-    expect(error).toMatchObject({ code: "VALIDATION_FAILED", context: { missing: ["cost", "model", "permissions"] } });
+    expect(error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      context: { missing: ["cost", "model", "permissions"] },
+    });
     expect(world.runtime.manager.registry.query({})).toHaveLength(0);
   });
 });
@@ -233,7 +263,10 @@ describe("budget trees and attenuation", () => {
           {
             match: "parent work",
             turns: [
-              { ...spawnCall("child_greedy", "greedy child"), usage: { input_tokens: 200, output_tokens: 100 } },
+              {
+                ...spawnCall("child_greedy", "greedy child"),
+                usage: { input_tokens: 200, output_tokens: 100 },
+              },
               call("execute", {
                 item_type: "tool",
                 action: "run",
@@ -308,8 +341,19 @@ describe("budget trees and attenuation", () => {
           {
             match: "parent work",
             turns: [
-              { tool_calls: [spawnCall("child_reader", "reader child").tool_calls[0]!, spawnCall("child_forbidden", "x").tool_calls[0]!, spawnCall("other_directive", "x").tool_calls[0]!] },
-              call("execute", { item_type: "tool", action: "run", item_id: "thread_control", parameters: { action: "wait_children" } }),
+              {
+                tool_calls: [
+                  spawnCall("child_reader", "reader child").tool_calls[0]!,
+                  spawnCall("child_forbidden", "x").tool_calls[0]!,
+                  spawnCall("other_directive", "x").tool_calls[0]!,
+                ],
+              },
+              call("execute", {
+                item_type: "tool",
+                action: "run",
+                item_id: "thread_control",
+                parameters: { action: "wait_children" },
+              }),
               { text: "parent done" },
             ],
           },
@@ -318,8 +362,24 @@ describe("budget trees and attenuation", () => {
             turns: [
               {
                 tool_calls: [
-                  { name: "execute", arguments: { item_type: "tool", action: "run", item_id: "read_file", parameters: { path: "docs/readme.md" } } },
-                  { name: "execute", arguments: { item_type: "tool", action: "run", item_id: "read_file", parameters: { path: "src/secret.txt" } } },
+                  {
+                    name: "execute",
+                    arguments: {
+                      item_type: "tool",
+                      action: "run",
+                      item_id: "read_file",
+                      parameters: { path: "docs/readme.md" },
+                    },
+                  },
+                  {
+                    name: "execute",
+                    arguments: {
+                      item_type: "tool",
+                      action: "run",
+                      item_id: "read_file",
+                      parameters: { path: "src/secret.txt" },
+                    },
+                  },
                 ],
               },
               { text: "child done" },
@@ -328,7 +388,10 @@ describe("budget trees and attenuation", () => {
         ],
       },
     });
-    await world.directive("orchestrator", threadDirectiveFile({ name: "orchestrator", permissions: ORCHESTRATOR_PERMISSIONS }));
+    await world.directive(
+      "orchestrator",
+      threadDirectiveFile({ name: "orchestrator", permissions: ORCHESTRATOR_PERMISSIONS }),
+    );
     const wide = `
       <execute resource="kiwi-mcp" action="*"/>
       <execute resource="tool" id="read_file"/>
@@ -340,8 +403,14 @@ describe("budget trees and attenuation", () => {
     await world.runtime.manager.wait(parent.thread_id, { timeoutMs: 20_000 });
     const seen = resultsSeenByModel(world, "parent work");
     expect(seen[0]).toMatchObject({ success: true, status: "spawned" });
-    expect(seen[1]).toMatchObject({ success: false, error: { code: "CAPABILITY_DENIED", reason: "orchestration" } });
-    expect(seen[2]).toMatchObject({ success: false, error: { code: "CAPABILITY_DENIED", reason: "orchestration" } });
+    expect(seen[1]).toMatchObject({
+      success: false,
+      error: { code: "CAPABILITY_DENIED", reason: "orchestration" },
+    });
+    expect(seen[2]).toMatchObject({
+      success: false,
+      error: { code: "CAPABILITY_DENIED", reason: "orchestration" },
+    });
     const reads = resultsSeenByModel(world, "reader child");
     expect(reads[0]).toMatchObject({ success: true });
     expect(reads[1]).toMatchObject({ success: false, error: { code: "CAPABILITY_DENIED" } });
@@ -378,14 +447,24 @@ describe("registry rights, audit trail, secrets", () => {
       action: "create",
       item_id: "sneakier",
       parameters: {
-        content: threadDirectiveFile({ name: "sneakier", permissions: `<execute resource="registry" action="write"/>` }),
+        content: threadDirectiveFile({
+          name: "sneakier",
+          permissions: `<execute resource="registry" action="write"/>`,
+        }),
       },
     });
     expect(refused).toMatchObject({ success: false, error: { code: "DIRECTIVE_SYSTEM_CAP" } });
-    const victim = world.runtime.manager.registry.register({ thread_id: "victim", directive: "x", pid: null });
+    const victim = world.runtime.manager.registry.register({
+      thread_id: "victim",
+      directive: "x",
+      pid: null,
+    });
     const t = await world.runtime.spawn({ directive: "sneaky" });
     await world.runtime.manager.wait(t.thread_id, { timeoutMs: 10_000 });
-    expect(toolResults(world, t.thread_id)[0]).toMatchObject({ success: false, error_code: "CAPABILITY_DENIED" });
+    expect(toolResults(world, t.thread_id)[0]).toMatchObject({
+      success: false,
+      error_code: "CAPABILITY_DENIED",
+    });
     expect(world.runtime.manager.registry.get("victim")?.status).toBe(victim.status);
 
     // A token with registry.read only (what a core reader would hold) reads but cannot write.
@@ -397,7 +476,10 @@ describe("registry rights, audit trail, secrets", () => {
     });
     const meta = { __auth: reader.token, __thread_id: "reader_thread" };
     const run = (parameters: Record<string, unknown>) =>
-      world!.runtime.kernel.execute({ item_type: "tool", action: "run", item_id: "thread_registry", parameters }, { meta });
+      world!.runtime.kernel.execute(
+        { item_type: "tool", action: "run", item_id: "thread_registry", parameters },
+        { meta },
+      );
     expect(await run({ action: "get_status", thread_id: "victim" })).toMatchObject({ success: true });
     expect(await run({ action: "update_status", thread_id: "victim", status: "killed" })).toMatchObject({
       success: false,
@@ -408,7 +490,18 @@ describe("registry rights, audit trail, secrets", () => {
 
   it("every tool call records the token and the grant that allowed it", async () => {
     world = await runtimeWorld({
-      script: { turns: [greet("Ada"), call("execute", { item_type: "tool", action: "run", item_id: "bash", parameters: { command: "true" } }), { text: "done" }] },
+      script: {
+        turns: [
+          greet("Ada"),
+          call("execute", {
+            item_type: "tool",
+            action: "run",
+            item_id: "bash",
+            parameters: { command: "true" },
+          }),
+          { text: "done" },
+        ],
+      },
     });
     await world.directive("child_audit", threadDirectiveFile({ name: "child_audit" }));
     const t = await world.runtime.spawn({ directive: "child_audit" });
@@ -416,7 +509,12 @@ describe("registry rights, audit trail, secrets", () => {
     const ev = events(world, t.thread_id);
     const jti = ev.find((e) => e.type === "token_minted")!.jti;
     const calls = ev.filter((e) => e.type === "tool_call");
-    expect(calls[0]).toMatchObject({ jti, capability: "kiwi.execute", target: "greet", grant: "tool.execute:greet" });
+    expect(calls[0]).toMatchObject({
+      jti,
+      capability: "kiwi.execute",
+      target: "greet",
+      grant: "tool.execute:greet",
+    });
     expect(calls[1]).toMatchObject({ jti, capability: "kiwi.execute", target: "bash", grant: null });
     expect(calls[0]!.args_hash).toMatch(/^[A-Za-z0-9_-]{16}$/);
     const registryCalls = world.runtime.manager.registry.getEvents(t.thread_id, { types: ["tool_call"] });

@@ -6,7 +6,7 @@ import {
   TokenVerifier,
 } from "@kiwi/capabilities";
 import { createKernel, type Kernel, type KernelOptions } from "@kiwi/kernel";
-import { KiwiError, type PrimitiveV1, type ProviderV1 } from "@kiwi/spec";
+import { KiwiError, type PrimitiveV1, type ProviderV1, type RunSnapshot } from "@kiwi/spec";
 import {
   createThreadsPrimitive,
   type SpawnResult,
@@ -54,6 +54,11 @@ export interface SpawnDirectiveOptions {
   readonly directive: string;
   readonly message?: string;
   readonly inputs?: Record<string, unknown>;
+  /**
+   * Continue the conversation of an earlier thread of the same directive from its latest checkpoint
+   * (`help(action="checkpoint")`), on a new thread. ITEM_NOT_FOUND when it has no checkpoint.
+   */
+  readonly resume_from?: string;
 }
 
 /** A kernel whose thread tools work: the kernel, its thread manager and a top-level spawn. */
@@ -164,6 +169,27 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     return { token: minted.token, jti: minted.claims.jti };
   }
 
+  /** The latest checkpoint of an earlier thread of the same directive. */
+  function checkpointOf(threadId: string, directive: string): RunSnapshot {
+    const row = threads.registry.get(threadId);
+    const checkpoint = row ? threads.registry.latestCheckpoint(threadId) : undefined;
+    if (!row || !checkpoint) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `thread ${threadId} ${row ? 'has no checkpoint (its model never called help(action="checkpoint"))' : "does not exist"}`,
+        context: { thread_id: threadId },
+      });
+    }
+    if (row.directive !== directive) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `thread ${threadId} ran ${row.directive}, not ${directive}: a checkpoint continues the same directive`,
+        context: { thread_id: threadId, directive: row.directive },
+      });
+    }
+    return checkpoint.state as unknown as RunSnapshot;
+  }
+
   /** Layer 1 — thread_directive: requirements, orchestration policy, then kiwi_harness. */
   async function threadDirective(
     request: SpawnDirectiveOptions,
@@ -194,6 +220,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     caller: CapabilityClaims | undefined,
   ): Promise<SpawnResult> {
     const choice = await models(d.metadata.model, d.name);
+    const resume = request.resume_from ? checkpointOf(request.resume_from, d.name) : undefined;
     const cost = d.metadata.cost!;
     const core = await coreToken(caller?.thread_id ?? "kiwi-runtime");
     const base = threadIdFor(d.name, new Date());
@@ -212,7 +239,9 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
             ...(cost.max_total_tokens !== undefined ? { max_total_tokens: cost.max_total_tokens } : {}),
           },
           on_exceeded: cost.on_exceeded,
+          resume,
           permission_context: {
+            ...(request.resume_from ? { resumed_from: request.resume_from } : {}),
             spawned_by: "thread_directive",
             spawn_jti: core.jti,
             caller_thread: caller?.thread_id ?? null,
@@ -259,7 +288,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           },
         });
       } catch (error) {
-        if (KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < ID_RETRIES) continue;
+        if (KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < ID_RETRIES)
+          continue;
         throw error;
       }
     }

@@ -3,11 +3,6 @@
 export type { TreeLimits, TreeSpend } from "./budget-tree";
 export { BudgetNode, reserve } from "./budget-tree";
 export type { Decision } from "./live-thread";
-export type { SpawnRequest, SpawnResult, StatusChange, ThreadHandle, ThreadManagerOptions } from "./thread-manager";
-export { ThreadManager } from "./thread-manager";
-export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
-export type { SpawnDirectiveRequest, ThreadsPrimitiveOptions } from "./threads-primitive";
-export { createThreadsPrimitive } from "./threads-primitive";
 export type { ExportOptions, RegistryExport } from "./registry/export-registry";
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
 export type { Checkpoint, ThreadEvent, ThreadRow } from "./registry/rows";
@@ -22,6 +17,17 @@ export type {
   UpdateStatusOptions,
 } from "./registry/thread-registry";
 export { ThreadRegistry } from "./registry/thread-registry";
+export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
+export type {
+  SpawnRequest,
+  SpawnResult,
+  StatusChange,
+  ThreadHandle,
+  ThreadManagerOptions,
+} from "./thread-manager";
+export { ThreadManager } from "./thread-manager";
+export type { SpawnDirectiveRequest, ThreadsPrimitiveOptions } from "./threads-primitive";
+export { createThreadsPrimitive } from "./threads-primitive";
 export type { FollowTranscriptOptions } from "./transcript/follow-transcript";
 export { followTranscript } from "./transcript/follow-transcript";
 export type { ReadTranscriptOptions, ReadTranscriptResult } from "./transcript/read-transcript";

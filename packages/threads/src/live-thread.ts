@@ -71,7 +71,8 @@ export class LiveThread {
         const d = await this.waitForDecision(reason);
         if (d.action === "resume" && d.message) this.inject.push(d.message);
       }
-      if (this.terminateRequested || this.killRequested) return { stop: { status: "stopped", reason: "terminated" } };
+      if (this.terminateRequested || this.killRequested)
+        return { stop: { status: "stopped", reason: "terminated" } };
       if (this.inject.length) return { inject: this.inject.splice(0) };
       return undefined;
     },

@@ -10,14 +10,14 @@ import {
 } from "@kiwi/spec";
 import { BudgetNode, reserve, reservedPart, type TreeLimits } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
-import { validateThreadId } from "./thread-id";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
-import { type ThreadRow, ThreadRegistry } from "./registry/thread-registry";
+import { ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
+import { validateThreadId } from "./thread-id";
+import { followTranscript } from "./transcript/follow-transcript";
 import { readTranscript } from "./transcript/read-transcript";
 import { createRedactor, secretsFromEnv } from "./transcript/redactor";
 import type { TranscriptEvent } from "./transcript/transcript-format";
 import { TranscriptWriter } from "./transcript/transcript-writer";
-import { followTranscript } from "./transcript/follow-transcript";
 
 /** What a runner factory is handed: the thread's identity and its narrow line back to the manager. */
 export interface ThreadHandle {
@@ -197,7 +197,8 @@ export class ThreadManager {
       budget: limits,
       inputs: request.inputs ?? {},
     });
-    if (parent) this.record(parent.id, "child_spawned", { child_id: id, directive: request.directive, budget: limits });
+    if (parent)
+      this.record(parent.id, "child_spawned", { child_id: id, directive: request.directive, budget: limits });
     const handle: ThreadHandle = {
       id,
       directive: request.directive,
@@ -234,7 +235,9 @@ export class ThreadManager {
       });
     } catch (error) {
       failure = {
-        code: KiwiError.isInstance(error) ? error.code : ((error as { code?: string }).code ?? "INTERNAL_ERROR"),
+        code: KiwiError.isInstance(error)
+          ? error.code
+          : ((error as { code?: string }).code ?? "INTERNAL_ERROR"),
         message: error instanceof Error ? error.message : String(error),
       };
     }
@@ -263,7 +266,7 @@ export class ThreadManager {
     }
     const usage = result ? { ...result.usage, usd: live.budget.own.usd } : undefined;
     if (failure || result?.error) this.record(live.id, "error", { ...(failure ?? result?.error) });
-    this.record(live.id, "completed", {
+    this.#write(live.id, "completed", {
       status,
       reason,
       turns: result?.turns ?? 0,
@@ -293,7 +296,12 @@ export class ThreadManager {
    * harness's own `completed` is left to the manager, which writes the final one with the status.
    */
   record(threadId: string, type: string, fields: Record<string, unknown> = {}): void {
-    if (type === "completed" && fields.status === undefined) return;
+    // The final `completed` (with the thread's status) is the manager's own; a harness's is dropped.
+    if (type === "completed") return;
+    this.#write(threadId, type, fields);
+  }
+
+  #write(threadId: string, type: string, fields: Record<string, unknown>): void {
     const live = this.#live.get(threadId);
     if (type === "cost_update" && live) {
       const usage = fields.usage as { input_tokens?: number; output_tokens?: number } | undefined;
@@ -318,7 +326,8 @@ export class ThreadManager {
   #checkpoint(id: string): void {
     const runner = this.#runners.get(id) as { snapshot?: () => RunSnapshot } | undefined;
     if (!runner?.snapshot) return;
-    const snap = runner.snapshot();
+    // Redacted like everything else written to disk: a secret in a tool result is not kept either.
+    const snap = JSON.parse(this.#redact(JSON.stringify(runner.snapshot()))) as RunSnapshot;
     const saved = this.registry.saveCheckpoint(id, { turn: snap.turn, state: snap as never });
     this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
   }
@@ -444,7 +453,11 @@ export class ThreadManager {
     const threadId = typeof signal.meta.__thread_id === "string" ? signal.meta.__thread_id : undefined;
     const live = threadId ? this.#live.get(threadId) : undefined;
     if (!live) return { recorded: false, note: "not called from a live thread of this runtime" };
-    this.record(live.id, "signal", { kind: signal.kind, reason: signal.reason ?? null, topic: signal.topic ?? null });
+    this.record(live.id, "signal", {
+      kind: signal.kind,
+      reason: signal.reason ?? null,
+      topic: signal.topic ?? null,
+    });
     if (signal.kind === "checkpoint") {
       live.checkpointRequested = true;
       return { recorded: true, note: "the thread's state is saved at the end of this turn" };
@@ -469,12 +482,19 @@ export class ThreadManager {
    * Resolves with the thread's row once its status is one of `statuses` (default: any terminal one);
    * TIMEOUT after `timeoutMs`.
    */
-  wait(threadId: string, options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number } = {}): Promise<ThreadRow> {
+  wait(
+    threadId: string,
+    options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number } = {},
+  ): Promise<ThreadRow> {
     const want = (s: ThreadStatus) => (options.statuses ? options.statuses.includes(s) : isTerminal(s));
     const now = this.registry.get(threadId);
     if (!now) {
       return Promise.reject(
-        new KiwiError({ code: "ITEM_NOT_FOUND", message: `no thread ${threadId}`, context: { thread_id: threadId } }),
+        new KiwiError({
+          code: "ITEM_NOT_FOUND",
+          message: `no thread ${threadId}`,
+          context: { thread_id: threadId },
+        }),
       );
     }
     if (want(now.status)) return Promise.resolve(now);
@@ -539,7 +559,11 @@ export class ThreadManager {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new KiwiError({ code: "REGISTRY_UNAVAILABLE", message: "the thread manager is closed", context: {} });
+      throw new KiwiError({
+        code: "REGISTRY_UNAVAILABLE",
+        message: "the thread manager is closed",
+        context: {},
+      });
     }
   }
 }

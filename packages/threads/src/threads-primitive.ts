@@ -93,7 +93,8 @@ export function createThreadsPrimitive(options: ThreadsPrimitiveOptions): Primit
         if (!options.spawnDirective) {
           throw new KiwiError({
             code: "TOOL_UNAVAILABLE",
-            message: "this runtime has no harness to run directives on threads (start Kiwi with a thread runtime)",
+            message:
+              "this runtime has no harness to run directives on threads (start Kiwi with a thread runtime)",
             context: {},
           });
         }
@@ -128,7 +129,11 @@ async function registry(
       const id = str(params, "thread_id");
       const row = reg.get(id);
       if (!row) {
-        throw new KiwiError({ code: "ITEM_NOT_FOUND", message: `no thread ${id}`, context: { thread_id: id } });
+        throw new KiwiError({
+          code: "ITEM_NOT_FOUND",
+          message: `no thread ${id}`,
+          context: { thread_id: id },
+        });
       }
       return { success: true, thread: row };
     }

@@ -18,7 +18,8 @@ export function scopeAdmits(scope: OrchestrationScope, target: { name: string; c
   if (!scope.enabled) return false;
   if (scope.deny_directives.some((p) => matches(p, target.name))) return false;
   if (scope.deny_categories.some((c) => within(target.category, c))) return false;
-  if (scope.allow_directives.length && !scope.allow_directives.some((p) => matches(p, target.name))) return false;
+  if (scope.allow_directives.length && !scope.allow_directives.some((p) => matches(p, target.name)))
+    return false;
   if (scope.allow_categories.length && !scope.allow_categories.some((c) => within(target.category, c)))
     return false;
   return true;

@@ -35,9 +35,7 @@ function firstUserText(body: Record<string, unknown>): string {
   const content = first?.content;
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content
-    .map((b) => (isRecord(b) && typeof b.text === "string" ? b.text : ""))
-    .join("");
+  return content.map((b) => (isRecord(b) && typeof b.text === "string" ? b.text : "")).join("");
 }
 
 /**

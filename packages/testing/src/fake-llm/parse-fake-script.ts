@@ -120,7 +120,12 @@ export function parseFakeScript(value: unknown): FakeScript {
     else
       for (const [r, route] of value.routes.entries()) {
         const at = `routes[${r}]`;
-        if (!isRecord(route) || typeof route.match !== "string" || route.match === "" || !Array.isArray(route.turns)) {
+        if (
+          !isRecord(route) ||
+          typeof route.match !== "string" ||
+          route.match === "" ||
+          !Array.isArray(route.turns)
+        ) {
           issues.push(`${at}: must be {match: non-empty string, turns: [...]}`);
           continue;
         }

@@ -92,7 +92,7 @@ describe("registry schema", () => {
     expect(err.message).toContain(`${dir}/a-file/registry.db`);
   });
 
-  it("makes thread_events append-only: UPDATE and DELETE are refused by triggers", () => {
+  it("makes thread_events append-only: UPDATE and DELETE are refused by triggers, a reused seq by the key", () => {
     const { file } = fresh();
     const reg = ThreadRegistry.open(file);
     reg.register({ thread_id: "t1", directive: "d" });
@@ -102,6 +102,13 @@ describe("registry schema", () => {
     try {
       expect(() => raw.prepare("UPDATE thread_events SET type = 'forged'").run()).toThrow(/append-only/);
       expect(() => raw.prepare("DELETE FROM thread_events").run()).toThrow(/append-only/);
+      expect(() =>
+        raw
+          .prepare(
+            "INSERT INTO thread_events (thread_id, seq, ts, type, data) VALUES ('t1', 1, '', 'x', '{}')",
+          )
+          .run(),
+      ).toThrow(/UNIQUE constraint/);
       expect(raw.prepare("SELECT COUNT(*) AS n FROM thread_events").get()).toEqual({ n: 1 });
     } finally {
       raw.close();

@@ -12,6 +12,12 @@ export interface Migration {
 
 // Version 1. The status list is written out (not built from THREAD_STATUSES) so the migration stays what
 // it was when later versions add statuses; a test checks that the two agree.
+//
+// thread_events keeps its rowid on purpose (PRIMARY KEY (thread_id, seq) is then a unique index). As a
+// WITHOUT ROWID table, rows cluster by thread, so a group commit of events from N live threads dirties N
+// table leaves plus N leaves of the type index (which also sorts by thread); with a rowid, rows and the
+// type index append at the end and only the small key index scatters. Measured with 50 interleaved
+// threads, 50 events per commit: about 2–3× the events/s (bench/registry-events.ts).
 const V1 = `
 CREATE TABLE threads (
   thread_id TEXT PRIMARY KEY,

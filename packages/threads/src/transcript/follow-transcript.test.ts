@@ -190,3 +190,19 @@ describe("followTranscript", () => {
     expect(seen).toEqual([1]);
   });
 });
+
+describe("followTranscript limits", () => {
+  it("gives up on a partial line far longer than any writer produces", async () => {
+    const file = join(tmp.dir, "t.jsonl");
+    writeFileSync(file, "x".repeat(2 * 1024 * 1024));
+    const error = await collect(followTranscript(file, { pollMs: 10 })).done.catch((e: unknown) => e);
+    expect(KiwiError.isInstance(error) && error.code).toBe("TRANSCRIPT_CORRUPT");
+  });
+
+  it("rejects a bad pollMs", async () => {
+    const error = await collect(followTranscript(join(tmp.dir, "t.jsonl"), { pollMs: 0 })).done.catch(
+      (e: unknown) => e,
+    );
+    expect(KiwiError.isInstance(error) && error.code).toBe("INVALID_INPUT");
+  });
+});

@@ -28,8 +28,8 @@ export interface FollowTranscriptOptions {
  * what is there (unless `fromStart` is false), then new lines as they complete (a partial line is held until
  * its `\n`). Change notices come from `fs.watch` where it works, with polling every `pollMs` as a fallback.
  * Ends when `signal` aborts, or after a `completed` event when `stopOnCompleted`. Throws TRANSCRIPT_CORRUPT
- * for a bad line (or a file that shrinks: transcripts only grow) and TRANSCRIPT_UNAVAILABLE for a symlink or
- * a non-regular file.
+ * for a bad line, a file that shrinks (transcripts only grow) or a partial line past 1 MiB (writers cap lines
+ * at 256 KiB), and TRANSCRIPT_UNAVAILABLE for a symlink or a non-regular file.
  */
 export async function* followTranscript(
   file: string,
@@ -72,6 +72,10 @@ export async function* followTranscript(
           if (event === undefined || event.seq <= after) continue;
           yield event;
           if (signal?.aborted || (stopOnCompleted && event.type === "completed")) return;
+        }
+        if (splitter.pendingBytes > MAX_PENDING_BYTES) {
+          const at = { offset: position - splitter.pendingBytes };
+          throw transcriptCorrupt(file, at, `no line break in ${splitter.pendingBytes} bytes`);
         }
       }
       await changes.next(pollMs, signal);
