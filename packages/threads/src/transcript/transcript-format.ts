@@ -4,7 +4,7 @@
  * Every line is one JSON object ending in `\n`:
  *
  * ```json
- * {"v":1,"ts":"2025-01-31T12:00:00.000Z","seq":7,"type":"tool_call","tool":"fs_read","args_hash":"…"}
+ * {"v":1,"ts":"2026-11-25T12:00:00.000Z","seq":7,"type":"tool_call","turn":2,"id":"toolu_1","name":"execute","args_hash":"…","jti":"…","capability":"kiwi.execute","target":"greet","grant":"tool.execute:greet"}
  * ```
  *
  * | key    | meaning                                                                                   |
@@ -18,29 +18,30 @@
  * and new types may be added within version 1; renaming or removing a key, or changing its meaning, needs
  * version 2. Fields marked `?` may be absent.
  *
- * | type                | fields                                                        | written when                                      |
- * | ------------------- | ------------------------------------------------------------- | ------------------------------------------------- |
- * | `spawned`           | `thread_id`, `directive`, `parent_id?`, `harness?`            | the thread starts                                 |
- * | `directive_loaded`  | `directive`, `version?`, `hash?`                              | the directive was resolved and parsed             |
- * | `token_minted`      | `jti`, `capabilities`, `expires_at?`                          | a capability token was minted for the thread      |
- * | `turn_start`        | `turn`                                                        | a model turn begins                               |
- * | `user_message`      | `content`                                                     | a user (or injected) message is sent to the model |
- * | `assistant_message` | `content`, `model?`, `stop_reason?`                           | the model answered                                |
- * | `tool_call`         | `tool`, `call_id`, `args_hash`, `jti`, `capability`, `grant`  | a tool was called (arguments hashed, not stored)  |
- * | `tool_result`       | `tool`, `call_id`, `success`, `error_code?`, `duration_ms?`   | a tool call finished                              |
- * | `cost_update`       | `input_tokens`, `output_tokens`, `cost_usd?`                  | spend changed (running totals)                    |
- * | `warning`           | `code`, `message`                                             | something odd that does not stop the thread       |
- * | `signal`            | `signal`, `message?`                                          | the thread raised a signal (help, escalation)     |
- * | `intervention`      | `action`, `by`, `message?`                                    | someone paused, resumed, injected, killed, …      |
- * | `status`            | `status`, `reason?`                                           | the thread's status changed                       |
- * | `checkpoint`        | `checkpoint`, `turn?`                                         | the run's state was saved                         |
- * | `stream_incomplete` | `reason?`                                                     | a model stream ended before it finished           |
- * | `budget_exceeded`   | `limit`, `used`, `max`                                        | a budget limit was hit                            |
- * | `context_exceeded`  | `tokens`, `max`                                               | the model's context window was exceeded           |
- * | `child_spawned`     | `child_id`, `directive`                                       | the thread started a child thread                 |
- * | `child_completed`   | `child_id`, `status`                                          | a child thread ended                              |
- * | `error`             | `code`, `message`                                             | the thread failed                                 |
- * | `completed`         | `status`, `result?`                                           | the thread ended; followers stop here             |
+ * | type                | fields                                                                   | written when                                         |
+ * | ------------------- | ------------------------------------------------------------------------ | ---------------------------------------------------- |
+ * | `spawned`           | `directive`, `parent_id` (null at top level), `budget`, `inputs`          | the thread is registered                             |
+ * | `directive_loaded`  | `directive`, `version`, `core`                                           | the runner loaded and verified its directive         |
+ * | `token_minted`      | `jti`, `exp`, `grants` (count), `dropped` (grants the parent lacked)      | the thread's capability token was minted             |
+ * | `resumed`           | `turn`, `messages`                                                       | the run continues a checkpoint                       |
+ * | `turn_start`        | `turn`                                                                   | a model turn begins                                  |
+ * | `user_message`      | `turn`, `text`, `injected?`                                              | the first message, or one injected by a supervisor   |
+ * | `assistant_message` | `turn`, `text`, `tool_calls` (`[{id, name}]`)                            | the model answered                                   |
+ * | `tool_call`         | `turn`, `id`, `name`, `args_hash`, `jti`, `capability`, `target?`, `grant?` | a meta-tool call starts (arguments hashed, not stored); `grant` is the `tool.execute` grant covering `target`, null when none |
+ * | `tool_result`       | `turn`, `id`, `name`, `success`, `error_code?`                           | the call finished                                    |
+ * | `cost_update`       | `turn`, `turn_usage`, `usage` (running totals), `usd` (null: unpriced), `unpriced` | after each model call                      |
+ * | `warning`           | `kind` (context, budget, loop) or `code`, `message`                      | something to note that does not stop the thread      |
+ * | `signal`            | `kind` (stuck, escalate, checkpoint), `reason`, `topic?`                 | `help` signals and budget escalations                |
+ * | `intervention`      | `action` (pause, resume, inject_message, terminate, kill), `chars?`, `limits?`, `immediate?` | a supervisor acted (message text is not copied) |
+ * | `status`            | `status`, `reason`                                                       | the registry status changed                          |
+ * | `checkpoint`        | `turn`, `checkpoint_seq`                                                 | the run's state was saved in the registry            |
+ * | `stream_incomplete` | `turn`, `code`, `message`                                                | a model stream was cut                               |
+ * | `budget_exceeded`   | `message` ("Budget exceeded: X of Y used")                               | a cost budget stopped the thread                     |
+ * | `context_exceeded`  | `message`                                                                | one call overflowed the context budget               |
+ * | `child_spawned`     | `child_id`, `directive`, `budget` (the reservation)                      | the thread spawned a child                           |
+ * | `child_completed`   | `child_id`, `status`, `reason`, `spent` (`{usd, tokens}`)                 | a child ended                                        |
+ * | `error`             | `code`, `message`                                                        | the run failed                                       |
+ * | `completed`         | `status`, `reason`, `turns`, `usage`, `final_text`                        | the thread ended (one per thread); followers stop    |
  *
  * Guarantees: each line is written with one `write(2)` on an `O_APPEND` descriptor, so concurrent writers
  * never interleave inside a line; secrets are replaced with `[REDACTED]` before the line reaches the file;
@@ -64,6 +65,7 @@ export const TRANSCRIPT_EVENT_TYPES = [
   "spawned",
   "directive_loaded",
   "token_minted",
+  "resumed",
   "turn_start",
   "user_message",
   "assistant_message",
