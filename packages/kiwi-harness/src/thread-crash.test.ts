@@ -50,6 +50,14 @@ function script(): { turns: FakeTurn[]; routes: { match: string; turns: FakeTurn
   };
 }
 
+async function until(test: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Registry events of a thread, before the `orphaned` one the recovering runtime appended. */
 function mirrored(events: ThreadEvent[]): ThreadEvent[] {
   return events.filter((e) => e.type !== "orphaned");
@@ -94,17 +102,18 @@ describe("a runtime process killed mid-stream", () => {
       slow_events: number;
     };
     expect(ready.pid).toBe(child.pid);
-    // The slow thread's third request reached the server: its stream is open and stalled.
-    const slowRequests = fake.requests.filter((r) => firstUserText(r.body).includes(CRASH_ROUTES.slow));
-    expect(slowRequests).toHaveLength(3);
-    const busyBefore = fake.requests.filter((r) => firstUserText(r.body).includes(CRASH_ROUTES.busy)).length;
-    expect(busyBefore).toBeGreaterThanOrEqual(10);
+    const requestsOf = (match: string) => fake.requests.filter((r) => firstUserText(r.body).includes(match)).length;
+    // turn_start is recorded just before the request goes out: wait for the slow thread's third request
+    // to reach the server, so its stream is open and stalled when the process dies.
+    await until(() => requestsOf(CRASH_ROUTES.slow) === 3);
+    // Kill while the busy thread is in full swing, twenty-odd turns past the moment the fixture reported.
+    await until(() => requestsOf(CRASH_ROUTES.busy) >= 30);
 
     await child.kill();
     expect(await child.exited).toBe("SIGKILL");
-    const busyAtKill = fake.requests.filter((r) => firstUserText(r.body).includes(CRASH_ROUTES.busy)).length;
     // The busy thread was still taking turns when it died (it had hundreds left).
-    expect(busyAtKill).toBeLessThan(BUSY_TURNS);
+    expect(requestsOf(CRASH_ROUTES.busy)).toBeLessThan(BUSY_TURNS);
+    expect(requestsOf(CRASH_ROUTES.slow)).toBe(3);
 
     // What the dead process left, before anyone recovers it: a database SQLite finds sound.
     const raw = openRawDatabase(join(projectRoot, ".ai/threads/registry.db"));
@@ -136,6 +145,7 @@ describe("a runtime process killed mid-stream", () => {
       const { tail } = expectEveryLineParses(file);
       const transcript = readTranscript(file); // throws TRANSCRIPT_CORRUPT on any bad line
       expect(transcript.torn).toBe(tail.length > 0);
+      console.log("DBG", id, mirrored(all).length, transcript.events.length, transcript.torn, JSON.stringify(tail.slice(0,80)), transcript.events.slice(-12).map((e) => `${e.seq}:${e.type}:${JSON.stringify(e).slice(0,150)}`).join("\n"));
       expectRegistryPrefixOfTranscript(mirrored(all), transcript.events);
       expect(transcript.events.map((e) => e.seq)).toEqual(transcript.events.map((_, i) => i + 1));
     }

@@ -11,7 +11,7 @@ const CHILD = join(here, "registry-child.ts");
 
 /** A fresh temp folder and a registry path inside a not-yet-existing subfolder. */
 export function tempRegistry(): { dir: string; file: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "kiwi-registry-"));
+  const dir = mkdtempSync(join(tmpdir(), "kiwi-thread-registry-"));
   return {
     dir,
     file: join(dir, "threads", "registry.db"),
