@@ -14,7 +14,9 @@ describe("budget tree", () => {
     expect(a.limits.max_total_tokens).toBe(700);
     expect(a.limits.max_cost_usd).toBe(1); // not asked for: capped, not reserved
     expect(root.remaining().tokens).toBe(0);
-    expect(() => child(root, { max_total_tokens: 10 })).toThrow(expect.objectContaining({ code: "BUDGET_EXCEEDED" }));
+    expect(() => child(root, { max_total_tokens: 10 })).toThrow(
+      expect.objectContaining({ code: "BUDGET_EXCEEDED" }),
+    );
   });
 
   it("rolls spend up the tree and frees what a finished child did not use", () => {

@@ -44,6 +44,11 @@ function optInt(params: Record<string, unknown>, name: string): number | undefin
   return v;
 }
 
+/** The registry accepts 1–1000 rows per read; a model's figure is brought into that range. */
+function clampLimit(n: number): number {
+  return Math.max(1, Math.min(n, 1000));
+}
+
 function statusOf(v: unknown): ThreadStatus {
   if (typeof v === "string" && (THREAD_STATUSES as readonly string[]).includes(v)) return v as ThreadStatus;
   throw new KiwiError({
@@ -142,7 +147,7 @@ async function registry(
         ...(params.status !== undefined ? { status: statusOf(params.status) } : {}),
         ...(typeof params.directive === "string" ? { directive: params.directive } : {}),
         ...(typeof params.parent_id === "string" ? { parent_id: params.parent_id } : {}),
-        ...(optInt(params, "limit") !== undefined ? { limit: optInt(params, "limit") } : {}),
+        ...(optInt(params, "limit") !== undefined ? { limit: clampLimit(optInt(params, "limit")!) } : {}),
       });
       return { success: true, threads };
     }
@@ -150,7 +155,7 @@ async function registry(
       const id = str(params, "thread_id");
       const events = reg.getEvents(id, {
         afterSeq: optInt(params, "after_seq"),
-        limit: optInt(params, "limit") ?? 100,
+        limit: clampLimit(optInt(params, "limit") ?? 100),
       });
       return { success: true, thread_id: id, events };
     }
