@@ -145,7 +145,6 @@ describe("a runtime process killed mid-stream", () => {
       const { tail } = expectEveryLineParses(file);
       const transcript = readTranscript(file); // throws TRANSCRIPT_CORRUPT on any bad line
       expect(transcript.torn).toBe(tail.length > 0);
-      console.log("DBG", id, mirrored(all).length, transcript.events.length, transcript.torn, JSON.stringify(tail.slice(0,80)), transcript.events.slice(-12).map((e) => `${e.seq}:${e.type}:${JSON.stringify(e).slice(0,150)}`).join("\n"));
       expectRegistryPrefixOfTranscript(mirrored(all), transcript.events);
       expect(transcript.events.map((e) => e.seq)).toEqual(transcript.events.map((_, i) => i + 1));
     }

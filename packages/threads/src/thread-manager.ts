@@ -128,8 +128,20 @@ export class ThreadManager {
     const file = options.registryFile ?? join(options.projectRoot, ".ai/threads/registry.db");
     const registry = ThreadRegistry.open(file, { now: options.now });
     const manager = new ThreadManager(options, registry);
-    registry.markOrphans();
+    for (const id of registry.markOrphans()) manager.#noteOrphan(id);
     return manager;
+  }
+
+  /** Ends an orphaned thread's transcript with its status (a torn last line is closed off first). */
+  #noteOrphan(id: string): void {
+    const row = this.registry.get(id);
+    try {
+      const writer = TranscriptWriter.open(this.transcriptPath(id), { redact: this.#redact, now: this.#now });
+      writer.write("status", { status: "orphaned", reason: row?.reason ?? null });
+      writer.close();
+    } catch {
+      // No transcript (the thread died before writing one) or it is unusable: the registry has the status.
+    }
   }
 
   /** The transcript file of a thread. */
