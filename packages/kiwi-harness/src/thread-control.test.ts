@@ -72,7 +72,7 @@ describe("intervention against the fake LLM", () => {
   it("inject_message reaches the model on the next turn without pausing", async () => {
     const { w, id, m } = await start([slow(greet("one")), { text: "ok" }]);
     await until("the first model call", () => modelRequests(w).length === 1);
-    expect(m.inject(id, "note from the supervisor")).toEqual({ thread_id: id, queued: 1 });
+    expect(m.inject(id, "note from the supervisor")).toEqual({ thread_id: id, queued: false, pending_messages: 1 });
     await m.wait(id, { timeoutMs: 10_000 });
     expect(JSON.stringify(modelRequests(w)[0]!.body)).not.toContain("note from the supervisor");
     expect(JSON.stringify(modelRequests(w)[1]!.body)).toContain("note from the supervisor");
@@ -81,7 +81,7 @@ describe("intervention against the fake LLM", () => {
   it("terminate is graceful: the turn in flight finishes (its tool runs), then the thread ends terminated", async () => {
     const { w, id, m } = await start([slow(greet("last")), greet("never"), { text: "never" }]);
     await until("the first model call", () => modelRequests(w).length === 1);
-    expect(m.terminate(id)).toEqual({ thread_id: id, status: "terminating" });
+    expect(m.terminate(id)).toEqual({ thread_id: id, queued: false, status: "terminating" });
     expect(m.registry.get(id)?.status).toBe("terminating");
     const row = await m.wait(id, { timeoutMs: 10_000 });
     expect(row).toMatchObject({ status: "completed", reason: "terminated" });
@@ -125,7 +125,7 @@ describe("intervention against the fake LLM", () => {
     );
     await until("the sleep to start", () => pids(`sleep ${marker}`).length > 0);
     const t0 = performance.now();
-    expect(m.kill(id)).toEqual({ thread_id: id, status: "killing" });
+    expect(m.kill(id)).toEqual({ thread_id: id, queued: false, status: "killing" });
     const row = await m.wait(id, { timeoutMs: 10_000 });
     expect(performance.now() - t0).toBeLessThan(5_000);
     expect(row).toMatchObject({ status: "killed", reason: "killed" });

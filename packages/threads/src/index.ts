@@ -1,7 +1,7 @@
 // Public API of @kiwi/threads, listed by name on purpose (no `export *`): what is not here is internal.
 
 export type { TreeLimits, TreeSpend } from "./budget-tree";
-export { BudgetNode, reserve } from "./budget-tree";
+export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
 export type { ExportOptions, RegistryExport } from "./registry/export-registry";
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
@@ -19,6 +19,7 @@ export type {
 export { ThreadRegistry } from "./registry/thread-registry";
 export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
 export type {
+  ControlResult,
   SpawnRequest,
   SpawnResult,
   StatusChange,

@@ -65,6 +65,19 @@ export interface SpawnResult {
   readonly budget: TreeLimits;
 }
 
+/**
+ * What a control call did: applied here (`queued: false`), or queued for the process that runs the thread
+ * (`queued: true`, applied on its next poll, within about 100 ms).
+ */
+export interface ControlResult {
+  readonly thread_id: string;
+  readonly queued: boolean;
+  readonly request_id?: number;
+  readonly status?: string;
+  readonly resumed?: boolean;
+  readonly pending_messages?: number;
+}
+
 export interface StatusChange {
   readonly thread_id: string;
   readonly status: ThreadStatus;
@@ -83,6 +96,8 @@ export interface ThreadManagerOptions {
 }
 
 const MAX_EVENT_TEXT = 4_000;
+/** How often a manager running threads looks for control requests queued by other processes. */
+const CONTROL_POLL_MS = 100;
 
 /** Shortens long strings for the registry copy of an event (the transcript keeps the full text). */
 function compact(fields: Record<string, unknown>): Record<string, unknown> {
@@ -114,6 +129,7 @@ export class ThreadManager {
   readonly #writers = new Map<string, TranscriptWriter>();
   readonly #listeners = new Set<(change: StatusChange) => void>();
   #closed = false;
+  #poller: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: ThreadManagerOptions, registry: ThreadRegistry) {
     this.projectRoot = options.projectRoot;
@@ -220,6 +236,7 @@ export class ThreadManager {
       escalate: () => live.waitForDecision("escalated"),
     };
     live.done = this.#run(live, handle, request);
+    this.#ensurePolling();
     return {
       success: true,
       thread_id: id,
@@ -346,24 +363,68 @@ export class ThreadManager {
 
   // ── controls ────────────────────────────────────────────────────────────────────────────────────
 
-  #liveOrThrow(threadId: string, action: string): LiveThread {
+  /** The live thread, or (run by another process, still active) undefined; throws for unknown or ended. */
+  #target(threadId: string, action: string): LiveThread | undefined {
     const live = this.#live.get(threadId);
     if (live) return live;
     const row = this.registry.get(threadId);
     if (!row) {
       throw new KiwiError({
         code: "ITEM_NOT_FOUND",
-        message: `no thread ${threadId}: list threads with thread_registry query`,
+        message: `no thread ${threadId}: list threads with thread_registry query (or kiwi threads list)`,
         context: { thread_id: threadId },
       });
     }
-    throw new KiwiError({
-      code: isTerminal(row.status) ? "THREAD_FINISHED" : "THREAD_NOT_RUNNING",
-      message: isTerminal(row.status)
-        ? `thread ${threadId} already ended (${row.status}): ${action} applies to running threads only`
-        : `thread ${threadId} is ${row.status} but not run by this process: ${action} must go to the process that runs it`,
-      context: { thread_id: threadId, status: row.status },
-    });
+    if (isTerminal(row.status)) {
+      throw new KiwiError({
+        code: "THREAD_FINISHED",
+        message: `thread ${threadId} already ended (${row.status}): ${action} applies to running threads only`,
+        context: { thread_id: threadId, status: row.status },
+      });
+    }
+    return undefined;
+  }
+
+  /** Queues a control for the process that runs the thread (it applies it within ~100 ms). */
+  #remote(threadId: string, action: string, payload: Record<string, unknown> = {}): ControlResult {
+    const { id } = this.registry.requestControl(threadId, action, payload);
+    return { thread_id: threadId, queued: true, request_id: id };
+  }
+
+  /** Applies control requests other processes queued for the threads this one runs. */
+  #applyRemote(): void {
+    if (this.#closed || this.#live.size === 0) return;
+    let requests: ReturnType<ThreadRegistry["takeControls"]>;
+    try {
+      requests = this.registry.takeControls([...this.#live.keys()]);
+    } catch {
+      return; // busy or closing: the next poll tries again
+    }
+    for (const r of requests) {
+      try {
+        const p = r.payload as { message?: string; limits?: Record<string, number>; immediate?: boolean };
+        if (r.action === "inject_message" && p.message) this.inject(r.thread_id, p.message);
+        else if (r.action === "pause") this.pause(r.thread_id);
+        else if (r.action === "resume") this.resume(r.thread_id, { message: p.message, limits: p.limits });
+        else if (r.action === "terminate") this.terminate(r.thread_id, { immediate: p.immediate === true });
+        else if (r.action === "kill") this.kill(r.thread_id);
+      } catch {
+        // The thread ended meanwhile: nothing to apply.
+      }
+    }
+  }
+
+  #ensurePolling(): void {
+    if (this.#poller || this.#closed) return;
+    this.#poller = setInterval(() => {
+      if (this.#live.size === 0) {
+        clearInterval(this.#poller);
+        this.#poller = undefined;
+        return;
+      }
+      this.#applyRemote();
+    }, CONTROL_POLL_MS);
+    this.#poller.unref();
   }
 
   /**
@@ -387,27 +448,33 @@ export class ThreadManager {
   }
 
   /** Queues a user message for the thread's next turn. */
-  inject(threadId: string, message: string): { thread_id: string; queued: number } {
-    const live = this.#liveOrThrow(threadId, "inject_message");
+  inject(threadId: string, message: string): ControlResult {
+    const live = this.#target(threadId, "inject_message");
+    if (!live) return this.#remote(threadId, "inject_message", { message });
     live.inject.push(message);
     this.#intervention(live, "inject_message", { chars: message.length });
-    return { thread_id: threadId, queued: live.inject.length };
+    return { thread_id: threadId, queued: false, pending_messages: live.inject.length };
   }
 
   /** Asks the thread to wait at its next turn boundary (status `paused` once it does). */
-  pause(threadId: string): { thread_id: string; status: ThreadStatus } {
-    const live = this.#liveOrThrow(threadId, "pause");
+  pause(threadId: string): ControlResult {
+    const live = this.#target(threadId, "pause");
+    if (!live) return this.#remote(threadId, "pause");
     live.pauseRequested = true;
     this.#intervention(live, "pause");
-    return { thread_id: threadId, status: this.registry.get(threadId)!.status };
+    return { thread_id: threadId, queued: false, status: this.registry.get(threadId)!.status };
   }
 
   /**
    * Ends a pause (or an escalation): optionally with a message for the next turn and, for an
    * escalation, raised limits. Without a pending wait, cancels a requested pause.
    */
-  resume(threadId: string, options: { message?: string; limits?: Record<string, number> } = {}) {
-    const live = this.#liveOrThrow(threadId, "resume");
+  resume(
+    threadId: string,
+    options: { message?: string; limits?: Record<string, number> } = {},
+  ): ControlResult {
+    const live = this.#target(threadId, "resume");
+    if (!live) return this.#remote(threadId, "resume", { ...options });
     this.#intervention(live, "resume", {
       ...(options.message ? { chars: options.message.length } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
@@ -415,31 +482,33 @@ export class ThreadManager {
     live.pauseRequested = false;
     const woke = live.decide({ action: "resume", message: options.message, limits: options.limits });
     if (!woke && options.message) live.inject.push(options.message);
-    return { thread_id: threadId, resumed: woke };
+    return { thread_id: threadId, queued: false, resumed: woke };
   }
 
   /**
    * Graceful stop: the current turn finishes and the thread ends `completed` (reason `terminated`)
    * before its next model call. `immediate` also cuts the turn in flight (its stream and tool runs).
    */
-  terminate(threadId: string, options: { immediate?: boolean } = {}) {
-    const live = this.#liveOrThrow(threadId, "terminate");
+  terminate(threadId: string, options: { immediate?: boolean } = {}): ControlResult {
+    const live = this.#target(threadId, "terminate");
+    if (!live) return this.#remote(threadId, "terminate", { immediate: options.immediate === true });
     live.terminateRequested = true;
     this.#intervention(live, "terminate", { immediate: options.immediate === true });
     this.#setStatus(threadId, "terminating", "terminate requested");
     live.decide({ action: "terminate" });
     if (options.immediate) live.abort.abort(new KiwiError({ code: "ABORTED", message: "terminated" }));
-    return { thread_id: threadId, status: "terminating" as const };
+    return { thread_id: threadId, queued: false, status: "terminating" };
   }
 
   /** Aborts the thread now: in-flight HTTP and subprocesses are cut; it ends `killed`. */
-  kill(threadId: string) {
-    const live = this.#liveOrThrow(threadId, "kill");
+  kill(threadId: string): ControlResult {
+    const live = this.#target(threadId, "kill");
+    if (!live) return this.#remote(threadId, "kill");
     live.killRequested = true;
     this.#intervention(live, "kill");
     live.decide({ action: "terminate" });
     live.abort.abort(new KiwiError({ code: "ABORTED", message: "killed" }));
-    return { thread_id: threadId, status: "killing" as const };
+    return { thread_id: threadId, queued: false, status: "killing" };
   }
 
   /** The last `lastN` transcript events of a thread (live or finished). */
@@ -566,6 +635,7 @@ export class ThreadManager {
     }
     await Promise.allSettled(running.map((l) => l.done));
     this.#closed = true;
+    if (this.#poller) clearInterval(this.#poller);
     this.registry.close();
   }
 

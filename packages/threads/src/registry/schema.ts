@@ -57,6 +57,19 @@ BEGIN
   SELECT RAISE(ABORT, 'thread_events is append-only: events cannot be deleted');
 END;
 
+-- Control requests for a thread run by another process (kiwi threads pause … from a second terminal):
+-- the owning process takes them (marking handled_at) and applies them.
+CREATE TABLE thread_controls (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  thread_id TEXT NOT NULL REFERENCES threads (thread_id),
+  action TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  requested_by INTEGER,
+  handled_at TEXT
+);
+CREATE INDEX thread_controls_pending ON thread_controls (thread_id) WHERE handled_at IS NULL;
+
 CREATE TABLE checkpoints (
   thread_id TEXT NOT NULL REFERENCES threads (thread_id),
   seq INTEGER NOT NULL,

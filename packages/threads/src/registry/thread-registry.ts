@@ -450,6 +450,59 @@ export class ThreadRegistry {
     return row && { seq: row.seq, ts: row.ts, turn: row.turn, state: JSON.parse(row.state) };
   }
 
+  /**
+   * Queues a control request for a thread another process runs (its owner applies it on its next poll).
+   * ITEM_NOT_FOUND for an unknown thread.
+   */
+  requestControl(thread_id: string, action: string, payload: Record<string, unknown> = {}): { id: number } {
+    this.#assertOpen();
+    const json = toJson("control payload", payload);
+    const requested_at = this.#timestamp();
+    const insert = this.#db.transaction(() => {
+      if (!this.#stmts.selectThread.get(thread_id)) throw notFound(thread_id);
+      const info = this.#stmts.insertControl.run({
+        thread_id,
+        action,
+        payload: json,
+        requested_at,
+        requested_by: process.pid,
+      });
+      return { id: Number(info.lastInsertRowid) };
+    });
+    return this.#guard("queuing a control request", () => insert.immediate());
+  }
+
+  /** Takes (and marks handled) the pending control requests of the given threads, oldest first. */
+  takeControls(
+    thread_ids: readonly string[],
+  ): { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] {
+    this.#assertOpen();
+    if (thread_ids.length === 0) return [];
+    // A cheap read first: most polls find nothing and need no write lock.
+    const any = this.#guard("reading control requests", () =>
+      thread_ids.some((id) => this.#stmts.pendingControls.get(id) !== undefined),
+    );
+    if (!any) return [];
+    const handled_at = this.#timestamp();
+    const take = this.#db.transaction(() => {
+      const out: { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] = [];
+      for (const thread_id of thread_ids) {
+        const rows = this.#stmts.pendingControls.all(thread_id) as {
+          id: number;
+          thread_id: string;
+          action: string;
+          payload: string;
+        }[];
+        for (const r of rows) {
+          this.#stmts.markControlHandled.run({ id: r.id, handled_at });
+          out.push({ id: r.id, thread_id: r.thread_id, action: r.action, payload: JSON.parse(r.payload) });
+        }
+      }
+      return out.sort((a, b) => a.id - b.id);
+    });
+    return this.#guard("taking control requests", () => take.immediate());
+  }
+
   /** A thread and all its descendants, oldest first; empty for an unknown id. */
   subtree(thread_id: string): ThreadRow[] {
     this.#assertOpen();
@@ -558,6 +611,13 @@ function prepare(db: Database.Database) {
       `INSERT INTO threads (${THREAD_COLUMNS}) VALUES (@thread_id, @directive, @parent_id, @status, @reason, @pid, @created_at, @updated_at, @finished_at, @permission_context, @budget, @usage, @transcript_path)`,
     ),
     selectThread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = ?`),
+    insertControl: db.prepare(
+      "INSERT INTO thread_controls (thread_id, action, payload, requested_at, requested_by) VALUES (@thread_id, @action, @payload, @requested_at, @requested_by)",
+    ),
+    pendingControls: db.prepare(
+      "SELECT id, thread_id, action, payload FROM thread_controls WHERE thread_id = ? AND handled_at IS NULL ORDER BY id",
+    ),
+    markControlHandled: db.prepare("UPDATE thread_controls SET handled_at = @handled_at WHERE id = @id"),
     updateStatus: db.prepare(
       "UPDATE threads SET status = @status, reason = @reason, usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE thread_id = @thread_id",
     ),

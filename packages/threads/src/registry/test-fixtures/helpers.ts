@@ -55,7 +55,12 @@ export interface Child {
 }
 
 export function spawnChild(mode: "append" | "hold", file: string, threadId: string, count: number): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, mode, file, threadId, String(count)], {
+  return spawnScript(CHILD, [mode, file, threadId, String(count)]);
+}
+
+/** Runs a TypeScript fixture in a child process (`node --import tsx script …args`). */
+export function spawnScript(script: string, args: readonly string[]): Child {
+  const proc = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: packageRoot,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -94,7 +99,9 @@ export function spawnChild(mode: "append" | "hold", file: string, threadId: stri
         waiters.push({ test, resolve });
         void exited.then((code) =>
           reject(
-            new Error(`child ${threadId} exited (${code}) before the expected line; stderr:\n${stderr}`),
+            new Error(
+              `child ${args.join(" ")} exited (${code}) before the expected line; stderr:\n${stderr}`,
+            ),
           ),
         );
       });
