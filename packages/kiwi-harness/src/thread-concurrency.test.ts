@@ -100,10 +100,10 @@ describe("50 threads spawned at once in one runtime", () => {
       expect(new Set(spawned.map((s) => s.thread_id)).size).toBe(N);
       return Promise.all(spawned.map((s) => manager.wait(s.thread_id, { timeoutMs: 25_000 })));
     });
-    console.log("MOST", mostAtOnce);
+    // They really ran side by side (typically all 50 at once), not one after another.
+    expect(mostAtOnce).toBeGreaterThanOrEqual(10);
     // A failed background write of the registry (SQLITE_BUSY after retries…) surfaces as a warning.
     expect(warnings).toEqual([]);
-    expect(manager.registry.queuedEvents).toBe(0);
 
     for (const [n, row] of rows.entries()) {
       expect(row, `worker ${n}`).toMatchObject({ status: "completed", reason: "end_turn" });

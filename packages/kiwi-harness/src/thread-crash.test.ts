@@ -1,6 +1,6 @@
 // Crash simulation: a real child process runs threads on a project, is SIGKILLed mid-stream, and a new
 // runtime on the same project must find a consistent registry and readable transcripts.
-import { readFileSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
 import { readTranscript, type ThreadEvent, type TranscriptEvent } from "@kiwi/threads";
@@ -84,46 +84,95 @@ function expectEveryLineParses(file: string): { tail: string } {
   return { tail: text.slice(end + 1) };
 }
 
+interface Crashed {
+  projectRoot: string;
+  fake: FakeLlmServer;
+  /** What the fixture reported before it was killed. */
+  ready: { pid: number; thread_id: string; busy_id: string; completed_id: string; slow_events: number };
+  transcriptOf(id: string): string;
+}
+
+/**
+ * Runs the crash fixture on a new project and SIGKILLs it while its slow thread is mid-stream (third turn,
+ * stream open and stalled) and its busy thread is taking turn after turn.
+ */
+async function crashProject(): Promise<Crashed> {
+  const projectRoot = await createTestProject();
+  cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
+  const fake: FakeLlmServer = await createFakeLlmServer({ script: script() });
+  cleanups.push(() => fake.close());
+  await createWorkerDirective(projectRoot);
+
+  const child: FixtureChild = spawnFixture(["crash", projectRoot, fake.anthropicBaseUrl]);
+  cleanups.push(() => child.kill());
+  const ready = (await child.waitForJson("ready")) as Crashed["ready"];
+  expect(ready.pid).toBe(child.pid);
+  const requestsOf = (match: string) => fake.requests.filter((r) => firstUserText(r.body).includes(match)).length;
+  // turn_start is recorded just before the request goes out: wait for the slow thread's third request
+  // to reach the server, so its stream is open and stalled when the process dies.
+  await until(() => requestsOf(CRASH_ROUTES.slow) === 3);
+  // Kill while the busy thread is in full swing, twenty-odd turns past the moment the fixture reported.
+  await until(() => requestsOf(CRASH_ROUTES.busy) >= 30);
+
+  await child.kill();
+  expect(await child.exited).toBe("SIGKILL");
+  // The busy thread was still taking turns when it died (it had hundreds left).
+  expect(requestsOf(CRASH_ROUTES.busy)).toBeLessThan(BUSY_TURNS);
+  expect(requestsOf(CRASH_ROUTES.slow)).toBe(3);
+  return {
+    projectRoot,
+    fake,
+    ready,
+    transcriptOf: (id) => join(projectRoot, ".ai/threads", id, "transcript.jsonl"),
+  };
+}
+
 describe("a runtime process killed mid-stream", () => {
   it("leaves its live threads orphaned, its finished thread completed, transcripts readable and the registry intact", async () => {
-    const projectRoot = await createTestProject();
-    cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
-    const fake: FakeLlmServer = await createFakeLlmServer({ script: script() });
-    cleanups.push(() => fake.close());
-    await createWorkerDirective(projectRoot);
+    const { projectRoot, fake, ready, transcriptOf } = await crashProject();
 
-    const child: FixtureChild = spawnFixture(["crash", projectRoot, fake.anthropicBaseUrl]);
-    cleanups.push(() => child.kill());
-    const ready = (await child.waitForJson("ready")) as {
-      pid: number;
-      thread_id: string;
-      busy_id: string;
-      completed_id: string;
-      slow_events: number;
-    };
-    expect(ready.pid).toBe(child.pid);
-    const requestsOf = (match: string) => fake.requests.filter((r) => firstUserText(r.body).includes(match)).length;
-    // turn_start is recorded just before the request goes out: wait for the slow thread's third request
-    // to reach the server, so its stream is open and stalled when the process dies.
-    await until(() => requestsOf(CRASH_ROUTES.slow) === 3);
-    // Kill while the busy thread is in full swing, twenty-odd turns past the moment the fixture reported.
-    await until(() => requestsOf(CRASH_ROUTES.busy) >= 30);
-
-    await child.kill();
-    expect(await child.exited).toBe("SIGKILL");
-    // The busy thread was still taking turns when it died (it had hundreds left).
-    expect(requestsOf(CRASH_ROUTES.busy)).toBeLessThan(BUSY_TURNS);
-    expect(requestsOf(CRASH_ROUTES.slow)).toBe(3);
-
-    // What the dead process left, before anyone recovers it: a database SQLite finds sound.
-    const raw = openRawDatabase(join(projectRoot, ".ai/threads/registry.db"));
+    // What the dead process left, before anyone recovers it: a WAL it never checkpointed, and a database
+    // SQLite finds sound. Checked on a copy, so the runtime below recovers the original WAL itself.
+    const registryFile = join(projectRoot, ".ai/threads/registry.db");
+    expect(existsSync(`${registryFile}-wal`)).toBe(true);
+    const copy = join(projectRoot, "crashed-copy");
+    mkdirSync(copy);
+    for (const suffix of ["", "-wal"]) copyFileSync(`${registryFile}${suffix}`, join(copy, `registry.db${suffix}`));
+    const raw = openRawDatabase(join(copy, "registry.db"));
     try {
       expect(raw.pragma("integrity_check", { simple: true })).toBe("ok");
       expect(raw.pragma("foreign_key_check")).toEqual([]);
+      // Every committed thread log has seqs 1..n: nothing half-written survived.
+      const logs = raw
+        .prepare("SELECT thread_id, COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM thread_events GROUP BY thread_id")
+        .all() as { n: number; first: number; last: number }[];
+      expect(logs).toHaveLength(3);
+      for (const log of logs) expect(log).toMatchObject({ first: 1, last: log.n });
     } finally {
       raw.close();
     }
 
+    // The transcripts as the dead process left them: every complete line an event; at most an unfinished
+    // last line (a write cut by the kill), which readers report as torn rather than corrupt.
+    const atCrash = new Map<string, { events: TranscriptEvent[]; torn: boolean }>();
+    for (const id of [ready.thread_id, ready.busy_id]) {
+      const { tail } = expectEveryLineParses(transcriptOf(id));
+      const read = readTranscript(transcriptOf(id)); // throws TRANSCRIPT_CORRUPT on any bad line
+      expect(read.torn).toBe(tail.length > 0);
+      expect(read.events.map((e) => e.seq)).toEqual(read.events.map((_, i) => i + 1));
+      expect(read.events.some((e) => e.type === "completed")).toBe(false);
+      atCrash.set(id, read);
+    }
+    // The slow thread made no event after the fixture flushed and reported: it sat in its third turn.
+    const slowAtCrash = atCrash.get(ready.thread_id)!.events;
+    expect(slowAtCrash).toHaveLength(ready.slow_events);
+    expect(slowAtCrash.filter((e) => e.type === "turn_start")).toHaveLength(3);
+    expect(slowAtCrash.at(-1)!.type).toBe("turn_start");
+    expect(atCrash.get(ready.busy_id)!.events.filter((e) => e.type === "turn_start").length).toBeGreaterThanOrEqual(
+      30,
+    );
+
+    // A new runtime on the project recovers: the dead process's active threads become orphaned.
     const runtime: ThreadRuntime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
     cleanups.push(() => runtime.close());
     const { registry } = runtime.manager;
@@ -136,37 +185,33 @@ describe("a runtime process killed mid-stream", () => {
       const orphaned = registry.getEvents(id, { types: ["orphaned"] });
       expect(orphaned).toHaveLength(1);
       expect(orphaned[0]!.data).toMatchObject({ pid: ready.pid });
+      expect(String(orphaned[0]!.data.reason)).toContain(String(ready.pid));
       // The orphaned event comes last, right after what the dead process had committed.
       const all = registry.getEvents(id);
       expect(all.at(-1)!.type).toBe("orphaned");
       expect(all.at(-1)!.seq).toBe(all.length);
+      // What the registry holds of the thread is what its transcript held at the crash, never more.
+      const crashed = atCrash.get(id)!;
+      expectRegistryPrefixOfTranscript(mirrored(all), crashed.events);
 
-      const file = runtime.manager.transcriptPath(id);
-      const { tail } = expectEveryLineParses(file);
-      const transcript = readTranscript(file); // throws TRANSCRIPT_CORRUPT on any bad line
-      expect(transcript.torn).toBe(tail.length > 0);
-      expectRegistryPrefixOfTranscript(mirrored(all), transcript.events);
-      expect(transcript.events.map((e) => e.seq)).toEqual(transcript.events.map((_, i) => i + 1));
+      // The transcript gains only the recovery's lines: a torn fragment closed off, then the final status.
+      const after = readTranscript(transcriptOf(id));
+      expect(after.torn).toBe(false);
+      expect(after.events.slice(0, crashed.events.length)).toEqual(crashed.events);
+      const added = after.events.slice(crashed.events.length);
+      expect(added.map((e) => e.type)).toEqual(crashed.torn ? ["warning", "status"] : ["status"]);
+      expect(added.at(-1)).toMatchObject({ status: "orphaned", seq: after.events.length });
+      expect(String(added.at(-1)!.reason)).toContain(String(ready.pid));
     }
-
-    // The slow thread made no event after the fixture flushed: registry and transcript agree exactly.
-    const slowTranscript = readTranscript(runtime.manager.transcriptPath(ready.thread_id)).events;
-    expect(slowTranscript).toHaveLength(ready.slow_events);
-    expect(mirrored(registry.getEvents(ready.thread_id))).toHaveLength(slowTranscript.length);
-    expect(slowTranscript.filter((e) => e.type === "turn_start")).toHaveLength(3);
-    expect(slowTranscript.some((e) => e.type === "completed")).toBe(false);
-
-    // The busy thread died between turns or inside one: its transcript has no end either.
-    const busyTranscript = readTranscript(runtime.manager.transcriptPath(ready.busy_id)).events;
-    expect(busyTranscript.filter((e) => e.type === "turn_start").length).toBeGreaterThanOrEqual(10);
-    expect(busyTranscript.some((e) => e.type === "completed")).toBe(false);
+    // The slow thread's events were all committed before the kill: registry and transcript agree exactly.
+    expect(mirrored(registry.getEvents(ready.thread_id))).toHaveLength(slowAtCrash.length);
 
     // The thread that finished before the crash is untouched.
     const done = registry.get(ready.completed_id)!;
     expect(done).toMatchObject({ status: "completed", reason: "end_turn" });
     const doneEvents = registry.getEvents(ready.completed_id);
     expect(doneEvents.some((e) => e.type === "orphaned")).toBe(false);
-    const doneTranscript = readTranscript(runtime.manager.transcriptPath(ready.completed_id));
+    const doneTranscript = readTranscript(transcriptOf(ready.completed_id));
     expect(doneTranscript.torn).toBe(false);
     expect(doneEvents.map((e) => e.type)).toEqual(doneTranscript.events.map((e) => e.type));
     expect(doneTranscript.events.find((e) => e.type === "completed")).toMatchObject({
@@ -180,7 +225,7 @@ describe("a runtime process killed mid-stream", () => {
     expect(registry.markOrphans()).toEqual([]);
 
     // And after recovery, with the new runtime's connection open, SQLite still finds the file sound.
-    const after = openRawDatabase(join(projectRoot, ".ai/threads/registry.db"));
+    const after = openRawDatabase(registryFile);
     try {
       expect(after.pragma("integrity_check", { simple: true })).toBe("ok");
       const counts = after.prepare("SELECT thread_id, COUNT(*) AS n, MAX(seq) AS last FROM thread_events GROUP BY thread_id").all() as {
@@ -191,5 +236,43 @@ describe("a runtime process killed mid-stream", () => {
     } finally {
       after.close();
     }
+  }, 30_000);
+
+  it("a line cut short by the crash is closed off on recovery, and recovering again changes nothing", async () => {
+    const { projectRoot, fake, ready, transcriptOf } = await crashProject();
+    const file = transcriptOf(ready.busy_id);
+    const before = readTranscript(file);
+    // One write(2) is never split by SIGKILL, but a power cut or a full disk can leave half a line: the
+    // start of the event the busy thread would have written next.
+    const fragment = `{"v":1,"ts":"2026-01-01T00:00:00.000Z","seq":${before.events.length + 1},"type":"assistant_mes`;
+    appendFileSync(file, fragment);
+    const torn = readTranscript(file);
+    expect(torn).toEqual({ events: before.events, torn: true });
+
+    const runtime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
+    cleanups.push(() => runtime.close());
+    expect(runtime.manager.registry.get(ready.busy_id)?.status).toBe("orphaned");
+    const after = readTranscript(file);
+    expect(after.torn).toBe(false);
+    expect(after.events.slice(0, before.events.length)).toEqual(before.events);
+    const added = after.events.slice(before.events.length);
+    expect(added.map((e) => e.type)).toEqual(["warning", "status"]);
+    expect(added[0]).toMatchObject({ code: "TRANSCRIPT_TORN_LINE", seq: before.events.length + 1 });
+    expect(added[1]).toMatchObject({ status: "orphaned", seq: before.events.length + 2 });
+    // The fragment stays in the file, on a line of its own, right before the warning that explains it.
+    const lines = readFileSync(file, "utf8").split("\n");
+    expect(lines.at(-4)).toBe(fragment);
+    expect(lines.at(-1)).toBe("");
+    const recovered = readFileSync(file, "utf8");
+    await runtime.close();
+
+    const again = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
+    cleanups.push(() => again.close());
+    expect(readFileSync(file, "utf8")).toBe(recovered);
+    for (const id of [ready.thread_id, ready.busy_id]) {
+      expect(again.manager.registry.get(id)?.status).toBe("orphaned");
+      expect(again.manager.registry.getEvents(id, { types: ["orphaned"] })).toHaveLength(1);
+    }
+    expect(again.manager.registry.get(ready.completed_id)?.status).toBe("completed");
   }, 30_000);
 });
