@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { CapabilityClaims, TokenVerifier } from "@kiwi/capabilities";
 import {
@@ -12,6 +13,7 @@ import { BudgetNode, reserve, reservedPart, type TreeLimits } from "./budget-tre
 import { type Decision, LiveThread } from "./live-thread";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
+import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { followTranscript } from "./transcript/follow-transcript";
 import { readTranscript } from "./transcript/read-transcript";
@@ -132,7 +134,7 @@ export class ThreadManager {
   #poller: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: ThreadManagerOptions, registry: ThreadRegistry) {
-    this.projectRoot = options.projectRoot;
+    this.projectRoot = realpathSync(options.projectRoot);
     this.registry = registry;
     this.#verifier = options.verifier;
     this.#redact = createRedactor(options.secrets ?? secretsFromEnv());
@@ -141,7 +143,9 @@ export class ThreadManager {
 
   /** Opens the registry and marks threads left active by dead processes `orphaned`. */
   static open(options: ThreadManagerOptions): ThreadManager {
-    const file = options.registryFile ?? join(options.projectRoot, ".ai/threads/registry.db");
+    // The default registry lives in the project's .ai/threads, created without following links.
+    const file =
+      options.registryFile ?? join(ensureThreadDir(realpathSync(options.projectRoot)), "registry.db");
     const registry = ThreadRegistry.open(file, { now: options.now });
     const manager = new ThreadManager(options, registry);
     for (const id of registry.markOrphans()) manager.#noteOrphan(id);
@@ -218,7 +222,18 @@ export class ThreadManager {
     );
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
-    this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+    try {
+      ensureThreadDir(this.projectRoot, id);
+      this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+    } catch (error) {
+      // Nothing runs: the registered thread ends `error` with the reason, and the caller gets the error.
+      this.#live.delete(id);
+      budget.release();
+      parent?.budget.children.delete(budget);
+      const code = KiwiError.isInstance(error) ? error.code : "TRANSCRIPT_UNAVAILABLE";
+      this.registry.updateStatus(id, "error", { reason: code });
+      throw error;
+    }
     this.record(id, "spawned", {
       directive: request.directive,
       parent_id: request.parent_id ?? null,
