@@ -33,6 +33,23 @@ describe("bundled core space", () => {
     expect(prompt.text).toContain("search(");
   });
 
+  it("answers the thread tools with TOOL_UNAVAILABLE when no thread runtime replaced the threads primitive", async () => {
+    const kernel = await createKernel({
+      projectRoot: await tempDir("core"),
+      userSpace: await tempDir("core-user"),
+      pluginSpaces: false,
+      guard: false,
+    });
+    const r = await kernel.execute({
+      item_type: "tool",
+      action: "run",
+      item_id: "thread_control",
+      parameters: { action: "get_status", thread_id: "x" },
+    });
+    expect(r).toMatchObject({ success: false, error: { code: "TOOL_UNAVAILABLE", primitive: "threads" } });
+    expect(r.success ? "" : r.error.message).toContain("thread runtime");
+  });
+
   it("gives no core status to the same bytes outside the core space", async () => {
     const project = await tempDir("core");
     const kernel = await createKernel({

@@ -17,6 +17,7 @@ import {
 import { CORE_PUBLIC_KEYS } from "./core-keys";
 import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
+import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
@@ -173,6 +174,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     createSubprocessPrimitive({ env: options.env ?? process.env }),
     createHttpClientPrimitive(),
     createFilesystemPrimitive({ guard }),
+    createThreadsUnavailablePrimitive(),
   ];
   const given = options.primitives ?? [];
   const primitives = new PrimitiveRegistry([
