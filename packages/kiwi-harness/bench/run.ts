@@ -5,6 +5,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { createFakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
 import { greet, threadWorld } from "../src/test-support/thread-world";
+import { benchThreads } from "./threads";
 
 const TURNS = 10;
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -108,3 +109,10 @@ console.log(
   `  ratio kiwi/sdk ${(kiwi / sdk).toFixed(2)}× (target ≤ 1.0×: ${kiwi <= sdk ? "met" : "NOT met"})`,
 );
 console.log(`  ${await memory()}`);
+
+console.log(`\nThread runtime (spawn latency, registry event rate, idle-thread memory)\n`);
+for (const row of await benchThreads()) {
+  const value = Number.isNaN(row.value) ? "—" : row.value < 10 ? row.value.toFixed(2) : row.value.toFixed(0);
+  console.log(`  ${row.name.padEnd(72)} ${`${value} ${row.unit}`.padStart(16)}`);
+  if (row.note) console.log(`      ${row.note}`);
+}

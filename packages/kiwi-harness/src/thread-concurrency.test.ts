@@ -67,10 +67,17 @@ function expectCleanWorker(
   expect(types.filter((t) => t === "tool_result")).toHaveLength(2);
   expect(types).not.toContain("error");
   expect(types).not.toContain("stream_incomplete");
-  expect(transcript.events.filter((e) => e.type === "tool_result").every((e) => e.success === true)).toBe(true);
+  expect(transcript.events.filter((e) => e.type === "tool_result").every((e) => e.success === true)).toBe(
+    true,
+  );
   const completed = transcript.events.filter((e) => e.type === "completed");
   expect(completed).toHaveLength(1);
-  expect(completed[0]).toMatchObject({ status: "completed", reason: "end_turn", turns: 3, final_text: finalText });
+  expect(completed[0]).toMatchObject({
+    status: "completed",
+    reason: "end_turn",
+    turns: 3,
+    final_text: finalText,
+  });
 }
 
 describe("50 threads spawned at once in one runtime", () => {
@@ -95,7 +102,9 @@ describe("50 threads spawned at once in one runtime", () => {
     cleanups.push(unwatch);
     const { result: rows, warnings } = await collectWarnings(async () => {
       const spawned = await Promise.all(
-        Array.from({ length: N }, (_, n) => world.runtime.spawn({ directive: "worker", message: workerMessage("one", n) })),
+        Array.from({ length: N }, (_, n) =>
+          world.runtime.spawn({ directive: "worker", message: workerMessage("one", n) }),
+        ),
       );
       expect(new Set(spawned.map((s) => s.thread_id)).size).toBe(N);
       return Promise.all(spawned.map((s) => manager.wait(s.thread_id, { timeoutMs: 25_000 })));
@@ -107,7 +116,12 @@ describe("50 threads spawned at once in one runtime", () => {
 
     for (const [n, row] of rows.entries()) {
       expect(row, `worker ${n}`).toMatchObject({ status: "completed", reason: "end_turn" });
-      expectCleanWorker(manager.registry, manager.transcriptPath(row.thread_id), row.thread_id, `done one ${n}`);
+      expectCleanWorker(
+        manager.registry,
+        manager.transcriptPath(row.thread_id),
+        row.thread_id,
+        `done one ${n}`,
+      );
       // The harness saw the same story: three turns, the two greets succeeded.
       const seen = world.events.get(row.thread_id) ?? [];
       expect(seen.filter((e) => e.type === "turn_start")).toHaveLength(3);
@@ -133,7 +147,10 @@ describe("two processes running 10 threads each on one project registry", () => 
     const projectRoot = await createTestProject();
     cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
     const fake = await createFakeLlmServer({
-      script: { turns: [], routes: tags.flatMap((tag) => Array.from({ length: PER }, (_, n) => workerRoute(tag, n))) },
+      script: {
+        turns: [],
+        routes: tags.flatMap((tag) => Array.from({ length: PER }, (_, n) => workerRoute(tag, n))),
+      },
     });
     cleanups.push(() => fake.close());
     await createWorkerDirective(projectRoot);
@@ -155,11 +172,14 @@ describe("two processes running 10 threads each on one project registry", () => 
       expect(reports[i]!.warnings, `process ${tags[i]}`).toEqual([]);
       expect(c.stderr()).not.toMatch(/SQLITE_BUSY|REGISTRY_UNAVAILABLE|Warning/);
       expect(reports[i]!.threads).toHaveLength(PER);
-      for (const t of reports[i]!.threads) expect(t).toMatchObject({ status: "completed", reason: "end_turn" });
+      for (const t of reports[i]!.threads)
+        expect(t).toMatchObject({ status: "completed", reason: "end_turn" });
     }
     // The two processes' runs overlapped in time (otherwise there was no contention to speak of).
-    const firstRequest = (tag: string) => fake.requests.findIndex((r) => r.rawBody.includes(`[${tag} worker`));
-    const lastRequest = (tag: string) => fake.requests.findLastIndex((r) => r.rawBody.includes(`[${tag} worker`));
+    const firstRequest = (tag: string) =>
+      fake.requests.findIndex((r) => r.rawBody.includes(`[${tag} worker`));
+    const lastRequest = (tag: string) =>
+      fake.requests.findLastIndex((r) => r.rawBody.includes(`[${tag} worker`));
     expect(firstRequest("p1")).toBeLessThan(lastRequest("p0"));
     expect(firstRequest("p0")).toBeLessThan(lastRequest("p1"));
 

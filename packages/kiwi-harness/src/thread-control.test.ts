@@ -72,7 +72,11 @@ describe("intervention against the fake LLM", () => {
   it("inject_message reaches the model on the next turn without pausing", async () => {
     const { w, id, m } = await start([slow(greet("one")), { text: "ok" }]);
     await until("the first model call", () => modelRequests(w).length === 1);
-    expect(m.inject(id, "note from the supervisor")).toEqual({ thread_id: id, queued: false, pending_messages: 1 });
+    expect(m.inject(id, "note from the supervisor")).toEqual({
+      thread_id: id,
+      queued: false,
+      pending_messages: 1,
+    });
     await m.wait(id, { timeoutMs: 10_000 });
     expect(JSON.stringify(modelRequests(w)[0]!.body)).not.toContain("note from the supervisor");
     expect(JSON.stringify(modelRequests(w)[1]!.body)).toContain("note from the supervisor");

@@ -24,7 +24,9 @@ afterEach(async () => {
 
 /** The first user message of a recorded request (what the fake server's routes match). */
 function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find((m) => m.role === "user");
+  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
+    (m) => m.role === "user",
+  );
   return JSON.stringify(first?.content ?? "");
 }
 
@@ -72,14 +74,19 @@ function expectRegistryPrefixOfTranscript(registry: ThreadEvent[], transcript: T
   expect(registry.map((e) => e.seq)).toEqual(registry.map((_, i) => i + 1));
   expect(registry.length).toBeLessThanOrEqual(transcript.length);
   expect(registry.map((e) => e.type)).toEqual(transcript.slice(0, registry.length).map((e) => e.type));
-  expect(registry.map((e) => e.data.transcript_seq)).toEqual(transcript.slice(0, registry.length).map((e) => e.seq));
+  expect(registry.map((e) => e.data.transcript_seq)).toEqual(
+    transcript.slice(0, registry.length).map((e) => e.seq),
+  );
 }
 
-/** Every `\n`-terminated line of a transcript is a JSON object; returns whether an unterminated tail exists. */
+/** Every `\n`-terminated line of a transcript is JSON; returns what follows the last `\n` (a torn line, or ""). */
 function expectEveryLineParses(file: string): { tail: string } {
   const text = readFileSync(file, "utf8");
   const end = text.lastIndexOf("\n");
-  const complete = text.slice(0, end + 1).split("\n").slice(0, -1);
+  const complete = text
+    .slice(0, end + 1)
+    .split("\n")
+    .slice(0, -1);
   for (const line of complete) expect(() => JSON.parse(line), line.slice(0, 200)).not.toThrow();
   return { tail: text.slice(end + 1) };
 }
@@ -107,7 +114,8 @@ async function crashProject(): Promise<Crashed> {
   cleanups.push(() => child.kill());
   const ready = (await child.waitForJson("ready")) as Crashed["ready"];
   expect(ready.pid).toBe(child.pid);
-  const requestsOf = (match: string) => fake.requests.filter((r) => firstUserText(r.body).includes(match)).length;
+  const requestsOf = (match: string) =>
+    fake.requests.filter((r) => firstUserText(r.body).includes(match)).length;
   // turn_start is recorded just before the request goes out: wait for the slow thread's third request
   // to reach the server, so its stream is open and stalled when the process dies.
   await until(() => requestsOf(CRASH_ROUTES.slow) === 3);
@@ -137,14 +145,17 @@ describe("a runtime process killed mid-stream", () => {
     expect(existsSync(`${registryFile}-wal`)).toBe(true);
     const copy = join(projectRoot, "crashed-copy");
     mkdirSync(copy);
-    for (const suffix of ["", "-wal"]) copyFileSync(`${registryFile}${suffix}`, join(copy, `registry.db${suffix}`));
+    for (const suffix of ["", "-wal"])
+      copyFileSync(`${registryFile}${suffix}`, join(copy, `registry.db${suffix}`));
     const raw = openRawDatabase(join(copy, "registry.db"));
     try {
       expect(raw.pragma("integrity_check", { simple: true })).toBe("ok");
       expect(raw.pragma("foreign_key_check")).toEqual([]);
       // Every committed thread log has seqs 1..n: nothing half-written survived.
       const logs = raw
-        .prepare("SELECT thread_id, COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM thread_events GROUP BY thread_id")
+        .prepare(
+          "SELECT thread_id, COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM thread_events GROUP BY thread_id",
+        )
         .all() as { n: number; first: number; last: number }[];
       expect(logs).toHaveLength(3);
       for (const log of logs) expect(log).toMatchObject({ first: 1, last: log.n });
@@ -168,9 +179,9 @@ describe("a runtime process killed mid-stream", () => {
     expect(slowAtCrash).toHaveLength(ready.slow_events);
     expect(slowAtCrash.filter((e) => e.type === "turn_start")).toHaveLength(3);
     expect(slowAtCrash.at(-1)!.type).toBe("turn_start");
-    expect(atCrash.get(ready.busy_id)!.events.filter((e) => e.type === "turn_start").length).toBeGreaterThanOrEqual(
-      30,
-    );
+    expect(
+      atCrash.get(ready.busy_id)!.events.filter((e) => e.type === "turn_start").length,
+    ).toBeGreaterThanOrEqual(30);
 
     // A new runtime on the project recovers: the dead process's active threads become orphaned.
     const runtime: ThreadRuntime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
@@ -186,13 +197,21 @@ describe("a runtime process killed mid-stream", () => {
       expect(orphaned).toHaveLength(1);
       expect(orphaned[0]!.data).toMatchObject({ pid: ready.pid });
       expect(String(orphaned[0]!.data.reason)).toContain(String(ready.pid));
-      // The orphaned event comes last, right after what the dead process had committed.
+      // The orphaned event comes right after what the dead process had committed; then come the
+      // transcript events it had not committed yet, copied in by the recovery (marked `recovered`).
       const all = registry.getEvents(id);
-      expect(all.at(-1)!.type).toBe("orphaned");
-      expect(all.at(-1)!.seq).toBe(all.length);
-      // What the registry holds of the thread is what its transcript held at the crash, never more.
+      expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+      const at = all.findIndex((e) => e.type === "orphaned");
+      const committed = all.slice(0, at);
+      const recovered = all.slice(at + 1);
+      for (const e of recovered) expect(e.data.recovered).toBe(true);
+      // What the dead process committed is a prefix of its transcript at the crash, never more ...
       const crashed = atCrash.get(id)!;
-      expectRegistryPrefixOfTranscript(mirrored(all), crashed.events);
+      expectRegistryPrefixOfTranscript(mirrored(committed), crashed.events);
+      // ... and after recovery nothing of the transcript is missing from the registry.
+      expect([...committed, ...recovered].map((e) => e.data.transcript_seq)).toEqual(
+        crashed.events.map((e) => e.seq),
+      );
 
       // The transcript gains only the recovery's lines: a torn fragment closed off, then the final status.
       const after = readTranscript(transcriptOf(id));
@@ -219,16 +238,21 @@ describe("a runtime process killed mid-stream", () => {
     });
 
     // Only those two threads were recovered, and a second recovery finds nothing left to do.
-    expect(registry.query({ status: "orphaned" }).map((r) => r.thread_id).sort()).toEqual(
-      [ready.thread_id, ready.busy_id].sort(),
-    );
+    expect(
+      registry
+        .query({ status: "orphaned" })
+        .map((r) => r.thread_id)
+        .sort(),
+    ).toEqual([ready.thread_id, ready.busy_id].sort());
     expect(registry.markOrphans()).toEqual([]);
 
     // And after recovery, with the new runtime's connection open, SQLite still finds the file sound.
     const after = openRawDatabase(registryFile);
     try {
       expect(after.pragma("integrity_check", { simple: true })).toBe("ok");
-      const counts = after.prepare("SELECT thread_id, COUNT(*) AS n, MAX(seq) AS last FROM thread_events GROUP BY thread_id").all() as {
+      const counts = after
+        .prepare("SELECT thread_id, COUNT(*) AS n, MAX(seq) AS last FROM thread_events GROUP BY thread_id")
+        .all() as {
         n: number;
         last: number;
       }[];

@@ -152,9 +152,32 @@ export class ThreadManager {
     return manager;
   }
 
-  /** Ends an orphaned thread's transcript with its status (a torn last line is closed off first). */
+  /**
+   * Recovers an orphaned thread's record: transcript events the dead process wrote but had not yet
+   * committed to the registry are copied in (marked `recovered`), then the transcript gets the final
+   * status line (a torn last line is closed off first).
+   */
   #noteOrphan(id: string): void {
     const row = this.registry.get(id);
+    try {
+      let known = 0;
+      for (const e of this.registry.getEvents(id)) {
+        const seq = e.data.transcript_seq;
+        if (typeof seq === "number" && seq > known) known = seq;
+      }
+      const { events } = readTranscript(this.transcriptPath(id), { afterSeq: known });
+      for (const { v: _v, ts, seq, type, ...fields } of events) {
+        this.registry.appendEvent(id, type, {
+          ...(JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>),
+          transcript_seq: seq,
+          transcript_ts: ts,
+          recovered: true,
+        });
+      }
+      this.registry.flush();
+    } catch {
+      // No readable transcript: the registry keeps what it has.
+    }
     try {
       const writer = TranscriptWriter.open(this.transcriptPath(id), { redact: this.#redact, now: this.#now });
       writer.write("status", { status: "orphaned", reason: row?.reason ?? null });

@@ -66,7 +66,12 @@ export function fixtureRuntime(projectRoot: string, fakeUrl: string): Promise<Th
 
 /** Creates (signs with the project's user key) the worker directive, without opening a registry. */
 export async function createWorkerDirective(projectRoot: string): Promise<void> {
-  const kernel = await createKernel({ projectRoot, userSpace: join(projectRoot, ".user"), env: {}, indexTtlMs: 0 });
+  const kernel = await createKernel({
+    projectRoot,
+    userSpace: join(projectRoot, ".user"),
+    env: {},
+    indexTtlMs: 0,
+  });
   const created = await kernel.execute({
     item_type: "directive",
     action: "create",
@@ -230,13 +235,20 @@ async function workers(projectRoot: string, fakeUrl: string, tag: string, count:
   const runtime = await fixtureRuntime(projectRoot, fakeUrl);
   try {
     print({ ready: true, pid: process.pid });
-    await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+    const go = await new Promise<boolean>((resolve) => {
+      process.stdin.once("data", () => resolve(true));
+      // The test process went away before its go (stdin closed): nothing to do.
+      process.stdin.once("end", () => resolve(false));
+    });
+    if (!go) return;
     const spawned = await Promise.all(
       Array.from({ length: count }, (_, n) =>
         runtime.spawn({ directive: WORKER_DIRECTIVE, message: workerMessage(tag, n) }),
       ),
     );
-    const rows = await Promise.all(spawned.map((s) => runtime.manager.wait(s.thread_id, { timeoutMs: 20_000 })));
+    const rows = await Promise.all(
+      spawned.map((s) => runtime.manager.wait(s.thread_id, { timeoutMs: 20_000 })),
+    );
     print({
       done: true,
       threads: rows.map((r) => ({ thread_id: r.thread_id, status: r.status, reason: r.reason })),

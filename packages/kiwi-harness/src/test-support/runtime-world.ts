@@ -1,5 +1,6 @@
 // Test support (not exported): a real project, the scripted fake LLM on loopback and a ThreadRuntime
 // (kernel + threads primitive + ThreadManager with a real SQLite registry) wired to both.
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/testing/fake-llm";
@@ -61,6 +62,7 @@ export async function runtimeWorld(options: {
     async close() {
       await runtime.close();
       await fake.close();
+      if (!options.projectRoot) await rm(projectRoot, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 // Test support (not exported): a real project with the provider plugins installed (symlinked), signed
 // directives, the scripted fake LLM on loopback, and a KiwiHarnessRunner wired to all of it.
-import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,7 +128,10 @@ export async function threadWorld(options: {
         onEvent: (e) => events.push(e),
         ...extra,
       }),
-    close: () => fake.close(),
+    close: async () => {
+      await fake.close();
+      await rm(projectRoot, { recursive: true, force: true });
+    },
   };
 }
 

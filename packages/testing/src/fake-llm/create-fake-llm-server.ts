@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { answerAnthropic } from "./answer-anthropic";
 import { answerOpenai } from "./answer-openai";
@@ -51,6 +52,8 @@ export async function createFakeLlmServer(options: FakeLlmServerOptions): Promis
   let routeCursors = new Map<number, number>();
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
+  // Every slow stream in flight listens for the server closing: many concurrent threads are normal here.
+  setMaxListeners(0, closing.signal);
   const host = options.host ?? "127.0.0.1";
 
   function nextTurn(body: Record<string, unknown>): { turn: Readonly<FakeTurn>; index: number | null } {

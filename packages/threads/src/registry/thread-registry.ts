@@ -478,15 +478,18 @@ export class ThreadRegistry {
   ): { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] {
     this.#assertOpen();
     if (thread_ids.length === 0) return [];
-    // A cheap read first: most polls find nothing and need no write lock.
-    const any = this.#guard("reading control requests", () =>
-      thread_ids.some((id) => this.#stmts.pendingControls.get(id) !== undefined),
-    );
-    if (!any) return [];
+    // One cheap read first (the partial index holds only pending rows): most polls find nothing and
+    // need no write lock, however many threads this process runs.
+    const wanted = new Set(thread_ids);
+    const pending = this.#guard("reading control requests", () => this.#stmts.anyPendingControls.all()) as {
+      thread_id: string;
+    }[];
+    const mine = [...new Set(pending.map((p) => p.thread_id))].filter((id) => wanted.has(id));
+    if (mine.length === 0) return [];
     const handled_at = this.#timestamp();
     const take = this.#db.transaction(() => {
       const out: { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] = [];
-      for (const thread_id of thread_ids) {
+      for (const thread_id of mine) {
         const rows = this.#stmts.pendingControls.all(thread_id) as {
           id: number;
           thread_id: string;
@@ -617,6 +620,7 @@ function prepare(db: Database.Database) {
     pendingControls: db.prepare(
       "SELECT id, thread_id, action, payload FROM thread_controls WHERE thread_id = ? AND handled_at IS NULL ORDER BY id",
     ),
+    anyPendingControls: db.prepare("SELECT thread_id FROM thread_controls WHERE handled_at IS NULL"),
     markControlHandled: db.prepare("UPDATE thread_controls SET handled_at = @handled_at WHERE id = @id"),
     updateStatus: db.prepare(
       "UPDATE threads SET status = @status, reason = @reason, usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE thread_id = @thread_id",

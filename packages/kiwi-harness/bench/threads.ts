@@ -1,0 +1,476 @@
+// Thread runtime benchmarks (called from bench/run.ts; run with --expose-gc for the memory rows):
+// - spawn-to-return latency of ThreadRuntime.spawn() against the bare directive load it does anyway;
+// - registry events recorded per second by 50 concurrent threads, against raw ThreadRegistry.appendEvent
+//   from 50 async producers in the same run;
+// - RSS of 1,000 concurrent idle threads (each in a fresh child process, so one measurement's leftovers do
+//   not hide in the next one's baseline): mid-stream on the fake LLM, and paused before their first turn.
+//
+// As a script (`node --expose-gc --import tsx bench/threads.ts rss <stream|paused>`) it runs one memory
+// measurement and prints it as a JSON line.
+import { spawn as spawnProcess } from "node:child_process";
+import { EventEmitter, setMaxListeners } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
+import {
+  createFakeLlmServer,
+  type FakeLlmServer,
+  type FakeScript,
+  type FakeTurn,
+} from "@kiwi/testing/fake-llm";
+import { ThreadRegistry } from "@kiwi/threads";
+import { threadDirectiveFile } from "../src/test-support/runtime-world";
+import { createTestProject, greet } from "../src/test-support/thread-world";
+import { createThreadRuntime, type ThreadRuntime } from "../src/thread-runtime";
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+const SPAWNS = Number(process.env.BENCH_SPAWNS ?? 200);
+const WARMUP = 10;
+const CONCURRENT = 50;
+const TURNS = 10;
+const IDLE_THREADS = Number(process.env.BENCH_IDLE_THREADS ?? 1000);
+const DIRECTIVE = "bench_thread";
+const HERE = fileURLToPath(import.meta.url);
+const PACKAGE_ROOT = join(HERE, "../..");
+
+interface BenchWorld {
+  runtime: ThreadRuntime;
+  /** The in-process fake LLM (undefined when the world talks to one in another process). */
+  fake: FakeLlmServer | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * A project with one signed directive, the fake LLM (in this process, from `script`, or another process's
+ * at `url`) and a ThreadRuntime, configured as the CLI runs it (the library index keeps its default TTL;
+ * no per-event callback holding every event).
+ */
+async function benchWorld(llm: { script: FakeScript } | { url: string }): Promise<BenchWorld> {
+  const projectRoot = await createTestProject();
+  const fake = "script" in llm ? await createFakeLlmServer({ script: llm.script }) : undefined;
+  const url = fake?.url ?? (llm as { url: string }).url;
+  const runtime = await createThreadRuntime({
+    projectRoot,
+    userSpace: join(projectRoot, ".user"),
+    env: {
+      PATH: process.env.PATH ?? "",
+      ANTHROPIC_API_KEY: "test-key",
+      ANTHROPIC_BASE_URL: url,
+      OPENAI_API_KEY: "test-key",
+      OPENAI_BASE_URL: `${url}/v1`,
+    },
+    models: () => ({
+      provider: createAnthropicProvider(),
+      model: "claude-haiku-4-5",
+      price: (model, usage) => {
+        const c = anthropicCost({ model, usage });
+        return c.priced ? { usd: c.usd } : { unpriced: true };
+      },
+    }),
+  });
+  const created = await runtime.kernel.execute({
+    item_type: "directive",
+    action: "create",
+    item_id: DIRECTIVE,
+    parameters: {
+      content: threadDirectiveFile({
+        name: DIRECTIVE,
+        cost: "<cost><max_turns>50</max_turns><on_exceeded>stop</on_exceeded></cost>",
+      }),
+    },
+  });
+  if (!created.success) throw new Error(created.error.message);
+  return {
+    runtime,
+    fake,
+    async close() {
+      await runtime.close();
+      await fake?.close();
+      await rm(projectRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+function percentile(xs: readonly number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+/** Every thread of the runtime that has not ended yet, ended (killed) and recorded. */
+async function endAll(runtime: ThreadRuntime): Promise<void> {
+  const live = runtime.manager.liveThreads();
+  for (const id of live) {
+    try {
+      runtime.manager.kill(id);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  await Promise.all(live.map((id) => runtime.manager.done(id)));
+}
+
+// ── spawn latency ──────────────────────────────────────────────────────────────────────────────────
+
+interface LatencySamples {
+  spawn: number[];
+  load: number[];
+}
+
+/**
+ * `n` spawns one after another, each followed by a bare load of the same directive (alternated, so both
+ * see the same conditions). `isolated`: each thread has finished before the next spawn; otherwise the
+ * earlier threads run their turn in the background while later spawns happen.
+ */
+async function latencySamples(w: BenchWorld, n: number, isolated: boolean): Promise<LatencySamples> {
+  const out: LatencySamples = { spawn: [], load: [] };
+  const ids: string[] = [];
+  for (let i = 0; i < n + WARMUP; i++) {
+    let t = performance.now();
+    const spawned = await w.runtime.spawn({ directive: DIRECTIVE, message: "go" });
+    const s = performance.now() - t;
+    ids.push(spawned.thread_id);
+    t = performance.now();
+    const loaded = await w.runtime.kernel.execute({
+      item_type: "directive",
+      action: "run",
+      item_id: DIRECTIVE,
+      parameters: {},
+    });
+    const l = performance.now() - t;
+    if (!loaded.success) throw new Error(loaded.error.message);
+    if (i >= WARMUP) {
+      out.spawn.push(s);
+      out.load.push(l);
+    }
+    if (isolated) await w.runtime.manager.done(spawned.thread_id);
+  }
+  await Promise.all(ids.map((id) => w.runtime.manager.done(id)));
+  const failed = w.runtime.manager.registry.query({ status: ["error", "killed"], limit: 1000 });
+  if (failed.length) throw new Error(`spawn bench: ${failed.length} threads did not complete`);
+  return out;
+}
+
+async function spawnLatency(): Promise<BenchRow[]> {
+  const turns = 2 * (SPAWNS + WARMUP);
+  const w = await benchWorld({ script: { turns: Array.from({ length: turns }, () => ({ text: "ok" })) } });
+  let isolated: LatencySamples;
+  let overlapped: LatencySamples;
+  try {
+    isolated = await latencySamples(w, SPAWNS, true);
+    overlapped = await latencySamples(w, SPAWNS, false);
+  } finally {
+    await w.close();
+  }
+  const rows: BenchRow[] = [];
+  for (const [label, x, note] of [
+    ["idle runtime", isolated, `${SPAWNS} spawns of a one-turn thread, each finished before the next spawn`],
+    [
+      "previous threads running",
+      overlapped,
+      `${SPAWNS} back-to-back spawns; the threads spawned before run their turn meanwhile`,
+    ],
+  ] as const) {
+    const sp50 = percentile(x.spawn, 0.5);
+    const lp50 = percentile(x.load, 0.5);
+    rows.push(
+      { name: `spawn() → return, p50 (${label})`, value: sp50, unit: "ms", note },
+      { name: `spawn() → return, p99 (${label})`, value: percentile(x.spawn, 0.99), unit: "ms" },
+      {
+        name: `baseline: bare directive load, p50 (${label})`,
+        value: lp50,
+        unit: "ms",
+        note: "kernel.execute({item_type: directive, action: run}) of the same directive, the load spawn() starts with",
+      },
+      { name: `baseline: bare directive load, p99 (${label})`, value: percentile(x.load, 0.99), unit: "ms" },
+      { name: `spawn / bare directive load, p50 ratio (${label})`, value: sp50 / lp50, unit: "×" },
+    );
+  }
+  return rows;
+}
+
+// ── event throughput ───────────────────────────────────────────────────────────────────────────────
+
+async function eventThroughput(): Promise<BenchRow[]> {
+  const marker = (n: number) => `[bench worker ${n}]`;
+  const turns = (n: number): FakeTurn[] => [
+    ...Array.from({ length: TURNS - 1 }, (_, i) => greet(`w${n} t${i}`)),
+    { text: `done ${n}` },
+  ];
+  const w = await benchWorld({
+    script: {
+      turns: [],
+      routes: Array.from({ length: CONCURRENT }, (_, n) => ({ match: marker(n), turns: turns(n) })),
+    },
+  });
+  let events = 0;
+  let seconds = 0;
+  try {
+    const t = performance.now();
+    const spawned = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, n) =>
+        w.runtime.spawn({ directive: DIRECTIVE, message: marker(n) }),
+      ),
+    );
+    const rows = await Promise.all(
+      spawned.map((s) => w.runtime.manager.wait(s.thread_id, { timeoutMs: 120_000 })),
+    );
+    w.runtime.manager.registry.flush();
+    seconds = (performance.now() - t) / 1000;
+    const bad = rows.filter((r) => r.status !== "completed" || r.reason !== "end_turn");
+    if (bad.length)
+      throw new Error(`event bench: ${bad.length} threads ended ${bad[0]!.status}/${bad[0]!.reason}`);
+    for (const s of spawned) events += w.runtime.manager.registry.getEvents(s.thread_id).length;
+  } finally {
+    await w.close();
+  }
+
+  // Baseline: the registry alone, 50 producers appending harness-sized events, yielding between appends.
+  const dir = await mkdtemp(join(tmpdir(), "kiwi-bench-registry-"));
+  const registry = ThreadRegistry.open(join(dir, "registry.db"));
+  let rawSeconds = 0;
+  try {
+    const ids = Array.from({ length: CONCURRENT }, (_, n) => `raw_${n}`);
+    for (const id of ids) registry.register({ thread_id: id, directive: DIRECTIVE });
+    const each = Math.ceil(events / CONCURRENT);
+    const data = {
+      turn: 1,
+      id: "toolu_01AbCdEfGhIjKlMnOpQrStUv",
+      name: "execute",
+      success: true,
+      transcript_seq: 1,
+    };
+    const t = performance.now();
+    await Promise.all(
+      ids.map(async (id) => {
+        for (let i = 0; i < each; i++) {
+          registry.appendEvent(id, "tool_result", data);
+          await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    registry.flush();
+    rawSeconds = (performance.now() - t) / 1000;
+    const written = registry.snapshot().events.length;
+    if (written !== each * CONCURRENT)
+      throw new Error(`raw bench: ${written} of ${each * CONCURRENT} events written`);
+  } finally {
+    registry.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const rate = events / seconds;
+  const rawRate = (Math.ceil(events / CONCURRENT) * CONCURRENT) / rawSeconds;
+  return [
+    {
+      name: `registry events/s, ${CONCURRENT} concurrent threads × ${TURNS} turns`,
+      value: rate,
+      unit: "events/s",
+      note: `${events} events in ${seconds.toFixed(2)} s, spawn to last thread recorded (fake LLM, greet tool runs)`,
+    },
+    {
+      name: `baseline: raw ThreadRegistry.appendEvent, ${CONCURRENT} async producers`,
+      value: rawRate,
+      unit: "events/s",
+      note: "same event count, one setImmediate yield per append, group-committed",
+    },
+    { name: "thread events/s as a share of the raw registry rate", value: (100 * rate) / rawRate, unit: "%" },
+  ];
+}
+
+// ── memory of idle threads (one child process per mode) ────────────────────────────────────────────
+
+type IdleMode = "stream" | "paused";
+
+interface RssResult {
+  threads: number;
+  rss_before_mb: number;
+  rss_after_mb: number;
+  heap_before_mb: number;
+  heap_after_mb: number;
+  spawn_seconds: number;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * In this process (a child of the bench): spawns IDLE_THREADS threads against the parent's fake LLM at
+ * `url`, says `{"spawned":true}` once they are parked, waits for the parent's go (it has seen every
+ * stream open), measures, ends them.
+ */
+async function measureIdle(mode: IdleMode, url: string): Promise<RssResult> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with node --expose-gc");
+  const w = await benchWorld({ url });
+  const { manager } = w.runtime;
+  try {
+    // Warm: one thread through the whole path, so lazy module and cache set-up is in the baseline.
+    const first = await w.runtime.spawn({ directive: DIRECTIVE, message: "warm-up" });
+    await manager.wait(first.thread_id, { statuses: ["running"], timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    manager.kill(first.thread_id);
+    await manager.done(first.thread_id);
+    gc();
+    const before = process.memoryUsage();
+    const t = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < IDLE_THREADS; i += CONCURRENT) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(CONCURRENT, IDLE_THREADS - i) }, async (_, k) => {
+          const s = await w.runtime.spawn({ directive: DIRECTIVE, message: `idle ${i + k}` });
+          // The pause gate is checked before the first model call: the thread parks there.
+          if (mode === "paused") manager.pause(s.thread_id);
+          return s.thread_id;
+        }),
+      );
+      ids.push(...batch);
+    }
+    const spawnSeconds = (performance.now() - t) / 1000;
+    if (mode === "paused") {
+      const deadline = Date.now() + 120_000;
+      while (manager.registry.query({ status: "paused", limit: 1000 }).length < IDLE_THREADS) {
+        if (Date.now() > deadline) throw new Error("idle bench (paused): threads did not all pause");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    process.stdout.write(`${JSON.stringify({ spawned: true })}\n`);
+    await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+    const running = manager.liveThreads().length;
+    if (running !== IDLE_THREADS) throw new Error(`idle bench (${mode}): ${running} live threads`);
+    gc();
+    gc();
+    const after = process.memoryUsage();
+    await endAll(w.runtime);
+    process.stdin.destroy();
+    return {
+      threads: ids.length,
+      rss_before_mb: before.rss / MB,
+      rss_after_mb: after.rss / MB,
+      heap_before_mb: before.heapUsed / MB,
+      heap_after_mb: after.heapUsed / MB,
+      spawn_seconds: spawnSeconds,
+    };
+  } finally {
+    await w.close();
+  }
+}
+
+/** Runs measureIdle in a fresh process; the fake LLM stays here, so its sockets are not in the figure. */
+async function runIdleChild(mode: IdleMode): Promise<RssResult> {
+  // message_start goes out at once, then every further SSE event waits ten minutes: mid-stream.
+  const slow: FakeTurn = { text: "a slow answer", chunk_size: 4, delay_ms: 600_000 };
+  const fake = await createFakeLlmServer({
+    script: { turns: Array.from({ length: IDLE_THREADS + 1 }, () => slow) },
+  });
+  // The fake server's delayed writes all listen on its one shutdown signal: 1,000 listeners by design
+  // here, not a leak. Nothing else runs in this process meanwhile; the default comes back after.
+  const defaultMax = EventEmitter.defaultMaxListeners;
+  setMaxListeners(IDLE_THREADS + 10);
+  try {
+    return await new Promise<RssResult>((resolve, reject) => {
+      const child = spawnProcess(
+        process.execPath,
+        ["--expose-gc", "--import", "tsx", HERE, "rss", mode, fake.url],
+        {
+          cwd: PACKAGE_ROOT,
+          stdio: ["pipe", "pipe", "pipe"],
+          env: { ...process.env, BENCH_IDLE_THREADS: String(IDLE_THREADS) },
+        },
+      );
+      let out = "";
+      let err = "";
+      let released = false;
+      child.stdout.setEncoding("utf8").on("data", async (c: string) => {
+        out += c;
+        if (released || !out.includes('{"spawned":true}')) return;
+        released = true;
+        // Streaming threads are idle once their request has reached the server (plus the warm-up's).
+        const deadline = Date.now() + 120_000;
+        while (mode === "stream" && fake.requests.length < IDLE_THREADS + 1 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        if (mode === "stream" && fake.requests.length < IDLE_THREADS + 1) {
+          child.kill("SIGKILL");
+          reject(
+            new Error(`idle bench (stream): ${fake.requests.length - 1} of ${IDLE_THREADS} streams opened`),
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        child.stdin.write("go\n");
+      });
+      child.stderr.setEncoding("utf8").on("data", (c: string) => {
+        err += c;
+      });
+      child.on("error", reject);
+      child.on("exit", (code) => {
+        const line = out.split("\n").find((l) => l.startsWith('{"threads"'));
+        if (code === 0 && line) resolve(JSON.parse(line) as RssResult);
+        else reject(new Error(`idle bench child (${mode}) exited ${code}:\n${err}`));
+      });
+    });
+  } finally {
+    await fake.close();
+    setMaxListeners(defaultMax);
+  }
+}
+
+async function idleMemory(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const notes: Record<IdleMode, string> = {
+    stream: `each thread mid-stream on its first model call (${IDLE_THREADS} open HTTP streams to a fake LLM in another process)`,
+    paused: "each thread paused via manager.pause right after spawn, parked before its first model call",
+  };
+  for (const mode of ["stream", "paused"] as const) {
+    const r = await runIdleChild(mode);
+    const total = r.rss_after_mb - r.rss_before_mb;
+    rows.push(
+      {
+        name: `RSS growth, ${r.threads} concurrent idle threads (${mode})`,
+        value: total,
+        unit: "MiB",
+        note: `${notes[mode]}; RSS ${r.rss_before_mb.toFixed(0)} → ${r.rss_after_mb.toFixed(0)} MiB after GC (target < 1024 MiB total: ${r.rss_after_mb < 1024 ? "met" : "NOT met"}); spawned in ${r.spawn_seconds.toFixed(1)} s`,
+      },
+      { name: `RSS per idle thread (${mode})`, value: (total * 1024) / r.threads, unit: "KiB" },
+      {
+        name: `JS heap per idle thread (${mode})`,
+        value: ((r.heap_after_mb - r.heap_before_mb) * 1024) / r.threads,
+        unit: "KiB",
+      },
+    );
+  }
+  return rows;
+}
+
+export async function benchThreads(): Promise<BenchRow[]> {
+  const rows = [...(await spawnLatency()), ...(await eventThroughput())];
+  if ((globalThis as { gc?: () => void }).gc) rows.push(...(await idleMemory()));
+  else
+    rows.push({
+      name: "RSS of idle threads",
+      value: Number.NaN,
+      unit: "",
+      note: "skipped (run with --expose-gc)",
+    });
+  return rows;
+}
+
+if (process.argv[1] === HERE && process.argv[2] === "rss") {
+  const [mode, url] = process.argv.slice(3) as [IdleMode, string];
+  measureIdle(mode, url).then(
+    (r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
