@@ -26,7 +26,7 @@ function pnpm(args, opts) {
 
 function workspaceDirs() {
   const dirs = [];
-  for (const group of ["packages", "plugins"]) {
+  for (const group of ["packages", "plugins", "examples"]) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {

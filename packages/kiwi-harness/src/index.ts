@@ -8,3 +8,12 @@ export { KiwiHarnessRunner } from "./kiwi-harness-runner";
 export type { LoopPattern } from "./loop-detector";
 export { LoopDetector } from "./loop-detector";
 export { metaToolSpecs } from "./meta-tool-specs";
+export type {
+  DirectiveModel,
+  ModelChoice,
+  ModelResolver,
+  SpawnDirectiveOptions,
+  ThreadRuntime,
+  ThreadRuntimeOptions,
+} from "./thread-runtime";
+export { createThreadRuntime } from "./thread-runtime";

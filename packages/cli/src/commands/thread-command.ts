@@ -1,0 +1,228 @@
+import { parseArgs } from "node:util";
+import type { ThreadRuntime } from "@kiwi/kiwi-harness";
+import type { ThreadRow } from "@kiwi/threads";
+import { EXIT, UsageError } from "../cli-error";
+import { kernelOptions } from "../common-options";
+import { type Io, print, printError, printJson } from "../io";
+import { describeBudget, tokensOf } from "../thread-display/describe-event";
+import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { onInterrupts } from "../thread-display/interrupts";
+import { modelFor, PROVIDERS, type ProviderName, pickProvider, resolveModel } from "../thread-display/models";
+import { openThreadRuntime } from "../thread-display/open-runtime";
+import { RunDisplay } from "../thread-display/run-display";
+import { jsonObjectArg } from "./run-command";
+
+const RUN_USAGE =
+  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai] [--model id] [--json]";
+
+/** kiwi thread run … — the only `thread` subcommand (`kiwi threads …` works on existing threads). */
+export async function threadCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "run") return threadRun(rest, io);
+  if (sub === undefined || sub === "--help" || sub === "-h") throw new UsageError(RUN_USAGE);
+  throw new UsageError(
+    `unknown subcommand 'thread ${sub}': ${RUN_USAGE} (list and control threads with kiwi threads …)`,
+  );
+}
+
+/** What `thread run --json` prints, and what the summary table shows. */
+export interface RunSummary {
+  success: boolean;
+  thread_id: string;
+  directive: string;
+  status: string;
+  reason: string | null;
+  turns: number;
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number; usd: number | null };
+  budget: Record<string, unknown>;
+  provider: string;
+  model: string;
+  transcript_path: string;
+  duration_ms: number;
+  final_text: string;
+  error?: { code: string; message: string };
+}
+
+/**
+ * kiwi thread run <directive> [message] — spawns the directive on a managed thread (the
+ * `thread_directive` layer) and follows it live until it ends. First Ctrl-C: graceful terminate;
+ * second: kill. Exit 0 when the thread ends `completed` (any reason), 1 for error or killed.
+ */
+export async function threadRun(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...kernelOptions,
+      inputs: { type: "string" },
+      provider: { type: "string" },
+      model: { type: "string" },
+    },
+  });
+  const directive = positionals[0];
+  if (!directive) throw new UsageError(RUN_USAGE);
+  const message = positionals.slice(1).join(" ");
+  const inputs = jsonObjectArg(values.inputs, "--inputs");
+  if (values.provider !== undefined && !PROVIDERS.includes(values.provider as ProviderName)) {
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(", ")}`);
+  }
+  if (values.model === "") throw new UsageError("--model needs a model id, e.g. --model claude-haiku-4-5");
+  const pick = pickProvider(values.provider as ProviderName | undefined, io.env);
+  if (!pick.ok) {
+    printError(io, `kiwi thread run: ${pick.message}`);
+    return EXIT.failed;
+  }
+  const provider = pick.provider;
+  const json = values.json === true;
+  const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
+  let model = values.model ?? "";
+  const runtime = await openThreadRuntime(values, io, {
+    models: (directiveModel) => {
+      model = modelFor(provider, directiveModel, values.model);
+      return resolveModel(provider, model);
+    },
+    onEvent: (threadId, event) => display.event(threadId, event),
+  });
+  let stopInterrupts: (() => void) | undefined;
+  try {
+    const missing = await providerToolProblem(runtime, provider);
+    if (missing) {
+      printError(io, `kiwi thread run: ${missing}`);
+      return EXIT.failed;
+    }
+    const maxTurns = await maxTurnsOf(runtime, directive, inputs);
+    const startedAt = Date.now();
+    const spawned = await runtime.spawn({ directive, ...(message ? { message } : {}), inputs });
+    const id = spawned.thread_id;
+    const { manager } = runtime;
+    stopInterrupts = onInterrupts(io, (count) => {
+      try {
+        if (count === 1) {
+          display.note(`^C asking ${id} to stop after its current turn (Ctrl-C again kills it)`);
+          manager.terminate(id);
+        } else if (count === 2) {
+          display.note(`^C killing ${id}`);
+          manager.kill(id);
+        }
+      } catch {
+        // The thread ended between the key press and the request: nothing to stop.
+      }
+    });
+    const stopWatch = manager.watch((change) => {
+      if (change.thread_id === id) display.status(change.status, change.reason);
+    });
+    display.started({
+      threadId: id,
+      directive,
+      provider,
+      model,
+      budget: spawned.budget as Record<string, unknown>,
+      maxTurns,
+      transcript: manager.transcriptPath(id),
+    });
+    try {
+      await manager.done(id);
+    } finally {
+      stopWatch();
+      display.finish();
+    }
+    const summary = summarise(runtime, manager.registry.get(id)!, {
+      provider,
+      model,
+      startedAt,
+      turnsSeen: display.turns,
+    });
+    if (json) printJson(io, summary);
+    else {
+      if (summary.error) printError(io, `error ${summary.error.code}: ${summary.error.message}`);
+      print(io, "");
+      print(io, renderSummary(summary));
+    }
+    return summary.success ? EXIT.ok : EXIT.failed;
+  } finally {
+    stopInterrupts?.();
+    display.finish();
+    await runtime.close();
+  }
+}
+
+/** Why the provider's thread tool cannot be used in this project, or undefined when it can. */
+async function providerToolProblem(
+  runtime: ThreadRuntime,
+  provider: ProviderName,
+): Promise<string | undefined> {
+  const tool = `${provider}_thread`;
+  const loaded = await runtime.kernel.load({ item_type: "tool", item_id: tool, source: "any" });
+  if (loaded.success) return undefined;
+  if (loaded.error.code === "ITEM_NOT_FOUND") {
+    return `the project has no ${tool} tool: install the provider plugin in the project (npm install @kiwi/provider-${provider}); its .ai items are found through the project's package.json`;
+  }
+  return `error ${loaded.error.code} loading ${tool}: ${loaded.error.message}`;
+}
+
+/** The directive's `<cost><max_turns>`, for the turn counter (undefined when it cannot be read here). */
+async function maxTurnsOf(
+  runtime: ThreadRuntime,
+  directive: string,
+  inputs: Record<string, unknown>,
+): Promise<number | undefined> {
+  const loaded = await runtime.kernel.execute({
+    item_type: "directive",
+    action: "run",
+    item_id: directive,
+    parameters: inputs,
+  });
+  if (!loaded.success) return undefined; // spawn reports the problem with the thread_directive wording
+  const cost = (loaded.metadata as { cost?: { max_turns?: unknown } } | undefined)?.cost;
+  return typeof cost?.max_turns === "number" ? cost.max_turns : undefined;
+}
+
+function summarise(
+  runtime: ThreadRuntime,
+  row: ThreadRow,
+  run: { provider: string; model: string; startedAt: number; turnsSeen: number },
+): RunSummary {
+  const { manager } = runtime;
+  const tail = manager.readTranscript(row.thread_id, 6).events;
+  const completed = tail.find((e) => e.type === "completed");
+  const error = tail.find((e) => e.type === "error");
+  const tokens = tokensOf(row.usage);
+  const usd = typeof row.usage?.usd === "number" ? row.usage.usd : null;
+  const finished = row.finished_at ? Date.parse(row.finished_at) : Date.now();
+  const created = Date.parse(row.created_at);
+  return {
+    success: row.status === "completed",
+    thread_id: row.thread_id,
+    directive: row.directive,
+    status: row.status,
+    reason: row.reason,
+    turns: typeof completed?.turns === "number" ? completed.turns : run.turnsSeen,
+    usage: { input_tokens: tokens.input, output_tokens: tokens.output, total_tokens: tokens.total, usd },
+    budget: row.budget ?? {},
+    provider: run.provider,
+    model: run.model,
+    transcript_path: manager.transcriptPath(row.thread_id),
+    duration_ms: Number.isNaN(created) ? Date.now() - run.startedAt : finished - created,
+    final_text: typeof completed?.final_text === "string" ? completed.final_text : "",
+    ...(error ? { error: { code: String(error.code), message: String(error.message) } } : {}),
+  };
+}
+
+/** The summary table printed when the thread ends. */
+export function renderSummary(s: RunSummary): string {
+  const budget = describeBudget(s.budget);
+  return keyValueTable([
+    ["thread", s.thread_id],
+    ["status", s.status],
+    ["reason", s.reason ?? "-"],
+    ["turns", String(s.turns)],
+    ["tokens", `in ${formatInt(s.usage.input_tokens)} · out ${formatInt(s.usage.output_tokens)}`],
+    [
+      "cost",
+      `${s.usage.usd === null ? "unpriced" : formatUsd(s.usage.usd)}${budget ? ` (budget ${budget})` : ""}`,
+    ],
+    ["model", `${s.provider} ${s.model}`],
+    ["transcript", s.transcript_path],
+    ["duration", formatDuration(s.duration_ms)],
+  ]);
+}

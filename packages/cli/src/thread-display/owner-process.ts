@@ -1,0 +1,39 @@
+// Test fixture (run as a separate process with `node --import tsx`): a scripted fake LLM and
+// `kiwi thread run cli_greeter <message>` on the given project, with the real process streams and the
+// real SIGINT, so tests can interrupt it and control its thread from another process.
+import { createFakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { main } from "../main";
+
+const [project, userSpace, message = "go"] = process.argv.slice(2) as [string, string, string?];
+const greet: FakeTurn["tool_calls"] = [
+  {
+    name: "execute",
+    arguments: { item_type: "tool", action: "run", item_id: "greet", parameters: { who: "Ada" } },
+  },
+];
+const slow = (text: string): FakeTurn => ({ text, tool_calls: greet, chunk_size: 2, delay_ms: 15 });
+const fake = await createFakeLlmServer({
+  script: {
+    turns: [
+      slow("turn one streams slowly"),
+      slow("turn two streams slowly"),
+      slow("turn three streams slowly"),
+      { text: "the end" },
+    ],
+  },
+});
+const code = await main(
+  ["thread", "run", "cli_greeter", message, "--project", project, "--user-space", userSpace],
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: project,
+    env: {
+      PATH: process.env.PATH ?? "",
+      ANTHROPIC_API_KEY: "test",
+      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    },
+  },
+);
+await fake.close();
+process.exitCode = code;

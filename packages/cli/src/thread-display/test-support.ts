@@ -1,0 +1,147 @@
+// Test support (not exported, not bundled): a temp project with the provider plugins installed
+// (symlinked into node_modules, found through its package.json), a user space, a signed project
+// directive, and `kiwi …` run in-process with captured output and an injectable Ctrl-C.
+import { EventEmitter } from "node:events";
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createKernel } from "@kiwi/kernel";
+import type { ThreadRuntime } from "@kiwi/kiwi-harness";
+import { main } from "../main";
+import type { ThreadIo } from "./interrupts";
+import { withThreads } from "./open-runtime";
+
+const PLUGINS = fileURLToPath(new URL("../../../../plugins/", import.meta.url));
+
+export interface ThreadProject {
+  readonly project: string;
+  readonly userSpace: string;
+}
+
+/** A temp project whose package.json depends on both provider plugins (symlinked), and a user space. */
+export async function createThreadProject(): Promise<ThreadProject> {
+  const project = await realpath(await mkdtemp(join(tmpdir(), "kiwi-cli-thread-")));
+  const userSpace = await realpath(await mkdtemp(join(tmpdir(), "kiwi-cli-thread-user-")));
+  await mkdir(join(project, "node_modules/@kiwi"), { recursive: true });
+  for (const p of ["provider-anthropic", "provider-openai"]) {
+    await symlink(join(PLUGINS, p), join(project, `node_modules/@kiwi/${p}`), "dir");
+  }
+  await writeFile(
+    join(project, "package.json"),
+    JSON.stringify({
+      name: "app",
+      private: true,
+      dependencies: { "@kiwi/provider-anthropic": "*", "@kiwi/provider-openai": "*" },
+    }),
+  );
+  return { project, userSpace };
+}
+
+/** A project directive for thread tests (greets; may run greet tools only). */
+export function threadDirective(options: { name: string; cost?: string; permissions?: string }): string {
+  return `# ${options.name}
+
+A CLI thread test directive.
+
+\`\`\`xml
+<directive name="${options.name}" version="1.0.0">
+  <metadata>
+    <description>Greets someone for the CLI thread tests</description>
+    <category></category>
+    <model tier="fast">quick</model>
+    ${options.cost ?? "<cost><max_turns>6</max_turns><max_cost_usd>0.5</max_cost_usd><max_total_tokens>100000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>"}
+    <permissions>${
+      options.permissions ??
+      `
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="greet"/>`
+    }</permissions>
+  </metadata>
+  <inputs><input name="who" type="string" required="false" default="Ada">Who to greet</input></inputs>
+  <process>
+    <step name="greet"><description>Greet</description><action>Run the greet tool for {who}.</action></step>
+  </process>
+</directive>
+\`\`\`
+`;
+}
+
+/** Creates (validates and signs with the user key) a directive in the project. */
+export async function createDirective(where: ThreadProject, id: string, content: string): Promise<void> {
+  const kernel = await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} });
+  const created = await kernel.execute({
+    item_type: "directive",
+    action: "create",
+    item_id: id,
+    parameters: { content },
+  });
+  if (!created.success) throw new Error(`${created.error.code}: ${created.error.message}`);
+}
+
+export interface KiwiRun {
+  /** Resolves with the exit code and everything written. */
+  readonly done: Promise<{ code: number; out: string; err: string }>;
+  /** What was written to stdout so far. */
+  out(): string;
+  err(): string;
+  /** Simulates a Ctrl-C. */
+  interrupt(): void;
+}
+
+/** Starts `kiwi <args>` in-process (env: only what is given, plus PATH). */
+export function startKiwi(
+  args: string[],
+  options: ThreadProject & { env?: Record<string, string>; tty?: boolean; columns?: number },
+): KiwiRun {
+  const stdout = Object.assign(
+    new PassThrough(),
+    options.tty ? { isTTY: true, columns: options.columns } : {},
+  );
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c) => (out += c));
+  stderr.on("data", (c) => (err += c));
+  const interrupts = new EventEmitter();
+  const io: ThreadIo = {
+    stdout,
+    stderr,
+    cwd: options.project,
+    env: { PATH: process.env.PATH ?? "", KIWI_USER_SPACE: options.userSpace, ...options.env },
+    interrupts: interrupts as ThreadIo["interrupts"],
+  };
+  const done = main(args, io).then((code) => ({ code, out, err }));
+  return { done, out: () => out, err: () => err, interrupt: () => interrupts.emit("SIGINT") };
+}
+
+/** Runs `kiwi <args>` in-process to its end. */
+export function kiwi(
+  args: string[],
+  options: ThreadProject & { env?: Record<string, string>; tty?: boolean },
+): Promise<{ code: number; out: string; err: string }> {
+  return startKiwi(args, options).done;
+}
+
+/** Polls until `check` is true (or fails after `timeoutMs`). */
+export async function until(check: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Runs `fn` with a runtime of its own on the project's registry (a second "process" in tests). */
+export function withRegistry<T>(
+  where: ThreadProject,
+  fn: (runtime: ThreadRuntime) => T | Promise<T>,
+): Promise<T> {
+  const quiet = new PassThrough();
+  return withThreads(
+    { project: where.project, "user-space": where.userSpace },
+    { stdout: quiet, stderr: quiet, cwd: where.project, env: { PATH: process.env.PATH ?? "" } },
+    fn,
+  );
+}
