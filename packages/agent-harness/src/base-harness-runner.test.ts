@@ -15,6 +15,8 @@ type Reply = {
   calls?: { id: string; name: string; args?: Record<string, unknown>; partial?: boolean; broken?: boolean }[];
   cut?: boolean;
   nothing?: boolean;
+  /** An error event in the stream (after whatever text and calls came first). */
+  error?: string;
 };
 
 /** A model that answers from a list of replies, recording every request it gets. */
@@ -40,9 +42,10 @@ function scripted(replies: Reply[]) {
       }
       state.usage.input_tokens = 10;
       state.usage.output_tokens = 5;
-      state.clean_finish = !r.cut && !r.nothing;
+      if (r.error) state.error = { type: "overloaded_error", message: r.error };
+      state.clean_finish = !r.cut && !r.nothing && !r.error;
       const result: ModelCallResult =
-        r.cut || r.nothing
+        r.cut || r.nothing || r.error
           ? { state, interrupted: { code: "STREAM_INCOMPLETE", message: "cut" } }
           : { state };
       return result;
@@ -206,6 +209,28 @@ describe("BaseHarnessRunner", () => {
     });
   });
 
+  it("ends with model_error on an error event mid-stream, without running its calls or asking again", async () => {
+    const { client, requests } = scripted([
+      { text: "partial", calls: [{ id: "c1", name: "echo" }], error: "Overloaded" },
+      { text: "never asked" },
+    ]);
+    const runner = new TestRunner(client);
+    const r = await runner.run({ message: "go" });
+    expect(r).toMatchObject({
+      status: "error",
+      reason: "model_error",
+      turns: 1,
+      error: { code: "MODEL_ERROR", message: "overloaded_error: Overloaded" },
+    });
+    expect(requests).toHaveLength(1);
+    expect(runner.ran).toHaveLength(0);
+    // The conversation stays valid: the call got an "interrupted" result.
+    expect(r.messages.at(-1)).toMatchObject({
+      role: "tool",
+      results: [{ tool_call_id: "c1", is_error: true }],
+    });
+  });
+
   it("lets a supervisor hold the run before a turn, inject messages and stop it", async () => {
     const { client, requests } = scripted([
       { text: "a", calls: [{ id: "t1", name: "echo" }] },
@@ -247,7 +272,9 @@ describe("BaseHarnessRunner", () => {
     const a = new TestRunner(first.client);
     await a.run({
       message: "go",
-      control: { beforeTurn: (t) => (t === 2 ? { stop: { status: "stopped", reason: "paused" } } : undefined) },
+      control: {
+        beforeTurn: (t) => (t === 2 ? { stop: { status: "stopped", reason: "paused" } } : undefined),
+      },
     });
     const snap = a.snapshot();
     expect(snap.turn).toBe(1);

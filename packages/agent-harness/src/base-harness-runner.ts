@@ -172,13 +172,20 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
           if (ready.length) this.messages.push({ role: "tool", results: ready.map(interruptedResult) });
           return end("aborted", "aborted");
         }
+        if (result.state.error) {
+          // The provider reported an error inside the stream: the reply is not to be continued or retried
+          // blindly (that would loop until max_turns); calls it contained never run.
+          if (ready.length) this.messages.push({ role: "tool", results: ready.map(interruptedResult) });
+          return end("error", "model_error", {
+            code: "MODEL_ERROR",
+            message: `${result.state.error.type}: ${result.state.error.message}`,
+          });
+        }
         if (ready.length === 0) {
           if (result.interrupted) {
             this.messages.push({ role: "user", content: CUT_OFF_NOTE });
             continue;
           }
-          if (result.state.error)
-            return end("error", "model_error", { code: "MODEL_ERROR", message: result.state.error.message });
           return end("completed", "end_turn");
         }
         const results = await this.#runCalls(ready);
