@@ -87,6 +87,40 @@ describe("attenuate", () => {
     ]);
   });
 
+  it("allow-lists with nothing in common admit nothing: the grant is dropped, never widened to 'all'", () => {
+    const orchestration = (allow_directives: string[], allow_categories: string[] = [], enabled = true) => ({
+      cap: "orchestration.spawn",
+      scope: { enabled, allow_categories, deny_categories: [], allow_directives, deny_directives: ["x_*"] },
+    });
+    const run = (parent: Grant[], child: Grant[]) => attenuate({ parent, child, registry });
+    // Disjoint directive globs, disjoint categories, a disabled side: dropped and reported.
+    for (const [parent, child] of [
+      [orchestration(["child_*"]), orchestration(["parent"])],
+      [orchestration([], ["work"]), orchestration([], ["play"])],
+      [orchestration(["a"], [], false), orchestration(["a"])],
+    ] as Grant[][]) {
+      const r = run([parent!], [child!]);
+      expect(r.grants).toEqual([]);
+      expect(r.dropped).toHaveLength(1);
+    }
+    // Glob against name: the narrower survives, on either side.
+    expect(run([orchestration(["child_*"])], [orchestration(["child_a"])]).grants).toMatchObject([
+      { scope: { allow_directives: ["child_a"] } },
+    ]);
+    expect(run([orchestration(["child_a"])], [orchestration(["child_*"])]).grants).toMatchObject([
+      { scope: { allow_directives: ["child_a"] } },
+    ]);
+    // Category prefixes: a sub-category of the parent's survives.
+    const knowledge = (allow_categories: string[]): Grant => ({
+      cap: "knowledge.read",
+      scope: { allow_categories, deny_categories: [] },
+    });
+    expect(run([knowledge(["ops"])], [knowledge(["ops/runbooks", "hr"])]).grants).toEqual([
+      knowledge(["ops/runbooks"]),
+    ]);
+    expect(run([knowledge(["ops"])], [knowledge(["hr"])]).grants).toEqual([]);
+  });
+
   // A15: for random parents, child declarations and requests, the child never allows what the parent
   // refuses, and attenuating a grant set by itself changes nothing.
   const segment = fc.constantFrom("src", "lib", "dist", "a", "b", "docs");
