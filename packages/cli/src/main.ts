@@ -1,35 +1,49 @@
 import { KiwiError } from "@kiwi/spec";
 import { EXIT, UsageError } from "./cli-error";
+import { connectCommand } from "./commands/connect-command";
 import { demoCommand } from "./commands/demo-command";
+import { initCommand } from "./commands/init-command";
 import { loadCommand, runCommand } from "./commands/run-command";
 import { searchCommand } from "./commands/search-command";
 import { serveCommand } from "./commands/serve-command";
 import { signCommand } from "./commands/sign-command";
+import { threadCommand } from "./commands/thread-command";
+import { threadsCommand } from "./commands/threads-command";
 import { validateCommand } from "./commands/validate-command";
 import { type Io, print, printError } from "./io";
 
 const USAGE = `kiwi <command> [options]
 
+  init [--force]                    put the core .ai/ bundle into the project; create the user space and signing key
   serve --project <path>            MCP server over stdio (search, load, execute, help)
-  demo [--keep]                     walk through the kernel and the MCP server on the bundled core
+  demo [--keep] [--scripted]        the kernel, the MCP server, then a directive on a managed thread (no key needed)
+  connect <server command…|url> [--name n]   run the MCP connector and list the tools it generated
   search <type> [query…]            keyword search (type: directive, tool, knowledge)
   load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
   run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge
   sign <type> <id|glob> | sign agents    validate and sign with your key
   validate [--all]                  list every item that is invalid, unsigned/modified/untrusted, or whose chain is broken
+  validate <directive>              its spawn tree: worst-case spend and the capabilities it can ever hold
+  thread run <directive> [message]  run a directive on a managed thread and follow it live
+       [--inputs JSON] [--provider anthropic|openai] [--model id]   (Ctrl-C: stop gracefully; twice: kill)
+  threads list|status|events|tail|pause|resume|inject|terminate|kill|export   the thread registry (kiwi threads help)
 
   Common options: --project <path> (default: KIWI_PROJECT or the current directory),
                   --user-space <path> (default: KIWI_USER_SPACE or ~/.ai), --json
   Exit codes: 0 ok, 1 the operation failed (error code printed), 2 bad command line.`;
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  init: initCommand,
   serve: serveCommand,
   demo: demoCommand,
+  connect: connectCommand,
   search: searchCommand,
   load: loadCommand,
   run: runCommand,
   sign: signCommand,
   validate: validateCommand,
+  thread: threadCommand,
+  threads: threadsCommand,
 };
 
 /** Runs the kiwi command line; returns the exit code. */

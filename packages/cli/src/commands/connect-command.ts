@@ -1,0 +1,185 @@
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { mintToken } from "@kiwi/capabilities";
+import { EXIT, UsageError } from "../cli-error";
+import { kernelFrom, kernelOptions } from "../common-options";
+import { type Io, print, printError, printJson } from "../io";
+
+interface ConnectedTool {
+  id: string;
+  remote: string;
+  status: "created" | "unchanged" | "changed" | "updated" | "removed";
+  schema_sha256?: string;
+  pinned_sha256?: string;
+}
+
+/** Programs that run another program named by their first argument: the server is named after that. */
+const RUNNERS = new Set([
+  "node",
+  "npx",
+  "pnpx",
+  "bunx",
+  "bun",
+  "deno",
+  "uvx",
+  "uv",
+  "python",
+  "python3",
+  "pnpm",
+  "yarn",
+]);
+
+/** Splits `"npx -y @scope/server --flag 'a b'"` into argv: spaces separate, quotes group, no expansion. */
+export function splitCommandLine(line: string): string[] {
+  const out: string[] = [];
+  let current = "";
+  let quote: string | undefined;
+  let started = false;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else current += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      started = true;
+    } else if (/\s/.test(ch)) {
+      if (started) out.push(current);
+      current = "";
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (quote) throw new UsageError(`unbalanced ${quote} in the server command`);
+  if (started) out.push(current);
+  return out;
+}
+
+/** A server name the connector accepts (`^[a-z][a-z0-9_-]{0,40}$`), from the URL or the command. */
+export function serverNameFor(target: { url?: string; command?: string; args?: readonly string[] }): string {
+  let raw: string;
+  if (target.url) raw = new URL(target.url).hostname.split(".")[0] ?? "mcp";
+  else {
+    const command = basename(target.command ?? "mcp").replace(/\.(exe|cmd)$/i, "");
+    const named = RUNNERS.has(command)
+      ? (target.args ?? []).find((a) => !a.startsWith("-") && !["run", "exec", "dlx", "x"].includes(a))
+      : undefined;
+    const base = named ? (named.split("/").filter(Boolean).at(-1) ?? named) : command;
+    raw = base.replace(/@[^@]*$/, "").replace(/\.(m?js|cjs|ts|py)$/, "");
+    if (raw === "index" || raw === "main" || raw === "server") {
+      raw = named?.split("/").filter(Boolean).at(-3) ?? raw; // …/server-x/dist/index.js → server-x
+    }
+  }
+  const name = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 41);
+  return name || "mcp";
+}
+
+const SIGNS: Record<ConnectedTool["status"], string> = {
+  created: "+",
+  unchanged: "=",
+  changed: "~",
+  updated: "↻",
+  removed: "-",
+};
+
+/**
+ * kiwi connect <server command…|url> [--name n] [--env NAME]… [--approve] [--json] — runs the core
+ * `mcp_connect` tool (initialize + tools/list on the server) and lists the signed tools it generated in
+ * `.ai/tools/mcp/<name>/`. `mcp_connect` requires `mcp.connect`; the CLI acts as the local user, who
+ * holds the signing key, so it mints a five-minute token granting exactly that tool and capability.
+ */
+export async function connectCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...kernelOptions,
+      name: { type: "string" },
+      env: { type: "string", multiple: true, default: [] },
+      approve: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length === 0) {
+    throw new UsageError(
+      "kiwi connect <server command…|http(s) url> [--name n] — e.g. kiwi connect --name files -- npx -y @modelcontextprotocol/server-filesystem .",
+    );
+  }
+  const argv = positionals.length === 1 ? splitCommandLine(positionals[0]!) : positionals;
+  if (argv.length === 0) throw new UsageError("the server command is empty");
+  const isUrl = /^https?:\/\//i.test(argv[0]!);
+  if (isUrl && argv.length > 1) throw new UsageError("a server URL takes no arguments");
+  const target = isUrl ? { url: argv[0]! } : { command: argv[0]!, args: argv.slice(1) };
+  const name = values.name ?? serverNameFor(target);
+
+  const kernel = await kernelFrom(values, io);
+  const { token } = await mintToken({
+    key: await kernel.signingKey(),
+    grants: [{ cap: "tool.execute", scope: "mcp_connect" }, { cap: "mcp.connect" }],
+    directiveId: "kiwi-cli-connect",
+    threadId: "kiwi-cli",
+    ttlSeconds: 300,
+  });
+  const result = await kernel.execute(
+    {
+      item_type: "tool",
+      action: "run",
+      item_id: "mcp_connect",
+      parameters: {
+        name,
+        ...target,
+        ...(values.env.length ? { env_allow: values.env } : {}),
+        approve: values.approve,
+      },
+    },
+    { meta: { __auth: token } },
+  );
+  if (!result.success) {
+    if (values.json) printJson(io, result);
+    else printError(io, `error ${result.error.code}: ${result.error.message}`);
+    return EXIT.failed;
+  }
+  const connected = result.result as { server: string; category: string; tools: ConnectedTool[] };
+  const descriptions = new Map(
+    (await kernel.inventory())
+      .filter((e) => e.itemType === "tool" && e.space.kind === "project" && e.category === connected.category)
+      .map((e) => [e.id, e.description]),
+  );
+  const tools = connected.tools.map((t) => ({ ...t, description: descriptions.get(t.id) ?? "" }));
+  if (values.json) {
+    printJson(io, { success: true, server: connected.server, category: connected.category, tools });
+    return EXIT.ok;
+  }
+  const via = isUrl ? target.url : [target.command, ...(target.args ?? [])].join(" ");
+  const live = tools.filter((t) => t.status !== "removed");
+  print(io, `connected to ${name} (${isUrl ? "Streamable HTTP" : "stdio"}: ${via})`);
+  print(
+    io,
+    `${live.length} tools in ${kernel.projectRoot}/.ai/tools/${connected.category}/, each signed with your key:`,
+  );
+  const width = Math.max(...tools.map((t) => t.id.length), 4);
+  for (const t of tools) {
+    const description = t.description.replace(/\s+/g, " ").trim();
+    print(
+      io,
+      `  ${SIGNS[t.status]} ${t.id.padEnd(width)}  ${description.length > 90 ? `${description.slice(0, 89)}…` : description}`,
+    );
+  }
+  const changed = tools.filter((t) => t.status === "changed");
+  print(io, "  (+ created, = unchanged, ~ changed on the server, ↻ updated, - removed)");
+  if (changed.length) {
+    print(
+      io,
+      `${changed.length} tool definitions changed on the server and stay pinned to what you approved: review, then kiwi connect … --approve`,
+    );
+  }
+  print(
+    io,
+    `A directive uses them with <execute resource="tool" id="${connected.category.split("/").at(-1)}_*"/> and <execute resource="mcp" id="${name}"/> (they require mcp.connect).`,
+  );
+  return EXIT.ok;
+}
