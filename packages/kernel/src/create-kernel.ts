@@ -17,8 +17,8 @@ import {
 import { CORE_PUBLIC_KEYS } from "./core-keys";
 import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
-import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
+import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
