@@ -32,6 +32,7 @@ export { spawnRequirementsMissing } from "./meta/run-directive";
 export type { Directive } from "./parse/directive-parser";
 export type { KnowledgeEntry } from "./parse/knowledge-parser";
 export type { ToolDefinition } from "./parse/tool-parser";
+export { HARNESS_KIND, PROVIDER_KIND, SINK_KIND } from "./plugins/plugin-kinds";
 export type { PluginDeclaration, PluginKind } from "./plugins/plugin-loader";
 export { PluginLoader } from "./plugins/plugin-loader";
 export { directiveSchema } from "./schema/directive-schema";

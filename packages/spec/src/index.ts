@@ -32,6 +32,13 @@ export type {
 export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
 export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
 export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
-export type { ProviderRequest, ProviderStreamParser, ProviderV1 } from "./provider";
+export type {
+  ModelCost,
+  ProviderEnv,
+  ProviderModels,
+  ProviderRequest,
+  ProviderStreamParser,
+  ProviderV1,
+} from "./provider";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
 export type { SinkContext, SinkEvent, SinkFactory, SinkV1 } from "./sink";

@@ -1,4 +1,5 @@
 import type { ProviderV1 } from "@kiwi/spec";
+import { anthropicModels } from "./anthropic-models";
 import { createAnthropicStreamParser } from "./anthropic-stream-parser";
 import { formatAnthropicRequest } from "./format-anthropic-request";
 
@@ -7,7 +8,9 @@ export type AnthropicProviderSettings = Record<string, never>;
 
 /**
  * The `anthropic` provider (`provider-v1`): builds `anthropic_thread` parameters from neutral messages and
- * parses the Messages stream that thread tool returns into the neutral StreamState.
+ * parses the Messages stream that thread tool returns into the neutral StreamState. `models` carries the
+ * pricing, limits and tier defaults of `data/pricing.yaml`; `env` names the variables the endpoint tools
+ * read. Hosts instantiate it from its data definition (`.ai/tools/llm/anthropic_provider.yaml`).
  */
 export function createAnthropicProvider(_settings: AnthropicProviderSettings = {}): ProviderV1 {
   return {
@@ -16,5 +19,11 @@ export function createAnthropicProvider(_settings: AnthropicProviderSettings = {
     threadTool: "anthropic_thread",
     formatRequest: formatAnthropicRequest,
     createStreamParser: createAnthropicStreamParser,
+    models: anthropicModels(),
+    env: {
+      apiKey: "ANTHROPIC_API_KEY",
+      baseUrl: "ANTHROPIC_BASE_URL",
+      defaultBaseUrl: "https://api.anthropic.com",
+    },
   };
 }

@@ -1,6 +1,7 @@
 // Public API of @kiwi/provider-anthropic, listed by name on purpose (no `export *`): what is not here is
 // internal. The endpoint and thread tools are data in `.ai/tools/llm/`; pricing data is `data/pricing.yaml`.
 
+export { ANTHROPIC_TIERS, anthropicModels } from "./anthropic-models";
 export type { AnthropicProviderSettings } from "./anthropic-provider";
 export { createAnthropicProvider } from "./anthropic-provider";
 export { createAnthropicStreamParser, mapAnthropicStopReason } from "./anthropic-stream-parser";

@@ -6,6 +6,7 @@ export { contextWindowOf, costOf, findModel, maxOutputTokensOf } from "./cost-of
 export type { OpenAIMessage, OpenAIRequestParams, OpenAITool, OpenAIToolCall } from "./format-openai-request";
 export { formatOpenAIRequest } from "./format-openai-request";
 export { loadPricing } from "./load-pricing";
+export { OPENAI_TIERS, openaiModels } from "./openai-models";
 export type { OpenAIProviderSettings } from "./openai-provider";
 export { createOpenAIProvider } from "./openai-provider";
 export { createOpenAIStreamParser, mapOpenAIFinishReason } from "./openai-stream-parser";

@@ -30,7 +30,12 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
     print(io, `${n}. ${title}`);
   };
   try {
-    model = await demoModel({ env: io.env, scripted: values.scripted });
+    model = await demoModel({
+      env: io.env,
+      scripted: values.scripted,
+      project: demo.project,
+      userSpace: demo.userSpace,
+    });
     print(io, "Kiwi demo, part 1: the kernel and the MCP server on the bundled core (.ai/), no model");
     await runKernelTour({ io, project: demo.project, userSpace: demo.userSpace, env: io.env, step });
 

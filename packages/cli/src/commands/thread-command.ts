@@ -2,18 +2,25 @@ import { parseArgs } from "node:util";
 import type { ThreadRuntime } from "@kiwi/kiwi-harness";
 import type { ThreadRow } from "@kiwi/threads";
 import { EXIT, UsageError } from "../cli-error";
-import { kernelOptions } from "../common-options";
+import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printError, printJson } from "../io";
 import { describeBudget, tokensOf } from "../thread-display/describe-event";
 import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
 import { onInterrupts } from "../thread-display/interrupts";
-import { modelFor, PROVIDERS, type ProviderName, pickProvider, resolveModel } from "../thread-display/models";
+import {
+  discoverProviders,
+  type InstalledProvider,
+  KNOWN_PROVIDER_PACKAGES,
+  modelFor,
+  pickProvider,
+  resolveModel,
+} from "../thread-display/models";
 import { openThreadRuntime } from "../thread-display/open-runtime";
 import { RunDisplay } from "../thread-display/run-display";
 import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =
-  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai] [--model id] [--json]";
+  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--json]";
 
 /** kiwi thread run … — the only `thread` subcommand (`kiwi threads …` works on existing threads). */
 export async function threadCommand(args: string[], io: Io): Promise<number> {
@@ -63,29 +70,29 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
   if (!directive) throw new UsageError(RUN_USAGE);
   const message = positionals.slice(1).join(" ");
   const inputs = jsonObjectArg(values.inputs, "--inputs");
-  if (values.provider !== undefined && !PROVIDERS.includes(values.provider as ProviderName)) {
-    throw new UsageError(`--provider must be one of ${PROVIDERS.join(", ")}`);
-  }
   if (values.model === "") throw new UsageError("--model needs a model id, e.g. --model claude-haiku-4-5");
-  const pick = pickProvider(values.provider as ProviderName | undefined, io.env);
+  // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses.
+  const pick = pickProvider(await discoverProviders(await kernelFrom(values, io)), values.provider, io.env);
   if (!pick.ok) {
+    if (pick.usage) throw new UsageError(pick.message);
     printError(io, `kiwi thread run: ${pick.message}`);
     return EXIT.failed;
   }
-  const provider = pick.provider;
+  const installed = pick.provider;
+  const provider = installed.id;
   const json = values.json === true;
   const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
   let model = values.model ?? "";
   const runtime = await openThreadRuntime(values, io, {
     models: (directiveModel) => {
-      model = modelFor(provider, directiveModel, values.model);
-      return resolveModel(provider, model);
+      model = modelFor(installed.provider, directiveModel, values.model);
+      return resolveModel(installed.provider, model);
     },
     onEvent: (threadId, event) => display.event(threadId, event),
   });
   let stopInterrupts: (() => void) | undefined;
   try {
-    const missing = await providerToolProblem(runtime, provider);
+    const missing = await providerToolProblem(runtime, installed);
     if (missing) {
       printError(io, `kiwi thread run: ${missing}`);
       return EXIT.failed;
@@ -149,13 +156,15 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
 /** Why the provider's thread tool cannot be used in this project, or undefined when it can. */
 async function providerToolProblem(
   runtime: ThreadRuntime,
-  provider: ProviderName,
+  installed: InstalledProvider,
 ): Promise<string | undefined> {
-  const tool = `${provider}_thread`;
+  const tool = installed.provider.threadTool;
   const loaded = await runtime.kernel.load({ item_type: "tool", item_id: tool, source: "any" });
   if (loaded.success) return undefined;
   if (loaded.error.code === "ITEM_NOT_FOUND") {
-    return `the project has no ${tool} tool: install the provider plugin in the project (npm install @kiwi/provider-${provider}); its .ai items are found through the project's package.json`;
+    const known = KNOWN_PROVIDER_PACKAGES[installed.id];
+    const install = known ? `npm install ${known}` : `reinstall the package that ships ${installed.itemId}`;
+    return `the project has no ${tool} tool (the ${installed.id} provider streams through it): install the provider plugin in the project (${install}); its .ai items are found through the project's package.json`;
   }
   return `error ${loaded.error.code} loading ${tool}: ${loaded.error.message}`;
 }

@@ -3,7 +3,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-/** The provider plugins the demo project "installs": their items (the LLM endpoint tools) and pricing. */
+/**
+ * The provider plugins the demo project "installs": their items (the provider definitions, the LLM endpoint
+ * tools) and pricing. Named here as packages to link, never imported: the demo finds them from their data.
+ */
 export const DEMO_PLUGINS = ["@kiwi/provider-anthropic", "@kiwi/provider-openai"] as const;
 
 export interface DemoProject {
