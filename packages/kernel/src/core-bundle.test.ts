@@ -28,6 +28,9 @@ describe("bundled core space", () => {
       const r = await kernel.load({ item_type: e.itemType, item_id: id, source: "core" });
       expect(r.success ? r.core : r.error.message).toBe(true);
     }
+    // The thread tools are explained to models through help.
+    const threads = await kernel.help({ action: "guidance", topic: "threads" });
+    expect(threads.success && (threads.answers as { id: string }[])[0]?.id).toBe("threads");
     const prompt = await kernel.systemPrompt();
     expect(prompt).toMatchObject({ space: "core", core: true });
     expect(prompt.text).toContain("search(");
