@@ -1,12 +1,21 @@
 // Test support (not exported): temporary projects and user spaces with real keys and real files.
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll } from "vitest";
 import { createKernel, type KernelOptions } from "../create-kernel";
 
+// Every temporary folder a test file makes is removed when that file's tests are done.
+const created: string[] = [];
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
 export async function tempDir(prefix: string): Promise<string> {
-  return realpath(await mkdtemp(join(tmpdir(), `kiwi-${prefix}-`)));
+  const dir = await realpath(await mkdtemp(join(tmpdir(), `kiwi-${prefix}-`)));
+  created.push(dir);
+  return dir;
 }
 
 export async function fixture(options: Partial<KernelOptions> = {}) {
