@@ -168,7 +168,7 @@ export class ThreadManager {
       const { events } = readTranscript(this.transcriptPath(id), { afterSeq: known });
       for (const { v: _v, ts, seq, type, ...fields } of events) {
         this.registry.appendEvent(id, type, {
-          ...(JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>),
+          ...this.#registryCopy(fields),
           transcript_seq: seq,
           transcript_ts: ts,
           recovered: true,
@@ -378,8 +378,13 @@ export class ThreadManager {
     }
     const writer = this.#writers.get(threadId);
     const event = writer?.write(type, fields);
-    const data = JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>;
+    const data = this.#registryCopy(fields);
     this.registry.appendEvent(threadId, type, event ? { ...data, transcript_seq: event.seq } : data);
+  }
+
+  /** An event's fields as the registry keeps them: long strings shortened, secrets redacted. */
+  #registryCopy(fields: Record<string, unknown>): Record<string, unknown> {
+    return JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>;
   }
 
   #setStatus(id: string, status: ThreadStatus, reason: string | null, usage?: Record<string, unknown>): void {
