@@ -4,7 +4,6 @@ export type { Kernel, KernelOptions } from "./create-kernel";
 export { createKernel } from "./create-kernel";
 export type { Issue } from "./diagnostics";
 export { formatIssue } from "./diagnostics";
-export { createEchoPrimitive } from "./executor/echo-primitive";
 export type { ItemRef } from "./items/item-ref";
 export { parseItemRef } from "./items/item-ref";
 export type { ItemType } from "./items/item-type";

@@ -3,7 +3,7 @@
 // stream parse through http_client) against a hand-written loop over the official Anthropic SDK on the
 // same fake server in the same run, and heap after GC over 1,000 turns.
 import Anthropic from "@anthropic-ai/sdk";
-import { createFakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { greet, threadWorld } from "../src/test-support/thread-world";
 import { benchThreads } from "./threads";
 

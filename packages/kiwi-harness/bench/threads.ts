@@ -13,13 +13,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createFakeLlmServer, type FakeLlmServer, type FakeScript, type FakeTurn } from "@kiwi/fake-llm";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
-import {
-  createFakeLlmServer,
-  type FakeLlmServer,
-  type FakeScript,
-  type FakeTurn,
-} from "@kiwi/testing/fake-llm";
 import { ThreadRegistry } from "@kiwi/threads";
 import { threadDirectiveFile } from "../src/test-support/runtime-world";
 import { createTestProject, greet } from "../src/test-support/thread-world";

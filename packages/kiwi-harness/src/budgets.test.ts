@@ -1,5 +1,5 @@
 import { CUT_OFF_NOTE } from "@kiwi/agent-harness";
-import { createFakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { describe, expect, it } from "vitest";
 import type { HarnessEvent } from "./harness-events";
 import { call, DEMO_PERMISSIONS, directiveFile, greet, threadWorld } from "./test-support/thread-world";

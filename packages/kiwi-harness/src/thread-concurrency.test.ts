@@ -2,7 +2,7 @@
 // contention between SQLite connections of different processes).
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createFakeLlmServer, type FakeRoute, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeRoute, type FakeTurn } from "@kiwi/fake-llm";
 import { readTranscript, type ThreadEvent, ThreadRegistry, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mintToken } from "@kiwi/capabilities";
+import type { FakeTurn } from "@kiwi/fake-llm";
 import { createWebSocketSink } from "@kiwi/sink-websocket";
-import type { FakeTurn } from "@kiwi/testing/fake-llm";
 import { followTranscript, readTranscript, type StatusChange, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";

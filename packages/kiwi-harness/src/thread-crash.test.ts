@@ -2,7 +2,7 @@
 // runtime on the same project must find a consistent registry and readable transcripts.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { readTranscript, type ThreadEvent, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import {

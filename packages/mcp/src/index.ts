@@ -15,7 +15,5 @@ export { stdioRpcRunner } from "./connector/stdio-rpc-runner";
 export { createMcpKernel } from "./create-mcp-kernel";
 export type { KiwiMcpServerOptions } from "./create-server";
 export { createKiwiMcpServer } from "./create-server";
-export type { CliCommand } from "./parse-args";
-export { parseCliArgs } from "./parse-args";
 export type { ServeStdioOptions, StdioServerHandle } from "./serve-stdio";
 export { serveStdio } from "./serve-stdio";

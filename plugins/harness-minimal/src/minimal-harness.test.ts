@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createToolModelClient, type HarnessContext } from "@kiwi/agent-harness";
 import { mintToken } from "@kiwi/capabilities";
+import { createFakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
 import type { HarnessV1 } from "@kiwi/spec";
-import { createFakeLlmServer } from "@kiwi/testing/fake-llm";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/fake-llm";
 import { afterEach, describe, expect, it } from "vitest";
 
 // The demo is run as users run it: the built `kiwi` binary in a child process, with a bare environment.

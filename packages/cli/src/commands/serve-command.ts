@@ -1,24 +1,47 @@
-import { parseCliArgs, serveStdio } from "@kiwi/mcp";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { serveStdio } from "@kiwi/mcp";
 import { version } from "../../package.json";
 import { EXIT, UsageError } from "../cli-error";
 import { type Io, print } from "../io";
 
-/** kiwi serve --project <path>: the MCP server over stdio. The project is never guessed from the cwd. */
+const USAGE = "kiwi serve --project <path> [--user-space <path>]: the MCP server over stdio";
+
+/**
+ * kiwi serve --project <path>: the MCP server over stdio. Unlike the terminal commands, the project is
+ * never taken from the working directory: an MCP client starts the server from anywhere.
+ */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
-  const command = parseCliArgs({ argv: args, env: io.env, cwd: io.cwd });
-  if (command.kind === "usage-error")
-    throw new UsageError(command.message.replace(/^kiwi-mcp/, "kiwi serve"));
-  if (command.kind === "version") {
+  const { values } = parseArgs({
+    args,
+    options: {
+      project: { type: "string", short: "p" },
+      "user-space": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    print(io, USAGE);
+    return EXIT.ok;
+  }
+  if (values.version) {
     print(io, version);
     return EXIT.ok;
   }
-  if (command.kind === "help") {
-    print(io, "kiwi serve --project <path> [--user-space <path>]: the MCP server over stdio");
-    return EXIT.ok;
-  }
+  const project = values.project ?? io.env.KIWI_PROJECT;
+  if (!project?.trim())
+    throw new UsageError(
+      `kiwi serve needs --project /path/to/project or KIWI_PROJECT (the project is never guessed from the working directory)\n\n${USAGE}`,
+    );
+  const userSpace = values["user-space"];
+  if (userSpace !== undefined && !userSpace.trim())
+    throw new UsageError("kiwi serve: --user-space needs a path");
   const handle = await serveStdio({
-    projectRoot: command.projectRoot,
-    userSpace: command.userSpace,
+    projectRoot: resolve(io.cwd, project),
+    ...(userSpace !== undefined ? { userSpace: resolve(io.cwd, userSpace) } : {}),
     env: io.env,
   });
   await handle.closed;

@@ -1,11 +1,6 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  createFakeLlmServer,
-  type FakeLlmServer,
-  type FakeScript,
-  type FakeTurn,
-} from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeLlmServer, type FakeScript, type FakeTurn } from "@kiwi/fake-llm";
 import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 

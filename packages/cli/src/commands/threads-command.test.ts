@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { EXPORT_FORMAT, readTranscript } from "@kiwi/threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,6 +1,6 @@
+import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
 import type { ModelCost, ProviderV1, Usage } from "@kiwi/spec";
-import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/testing/fake-llm";
 import {
   discoverProviders,
   type InstalledProvider,

@@ -1,7 +1,7 @@
 // Test fixture (run as a separate process with `node --import tsx`): a scripted fake LLM and
 // `kiwi thread run cli_greeter <message>` on the given project, with the real process streams and the
 // real SIGINT, so tests can interrupt it and control its thread from another process.
-import { createFakeLlmServer, type FakeTurn } from "@kiwi/testing/fake-llm";
+import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { main } from "../main";
 
 const [project, userSpace, message = "go"] = process.argv.slice(2) as [string, string, string?];

@@ -2,8 +2,8 @@
 // (kernel + threads primitive + ThreadManager with a real SQLite registry) wired to both.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/fake-llm";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
-import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/testing/fake-llm";
 import type { HarnessEvent } from "../harness-events";
 import { createThreadRuntime, type ThreadRuntime } from "../thread-runtime";
 import { createTestProject, fakeEnv } from "./thread-world";

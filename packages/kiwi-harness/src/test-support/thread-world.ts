@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/fake-llm";
 import { createKernel, type Kernel } from "@kiwi/kernel";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { createOpenAIProvider } from "@kiwi/provider-openai";
-import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/testing/fake-llm";
 import type { HarnessEvent } from "../harness-events";
 import { type KiwiHarnessOptions, KiwiHarnessRunner } from "../kiwi-harness-runner";
 

@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFakeLlmServer } from "../fake-llm";
+import { createFakeLlmServer } from "./index";
 import { parseSse } from "./read-sse";
 import type { FakeTurn } from "./script";
 import type { FakeLlmServer } from "./server-types";

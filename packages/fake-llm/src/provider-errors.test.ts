@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFakeLlmServer } from "../fake-llm";
+import { createFakeLlmServer } from "./index";
 import type { FakeTurn } from "./script";
 import type { FakeLlmServer } from "./server-types";
 

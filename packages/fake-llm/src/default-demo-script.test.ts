@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { createFakeLlmServer, defaultDemoScript, parseFakeScript } from "../fake-llm";
+import { createFakeLlmServer, defaultDemoScript, parseFakeScript } from "./index";
 
 const tool = (item_id: string, parameters: Record<string, unknown>) => ({
   name: "execute",

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFakeLlmServer, FakeScriptError } from "../fake-llm";
+import { createFakeLlmServer, FakeScriptError } from "./index";
 import type { FakeScript } from "./script";
 import type { FakeLlmServer, RecordedRequest } from "./server-types";
 
