@@ -1,15 +1,18 @@
 // Public API of @kiwi/capabilities, listed by name on purpose (no `export *`): what is not here is internal.
+// Pure policy only: no file I/O lives here (the path sandbox and the filesystem primitive are @kiwi/sandbox).
 
 export type { DroppedGrant } from "./attenuation/attenuate";
 export { attenuate } from "./attenuation/attenuate";
 export type { CapabilityDefinition, ScopeKind } from "./definitions/capability-definition";
 export { SYSTEM_FLOOR } from "./definitions/capability-definition";
 export { CapabilityRegistry } from "./definitions/capability-registry";
-export { createFilesystemPrimitive } from "./filesystem/filesystem-primitive";
 export { intersectPatterns } from "./glob/intersect-patterns";
 export { isSubPattern } from "./glob/is-sub-pattern";
 export { matchPath } from "./glob/match-path";
 export { matchToolId } from "./glob/match-tool-id";
+export type { UnsafeCharKind } from "./glob/unsafe-char-kind";
+export { unsafeCharKind } from "./glob/unsafe-char-kind";
+export { utf8ByteLength } from "./glob/utf8-byte-length";
 export type { PatternKind } from "./glob/validate-pattern";
 export { validatePattern } from "./glob/validate-pattern";
 export type { CategoryScope, Grant, OrchestrationScope } from "./grant";
@@ -17,14 +20,10 @@ export type { CapabilityGuard } from "./guard/capability-guard";
 export { createCapabilityGuard } from "./guard/capability-guard";
 export { capabilityDenied, suggestionFor } from "./guard/denial";
 export { orchestrationAdmits, scopeAdmits } from "./orchestration/orchestration-admits";
+export type { IsProtectedPathOptions, ProtectedPathVerdict } from "./paths/is-protected-path";
+export { isProtectedPath } from "./paths/is-protected-path";
 export type { DirectivePermissions, PermissionTag } from "./permissions/directive-permissions";
 export { assertNoSystemCaps, permissionsToGrants, systemCapsIn } from "./permissions/permissions-to-grants";
-export { deleteInRoot } from "./sandbox/delete-in-root";
-export { isProtectedPath } from "./sandbox/is-protected-path";
-export { listDirInRoot } from "./sandbox/list-dir-in-root";
-export { readFileInRoot } from "./sandbox/read-file-in-root";
-export { resolveInRoot } from "./sandbox/resolve-in-root";
-export { writeFileInRoot } from "./sandbox/write-file-in-root";
 export type { CapabilityClaims } from "./token/capability-claims";
 export type { MintedToken, MintTokenOptions } from "./token/mint-token";
 export { mintToken } from "./token/mint-token";

@@ -1,12 +1,8 @@
-import {
-  CapabilityRegistry,
-  createCapabilityGuard,
-  createFilesystemPrimitive,
-  TokenVerifier,
-} from "@kiwi/capabilities";
+import { CapabilityRegistry, createCapabilityGuard, TokenVerifier } from "@kiwi/capabilities";
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
+import { createFilesystemPrimitive } from "@kiwi/sandbox";
 import {
   type Authorizer,
   type HelpSignalHandler,

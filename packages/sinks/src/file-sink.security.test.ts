@@ -137,37 +137,61 @@ describe("file_sink path confinement (PATH_OUTSIDE_PROJECT, nothing created outs
     const made = spawnSync("mkfifo", [join(project.root, "pipe.jsonl")]);
     if (made.status !== 0) return; // no mkfifo on this platform
     await refused({ path: "pipe.jsonl" }, "INVALID_INPUT");
-    // A FIFO swapped in after the check: the non-blocking open fails instead of waiting for a reader.
-    const file = join(project.root, "pipe.jsonl");
-    const error = await openSinkFile({
-      projectRoot: project.root,
-      path: "pipe.jsonl",
-      file,
-      append: true,
-    }).catch((e) => e);
+    // The open itself re-checks (a FIFO swapped in mid-open is the sandbox's race test): no waiting for a reader.
+    const error = await openSinkFile({ projectRoot: project.root, path: "pipe.jsonl", append: true }).catch(
+      (e) => e,
+    );
     expect(KiwiError.isInstance(error) && error.code).toMatch(/^(SINK_OPEN_FAILED|INVALID_INPUT)$/);
   });
 
-  it("a symlink planted after the check is not written through (O_NOFOLLOW)", async () => {
-    const file = join(project.root, "raced.jsonl");
-    await symlink(join(project.outside, "secret.txt"), file);
-    const error = await openSinkFile({
-      projectRoot: project.root,
-      path: "raced.jsonl",
-      file,
-      append: true,
-    }).catch((e) => e);
-    expect(KiwiError.isInstance(error) && error.code).toBe("PATH_OUTSIDE_PROJECT");
+  it("the open re-checks the path: a symlink at it is not written through (races: the sandbox's tests)", async () => {
+    await symlink(join(project.outside, "secret.txt"), join(project.root, "raced.jsonl"));
+    for (const append of [true, false]) {
+      const error = await openSinkFile({ projectRoot: project.root, path: "raced.jsonl", append }).catch(
+        (e) => e,
+      );
+      expect(KiwiError.isInstance(error) && error.code).toBe("PATH_OUTSIDE_PROJECT");
+      expect(error.context.reason).toBe("symlink_final");
+    }
     await nothingOutside();
   });
 
-  it("percent-encoded and fullwidth dots are literal names inside the project", async () => {
-    for (const path of ["%2e%2e/x.jsonl", "\uff0e\uff0e\uff0foutside/x.jsonl"]) {
-      const sink = await createFileSink({ path }, { projectRoot: project.root, toolId: "t" });
-      await sink.write({ event: "message", data: "x" });
-      await sink.close();
-      expect((sink as unknown as { path: string }).path.startsWith(`${project.root}/`)).toBe(true);
+  it("percent-encoding is a literal name inside the project; fullwidth look-alikes of ../ are refused", async () => {
+    const sink = await createFileSink({ path: "%2e%2e/x.jsonl" }, { projectRoot: project.root, toolId: "t" });
+    await sink.write({ event: "message", data: "x" });
+    await sink.close();
+    expect(sink.path).toBe(join(project.root, "%2e%2e", "x.jsonl"));
+    // The sandbox's name rules hold for sinks too: a name a normalising tool would read as `..` is refused.
+    for (const path of [
+      "\uff0e\uff0e\uff0foutside/x.jsonl",
+      "a/\u2025/x.jsonl",
+      "CON.jsonl",
+      "a\u200b.jsonl",
+    ]) {
+      const error = await refused({ path });
+      expect(error.context.reason).toBe("invalid");
     }
     await nothingOutside();
+  });
+
+  it("writes no protected path but thread folders: .git, keys and items are PATH_PROTECTED", async () => {
+    for (const path of [
+      ".git/hooks/pre-commit",
+      "vendor/.git/config",
+      ".ai/keys/signing.key",
+      ".ai/tools/evil.yaml",
+      ".ai/tools/capabilities/standard.yaml",
+      ".ai/AGENTS.md",
+      ".git",
+    ]) {
+      await refused({ path }, "PATH_PROTECTED");
+    }
+    expect(await readdir(project.root)).toEqual([]); // refused before any folder was created
+    const sink = await createFileSink(
+      { path: ".ai/threads/t_1/events.jsonl" },
+      { projectRoot: project.root, toolId: "t" },
+    );
+    await sink.close();
+    expect(sink.path).toBe(join(project.root, ".ai/threads/t_1/events.jsonl"));
   });
 });

@@ -5,7 +5,6 @@ import { KiwiError } from "@kiwi/spec";
 import { encodeEvent } from "./encode-event";
 import { type FileSinkSettings, fileSinkSettingsSchema } from "./file-sink-settings";
 import { openSinkFile } from "./open-sink-file";
-import { resolveSinkPath } from "./resolve-sink-path";
 import { invalidSettings, SinkErrorCode, sinkClosed } from "./sink-errors";
 
 /** A buffer also flushes when it holds this many bytes, whatever flush_every says: memory stays bounded. */
@@ -54,8 +53,7 @@ export async function createFileSink(
   if (!parsed.success) throw invalidSettings("file_sink", parsed.error.issues);
   const { path, format, flush_every: flushEvery, fsync_on_close: fsyncOnClose, append } = parsed.data;
   const now = options.now ?? (() => new Date());
-  const resolved = await resolveSinkPath(context.projectRoot, path);
-  const opened = await openSinkFile({ projectRoot: context.projectRoot, path, file: resolved.file, append });
+  const opened = await openSinkFile({ projectRoot: context.projectRoot, path, append });
   const handle: FileHandle = opened.handle;
   let size = opened.size; // last size holding only whole lines
   let pending: string[] = [];
@@ -99,7 +97,7 @@ export async function createFileSink(
           throw writeFailed(path, "fsync", cause);
         });
         // New directory entries (the file, created folders) are durable only once their folder is synced.
-        for (const dir of new Set([resolved.dir, ...resolved.created.map((d) => dirname(d))]))
+        for (const dir of new Set([opened.parent, ...opened.created.map((d) => dirname(d))]))
           await fsyncDir(dir);
       }
     } catch (cause) {
@@ -116,7 +114,7 @@ export async function createFileSink(
   return {
     specificationVersion: "sink-v1",
     id: "file_sink",
-    path: resolved.file,
+    path: opened.abs,
     write(event: SinkEvent) {
       if (closing) throw sinkClosed("file_sink");
       if (failure) throw failure;

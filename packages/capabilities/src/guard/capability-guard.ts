@@ -3,7 +3,7 @@ import type { CapabilityRegistry } from "../definitions/capability-registry";
 import { matchPath } from "../glob/match-path";
 import { matchToolId } from "../glob/match-tool-id";
 import type { CategoryScope, Grant } from "../grant";
-import { isProtectedPath } from "../sandbox/is-protected-path";
+import { isProtectedPath } from "../paths/is-protected-path";
 import type { CapabilityClaims } from "../token/capability-claims";
 import type { TokenVerifier } from "../token/token-verifier";
 import { capabilityDenied } from "./denial";

@@ -1,71 +1,45 @@
-import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { deleteInRoot, writeFileInRoot } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 import { isSafeSegment } from "../items/item-ref";
 
-function outside(path: string): KiwiError {
-  return new KiwiError({
-    code: "PATH_OUTSIDE_PROJECT",
-    message: `refusing to write ${path}: it resolves outside its space (a symlinked folder?)`,
-    context: { path },
-  });
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
-}
-
-/** Resolves `relPath` inside `spaceRoot`, creating folders, and proves the folder is really inside. */
-async function targetPath(spaceRoot: string, relPath: string): Promise<string> {
-  const parts = relPath.split("/");
-  if (!parts.every(isSafeSegment)) throw outside(relPath);
-  const target = join(spaceRoot, ...parts);
-  await mkdir(dirname(target), { recursive: true });
-  const [realRoot, realDir] = await Promise.all([realpath(spaceRoot), realpath(dirname(target))]);
-  if (!isInside(realRoot, realDir)) throw outside(relPath);
-  return join(realDir, parts.at(-1)!);
+/** Item paths are built from validated ids; anything else never reaches the file system. */
+function itemRel(relPath: string): string {
+  if (!relPath.split("/").every(isSafeSegment)) {
+    throw new KiwiError({
+      code: "PATH_OUTSIDE_PROJECT",
+      message: `refusing to write ${relPath}: it is not a path inside its space`,
+      context: { path: relPath },
+    });
+  }
+  return relPath;
 }
 
 /**
- * Writes a file atomically: a fresh temp file beside the target (exclusive create), fsync, then rename.
- * A rename replaces a symlink at the target instead of writing through it, and readers never see a
- * half-written item.
+ * Writes an item file through the sandbox (`writeFileInRoot` of @kiwi/sandbox): the path is resolved
+ * inside the space and each folder is checked before anything below it is created; a fresh temp file
+ * in the anchored folder is fsynced, then renamed over the target. A rename replaces a symlink at the
+ * target instead of writing through it, and readers never see a half-written item. The space root is
+ * configuration, pinned like the project root, so it alone is created as given when missing.
  */
 export async function writeItemFileAtomic(options: {
   spaceRoot: string;
   relPath: string;
   bytes: Uint8Array;
-}) {
-  const target = await targetPath(options.spaceRoot, options.relPath);
-  const temp = join(dirname(target), `.${randomBytes(6).toString("hex")}.kiwi-tmp`);
-  const handle = await open(temp, "wx", 0o644);
-  try {
-    await handle.writeFile(options.bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  return target;
+}): Promise<void> {
+  const rel = itemRel(options.relPath);
+  await mkdir(options.spaceRoot, { recursive: true });
+  await writeFileInRoot({
+    root: options.spaceRoot,
+    rel,
+    bytes: options.bytes,
+    createParents: true,
+    replaceLink: true,
+    mode: 0o644,
+  });
 }
 
-/** Deletes an item file inside its space (a symlink is removed as a link, never followed). */
-export async function removeItemFile(options: { spaceRoot: string; relPath: string }) {
-  const parts = options.relPath.split("/");
-  if (!parts.every(isSafeSegment)) throw outside(options.relPath);
-  const target = join(options.spaceRoot, ...parts);
-  const [realRoot, realDir] = await Promise.all([realpath(options.spaceRoot), realpath(dirname(target))]);
-  if (!isInside(realRoot, realDir)) throw outside(options.relPath);
-  await lstat(target);
-  await unlink(target);
+/** Deletes an item file inside its space through the sandbox (a symlink is never followed). */
+export async function removeItemFile(options: { spaceRoot: string; relPath: string }): Promise<void> {
+  await deleteInRoot({ root: options.spaceRoot, rel: itemRel(options.relPath) });
 }

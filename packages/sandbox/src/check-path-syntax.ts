@@ -1,5 +1,4 @@
-import { unsafeCharKind } from "../glob/unsafe-char-kind";
-import { utf8ByteLength } from "../glob/utf8-byte-length";
+import { unsafeCharKind, utf8ByteLength } from "@kiwi/capabilities";
 import { type PathErrorReason, pathError } from "./path-error";
 import { MAX_PATH_BYTES, MAX_PATH_SEGMENTS } from "./path-limits";
 import { pathSegmentProblem } from "./path-segment-problem";

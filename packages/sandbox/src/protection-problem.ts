@@ -1,5 +1,5 @@
+import { isProtectedPath } from "@kiwi/capabilities";
 import type { KiwiError } from "@kiwi/spec";
-import { isProtectedPath } from "./is-protected-path";
 import { pathError } from "./path-error";
 import type { PathOp } from "./path-op";
 

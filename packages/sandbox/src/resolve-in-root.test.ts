@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { matchPath } from "@kiwi/capabilities";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { matchPath } from "../glob/match-path";
 import { resolveInRoot } from "./resolve-in-root";
 import { expectRefused, makeSandbox, type SandboxFixture, symlinksSupported } from "./sandbox-fixture";
 

@@ -33,7 +33,7 @@ export async function readFileInRoot(options: ReadFileInRootOptions): Promise<Bu
 
 async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
   const { root, rel, maxBytes } = options;
-  const target = await resolveForOperation(root, rel, "read", []);
+  const target = await resolveForOperation({ root, rel, op: "read", systemCaps: [] });
   if (!target.exists)
     throw pathError("PATH_NOT_FOUND", "not_found", rel, "no such file; check the path with a listing");
   const handle = await open(target.abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -1,10 +1,10 @@
+import type { CapabilityGuard } from "@kiwi/capabilities";
 import { KiwiError, type PrimitiveV1 } from "@kiwi/spec";
-import type { CapabilityGuard } from "../guard/capability-guard";
-import { deleteInRoot } from "../sandbox/delete-in-root";
-import { listDirInRoot } from "../sandbox/list-dir-in-root";
-import { readFileInRoot } from "../sandbox/read-file-in-root";
-import { resolveInRoot } from "../sandbox/resolve-in-root";
-import { writeFileInRoot } from "../sandbox/write-file-in-root";
+import { deleteInRoot } from "./delete-in-root";
+import { listDirInRoot } from "./list-dir-in-root";
+import { readFileInRoot } from "./read-file-in-root";
+import { resolveInRoot } from "./resolve-in-root";
+import { writeFileInRoot } from "./write-file-in-root";
 
 const OPS = { read: "fs.read", list: "fs.read", write: "fs.write", delete: "fs.delete" } as const;
 type Op = keyof typeof OPS;
@@ -25,6 +25,13 @@ function num(value: unknown, field: string, fallback: number): number {
   return n;
 }
 
+export interface FilesystemPrimitiveOptions {
+  /** Checks each call's capability token against the canonical path; without one, only the sandbox applies. */
+  readonly guard?: CapabilityGuard;
+  /** Most entries a listing returns (default 1000); `truncated` says when there were more. */
+  readonly maxEntries?: number;
+}
+
 /**
  * `filesystem`: read, write, list and delete inside the pinned project. Every path goes through the
  * sandbox (syntax, `..`, realpath with symlinks followed, special files, protected paths) and, when a
@@ -32,9 +39,7 @@ function num(value: unknown, field: string, fallback: number): number {
  * canonical path). Writes are atomic (temp file + rename) and never go through a link. It exists because
  * `cat` and shell redirection cannot give those guarantees.
  */
-export function createFilesystemPrimitive(
-  options: { guard?: CapabilityGuard; maxEntries?: number } = {},
-): PrimitiveV1 {
+export function createFilesystemPrimitive(options: FilesystemPrimitiveOptions = {}): PrimitiveV1 {
   return {
     specificationVersion: "primitive-v1",
     id: "filesystem",

@@ -53,7 +53,7 @@ export async function listDirInRoot(options: ListDirInRootOptions): Promise<DirL
 
 async function listUnchecked(options: ListDirInRootOptions): Promise<DirListing> {
   const { root, rel, recursive = false, maxEntries } = options;
-  const target = await resolveForOperation(root, rel, "list", []);
+  const target = await resolveForOperation({ root, rel, op: "list", systemCaps: [] });
   if (!target.exists)
     throw pathError(
       "PATH_NOT_FOUND",

@@ -26,6 +26,7 @@ export type PathErrorReason =
   | "too_long"
   | "not_directory"
   | "is_directory"
+  | "hard_link"
   | "final_symlink"
   | "symlink_loop"
   | "not_canonical"

@@ -13,19 +13,26 @@ export interface OperationTarget {
   readonly caseInsensitive: boolean;
 }
 
+export interface ResolveForOperationOptions {
+  readonly root: string;
+  /** Canonical project-relative path, as returned by resolveInRoot. */
+  readonly rel: string;
+  readonly op: PathOp;
+  /** System capabilities the caller holds, for protected paths. */
+  readonly systemCaps: readonly string[];
+  /** A "write" replaces a final link instead of refusing it (see ResolveInRootOptions). */
+  readonly replaceLink?: boolean;
+}
+
 /**
  * The shared entry of the safe file operations. `rel` must be canonical, i.e. what resolveInRoot
  * returned and what the caller checked scopes against: it is resolved again here and must come out
  * identical, so a link planted in between cannot move the operation to a path nobody checked.
  * Then the deny-first protected-path check runs.
  */
-export async function resolveForOperation(
-  root: string,
-  rel: string,
-  op: PathOp,
-  systemCaps: readonly string[],
-): Promise<OperationTarget> {
-  const resolved = await resolveInRoot({ root, requested: rel === "" ? "." : rel, op });
+export async function resolveForOperation(options: ResolveForOperationOptions): Promise<OperationTarget> {
+  const { root, rel, op, systemCaps, replaceLink } = options;
+  const resolved = await resolveInRoot({ root, requested: rel === "" ? "." : rel, op, replaceLink });
   if (resolved.rel !== rel) {
     throw pathError(
       "PATH_INVALID",
@@ -34,7 +41,7 @@ export async function resolveForOperation(
       "pass the `rel` that resolveInRoot returned (no `.`, `..`, links or extra slashes) and retry",
     );
   }
-  const { real } = await projectRoot(root);
+  const { real } = projectRoot(root);
   const caseInsensitive = await probeCaseInsensitive(real);
   const problem = protectionProblem(resolved.rel, op, systemCaps, caseInsensitive);
   if (problem !== undefined) throw problem;

@@ -10,7 +10,7 @@ export interface ProtectedPathVerdict {
 export interface IsProtectedPathOptions {
   /**
    * Fold case before comparing (the default): on a case-insensitive file system `.AI/tools` IS
-   * `.ai/tools` (git CVE-2014-9390). Pass `false` only when probeCaseInsensitive said so for this root;
+   * `.ai/tools` (git CVE-2014-9390). Pass `false` only when @kiwi/sandbox's case probe said so for this root;
    * folding on a case-sensitive disk only over-protects names like `.Git`, which is harmless.
    */
   readonly caseInsensitive?: boolean;
@@ -21,7 +21,7 @@ const OPEN: ProtectedPathVerdict = { protected: false };
 const need = (cap: string): ProtectedPathVerdict => ({ protected: true, needs: cap });
 
 /**
- * Classifies a canonical project-relative path (as returned by resolveInRoot) against Kiwi's protected
+ * Classifies a canonical project-relative path (as returned by @kiwi/sandbox's resolveInRoot) against Kiwi's protected
  * list. Deny-first: callers check this before, and regardless of, any path grant — `fs.write **` does
  * not reach these.
  *

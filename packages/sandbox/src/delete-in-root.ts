@@ -49,7 +49,7 @@ export async function deleteInRoot(options: DeleteInRootOptions): Promise<Delete
 
 async function deleteUnchecked(options: DeleteInRootOptions): Promise<DeleteResult> {
   const { root, rel, recursive = false, systemCaps = [], maxEntries = 100_000 } = options;
-  const target = await resolveForOperation(root, rel, "delete", systemCaps);
+  const target = await resolveForOperation({ root, rel, op: "delete", systemCaps });
   if (!target.exists)
     throw pathError(
       "PATH_NOT_FOUND",

@@ -18,6 +18,12 @@ export interface ResolveInRootOptions {
   readonly op: PathOp;
   /** Accept absolute spellings of paths INSIDE the root (relativized). Absolute paths elsewhere are still outside. */
   readonly allowAbsolute?: boolean;
+  /**
+   * For "write": a final component that is a symlink is the target itself, to be replaced by the new
+   * file (the link, never what it points to), instead of being refused. Writers that publish a whole
+   * file by rename (item writes, `kiwi init`) use it; the filesystem primitive does not.
+   */
+  readonly replaceLink?: boolean;
 }
 
 export interface ResolvedPath {
@@ -40,7 +46,8 @@ export interface ResolvedPath {
  *    too) and must stay inside, else `PATH_OUTSIDE_PROJECT`/symlink_escape; the walk stops at the first
  *    missing component, whose parent is by then a real, contained directory;
  * 5. for "write" and "delete" a final component that is a symlink is refused even when it points inside
- *    (`PATH_INVALID`/final_symlink), so nothing is ever written or deleted through a link;
+ *    (`PATH_INVALID`/final_symlink), so nothing is ever written or deleted through a link — unless
+ *    `replaceLink` asks for the link itself to be replaced by a "write";
  * 6. FIFOs, sockets and devices are `PATH_SPECIAL_FILE`; writing or deleting the root is `PATH_PROTECTED`.
  *
  * `rel` is where the path really leads, so scope and protected-path checks see the link target, not the
@@ -57,7 +64,7 @@ export async function resolveInRoot(options: ResolveInRootOptions): Promise<Reso
 
 async function resolveUnchecked(options: ResolveInRootOptions): Promise<ResolvedPath> {
   const { requested, op } = options;
-  const root = await projectRoot(options.root);
+  const root = projectRoot(options.root);
   const path = checkPathSyntax(requested);
   const segments = path.startsWith("/")
     ? relativizeAbsolute(path, root.given, root.real, requested, options.allowAbsolute === true)
@@ -82,9 +89,13 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
       cur = next;
       continue;
     }
+    if (info.isSymbolicLink() && last && op === "write" && options.replaceLink === true) {
+      cur = next; // the link itself is the target: a rename replaces it, nothing follows it
+      continue;
+    }
     if (info.isSymbolicLink()) {
       const dest = await followLink(next, requested);
-      if (!isInside(root.real, dest.real)) throw symlinkEscape(requested);
+      if (!isInside(root.real, dest.real)) throw symlinkEscape(requested, last);
       if (last && (op === "write" || op === "delete")) {
         throw pathError(
           "PATH_INVALID",
@@ -206,12 +217,14 @@ async function followLink(linkPath: string, requested: string) {
   }
 }
 
-function symlinkEscape(requested: string): KiwiError {
+/** `final_link` tells a caller the escaping link is the last component (the file itself), not a folder. */
+function symlinkEscape(requested: string, last: boolean): KiwiError {
   return pathError(
     "PATH_OUTSIDE_PROJECT",
     "symlink_escape",
     requested,
     "the path goes through a symbolic link that leads outside the project; Kiwi never follows it. Use a path inside the project",
+    last ? { final_link: true } : {},
   );
 }
 

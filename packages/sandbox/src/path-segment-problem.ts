@@ -1,5 +1,4 @@
-import { unsafeCharKind } from "../glob/unsafe-char-kind";
-import { utf8ByteLength } from "../glob/utf8-byte-length";
+import { unsafeCharKind, utf8ByteLength } from "@kiwi/capabilities";
 import type { PathErrorReason } from "./path-error";
 import { MAX_NAME_BYTES } from "./path-limits";
 

@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, realpath, rename, unlink } from "node:fs/promises";
-import { basename, dirname, sep } from "node:path";
+import { open, realpath, rename, unlink } from "node:fs/promises";
+import { sep } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { assertOpenedInside } from "./assert-opened-inside";
-import { ensureDirectory } from "./ensure-directory";
-import { errnoOf } from "./errno-of";
 import { fsFailure } from "./fs-failure";
 import { openDirAnchored } from "./open-dir-anchored";
 import { pathError } from "./path-error";
-import { resolveForOperation } from "./resolve-for-operation";
+import { prepareWriteInRoot } from "./prepare-write-in-root";
 
 export interface WriteFileInRootOptions {
   readonly root: string;
@@ -17,10 +15,17 @@ export interface WriteFileInRootOptions {
   readonly rel: string;
   /** Content; a string is written as UTF-8. */
   readonly bytes: Uint8Array | string;
-  /** Create missing parent directories (each one checked as it is made). */
+  /** Create missing parent directories (each one checked before anything is created below it). */
   readonly createParents?: boolean;
   /** System capabilities the caller holds, for protected paths (`item.sign`, `extractor.modify`, …). */
   readonly systemCaps?: readonly string[];
+  /**
+   * Replace a symlink at the target with the new file (the link itself, never what it points to)
+   * instead of refusing it: for writers that own the path (item writes, `kiwi init`).
+   */
+  readonly replaceLink?: boolean;
+  /** Mode of a new file (before the umask; default 0o666). An existing file keeps its own. */
+  readonly mode?: number;
 }
 
 export interface WriteFileResult {
@@ -45,23 +50,10 @@ export async function writeFileInRoot(options: WriteFileInRootOptions): Promise<
 }
 
 async function writeUnchecked(options: WriteFileInRootOptions): Promise<WriteFileResult> {
-  const { root, rel, createParents = false, systemCaps = [] } = options;
+  const { rel } = options;
   const bytes = typeof options.bytes === "string" ? Buffer.from(options.bytes, "utf8") : options.bytes;
-  const target = await resolveForOperation(root, rel, "write", systemCaps);
-  let mode: number | undefined;
-  if (target.exists) {
-    // Gone since validation is fine: the rename below creates it.
-    const info = await lstat(target.abs).catch((error: unknown) => {
-      if (errnoOf(error) === "ENOENT") return undefined;
-      throw error;
-    });
-    if (info?.isDirectory())
-      throw pathError("PATH_INVALID", "is_directory", rel, "the path is a directory; name a file");
-    if (info?.isFile()) mode = info.mode & 0o777;
-  }
-  const parent = dirname(target.abs);
-  await ensureDirectory(target.realRoot, parent, createParents, rel);
-
+  const target = await prepareWriteInRoot(options);
+  const { parent, existingMode } = target;
   const dir = await openDirAnchored(target.realRoot, parent, rel);
   const tempName = `.kiwi-tmp-${randomBytes(8).toString("hex")}`;
   let created = false;
@@ -70,13 +62,13 @@ async function writeUnchecked(options: WriteFileInRootOptions): Promise<WriteFil
     const handle = await open(
       dir.child(tempName),
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o666,
+      options.mode ?? 0o666,
     );
     created = true;
     try {
       await assertOpenedInside(handle, target.realRoot, `${parent}${sep}${tempName}`, rel);
       await handle.writeFile(bytes);
-      if (mode !== undefined) await handle.chmod(mode);
+      if (existingMode !== undefined) await handle.chmod(existingMode);
       await handle.sync();
     } finally {
       await handle.close();
@@ -90,7 +82,7 @@ async function writeUnchecked(options: WriteFileInRootOptions): Promise<WriteFil
         "the parent directory was replaced during the write; Kiwi refused it. Retry",
       );
     }
-    await rename(dir.child(tempName), dir.child(basename(target.abs)));
+    await rename(dir.child(tempName), dir.child(target.name));
     renamed = true;
     return { rel: target.rel, bytes: bytes.byteLength };
   } finally {

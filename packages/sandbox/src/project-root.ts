@@ -1,4 +1,4 @@
-import { realpath, stat } from "node:fs/promises";
+import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, resolve, sep } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 
@@ -12,9 +12,10 @@ export interface ProjectRoot {
 /**
  * Resolves the pinned project root. The root is configuration, never a request parameter, so a bad
  * root is INVALID_INPUT, not a path error. The file-system root itself is refused: a sandbox that is
- * the whole disk is no sandbox (gap G12).
+ * the whole disk is no sandbox (gap G12). Synchronous (two metadata calls), so the synchronous
+ * writers (thread folders) and the asynchronous operations share this one check.
  */
-export async function projectRoot(root: string): Promise<ProjectRoot> {
+export function projectRoot(root: string): ProjectRoot {
   if (typeof root !== "string" || !isAbsolute(root) || root.includes("\u0000")) {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -23,7 +24,7 @@ export async function projectRoot(root: string): Promise<ProjectRoot> {
   }
   let real: string;
   try {
-    real = await realpath(root);
+    real = realpathSync(root);
   } catch (cause) {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -37,7 +38,7 @@ export async function projectRoot(root: string): Promise<ProjectRoot> {
       message: "refusing the file-system root as a project root; pin the project directory",
     });
   }
-  if (!(await stat(real)).isDirectory()) {
+  if (!statSync(real).isDirectory()) {
     throw new KiwiError({
       code: "INVALID_INPUT",
       message: "the project root is not a directory; pin the project directory",
