@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { permissionsToGrants, systemCapsIn } from "@kiwi/capabilities";
 import type { Kernel, LibraryEntry } from "@kiwi/kernel";
+import { ensureDirInRootSync, writeFileInRoot } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 import { EXIT } from "../cli-error";
 import { kernelFrom, kernelOptions, projectFrom } from "../common-options";
@@ -59,17 +60,13 @@ async function bundleFiles(core: string): Promise<string[]> {
   return files;
 }
 
-/** Written beside the target, then renamed over it: a reader never sees half a file, a symlink is replaced. */
-async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.kiwi-init-${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`;
-  await writeFile(temp, bytes, { flag: "wx" });
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+/**
+ * Writes a file of the project space through the sandbox (writeFileInRoot of @kiwi/sandbox), the way
+ * the kernel writes items: folders checked before they are created, a temp file renamed over the
+ * target, so a reader never sees half a file and a symlink is replaced, never written through.
+ */
+async function writeAtomic(space: string, path: string, bytes: Uint8Array): Promise<void> {
+  await writeFileInRoot({ root: space, rel: path, bytes, createParents: true, replaceLink: true });
 }
 
 async function readIfFile(file: string): Promise<Buffer | undefined> {
@@ -129,6 +126,9 @@ export async function initCommand(args: string[], io: Io): Promise<number> {
     });
   }
   const target = join(kernel.projectRoot, ".ai");
+  // The project space itself; a `.ai` that is already there (even a link, as the kernel allows) is used as is.
+  if (!existsSync(target))
+    ensureDirInRootSync({ root: kernel.projectRoot, rel: ".ai", systemCaps: ["item.sign"] });
   const manifestFile = join(target, INIT_MANIFEST);
   const manifest = JSON.parse(
     (await readFile(manifestFile, "utf8").catch(() => undefined)) ?? '{"files":{}}',
@@ -157,14 +157,14 @@ export async function initCommand(args: string[], io: Io): Promise<number> {
     else if (manifest.files[path] === sha256(existing)) status = "updated";
     else status = values.force ? "overwritten" : "skipped_modified";
     if (status === "created" || status === "updated" || status === "overwritten") {
-      await writeAtomic(dest, bytes);
+      await writeAtomic(target, path, bytes);
       written.push(path);
     }
     if (status !== "skipped_modified") manifest.files[path] = sha256(bytes);
     files.push({ path, status });
   }
   if (written.length) {
-    await writeAtomic(manifestFile, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    await writeAtomic(target, INIT_MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   }
   const check = await verifyCopies(kernel, new Set(written));
 

@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
-import { notRegularFile, openFailure, transcriptCorrupt, transcriptUnavailable } from "./transcript-errors";
+import { openForAppend } from "./open-for-append";
+import { openFailure, transcriptCorrupt, transcriptUnavailable } from "./transcript-errors";
 import {
   EVENT_TYPE_PATTERN,
   MAX_TRANSCRIPT_LINE_BYTES,
@@ -23,16 +24,6 @@ export interface TranscriptWriterOptions {
   now?: () => Date;
 }
 
-// O_APPEND: every write lands at the end, atomically with respect to other appenders. O_NOFOLLOW: a symlink
-// at the path fails the open (ELOOP) instead of being written through. O_NONBLOCK: a FIFO planted at the
-// path cannot block the open (it is refused right after). O_RDWR rather than O_WRONLY: the last line is read
-// through the same descriptor, so what is read is what is appended to.
-const FLAGS =
-  constants.O_RDWR |
-  constants.O_APPEND |
-  constants.O_CREAT |
-  (constants.O_NOFOLLOW ?? 0) |
-  (constants.O_NONBLOCK ?? 0);
 const RESERVED = new Set(["v", "ts", "seq", "type"]);
 /** How long a last line without `\n` must stay unchanged before it counts as torn rather than being written. */
 const TORN_SETTLE_MS = 25;
@@ -65,23 +56,14 @@ export class TranscriptWriter {
    * TRANSCRIPT_CORRUPT when the last complete line is not an event.
    */
   static open(file: string, options: TranscriptWriterOptions = {}): TranscriptWriter {
-    let fd: number;
     try {
+      // A writer used on its own names any file; ThreadManager has already made its folder in the project.
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      fd = openSync(file, FLAGS, 0o600);
     } catch (cause) {
       throw openFailure(file, cause, false);
     }
+    const fd = openForAppend(file);
     try {
-      const info = fstatSync(fd);
-      if (!info.isFile()) throw notRegularFile(file);
-      if (info.nlink > 1) {
-        throw transcriptUnavailable(
-          file,
-          "the file has several hard links, so appending could change another file",
-          "remove the extra links or use a new transcript path",
-        );
-      }
       const { lastSeq, tail, tornBytes } = inspectTail(file, fd);
       if (tail === "unterminated") writeAll(file, fd, Buffer.from("\n"));
       const writer = new TranscriptWriter(file, fd, lastSeq, options);
