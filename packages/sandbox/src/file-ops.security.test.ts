@@ -5,6 +5,7 @@ import { KiwiError } from "@kiwi/spec";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteInRoot } from "./delete-in-root";
 import { listDirInRoot } from "./list-dir-in-root";
+import { openFileInRoot } from "./open-file-in-root";
 import { readFileInRoot } from "./read-file-in-root";
 import { resolveInRoot } from "./resolve-in-root";
 import {
@@ -90,6 +91,45 @@ describe.skipIf(!canSymlink)(`time-of-check races, planted by hand${skipped(canS
       "symlink_escape",
     );
     await secretIntact();
+  });
+
+  it("P11 for in-place writes: a link planted after validation never receives a byte, appending or truncating", async () => {
+    const checked = await resolveInRoot({ root: fx.root, requested: "src/log.jsonl", op: "write" });
+    await symlink("../../outside/secret.txt", join(fx.root, "src/log.jsonl"));
+    for (const append of [true, false]) {
+      await expectRefused(
+        fx,
+        () => openFileInRoot({ root: fx.root, rel: checked.rel, append }),
+        "PATH_OUTSIDE_PROJECT",
+        "symlink_escape",
+      );
+    }
+    await secretIntact();
+  });
+
+  it("replaceLink: an owned path's link to the secret is replaced by the new file, the secret untouched", async () => {
+    await symlink("../../outside/secret.txt", join(fx.root, "src/owned.md"));
+    await expectRefused(
+      fx,
+      () => writeFileInRoot({ root: fx.root, rel: "src/owned.md", bytes: "MINE" }),
+      "PATH_OUTSIDE_PROJECT",
+      "symlink_escape",
+    );
+    const before = await fx.hashOutside();
+    expect(
+      await writeFileInRoot({ root: fx.root, rel: "src/owned.md", bytes: "MINE", replaceLink: true }),
+    ).toEqual({ rel: "src/owned.md", bytes: 4 });
+    expect(await fx.hashOutside()).toBe(before);
+    await secretIntact();
+    expect(await readFile(join(fx.root, "src/owned.md"), "utf8")).toBe("MINE");
+    // Only the final component is replaced: a link on the way is still resolved and must stay inside.
+    await symlink("../../outside", join(fx.root, "src/out"));
+    await expectRefused(
+      fx,
+      () => writeFileInRoot({ root: fx.root, rel: "src/out/x.md", bytes: "x", replaceLink: true }),
+      "PATH_OUTSIDE_PROJECT",
+      "symlink_escape",
+    );
   });
 
   it("P12: validation passes on src/pub.txt, it is swapped for a link to the secret, the read is refused", async () => {
@@ -265,6 +305,41 @@ describe.skipIf(!canShell)(
       );
     });
 
+    it("P11 for in-place writes: a link to the secret flickering at the target never receives a byte", async () => {
+      startToggler("ln -sf ../../outside/secret.txt src/r.jsonl 2>/dev/null; rm -f src/r.jsonl");
+      const { results, refusals } = await hammer(300, async (i) => {
+        const opened = await openFileInRoot({ root: fx.root, rel: "src/r.jsonl", append: i % 2 === 0 });
+        try {
+          await opened.handle.write(`MINE-${i}\n`);
+        } finally {
+          await opened.handle.close();
+        }
+        return opened.abs;
+      });
+      await stopToggler();
+      await secretIntact();
+      for (const abs of results) expect(abs).toBe(join(fx.root, "src/r.jsonl"));
+      console.info(
+        `in-place race: ${results.length} opens inside, ${refusals.length} refused (${[...new Set(refusals)].join(", ")})`,
+      );
+    });
+
+    it("in-place writes under a parent swapped with a link to outside stay inside", async () => {
+      const before = await fx.hashOutside();
+      startToggler("mv src/d src/d.real && ln -s ../../outside src/d; rm -f src/d && mv src/d.real src/d");
+      const { results, refusals } = await hammer(200, async (i) => {
+        const opened = await openFileInRoot({ root: fx.root, rel: `src/d/a${i % 5}.jsonl`, append: true });
+        try {
+          await opened.handle.write("W\n");
+        } finally {
+          await opened.handle.close();
+        }
+      });
+      await stopToggler();
+      expect(await fx.hashOutside()).toBe(before);
+      console.info(`in-place parent-swap race: ${results.length} done, ${refusals.length} refused`);
+    });
+
     it("P26 under attack: a recursive delete while a subdirectory flickers into a link to outside leaves outside intact", async () => {
       const before = await fx.hashOutside();
       for (let round = 0; round < 20; round++) {
@@ -304,6 +379,20 @@ describe.skipIf(!canFifo)(`special files${skipped(canFifo, "mkfifo")}`, () => {
       () => readFileInRoot({ root: fx.root, rel: checked.rel, maxBytes: 100 }),
       "PATH_SPECIAL_FILE",
       "special_file",
+    );
+  });
+
+  it("a FIFO flickering at an in-place write target never blocks the open", async () => {
+    if (!canShell) return;
+    startToggler("mkfifo src/q.jsonl 2>/dev/null; rm -f src/q.jsonl");
+    const { refusals } = await hammer(200, async () => {
+      const opened = await openFileInRoot({ root: fx.root, rel: "src/q.jsonl", append: true });
+      await opened.handle.close();
+    });
+    await stopToggler();
+    for (const refusal of refusals) expect(refusal).toMatch(/^PATH_(SPECIAL_FILE|NOT_FOUND|INVALID)\//);
+    console.info(
+      `FIFO race: ${200 - refusals.length} opens, ${refusals.length} refused (${[...new Set(refusals)].join(", ")})`,
     );
   });
 
