@@ -1,46 +1,45 @@
-import { realpath, stat } from "node:fs/promises";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { resolveInRoot } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-function outside(cwd: string): KiwiError {
+function outside(cwd: string, cause: unknown): KiwiError {
   return new KiwiError({
     code: "PATH_OUTSIDE_PROJECT",
     message: `subprocess cwd "${cwd}" resolves outside the project; use a directory inside the project root`,
     context: { field: "cwd", path: cwd },
+    cause,
+  });
+}
+
+function notUsable(cwd: string, what: string, cause?: unknown): KiwiError {
+  return new KiwiError({
+    code: "INVALID_INPUT",
+    message: `subprocess cwd "${cwd}" ${what}`,
+    context: { field: "cwd", path: cwd },
+    cause,
   });
 }
 
 /**
- * Resolves `cwd` (project-relative; default the project root) to a real directory inside the project.
- * Checked twice: lexically first (`..`, absolute paths), then after realpath, so a symlink inside the
- * project pointing out of it is refused too. Nothing is spawned when this throws.
+ * Resolves `cwd` (project-relative or an absolute path inside the project; default the project root) to
+ * a real directory inside the project through the sandbox (resolveInRoot of @kiwi/sandbox): `..` that
+ * climbs out, absolute paths elsewhere and symlinks leading out are PATH_OUTSIDE_PROJECT. Nothing is
+ * spawned when this throws.
  */
 export async function confineCwd(projectRoot: string, cwd: string | undefined): Promise<string> {
-  const root = await realpath(projectRoot);
-  if (cwd === undefined || cwd === "" || cwd === ".") return root;
-  const target = resolve(root, cwd);
-  if (!inside(root, target)) throw outside(cwd);
-  let real: string;
+  const requested = cwd === undefined || cwd === "" ? "." : cwd;
+  let resolved: Awaited<ReturnType<typeof resolveInRoot>>;
   try {
-    real = await realpath(target);
-  } catch {
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `subprocess cwd "${cwd}" does not exist in the project; create it or fix the path`,
-      context: { field: "cwd", path: cwd },
-    });
+    resolved = await resolveInRoot({ root: projectRoot, requested, op: "list", allowAbsolute: true });
+  } catch (error) {
+    if (!KiwiError.isInstance(error)) throw error;
+    if (error.code === "PATH_OUTSIDE_PROJECT") throw outside(requested, error);
+    if (error.code === "PATH_SPECIAL_FILE" || error.context.reason === "not_directory")
+      throw notUsable(requested, "is not a directory", error);
+    throw error;
   }
-  if (!inside(root, real)) throw outside(cwd);
-  if (!(await stat(real)).isDirectory())
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `subprocess cwd "${cwd}" is not a directory`,
-      context: { field: "cwd", path: cwd },
-    });
-  return real;
+  if (!resolved.exists)
+    throw notUsable(requested, "does not exist in the project; create it or fix the path");
+  if (!(await stat(resolved.abs)).isDirectory()) throw notUsable(requested, "is not a directory");
+  return resolved.abs;
 }
