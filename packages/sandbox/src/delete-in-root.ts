@@ -1,11 +1,10 @@
 import { lstat, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, sep } from "node:path";
-import { KiwiError } from "@kiwi/spec";
-import { fsFailure } from "./fs-failure";
 import { type AnchoredDir, openDirAnchored } from "./open-dir-anchored";
 import { pathError } from "./path-error";
 import { protectionProblem } from "./protection-problem";
 import { resolveForOperation } from "./resolve-for-operation";
+import { withPathErrors } from "./with-path-errors";
 
 export interface DeleteInRootOptions {
   readonly root: string;
@@ -39,12 +38,8 @@ interface Doomed {
  * directory (openDirAnchored): a link in the tree is unlinked itself, never its target (P26), and a
  * directory swapped for a link mid-way cannot redirect the removal.
  */
-export async function deleteInRoot(options: DeleteInRootOptions): Promise<DeleteResult> {
-  try {
-    return await deleteUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function deleteInRoot(options: DeleteInRootOptions): Promise<DeleteResult> {
+  return withPathErrors(options.rel, () => deleteUnchecked(options));
 }
 
 async function deleteUnchecked(options: DeleteInRootOptions): Promise<DeleteResult> {

@@ -1,14 +1,13 @@
 import type { Dirent } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { sep } from "node:path";
-import { KiwiError } from "@kiwi/spec";
-import { fsFailure } from "./fs-failure";
 import { openDirAnchored } from "./open-dir-anchored";
 import { pathError } from "./path-error";
 import { MAX_PATH_SEGMENTS } from "./path-limits";
 import { pathSegmentProblem } from "./path-segment-problem";
 import { protectionProblem } from "./protection-problem";
 import { resolveForOperation } from "./resolve-for-operation";
+import { withPathErrors } from "./with-path-errors";
 
 export interface ListDirInRootOptions {
   readonly root: string;
@@ -43,12 +42,8 @@ export interface DirListing {
  * (`.git`) are reported but not entered. Names a request could not use (control characters, `CON`,
  * trailing dots…) are reported as skipped `invalid_name`; they are JSON-safe strings, never printed raw.
  */
-export async function listDirInRoot(options: ListDirInRootOptions): Promise<DirListing> {
-  try {
-    return await listUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function listDirInRoot(options: ListDirInRootOptions): Promise<DirListing> {
+  return withPathErrors(options.rel, () => listUnchecked(options));
 }
 
 async function listUnchecked(options: ListDirInRootOptions): Promise<DirListing> {

@@ -1,9 +1,8 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { KiwiError } from "@kiwi/spec";
 import { assertOpenedInside } from "./assert-opened-inside";
-import { fsFailure } from "./fs-failure";
 import { openDirAnchored } from "./open-dir-anchored";
 import { type PrepareWriteInRootOptions, prepareWriteInRoot } from "./prepare-write-in-root";
+import { withPathErrors } from "./with-path-errors";
 import { assertWritableFile, openFailure, writableFileFlags } from "./writable-file";
 
 export interface OpenFileInRootOptions extends Omit<PrepareWriteInRootOptions, "replaceLink"> {
@@ -36,12 +35,8 @@ export interface OpenedFile {
  * opened must be a regular file with a single link, inside the root. Truncation happens only after
  * those checks, so a refused path is never emptied.
  */
-export async function openFileInRoot(options: OpenFileInRootOptions): Promise<OpenedFile> {
-  try {
-    return await openUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function openFileInRoot(options: OpenFileInRootOptions): Promise<OpenedFile> {
+  return withPathErrors(options.rel, () => openUnchecked(options));
 }
 
 async function openUnchecked(options: OpenFileInRootOptions): Promise<OpenedFile> {

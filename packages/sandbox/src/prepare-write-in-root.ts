@@ -1,11 +1,10 @@
 import { lstat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { KiwiError } from "@kiwi/spec";
 import { ensureDirectory } from "./ensure-directory";
 import { errnoOf } from "./errno-of";
-import { fsFailure } from "./fs-failure";
 import { pathError } from "./path-error";
 import { resolveForOperation } from "./resolve-for-operation";
+import { withPathErrors } from "./with-path-errors";
 
 export interface PrepareWriteInRootOptions {
   readonly root: string;
@@ -45,12 +44,8 @@ export interface PreparedWrite {
  * that open the file themselves (a third-party sink) call this; writeFileInRoot and openFileInRoot
  * build on it.
  */
-export async function prepareWriteInRoot(options: PrepareWriteInRootOptions): Promise<PreparedWrite> {
-  try {
-    return await prepareUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function prepareWriteInRoot(options: PrepareWriteInRootOptions): Promise<PreparedWrite> {
+  return withPathErrors(options.rel, () => prepareUnchecked(options));
 }
 
 async function prepareUnchecked(options: PrepareWriteInRootOptions): Promise<PreparedWrite> {

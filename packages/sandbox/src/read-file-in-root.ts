@@ -1,10 +1,10 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { KiwiError } from "@kiwi/spec";
 import { assertOpenedInside } from "./assert-opened-inside";
-import { fsFailure } from "./fs-failure";
 import { pathError } from "./path-error";
 import { resolveForOperation } from "./resolve-for-operation";
+import { specialFileError } from "./special-file-error";
+import { withPathErrors } from "./with-path-errors";
 
 export interface ReadFileInRootOptions {
   readonly root: string;
@@ -23,12 +23,8 @@ const CHUNK = 64 * 1024;
  * proven to be inside the root. The size cap holds even if the file grows while being read. Hard links
  * are read like any file (pnpm stores hard-link node_modules legitimately).
  */
-export async function readFileInRoot(options: ReadFileInRootOptions): Promise<Buffer> {
-  try {
-    return await readUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function readFileInRoot(options: ReadFileInRootOptions): Promise<Buffer> {
+  return withPathErrors(options.rel, () => readUnchecked(options));
 }
 
 async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
@@ -42,12 +38,7 @@ async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
     if (info.isDirectory())
       throw pathError("PATH_INVALID", "is_directory", rel, "the path is a directory; list it or name a file");
     if (!info.isFile()) {
-      throw pathError(
-        "PATH_SPECIAL_FILE",
-        "special_file",
-        rel,
-        "the path is a FIFO, socket or device, which file tools never open; name a regular file",
-      );
+      throw specialFileError(rel);
     }
     await assertOpenedInside(handle, target.realRoot, target.abs, rel);
     const tooLarge = () =>

@@ -1,14 +1,15 @@
 import { lstat, stat } from "node:fs/promises";
 import { relative, sep } from "node:path";
-import { KiwiError } from "@kiwi/spec";
+import type { KiwiError } from "@kiwi/spec";
 import { checkPathSyntax } from "./check-path-syntax";
 import { errnoOf } from "./errno-of";
-import { fsFailure } from "./fs-failure";
 import { isInside } from "./is-inside";
 import { pathError } from "./path-error";
 import type { PathOp } from "./path-op";
 import { projectRoot } from "./project-root";
 import { realpathLoose, SymlinkLoopError } from "./realpath-loose";
+import { specialFileError } from "./special-file-error";
+import { withPathErrors } from "./with-path-errors";
 
 export interface ResolveInRootOptions {
   /** The pinned project root (either spelling when it is reached through a symlink). */
@@ -53,13 +54,8 @@ export interface ResolvedPath {
  * `rel` is where the path really leads, so scope and protected-path checks see the link target, not the
  * link name. Protected paths (isProtectedPath) are the caller's deny-first check on `rel`.
  */
-export async function resolveInRoot(options: ResolveInRootOptions): Promise<ResolvedPath> {
-  try {
-    return await resolveUnchecked(options);
-  } catch (error) {
-    // A file changing under the walk (a race) surfaces as a path error, never as a raw errno.
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.requested);
-  }
+export function resolveInRoot(options: ResolveInRootOptions): Promise<ResolvedPath> {
+  return withPathErrors(options.requested, () => resolveUnchecked(options));
 }
 
 async function resolveUnchecked(options: ResolveInRootOptions): Promise<ResolvedPath> {
@@ -128,12 +124,7 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
       info !== undefined &&
       (info.isFIFO() || info.isSocket() || info.isCharacterDevice() || info.isBlockDevice())
     ) {
-      throw pathError(
-        "PATH_SPECIAL_FILE",
-        "special_file",
-        requested,
-        "the path is a FIFO, socket or device, which file tools never open; name a regular file",
-      );
+      throw specialFileError(requested);
     }
   }
   if (rel === "" && (op === "write" || op === "delete")) {

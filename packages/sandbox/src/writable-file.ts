@@ -3,6 +3,7 @@ import type { KiwiError } from "@kiwi/spec";
 import { errnoOf } from "./errno-of";
 import { fsFailure } from "./fs-failure";
 import { pathError } from "./path-error";
+import { specialFileError } from "./special-file-error";
 
 /**
  * Flags for opening a file to write in place: created when missing, O_NOFOLLOW so a link planted as the
@@ -28,12 +29,7 @@ export function assertWritableFile(info: Stats, path: string): void {
   if (info.isDirectory())
     throw pathError("PATH_INVALID", "is_directory", path, "the path is a directory; name a file");
   if (!info.isFile()) {
-    throw pathError(
-      "PATH_SPECIAL_FILE",
-      "special_file",
-      path,
-      "the path is a FIFO, socket or device, which file tools never open; name a regular file",
-    );
+    throw specialFileError(path);
   }
   if (info.nlink > 1) {
     throw pathError(
@@ -56,12 +52,7 @@ export function openFailure(error: unknown, path: string): KiwiError {
         "the path is a symbolic link and Kiwi never writes through links; use the path it points to",
       );
     case "ENXIO":
-      return pathError(
-        "PATH_SPECIAL_FILE",
-        "special_file",
-        path,
-        "the path is a FIFO, socket or device, which file tools never open; name a regular file",
-      );
+      return specialFileError(path);
     default:
       return fsFailure(error, path);
   }

@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { open, realpath, rename, unlink } from "node:fs/promises";
 import { sep } from "node:path";
-import { KiwiError } from "@kiwi/spec";
 import { assertOpenedInside } from "./assert-opened-inside";
-import { fsFailure } from "./fs-failure";
 import { openDirAnchored } from "./open-dir-anchored";
 import { pathError } from "./path-error";
 import { prepareWriteInRoot } from "./prepare-write-in-root";
+import { withPathErrors } from "./with-path-errors";
 
 export interface WriteFileInRootOptions {
   readonly root: string;
@@ -41,12 +40,8 @@ export interface WriteFileResult {
  * target instead of writing through it (the file gets a new inode). An existing file keeps its
  * permission bits (never setuid/setgid). Protected paths need their entry in `systemCaps`.
  */
-export async function writeFileInRoot(options: WriteFileInRootOptions): Promise<WriteFileResult> {
-  try {
-    return await writeUnchecked(options);
-  } catch (error) {
-    throw KiwiError.isInstance(error) ? error : fsFailure(error, options.rel);
-  }
+export function writeFileInRoot(options: WriteFileInRootOptions): Promise<WriteFileResult> {
+  return withPathErrors(options.rel, () => writeUnchecked(options));
 }
 
 async function writeUnchecked(options: WriteFileInRootOptions): Promise<WriteFileResult> {
