@@ -59,3 +59,17 @@ describe("runtime-neutral entries", () => {
     expect(found.some((line) => /^(node:)?child_process /.test(line))).toBe(true);
   });
 });
+
+// Node-only but pure policy: @kiwi/capabilities (tokens, scopes, attenuation, the guard) does no file I/O —
+// that is @kiwi/sandbox. It may use node:crypto for tokens, never the file system, paths or processes.
+const FILE_IO =
+  /^(node:)?(fs|fs\/promises|path|path\/posix|path\/win32|child_process|os|net|worker_threads) /;
+
+describe("pure-policy entries", () => {
+  it("@kiwi/capabilities loads no file-system, path or process module, directly or through its dependencies", async () => {
+    const found = await nodeImports("packages/capabilities/dist/index.js");
+    expect(found.filter((line) => FILE_IO.test(line))).toEqual([]);
+    // The bundle was really walked: the built-in its tokens use is seen.
+    expect(found.some((line) => /^(node:)?crypto /.test(line))).toBe(true);
+  });
+});
