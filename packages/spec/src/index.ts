@@ -22,6 +22,7 @@ export type {
   RunSnapshot,
   TurnDirective,
 } from "./harness";
+export { HARNESS_KIND } from "./harness-kind";
 export type {
   AuthorizationRequest,
   Authorizer,
@@ -29,8 +30,16 @@ export type {
   HelpSignalHandler,
   HelpSignalKind,
 } from "./hooks";
+export type { ModelTier } from "./model-tiers";
+export { MODEL_TIERS } from "./model-tiers";
 export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
 export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
+export type {
+  PluginKind,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./plugin-kind";
 export type { PrimitiveCall, PrimitiveContext, PrimitiveResult, PrimitiveV1 } from "./primitive";
 export type {
   ModelCost,
@@ -40,5 +49,9 @@ export type {
   ProviderStreamParser,
   ProviderV1,
 } from "./provider";
+export { PROVIDER_KIND } from "./provider-kind";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
 export type { SinkContext, SinkEvent, SinkFactory, SinkV1 } from "./sink";
+export { SINK_KIND } from "./sink-kind";
+export type { PluginValidation } from "./validate-plugin";
+export { validatePlugin } from "./validate-plugin";

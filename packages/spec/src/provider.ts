@@ -37,8 +37,9 @@ export interface ProviderModels {
   /** Most output tokens `model` produces in one response, when known. */
   maxOutputTokens(model: string): number | undefined;
   /**
-   * A directive's `<model tier>` → this provider's default model id. Tiers Kiwi uses: `fast`,
-   * `balanced`, `general`, `reasoning`, `expert`, `orchestrator`; a host falls back to `balanced`.
+   * A directive's `<model tier>` → this provider's default model id. Tiers Kiwi uses (`MODEL_TIERS`):
+   * `fast`, `balanced`, `general`, `reasoning`, `expert`, `orchestrator`; a host falls back to
+   * `balanced`. First-party providers keep the map in their pricing data, beside the prices.
    */
   readonly tiers?: Readonly<Record<string, string>>;
   /**

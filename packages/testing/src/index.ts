@@ -1,5 +1,14 @@
 // Public API of @kiwi/testing, listed by name on purpose (no `export *`): what is not here is internal.
 
 export { largeEvents, normalizeEvent, orderedEvents, trickyEvents } from "./sink-events";
+export type { SseFixture } from "./sse-fixture";
+export { asReturned, readSseFixture, sseEvents, sseFetch } from "./sse-fixture";
+export type {
+  ExpectedStreamState,
+  MakeProvider,
+  RecordedStream,
+  TestProviderOptions,
+} from "./test-provider";
+export { testProvider } from "./test-provider";
 export type { MakeSink, SinkReadBackContext, SinkTestContext, TestSinkOptions } from "./test-sink";
 export { testSink } from "./test-sink";

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
+import { testProvider } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createAnthropicProvider } from "./anthropic-provider";
-import { fixtureEvents } from "./sse-fixture";
+import { fixture } from "./test-fixtures";
 
 interface ToolYaml {
   tool_id: string;
@@ -16,35 +17,91 @@ interface ToolYaml {
 const tool = (id: string): ToolYaml =>
   parse(readFileSync(new URL(`../.ai/tools/llm/${id}.yaml`, import.meta.url), "utf8")) as ToolYaml;
 
-describe("createAnthropicProvider", () => {
-  const provider = createAnthropicProvider();
+// The provider-v1 conformance suite every provider runs, on the recorded Messages streams.
+testProvider("anthropic", createAnthropicProvider, {
+  packageDir: new URL("..", import.meta.url),
+  models: { priced: "claude-haiku-4-5", unpriced: "claude-unknown-9", at: new Date("2026-06-01T00:00:00Z") },
+  streams: {
+    text: {
+      events: fixture("text-only.sse").events,
+      expected: {
+        message_id: "msg_01XFDUDYJgAACzvnptvVoYEL",
+        model: "claude-sonnet-4-5-20250929",
+        text_blocks: [
+          'Hello! I\'m Claude, an AI assistant made by Anthropic. How can I help you today? été "quoted"\n— 😀',
+        ],
+        usage: { input_tokens: 21, output_tokens: 31, cache_read_tokens: 0, cache_creation_tokens: 0 },
+      },
+    },
+    toolCalls: {
+      events: fixture("text-and-tool-calls.sse").events,
+      expected: {
+        text_blocks: ["I'll check the weather in both cities for you."],
+        tool_calls: [
+          {
+            index: 1,
+            id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
+            name: "get_weather",
+            arguments_json: '{"city": "Paris", "unit": "celsius", "note": "caf\\u00e9 \\"terrace\\""}',
+            arguments: { city: "Paris", unit: "celsius", note: 'café "terrace"' },
+          },
+          {
+            index: 2,
+            id: "toolu_01VtBY1dQc5VmKhGzP9z8eMR",
+            name: "get_weather",
+            arguments_json: '{"city": "Tokyo", "unit": "celsius", "days": [1, 2]}',
+            arguments: { city: "Tokyo", unit: "celsius", days: [1, 2] },
+          },
+        ],
+        usage: {
+          input_tokens: 312,
+          output_tokens: 142,
+          cache_read_tokens: 2048,
+          cache_creation_tokens: 1536,
+        },
+      },
+    },
+    cut: {
+      events: fixture("cut-stream.sse").events,
+      expected: {
+        text_blocks: ["Writing the file now."],
+        tool_calls: [
+          {
+            id: "toolu_01BmGz3FfFq6cS4y8pT2n1Xk",
+            name: "write_file",
+            is_complete: false,
+            arguments_json: '{"path": "notes/todo.md", "content": "- buy milk\\n- call',
+          },
+        ],
+        stop_reason: null,
+        usage: { input_tokens: 480, output_tokens: 3, cache_read_tokens: 0, cache_creation_tokens: 0 },
+      },
+    },
+    brokenToolJson: {
+      events: fixture("broken-tool-json.sse").events,
+      expected: {
+        tool_calls: [
+          {
+            is_complete: true,
+            arguments_json: '{"path": "a.txt", "content": "x"',
+            parse_error: expect.stringMatching(/^arguments are not valid JSON/),
+          },
+        ],
+        stop_reason: "max_tokens",
+        clean_finish: true,
+      },
+    },
+    error: {
+      events: fixture("error-event.sse").events,
+      expected: {
+        error: { type: "overloaded_error", message: "Overloaded" },
+        text_blocks: ["Let me think about"],
+      },
+    },
+  },
+});
 
-  it("is a provider-v1 object", () => {
-    expect(provider.specificationVersion).toBe("provider-v1");
-    expect(provider.id).toBe("anthropic");
-    expect(provider.threadTool).toBe("anthropic_thread");
-    expect(typeof provider.formatRequest).toBe("function");
-    expect(typeof provider.createStreamParser).toBe("function");
-  });
-
-  it("each createStreamParser() call starts fresh", () => {
-    const a = provider.createStreamParser();
-    for (const event of fixtureEvents("text-only.sse")) a.push(event);
-    expect(provider.createStreamParser().state.events).toBe(0);
-    expect(a.state.clean_finish).toBe(true);
-  });
-
-  it("formatRequest gives exactly the thread tool's parameters (besides thread_id)", () => {
-    const thread = tool(provider.threadTool);
-    const endpoint = tool(thread.executor_id);
-    expect(endpoint.executor_id).toBe("http_client");
-    const accepted = [...thread.parameters, ...endpoint.parameters].map((p) => p.name).sort();
-    const params = provider.formatRequest({ model: "m", system: "", messages: [], tools: [], max_tokens: 1 });
-    expect([...Object.keys(params), "thread_id"].sort()).toEqual(accepted);
-    // Every parameter reaches the request body through a whole-value placeholder.
-    for (const name of Object.keys(params)) expect(endpoint.config.body?.[name]).toBe(`{${name}}`);
-  });
-
+describe("createAnthropicProvider's data", () => {
   it("the thread tool streams to the caller and to the thread's stream.jsonl", () => {
     const thread = tool("anthropic_thread");
     expect(thread.requires).toEqual(["net.http"]);

@@ -1,5 +1,6 @@
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
 import type { ErrorResponse } from "@anthropic-ai/sdk/resources/shared";
+import { completeToolCall } from "@kiwi/provider-utils";
 import {
   emptyStreamState,
   type ProviderStreamParser,
@@ -7,7 +8,6 @@ import {
   type StopReason,
   type StreamState,
 } from "@kiwi/spec";
-import { completeToolCall } from "./complete-tool-call";
 
 /** What one Messages SSE event's data can hold: the SDK's event union plus `ping` and `error`. */
 type WireEvent = RawMessageStreamEvent | ErrorResponse | { readonly type: "ping" };

@@ -3,16 +3,17 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import type { StreamState } from "@kiwi/spec";
+import { sseEvents, sseFetch } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { createAnthropicStreamParser } from "./anthropic-stream-parser";
-import { fixtureFetch, fixtureText, sseEvents } from "./sse-fixture";
+import { fixture } from "./test-fixtures";
 
 async function sdkFinalMessage(text: string): Promise<Message> {
   const client = new Anthropic({
     apiKey: "test-key",
     baseURL: "http://fixture.invalid",
     maxRetries: 0,
-    fetch: fixtureFetch(text),
+    fetch: sseFetch(text),
   });
   return client.messages
     .stream({ model: "fixture-model", max_tokens: 1024, messages: [{ role: "user", content: "hi" }] })
@@ -53,7 +54,7 @@ describe("cross-check against @anthropic-ai/sdk MessageStream", () => {
   it.each(["text-only.sse", "text-and-tool-calls.sse"])(
     "%s: same text, tool inputs, usage, stop reason",
     async (name) => {
-      const text = fixtureText(name);
+      const text = fixture(name).text;
       const sdk = neutralView(await sdkFinalMessage(text));
       const state = ours(text);
       expect({
@@ -69,7 +70,7 @@ describe("cross-check against @anthropic-ai/sdk MessageStream", () => {
   );
 
   it("broken tool JSON: the SDK repairs it with its partial-JSON parser; we refuse the call", async () => {
-    const text = fixtureText("broken-tool-json.sse");
+    const text = fixture("broken-tool-json.sse").text;
     const message = await sdkFinalMessage(text);
     const block = message.content[0];
     // The SDK closes the truncated object and hands back an input the model never finished writing…
@@ -84,7 +85,7 @@ describe("cross-check against @anthropic-ai/sdk MessageStream", () => {
   it.each(["cut-stream.sse", "error-event.sse"])(
     "%s: the SDK rejects finalMessage(); we report no clean finish",
     async (name) => {
-      const text = fixtureText(name);
+      const text = fixture(name).text;
       await expect(sdkFinalMessage(text)).rejects.toThrow();
       expect(ours(text).clean_finish).toBe(false);
     },

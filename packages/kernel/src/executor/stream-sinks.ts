@@ -1,23 +1,6 @@
-import { KiwiError, type SinkContext, type SinkEvent, type SinkV1 } from "@kiwi/spec";
-import { z } from "zod";
+import { KiwiError, SINK_KIND, type SinkContext, type SinkEvent, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import { readVerified } from "../meta/resolve-item";
-import type { PluginKind } from "../plugins/plugin-loader";
-
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "must be a function");
-
-/** The sink plugin kind: what `module` + `export` of a `tool_type: sink` definition must produce. */
-export const SINK_KIND: PluginKind<SinkV1> = {
-  name: "sink",
-  specificationVersion: "sink-v1",
-  shape: z.object({
-    specificationVersion: z.literal("sink-v1"),
-    id: z.string().min(1),
-    write: fn,
-    close: fn,
-    flush: fn.optional(),
-  }) as unknown as z.ZodType<SinkV1>,
-};
 
 /** A destination in `config.stream.destinations`: `{type: "return"}` or `{type: <sink tool id>, …settings}`. */
 export interface Destination {

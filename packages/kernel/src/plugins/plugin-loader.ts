@@ -1,8 +1,7 @@
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type PluginKind, validatePlugin } from "@kiwi/spec";
 import { resolve as resolveSpecifier } from "import-meta-resolve";
-import type { z } from "zod";
 import { isPathModule, resolvePathModule } from "../integrity/tool-attachments";
 import { packageNameOf } from "../spaces/find-package";
 
@@ -17,12 +16,9 @@ export interface PluginDeclaration {
   readonly spaceRoot: string | undefined;
 }
 
-/** A plugin kind: its spec version tag and the shape an instance must have. */
-export interface PluginKind<T> {
-  readonly name: string;
-  readonly specificationVersion: string;
-  readonly shape: z.ZodType<T>;
-}
+// The kinds themselves (SINK_KIND, PROVIDER_KIND, HARNESS_KIND) and their check live in @kiwi/spec, so the
+// conformance suites plugins run apply exactly what this loader applies.
+export type { PluginKind };
 
 interface StandardSchemaLike {
   "~standard": {
@@ -153,30 +149,8 @@ export class PluginLoader {
         throw loadError(decl, `the factory threw: ${(cause as Error).message}`, cause);
       }
     }
-    const tag = (instance as { specificationVersion?: unknown } | null)?.specificationVersion;
-    if (tag !== kind.specificationVersion) {
-      throw loadError(
-        decl,
-        tag === undefined
-          ? `it is not a ${kind.name} plugin (no specificationVersion; expected '${kind.specificationVersion}')`
-          : `it declares specificationVersion '${String(tag)}', but this Kiwi knows '${kind.specificationVersion}' for ${kind.name} plugins: upgrade Kiwi or use a matching plugin version`,
-        undefined,
-        "PLUGIN_INVALID",
-      );
-    }
-    const parsed = kind.shape.safeParse(instance);
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .map((i) => `${i.path.join(".") || "(instance)"}: ${i.message}`)
-        .join("; ");
-      throw loadError(
-        decl,
-        `it does not have the ${kind.name} shape: ${detail}`,
-        undefined,
-        "PLUGIN_INVALID",
-      );
-    }
-    // Return the instance itself, not zod's copy: methods and identity must survive.
-    return instance as T;
+    const checked = await validatePlugin(kind, instance);
+    if (!checked.ok) throw loadError(decl, checked.message, undefined, "PLUGIN_INVALID");
+    return checked.value;
   }
 }

@@ -1,8 +1,10 @@
+import { MODEL_TIERS } from "@kiwi/spec";
 import { z } from "zod";
 import { nameListSchema, paramNameSchema, semverSchema, snakeCaseSchema, VALUE_TYPES } from "./common-schema";
 import { permissionsSchema } from "./directive-permissions-schema";
 
-export const MODEL_TIERS = ["fast", "balanced", "general", "reasoning", "expert", "orchestrator"] as const;
+// The tier names are part of the provider contract (a provider's pricing data maps each to a model).
+export { MODEL_TIERS };
 export const ON_EXCEEDED = ["stop", "warn", "escalate"] as const;
 
 const positiveInt = (what: string) => z.number().int().positive().describe(what);

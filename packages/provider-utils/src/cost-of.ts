@@ -1,6 +1,5 @@
 import { KiwiError, type Usage } from "@kiwi/spec";
-import { loadPricing } from "./load-pricing";
-import type { ModelPrice, PricedModel, Pricing } from "./parse-pricing";
+import type { ModelPrice, PricedModel, Pricing } from "./pricing-types";
 
 export type Cost =
   | { readonly usd: number; readonly priced: true; readonly price_effective_from: string }
@@ -13,7 +12,7 @@ export type Cost =
 const indexes = new WeakMap<Pricing, Map<string, PricedModel>>();
 
 /** The model whose id or alias is exactly `model` (no prefix guessing: a dated snapshot may cost more). */
-export function findModel(model: string, pricing: Pricing = loadPricing()): PricedModel | undefined {
+export function findModel(model: string, pricing: Pricing): PricedModel | undefined {
   let index = indexes.get(pricing);
   if (index === undefined) {
     index = new Map();
@@ -40,8 +39,8 @@ function priceAt(prices: readonly ModelPrice[], at: Date): ModelPrice | undefine
  * What a call cost in US dollars. `usage` counts are disjoint (input excludes cache reads and writes),
  * each billed at its own rate. A model without a price is reported unpriced, never as $0.
  */
-export function costOf(options: { model: string; usage: Usage; at?: Date; pricing?: Pricing }): Cost {
-  const { model, usage, at = new Date(), pricing = loadPricing() } = options;
+export function costOf(options: { model: string; usage: Usage; at?: Date; pricing: Pricing }): Cost {
+  const { model, usage, at = new Date(), pricing } = options;
   if (Number.isNaN(at.getTime())) {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -61,11 +60,11 @@ export function costOf(options: { model: string; usage: Usage; at?: Date; pricin
 }
 
 /** The model's context window in tokens, when the data knows the model. */
-export function contextWindowOf(model: string, pricing: Pricing = loadPricing()): number | undefined {
+export function contextWindowOf(model: string, pricing: Pricing): number | undefined {
   return findModel(model, pricing)?.context_window;
 }
 
 /** The most output tokens the model produces in one response, when the data knows the model. */
-export function maxOutputTokensOf(model: string, pricing: Pricing = loadPricing()): number | undefined {
+export function maxOutputTokensOf(model: string, pricing: Pricing): number | undefined {
   return findModel(model, pricing)?.max_output_tokens;
 }

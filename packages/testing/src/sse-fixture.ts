@@ -1,13 +1,19 @@
-// Test support: reads a recorded SSE stream from __fixtures__ as the events http_client hands over and
-// as the raw bytes an SDK reads from the wire. (Not exported; the fixtures are well-formed by design.)
+// Recorded SSE streams for provider tests: the same bytes as the events http_client hands over, as the
+// `return` body hands them back, and as a fetch an official SDK reads (the SDK as an oracle).
 import { readFileSync } from "node:fs";
 import type { SinkEvent } from "@kiwi/spec";
 
-export function fixtureText(name: string): string {
-  return readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8");
+/** A recorded stream: its raw text and its events. */
+export interface SseFixture {
+  readonly text: string;
+  readonly events: SinkEvent[];
 }
 
-/** Splits SSE text into events the way http_client does: `event` defaults to "message", data lines join with "\n". */
+/**
+ * Splits SSE text into events the way http_client does: `event` defaults to "message", data lines join
+ * with "\n", a block without data is not an event. (Recorded fixtures are well-formed by design; the
+ * primitive's own parser handles the hostile cases.)
+ */
 export function sseEvents(text: string): SinkEvent[] {
   const events: SinkEvent[] = [];
   for (const block of text.split(/\r?\n\r?\n/)) {
@@ -22,13 +28,15 @@ export function sseEvents(text: string): SinkEvent[] {
   return events;
 }
 
-export function fixtureEvents(name: string): SinkEvent[] {
-  return sseEvents(fixtureText(name));
+/** Reads a recorded stream, e.g. `readSseFixture(new URL("./__fixtures__/text-only.sse", import.meta.url))`. */
+export function readSseFixture(url: URL): SseFixture {
+  const text = readFileSync(url, "utf8");
+  return { text, events: sseEvents(text) };
 }
 
 /**
  * The events as http_client's `return` body hands them back: `data` parsed when it is a JSON object or
- * array, left as text otherwise (mirrors @kiwi/primitives' return sink).
+ * array, left as text otherwise (mirrors the primitive's return sink). A provider's parser accepts both.
  */
 export function asReturned(events: readonly SinkEvent[]): SinkEvent[] {
   return events.map((e) => {
@@ -42,8 +50,8 @@ export function asReturned(events: readonly SinkEvent[]): SinkEvent[] {
   });
 }
 
-/** A fetch that answers every request with the recorded stream, cut into small chunks. */
-export function fixtureFetch(text: string, chunkSize = 64): typeof fetch {
+/** A fetch answering every request with the recorded stream, cut into `chunkSize`-byte chunks. */
+export function sseFetch(text: string, chunkSize = 64): typeof fetch {
   const bytes = new TextEncoder().encode(text);
   return async () => {
     let offset = 0;

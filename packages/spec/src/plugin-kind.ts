@@ -1,0 +1,37 @@
+/**
+ * The Standard Schema interface (standardschema.dev), written out here so this package keeps no runtime
+ * dependency. zod's schemas implement it, so a host may still describe its own plugin kind with zod.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: readonly StandardSchemaIssue[] };
+
+export interface StandardSchemaIssue {
+  readonly message: string;
+  readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined;
+}
+
+/**
+ * A plugin kind: what the `module` + `export` of a data definition of that kind must produce. The kernel's
+ * plugin loader checks it (`kernel.instantiatePlugin({itemId, kind})`), and so do the conformance suites of
+ * `@kiwi/testing`, from this one definition.
+ */
+export interface PluginKind<T> {
+  /** `sink`, `provider`, `harness`: named in every error. */
+  readonly name: string;
+  /** The version tag an instance must carry (`provider-v1`). */
+  readonly specificationVersion: string;
+  /** The instance's shape (fields besides the tag), as a Standard Schema. */
+  readonly shape: StandardSchemaV1<unknown, T>;
+}
