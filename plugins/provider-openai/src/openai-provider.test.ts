@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
+import { testProvider } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createOpenAIProvider } from "./openai-provider";
-import { fixtureEvents } from "./sse-fixture";
+import { fixture } from "./test-fixtures";
 
 interface ToolYaml {
   tool_id: string;
@@ -16,36 +17,82 @@ interface ToolYaml {
 const tool = (id: string): ToolYaml =>
   parse(readFileSync(new URL(`../.ai/tools/llm/${id}.yaml`, import.meta.url), "utf8")) as ToolYaml;
 
-describe("createOpenAIProvider", () => {
-  const provider = createOpenAIProvider();
+// The provider-v1 conformance suite every provider runs, on the recorded Chat Completions streams.
+testProvider("openai", createOpenAIProvider, {
+  packageDir: new URL("..", import.meta.url),
+  models: { priced: "gpt-4.1-mini", unpriced: "gpt-unknown-9", at: new Date("2025-09-01T00:00:00Z") },
+  streams: {
+    text: {
+      events: fixture("text-only.sse").events,
+      expected: {
+        message_id: "chatcmpl-CXs8kVq1FhN2nA7Yc0bT4rLzP9uEw",
+        model: "gpt-4.1-2025-04-14",
+        text_blocks: ['Hello! How can I help you today? été "quoted"\n— 😀'],
+        usage: { input_tokens: 19, output_tokens: 10, cache_read_tokens: 0, cache_creation_tokens: 0 },
+      },
+    },
+    toolCalls: {
+      events: fixture("text-and-tool-calls.sse").events,
+      expected: {
+        text_blocks: ["I'll check the weather in both cities."],
+        tool_calls: [
+          {
+            index: 0,
+            id: "call_pL4nW8xQ2eR6tY0uI3oA5sDf",
+            name: "get_weather",
+            arguments_json: '{"city":"Paris","unit":"celsius","note":"caf\\u00e9 \\"terrace\\""}',
+            arguments: { city: "Paris", unit: "celsius", note: 'café "terrace"' },
+          },
+          {
+            index: 1,
+            id: "call_Zx9Cv2Bn4Mm6Kk8Jj0Hh1Gg3",
+            name: "get_weather",
+            arguments_json: '{"city":"Tokyo","unit":"celsius","days":[1,2]}',
+            arguments: { city: "Tokyo", unit: "celsius", days: [1, 2] },
+          },
+        ],
+        // prompt_tokens 1406 of which 1152 cached → 254 uncached input.
+        usage: { input_tokens: 254, output_tokens: 61, cache_read_tokens: 1152, cache_creation_tokens: 0 },
+      },
+    },
+    cut: {
+      events: fixture("cut-stream.sse").events,
+      expected: {
+        tool_calls: [
+          {
+            id: "call_Qw1Er2Ty3Ui4Op5As6Df7Gh8",
+            name: "write_file",
+            is_complete: false,
+            arguments_json: '{"path":"notes/todo.md","content":"- buy milk\\n- call',
+          },
+        ],
+        stop_reason: null,
+      },
+    },
+    brokenToolJson: {
+      events: fixture("broken-tool-json.sse").events,
+      expected: {
+        tool_calls: [
+          { is_complete: true, parse_error: expect.stringMatching(/^arguments are not valid JSON/) },
+        ],
+        stop_reason: "max_tokens",
+        clean_finish: true,
+      },
+    },
+    error: {
+      events: fixture("error-event.sse").events,
+      expected: {
+        error: {
+          type: "server_error",
+          message: "The server had an error while processing your request. Sorry about that!",
+        },
+        text_blocks: ["Let me think about"],
+      },
+    },
+  },
+});
 
-  it("is a provider-v1 object", () => {
-    expect(provider.specificationVersion).toBe("provider-v1");
-    expect(provider.id).toBe("openai");
-    expect(provider.threadTool).toBe("openai_thread");
-    expect(typeof provider.formatRequest).toBe("function");
-    expect(typeof provider.createStreamParser).toBe("function");
-  });
-
-  it("each createStreamParser() call starts fresh", () => {
-    const a = provider.createStreamParser();
-    for (const event of fixtureEvents("text-only.sse")) a.push(event);
-    expect(provider.createStreamParser().state.events).toBe(0);
-    expect(a.state.clean_finish).toBe(true);
-  });
-
-  it("formatRequest gives exactly the thread tool's parameters (besides thread_id)", () => {
-    const thread = tool(provider.threadTool);
-    const endpoint = tool(thread.executor_id);
-    expect(endpoint.executor_id).toBe("http_client");
-    const accepted = [...thread.parameters, ...endpoint.parameters].map((p) => p.name).sort();
-    const tools = [{ name: "f", description: "d", input_schema: { type: "object" } }];
-    const params = provider.formatRequest({ model: "m", system: "", messages: [], tools, max_tokens: 1 });
-    expect([...Object.keys(params), "thread_id"].sort()).toEqual(accepted);
-    // Every parameter reaches the request body through a whole-value placeholder.
-    for (const name of Object.keys(params)) expect(endpoint.config.body?.[name]).toBe(`{${name}}`);
-  });
-
+describe("createOpenAIProvider's data", () => {
   it("the thread tool streams to the caller and to the thread's stream.jsonl", () => {
     const thread = tool("openai_thread");
     expect(thread.requires).toEqual(["net.http"]);

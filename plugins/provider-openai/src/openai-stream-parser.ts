@@ -1,3 +1,4 @@
+import { completeToolCall } from "@kiwi/provider-utils";
 import {
   emptyStreamState,
   type ProviderStreamParser,
@@ -7,7 +8,6 @@ import {
   type StreamState,
 } from "@kiwi/spec";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { completeToolCall } from "./complete-tool-call";
 
 /** A streamed chunk, or the error object a server sends in place of one mid-stream. */
 type WireChunk = Partial<ChatCompletionChunk> & {

@@ -1,18 +1,19 @@
 // The official SDK as an oracle: the same recorded bytes go through `chat.completions.stream()` →
 // `finalChatCompletion()` (served by an injected fetch, no global patching) and through our parser.
 import type { StreamState } from "@kiwi/spec";
+import { sseEvents, sseFetch } from "@kiwi/testing";
 import OpenAI from "openai";
 import type { ChatCompletion } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
 import { createOpenAIStreamParser, mapOpenAIFinishReason } from "./openai-stream-parser";
-import { fixtureFetch, fixtureText, sseEvents } from "./sse-fixture";
+import { fixture } from "./test-fixtures";
 
 function client(text: string): OpenAI {
   return new OpenAI({
     apiKey: "test-key",
     baseURL: "http://fixture.invalid/v1",
     maxRetries: 0,
-    fetch: fixtureFetch(text),
+    fetch: sseFetch(text),
   });
 }
 
@@ -36,7 +37,7 @@ describe("cross-check against openai ChatCompletionStream", () => {
   it.each(["text-only.sse", "text-and-tool-calls.sse"])(
     "%s: same text, tool calls, usage, finish",
     async (name) => {
-      const text = fixtureText(name);
+      const text = fixture(name).text;
       const completion = await sdkFinal(text);
       const state = ours(text);
       const choice = completion.choices[0]!;
@@ -63,7 +64,7 @@ describe("cross-check against openai ChatCompletionStream", () => {
   );
 
   it("broken tool JSON: the SDK hands back the raw text; we refuse to parse it into a call", async () => {
-    const text = fixtureText("broken-tool-json.sse");
+    const text = fixture("broken-tool-json.sse").text;
     const completion = await sdkFinal(text);
     const sdkCall = completion.choices[0]!.message.tool_calls?.[0];
     const state = ours(text);
@@ -76,13 +77,13 @@ describe("cross-check against openai ChatCompletionStream", () => {
   });
 
   it("error mid-stream: the SDK throws an APIError; we record state.error", async () => {
-    const text = fixtureText("error-event.sse");
+    const text = fixture("error-event.sse").text;
     await expect(sdkFinal(text)).rejects.toThrow(/server had an error/);
     expect(ours(text).error?.type).toBe("server_error");
   });
 
   it("cut stream: the SDK's final completion has no finish_reason; we report no clean finish", async () => {
-    const text = fixtureText("cut-stream.sse");
+    const text = fixture("cut-stream.sse").text;
     await expect(sdkFinal(text)).rejects.toThrow(/finish_reason/);
     const state = ours(text);
     expect(state.clean_finish).toBe(false);
@@ -90,7 +91,7 @@ describe("cross-check against openai ChatCompletionStream", () => {
   });
 
   it("the raw stream iterator yields the same chunks we parse", async () => {
-    const text = fixtureText("text-and-tool-calls.sse");
+    const text = fixture("text-and-tool-calls.sse").text;
     const stream = await client(text).chat.completions.create({
       model: "fixture-model",
       messages: [{ role: "user", content: "hi" }],
