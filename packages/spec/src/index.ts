@@ -30,10 +30,10 @@ export type {
   HelpSignalHandler,
   HelpSignalKind,
 } from "./hooks";
-export type { ModelTier } from "./model-tiers";
-export { MODEL_TIERS } from "./model-tiers";
 export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
 export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
+export type { ModelTier } from "./model-tiers";
+export { MODEL_TIERS } from "./model-tiers";
 export type {
   PluginKind,
   StandardSchemaIssue,

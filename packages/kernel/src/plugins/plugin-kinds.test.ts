@@ -43,7 +43,11 @@ requires: none
 
 describe("plugin kinds", () => {
   it("are the kinds @kiwi/spec defines (one definition for the loader and the conformance suites)", () => {
-    expect([SINK_KIND, PROVIDER_KIND, HARNESS_KIND]).toEqual([spec.SINK_KIND, spec.PROVIDER_KIND, spec.HARNESS_KIND]);
+    expect([SINK_KIND, PROVIDER_KIND, HARNESS_KIND]).toEqual([
+      spec.SINK_KIND,
+      spec.PROVIDER_KIND,
+      spec.HARNESS_KIND,
+    ]);
     expect(PROVIDER_KIND).toBe(spec.PROVIDER_KIND);
   });
 
