@@ -9,27 +9,14 @@ import { mintToken } from "@kiwi/capabilities";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { createKernel, type Kernel } from "@kiwi/kernel";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
-import type { HarnessV1, ToolSpec } from "@kiwi/spec";
+import { HARNESS_KIND, type ToolSpec } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { installSigned } from "./test-support/signed-install";
 import type { ToolBudgetHarnessContext } from "./tool-budget-runner";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const THREAD = "budget_1";
 
-// What the plugin loader checks the export against. The kernel keeps its plugin kinds internal, so the
-// host that selects a harness declares the harness-v1 shape itself.
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function");
-const HARNESS_KIND = {
-  name: "harness",
-  specificationVersion: "harness-v1",
-  shape: z.object({
-    specificationVersion: z.literal("harness-v1"),
-    id: z.string().min(1),
-    createRunner: fn,
-  }) as unknown as z.ZodType<HarnessV1<ToolBudgetHarnessContext>>,
-};
 
 const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: args });
 

@@ -3,8 +3,7 @@
 // `.ai/tools/providers/tinychat_provider.yaml`, and the pricing data is `data/pricing.yaml`.
 
 export { formatTinychatRequest } from "./format-tinychat-request";
-export type { Cost, PricedModel, Pricing } from "./pricing";
-export { contextWindowOf, costOf, findModel, loadPricing, parsePricing, pricingSchema } from "./pricing";
+export { contextWindowOf, costOf, findModel, loadPricing, maxOutputTokensOf } from "./pricing";
 export type { TinychatProviderSettings } from "./tinychat-provider";
 export { createTinychatProvider, tinychatProviderSettingsSchema } from "./tinychat-provider";
 export { createTinychatStreamParser, mapTinychatFinishReason } from "./tinychat-stream-parser";

@@ -6,30 +6,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel, type Kernel } from "@kiwi/kernel";
 import { type HarnessEvent, KiwiHarnessRunner } from "@kiwi/kiwi-harness";
-import type { ProviderV1 } from "@kiwi/spec";
+import { PROVIDER_KIND } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { contextWindowOf, costOf } from "./pricing";
 import { installSigned } from "./test-support/signed-install";
 import { startTinychatServer } from "./test-support/tinychat-server";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const API_KEY = "tinychat-test-key";
-
-// What the plugin loader checks a provider definition's export against. The kernel keeps its own plugin
-// kinds internal, so a host that loads providers from data declares the shape itself.
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function");
-const PROVIDER_KIND = {
-  name: "provider",
-  specificationVersion: "provider-v1",
-  shape: z.object({
-    specificationVersion: z.literal("provider-v1"),
-    id: z.string().min(1),
-    threadTool: z.string().min(1),
-    formatRequest: fn,
-    createStreamParser: fn,
-  }) as unknown as z.ZodType<ProviderV1>,
-};
 
 const DIRECTIVE = `# greet_with_tinychat
 

@@ -1,3 +1,4 @@
+import { completeToolCall } from "@kiwi/provider-utils";
 import {
   emptyStreamState,
   type ProviderStreamParser,
@@ -20,33 +21,6 @@ export function mapTinychatFinishReason(reason: unknown): StopReason {
   return typeof reason === "string" && Object.hasOwn(STOP_REASONS, reason)
     ? STOP_REASONS[reason as TinychatFinishReason]
     : "other";
-}
-
-/**
- * Closes a call and parses its accumulated arguments. No text means no arguments (`{}`); text that is not
- * a JSON object sets `parse_error` and leaves `arguments` unset. Harnesses never execute such a call, and
- * nothing here repairs one: a guessed argument is worse than a refused call.
- */
-function complete(call: StreamingToolCall): void {
-  call.is_complete = true;
-  if (call.name === "") {
-    call.parse_error = "the tool call has no name";
-    return;
-  }
-  if (call.arguments_json === "") {
-    call.arguments = {};
-    return;
-  }
-  try {
-    const parsed: unknown = JSON.parse(call.arguments_json);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      call.parse_error = "arguments must be a JSON object";
-      return;
-    }
-    call.arguments = parsed as Record<string, unknown>;
-  } catch (error) {
-    call.parse_error = `arguments are not valid JSON: ${(error as Error).message}`;
-  }
 }
 
 const count = (value: unknown) =>
@@ -119,12 +93,12 @@ export function createTinychatStreamParser(): ProviderStreamParser {
       }
       case "call_end": {
         const call = calls.get(count(data.index));
-        if (call && !call.is_complete) complete(call);
+        if (call && !call.is_complete) completeToolCall(call);
         return;
       }
       case "finish":
         // The message is whole: a call whose call_end never came is closed (and parsed) now.
-        for (const call of state.tool_calls) if (!call.is_complete) complete(call);
+        for (const call of state.tool_calls) if (!call.is_complete) completeToolCall(call);
         applyUsage(state, data.usage as Partial<TinychatUsage> | undefined);
         state.stop_reason = mapTinychatFinishReason(data.reason);
         state.clean_finish = true;

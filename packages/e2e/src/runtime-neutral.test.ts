@@ -15,6 +15,7 @@ const NEUTRAL: Record<string, string> = {
   "@kiwi/spec": "packages/spec/dist/index.js",
   "@kiwi/primitives": "packages/primitives/dist/index.js",
   "@kiwi/agent-harness": "packages/agent-harness/dist/index.js",
+  "@kiwi/provider-utils": "packages/provider-utils/dist/index.js",
 };
 
 /** Every Node built-in the entry's whole import graph reaches, with the file that imports it. */

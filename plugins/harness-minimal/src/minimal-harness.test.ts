@@ -9,21 +9,10 @@ import { mintToken } from "@kiwi/capabilities";
 import { createFakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
-import type { HarnessV1 } from "@kiwi/spec";
+import { HARNESS_KIND } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 
 const PLUGINS = fileURLToPath(new URL("../../", import.meta.url));
-const fn = z.custom<(...a: never[]) => unknown>((v) => typeof v === "function");
-const HARNESS_KIND = {
-  name: "harness",
-  specificationVersion: "harness-v1",
-  shape: z.object({
-    specificationVersion: z.literal("harness-v1"),
-    id: z.string(),
-    createRunner: fn,
-  }) as unknown as z.ZodType<HarnessV1<HarnessContext>>,
-};
 
 describe("the minimal harness plugin", () => {
   it("is selected from data and drives an explicit tool list without capability tokens", async () => {
