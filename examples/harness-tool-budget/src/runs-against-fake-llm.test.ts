@@ -17,7 +17,6 @@ import type { ToolBudgetHarnessContext } from "./tool-budget-runner";
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const THREAD = "budget_1";
 
-
 const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: args });
 
 /** The host's half: a kernel on a project with this package and the Anthropic provider installed. */
