@@ -30,6 +30,13 @@ function workspaceDirs() {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {
+      // plugins/_template holds one package per plugin kind: built and tested like the rest, never published.
+      if (name === "_template") {
+        for (const kind of readdirSync(join(base, name))) {
+          if (existsSync(join(base, name, kind, "package.json"))) dirs.push(join(base, name, kind));
+        }
+        continue;
+      }
       if (name.startsWith("_")) continue;
       if (existsSync(join(base, name, "package.json"))) dirs.push(join(base, name));
     }

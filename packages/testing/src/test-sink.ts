@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SinkEvent, SinkV1 } from "@kiwi/spec";
+import { SINK_KIND, type SinkEvent, type SinkV1, validatePlugin } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { largeEvents, normalizeEvent, orderedEvents, trickyEvents } from "./sink-events";
 
@@ -83,13 +83,14 @@ export function testSink(name: string, makeSink: MakeSink, options: TestSinkOpti
       expect(received).toEqual(events.map(normalizeEvent));
     }
 
-    it("declares sink-v1 and a kebab- or snake-case id", { timeout }, async () => {
+    it("is a sink-v1 instance the plugin loader accepts, with a kebab- or snake-case id", {
+      timeout,
+    }, async () => {
       const { sink } = await setUp();
-      expect(sink.specificationVersion).toBe("sink-v1");
+      // SINK_KIND is what the kernel's loader checks: a sink passes here exactly when the loader accepts it.
+      const checked = await validatePlugin(SINK_KIND, sink);
+      expect(checked.ok ? "" : checked.message).toBe("");
       expect(sink.id).toMatch(ID_PATTERN);
-      expect(typeof sink.write).toBe("function");
-      expect(typeof sink.close).toBe("function");
-      expect(sink.flush === undefined || typeof sink.flush === "function").toBe(true);
     });
 
     it("accepts 1,000 events in order (write may return void or a promise)", { timeout }, async () => {
