@@ -34,7 +34,8 @@ async function httpClient(url: string, sinks: () => SinkV1[], returnEvents = tru
   const result = await primitive.run({
     config: { url, mode: "stream", stream: { max_buffer_size: 1_000_000, return: returnEvents } },
     params: {},
-    context: { projectRoot: dir, toolId: "bench", chain: ["bench", "http_client"], meta: { __sinks: list } },
+    sinks: list,
+    context: { projectRoot: dir, toolId: "bench", chain: ["bench", "http_client"], meta: {} },
   });
   await Promise.all(list.map((s) => s.close()));
   if (!result.success) throw new Error(JSON.stringify(result.error));

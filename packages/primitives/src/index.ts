@@ -4,5 +4,3 @@
 
 export type { HttpClientOptions } from "./http/http-client-primitive";
 export { createHttpClientPrimitive } from "./http/http-client-primitive";
-export type { ReturnedEvent, ReturnSink } from "./http/return-sink";
-export { createReturnSink } from "./http/return-sink";

@@ -1,11 +1,11 @@
 import { constants, type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SinkContext, SinkEvent, SinkV1 } from "@kiwi/spec";
-import { KiwiError } from "@kiwi/spec";
+import { ErrorCode, KiwiError } from "@kiwi/spec";
 import { encodeEvent } from "./encode-event";
 import { type FileSinkSettings, fileSinkSettingsSchema } from "./file-sink-settings";
 import { openSinkFile } from "./open-sink-file";
-import { invalidSettings, SinkErrorCode, sinkClosed } from "./sink-errors";
+import { invalidSettings, sinkClosed } from "./sink-errors";
 
 /** A buffer also flushes when it holds this many bytes, whatever flush_every says: memory stays bounded. */
 const MAX_BUFFER_BYTES = 1024 * 1024;
@@ -24,7 +24,7 @@ export interface FileSink extends SinkV1 {
 function writeFailed(path: string, step: string, cause: unknown): KiwiError {
   const errno = (cause as NodeJS.ErrnoException).code;
   return new KiwiError({
-    code: SinkErrorCode.SINK_WRITE_FAILED,
+    code: ErrorCode.SINK_WRITE_FAILED,
     message: `file_sink ${step} failed on ${path} (${errno ?? "error"}); the file keeps only whole lines; check free space and permissions`,
     context: { path, step, errno },
     cause,

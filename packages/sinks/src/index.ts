@@ -1,11 +1,11 @@
-// Public API of @kiwi/sinks, listed by name on purpose (no `export *`): what is not here is internal.
+// Public API of @kiwi/sinks (runtime-neutral part), listed by name on purpose (no `export *`): what is not
+// here is internal. The file sink and path confinement need Node and live in "@kiwi/sinks/node", so
+// runtime-neutral packages (the http_client primitive) can use the fan-out and the return sink.
 
-export type { FileSink, FileSinkOptions } from "./file-sink";
-export { createFileSink } from "./file-sink";
-export type { FileSinkSettings, ResolvedFileSinkSettings } from "./file-sink-settings";
-export { fileSinkSettingsSchema } from "./file-sink-settings";
+export { closeSinks } from "./close-sinks";
 export type { NullSink } from "./null-sink";
 export { createNullSink, nullSinkSettingsSchema } from "./null-sink";
-export type { ResolvedSinkPath } from "./resolve-sink-path";
-export { resolveSinkPath } from "./resolve-sink-path";
-export { SinkErrorCode } from "./sink-errors";
+export type { ReturnedEvent, ReturnSink } from "./return-sink";
+export { createReturnSink } from "./return-sink";
+export type { SinkFanOut } from "./sink-fan-out";
+export { createSinkFanOut } from "./sink-fan-out";

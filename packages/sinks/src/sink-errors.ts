@@ -1,17 +1,8 @@
-import { KiwiError } from "@kiwi/spec";
+import { ErrorCode, KiwiError } from "@kiwi/spec";
 
-/**
- * Codes the sinks in this package emit besides the shared ones (`PATH_OUTSIDE_PROJECT`, `INVALID_INPUT`).
- * Plugins may use their own SCREAMING_SNAKE codes; these are stable like the shared ones.
- */
-export const SinkErrorCode = {
-  /** The destination could not be opened (permissions, missing device, …). */
-  SINK_OPEN_FAILED: "SINK_OPEN_FAILED",
-  /** A write, flush, fsync or close failed after the destination was open. */
-  SINK_WRITE_FAILED: "SINK_WRITE_FAILED",
-  /** `write` was called after `close`. */
-  SINK_CLOSED: "SINK_CLOSED",
-} as const;
+// The codes these sinks emit all come from @kiwi/spec's list: SINK_OPEN_FAILED (the destination could not
+// be opened), SINK_WRITE_FAILED (a write, flush, fsync or close failed after it was open), SINK_CLOSED
+// (write after close), plus the shared INVALID_INPUT and PATH_OUTSIDE_PROJECT.
 
 /** Settings failed the sink's own schema (a direct call; through the loader it is PLUGIN_INVALID). */
 export function invalidSettings(sinkId: string, issues: readonly { path: PropertyKey[]; message: string }[]) {
@@ -19,7 +10,7 @@ export function invalidSettings(sinkId: string, issues: readonly { path: Propert
     .map((i) => `${i.path.map(String).join(".") || "(settings)"}: ${i.message}`)
     .join("; ");
   return new KiwiError({
-    code: "INVALID_INPUT",
+    code: ErrorCode.INVALID_INPUT,
     message: `${sinkId}: invalid settings: ${detail}`,
     context: { sink: sinkId, issues: issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
   });
@@ -27,7 +18,7 @@ export function invalidSettings(sinkId: string, issues: readonly { path: Propert
 
 export function sinkClosed(sinkId: string) {
   return new KiwiError({
-    code: SinkErrorCode.SINK_CLOSED,
+    code: ErrorCode.SINK_CLOSED,
     message: `${sinkId}: write after close; create a new sink for a new stream`,
     context: { sink: sinkId },
   });

@@ -1,5 +1,4 @@
-import { KiwiError } from "@kiwi/spec";
-import { SinkErrorCode } from "./sink-errors";
+import { ErrorCode, KiwiError } from "@kiwi/spec";
 import { outside } from "./sink-path-policy";
 
 function notRegular(path: string, cause: KiwiError): KiwiError {
@@ -60,7 +59,7 @@ export function sinkPathError(path: string, error: unknown): unknown {
 
 function openFailed(path: string, errno: unknown, cause: unknown): KiwiError {
   return new KiwiError({
-    code: SinkErrorCode.SINK_OPEN_FAILED,
+    code: ErrorCode.SINK_OPEN_FAILED,
     message: `file_sink cannot open ${path}: ${typeof errno === "string" ? errno : "error"}; check the folder's permissions and free space`,
     context: { path, errno },
     cause,

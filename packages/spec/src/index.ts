@@ -51,7 +51,7 @@ export type {
 } from "./provider";
 export { PROVIDER_KIND } from "./provider-kind";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
-export type { SinkContext, SinkEvent, SinkFactory, SinkV1 } from "./sink";
+export type { SinkContext, SinkEvent, SinkFactory, SinkFailure, SinkV1 } from "./sink";
 export { SINK_KIND } from "./sink-kind";
 export type { PluginValidation } from "./validate-plugin";
 export { validatePlugin } from "./validate-plugin";

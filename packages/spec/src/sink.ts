@@ -10,6 +10,8 @@ export interface SinkEvent {
   readonly data: string;
   /** The SSE `id` field, when the stream sent one. */
   readonly id?: string;
+  /** Set on a process output line cut at the primitive's `max_line_bytes`. */
+  readonly truncated?: true;
 }
 
 export interface SinkV1 {
@@ -43,3 +45,19 @@ export type SinkFactory<Settings = Record<string, unknown>> = ((
   /** Optional Standard Schema the loader validates settings with before calling the factory. */
   readonly settingsSchema?: unknown;
 };
+
+/**
+ * A sink that failed during one call, as a result reports it under `sink_errors` (snake_case: it travels
+ * in tool results). After its first failure a sink receives nothing more; the stream and the other sinks go on.
+ */
+export interface SinkFailure {
+  /** The failed sink's `id`. */
+  readonly sink: string;
+  /** When it failed. (A sink that cannot open fails the call before the stream starts.) */
+  readonly phase: "write" | "flush" | "close";
+  readonly message: string;
+  /** The error's code when it had one (`SINK_WRITE_FAILED`, …). */
+  readonly code?: string;
+  /** Events this sink had accepted before it failed (write and flush failures; a closing sink has none). */
+  readonly events_written?: number;
+}

@@ -220,6 +220,34 @@ describe("http_client stream mode (SSE)", () => {
     expect(a.events).toHaveLength(50);
   });
 
+  it("without a return destination, a stream longer than max_buffer_size completes (the thread path)", async () => {
+    const many = Array.from({ length: 50 }, (_, i) => frame({ i })).join("");
+    const s = await serve(sse(many));
+    const parser = recordingSink("harness_state");
+    const record = recordingSink("file_sink", { async: true });
+    const config = stream(s.origin, {
+      stream: { max_buffer_size: 10, destinations: [{ type: "file_sink", path: "x.jsonl" }] },
+    });
+    const r = await runHttp(config, { sinks: [parser, record] });
+    expect(r).toMatchObject({
+      success: true,
+      body: null,
+      stream_events_count: 50,
+      stream_destinations: ["harness_state", "file_sink"],
+      sink_errors: [],
+    });
+    expect(parser.events).toHaveLength(50);
+    expect(record.events).toHaveLength(50);
+  });
+
+  it("takes sinks only from the call: a sink smuggled in meta.__sinks receives nothing", async () => {
+    const s = await serve(sse(THREE.join("")));
+    const smuggled = recordingSink("smuggled");
+    const r = await runHttp(stream(s.origin), { meta: { __sinks: [smuggled] } });
+    expect(r).toMatchObject({ success: true, stream_events_count: 3, stream_destinations: ["return"] });
+    expect(smuggled.events).toHaveLength(0);
+  });
+
   it("isolates a sink that throws on every write", async () => {
     const s = await serve(sse(THREE.join("")));
     const bad = recordingSink("bad", { failEvery: true });

@@ -75,18 +75,20 @@ describe("http_client never follows a redirect with a secret (E10)", () => {
   it.each([
     ["auth bearer", { auth: { type: "bearer", token: CANARY } }],
     ["auth header", { auth: { type: "header", name: "x-api-key", value: CANARY } }],
-    ["carries_secret", { headers: { "x-api-key": CANARY }, carries_secret: true }],
+    ["carries_secret in the config", { headers: { "x-api-key": CANARY }, carries_secret: true }],
+    ["the call's carriesSecret flag", { headers: { "x-api-key": CANARY } }, true],
   ])(
     "%s + 307 to another loopback server → HTTP_REDIRECT_BLOCKED, target receives nothing",
-    async (_n, extra) => {
+    async (_n, extra, carriesSecret?: boolean) => {
       const { first, target } = await twoServers();
       for (const mode of ["sync", "stream"]) {
-        const r = await runHttp({
+        const config = {
           url: first.origin,
           mode,
           ...extra,
           retry: { max_attempts: 3, retryable_errors: ["HTTP_ERROR", "CONNECTION_RESET"] },
-        });
+        };
+        const r = await runHttp(config, { carriesSecret });
         expect(r).toMatchObject({
           success: false,
           attempts: 1,

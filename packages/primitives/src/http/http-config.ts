@@ -100,9 +100,13 @@ function encodeBody(value: unknown, method: string, headers: Record<string, stri
 /**
  * Validates a rendered http_client config (the kernel already expanded `${ENV}` and `{param}`) into a
  * request spec. Throws KiwiError INVALID_INPUT, or TEMPLATE_ENCODING for a header or URL that carries
- * CR, LF, NUL or other control characters — before anything is sent.
+ * CR, LF, NUL or other control characters — before anything is sent. `carriesSecret` is the call's own
+ * flag (the kernel sets it when `${ENV}` feeds a header or auth value).
  */
-export function parseHttpConfig(config: Readonly<Record<string, unknown>>): HttpRequestSpec {
+export function parseHttpConfig(
+  config: Readonly<Record<string, unknown>>,
+  call: { carriesSecret?: boolean } = {},
+): HttpRequestSpec {
   const method = typeof config.method === "string" ? config.method.toUpperCase() : (config.method ?? "GET");
   if (typeof method !== "string" || !METHODS.includes(method))
     throw invalidInput("method", `must be one of ${METHODS.join(", ")}`);
@@ -122,7 +126,8 @@ export function parseHttpConfig(config: Readonly<Record<string, unknown>>): Http
     mode,
     timeoutMs: readInt(config.timeout_ms, "timeout_ms", 30_000, 1, MAX_TIMER_MS),
     maxResponseBytes: readInt(config.max_response_bytes, "max_response_bytes", 10 * MiB, 1, 1024 * MiB),
-    secret: auth !== undefined || config.carries_secret === true,
+    // A tool author may still declare `carries_secret: true` in the config (a secret typed into a header).
+    secret: auth !== undefined || call.carriesSecret === true || config.carries_secret === true,
     stream: parseStream(config.stream),
     retry: parseRetry(config.retry),
   };

@@ -40,7 +40,7 @@ export interface HttpRequestSpec {
   /** Whole request (headers and body) in sync mode. */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
-  /** Auth present or `carries_secret: true`: no redirect is ever followed. */
+  /** Auth present, the call's `carriesSecret`, or `carries_secret: true` in the config: no redirect is ever followed. */
   readonly secret: boolean;
   readonly stream: StreamSettings;
   readonly retry: RetryPolicy;

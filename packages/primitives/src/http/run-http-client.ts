@@ -1,3 +1,4 @@
+import { createReturnSink, createSinkFanOut, type SinkFanOut } from "@kiwi/sinks";
 import { type KiwiError, type PrimitiveCall, type PrimitiveResult, toToolFailure } from "@kiwi/spec";
 import { abortedError } from "./attempt-controller";
 import { parseHttpConfig } from "./http-config";
@@ -5,8 +6,6 @@ import { httpFailure } from "./http-failure";
 import { parseHttpRpc, runHttpRpc } from "./http-rpc";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { MAX_RETRY_AFTER_MS, retryDelay, shouldRetry } from "./retry-policy";
-import { createReturnSink } from "./return-sink";
-import { createFanOut, sinksFromMeta } from "./sink-fan-out";
 import { bufferFull } from "./stream-limits";
 import { runStreamAttempt } from "./stream-request";
 import { runSyncAttempt } from "./sync-request";
@@ -69,10 +68,10 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
   const started = deps.now();
   const signal = call.context.signal;
   let spec: HttpRequestSpec;
-  let sinks: ReturnType<typeof sinksFromMeta>;
+  let fanOut: SinkFanOut;
   try {
-    spec = parseHttpConfig(call.config);
-    sinks = spec.mode === "stream" ? sinksFromMeta(call.context.meta.__sinks) : [];
+    spec = parseHttpConfig(call.config, { carriesSecret: call.carriesSecret === true });
+    fanOut = createSinkFanOut(spec.mode === "stream" ? (call.sinks ?? []) : []);
   } catch (error) {
     const failure = toToolFailure(error);
     return { ...failure, status_code: 0, body: null, headers: {}, duration_ms: 0, attempts: 0 };
@@ -89,7 +88,6 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
     const run = await attempts(spec, () => runSyncAttempt({ fetch: deps.fetch, spec, signal }), deps, signal);
     return shape(run.outcome, run.attempts, deps.now() - started);
   }
-  const fanOut = createFanOut(sinks);
   const returnSink = spec.stream.returnEvents
     ? createReturnSink({ maxEvents: spec.stream.maxBufferSize })
     : undefined;
@@ -103,7 +101,7 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
     ...shape(outcome, run.attempts, deps.now() - started),
     stream_events_count: outcome.delivered,
     stream_destinations: [...(returnSink ? ["return"] : []), ...fanOut.ids],
-    sink_errors: fanOut.errors,
+    sink_errors: fanOut.failures,
   };
 }
 

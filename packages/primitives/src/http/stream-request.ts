@@ -1,3 +1,4 @@
+import type { ReturnSink, SinkFanOut } from "@kiwi/sinks";
 import { KiwiError, type SinkEvent } from "@kiwi/spec";
 import { createSseParser } from "../sse/sse-parser";
 import { createAttemptController } from "./attempt-controller";
@@ -6,9 +7,7 @@ import { httpStatusError } from "./http-status-error";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { decodeBody, headerRecord, readBodyBytes } from "./read-body";
 import { parseRetryAfter } from "./retry-policy";
-import type { ReturnSink } from "./return-sink";
 import { sendRequest } from "./send-request";
-import type { FanOut } from "./sink-fan-out";
 import { streamInterruption } from "./stream-interruption";
 import { bufferFull, streamTooLarge } from "./stream-limits";
 
@@ -16,8 +15,8 @@ export interface StreamAttemptOptions {
   fetch: typeof fetch;
   spec: HttpRequestSpec;
   signal?: AbortSignal;
-  /** The sinks from `context.meta.__sinks`. */
-  fanOut: FanOut;
+  /** The call's sinks (`PrimitiveCall.sinks`). */
+  fanOut: SinkFanOut;
   returnSink?: ReturnSink;
   now: () => number;
 }

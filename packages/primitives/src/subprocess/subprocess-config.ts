@@ -100,7 +100,7 @@ export function readSubprocessConfig(config: Record<string, unknown>): Subproces
     }),
     killOnOverflow: readBoolean("kill_on_overflow", config.kill_on_overflow, false),
     killGraceMs: readInteger("kill_grace_ms", config.kill_grace_ms, { min: 0, max: 60_000, fallback: 2000 }),
-    // `stream: true`, or the kernel's `stream: {destinations: […]}` (the sinks arrive in meta.__sinks).
+    // `stream: true`, or the kernel's `stream: {destinations: […]}` (the sinks arrive as the call's `sinks`).
     stream: isRecord(config.stream) ? true : readBoolean("stream", config.stream, false),
     maxLineBytes: readInteger("max_line_bytes", config.max_line_bytes, {
       min: 1,

@@ -1,14 +1,15 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { SinkV1 } from "@kiwi/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSubprocessPrimitive } from "./subprocess-primitive";
 import { contextFor, makeProject, recordingSink, type TempProject } from "./subprocess-test-kit";
 
 let project: TempProject;
 const primitive = createSubprocessPrimitive();
-const run = (config: Record<string, unknown>, meta: Record<string, unknown> = {}) =>
-  primitive.run({ config, params: {}, context: contextFor(project.root, { meta }) });
+const run = (config: Record<string, unknown>, sinks?: SinkV1[]) =>
+  primitive.run({ config, params: {}, ...(sinks ? { sinks } : {}), context: contextFor(project.root) });
 
 beforeAll(async () => {
   project = await makeProject();
@@ -119,7 +120,7 @@ describe("subprocess: line streaming to sinks", () => {
   it("emits stdout and stderr lines in order, with CRLF and a partial last line", async () => {
     const sink = recordingSink();
     const script = 'printf "one\\ntwo\\r\\nthree"; printf "e1\\ne2\\n" >&2';
-    const result = await run({ command: "sh", args: ["-c", script], stream: true }, { __sinks: [sink] });
+    const result = await run({ command: "sh", args: ["-c", script], stream: true }, [sink]);
     expect(result).toMatchObject({ success: true, stdout: "one\ntwo\r\nthree", stderr: "e1\ne2\n" });
     const of = (name: string) => sink.events.filter((e) => e.event === name).map((e) => e.data);
     expect(of("stdout")).toEqual(["one", "two", "three"]);
@@ -130,7 +131,7 @@ describe("subprocess: line streaming to sinks", () => {
     const sink = recordingSink();
     const result = await run(
       { command: "printf", args: ["abcdefghijklmnop\\nshort\\n"], stream: true, max_line_bytes: 10 },
-      { __sinks: [sink] },
+      [sink],
     );
     expect(sink.events).toEqual([
       { event: "stdout", data: "abcdefghij", truncated: true },
@@ -141,26 +142,28 @@ describe("subprocess: line streaming to sinks", () => {
 
   it("keeps many lines in order across chunk boundaries", async () => {
     const sink = recordingSink();
-    await run({ command: "seq", args: ["1", "20000"], stream: true }, { __sinks: [sink] });
+    await run({ command: "seq", args: ["1", "20000"], stream: true }, [sink]);
     expect(sink.events).toHaveLength(20000);
     expect(sink.events.every((e, i) => e.data === String(i + 1))).toBe(true);
   });
 
   it("goes on when a sink throws: other sinks still receive everything, the error is reported", async () => {
     const good = recordingSink("good");
-    const bad = {
+    const bad: SinkV1 = {
+      specificationVersion: "sink-v1",
       id: "bad_sink",
       write() {
         throw new Error("disk full");
       },
+      async close() {},
     };
     const result = await run(
       { command: "printf", args: ["a\\nb\\nc\\n"], stream: true },
-      { __sinks: [bad, good] },
+      [bad, good],
     );
     expect(result).toMatchObject({
       success: true,
-      sink_errors: [{ sink: "bad_sink", message: "disk full" }],
+      sink_errors: [{ sink: "bad_sink", phase: "write", message: "disk full", events_written: 0 }],
     });
     expect(good.events.map((e) => e.data)).toEqual(["a", "b", "c"]);
   });
@@ -168,9 +171,10 @@ describe("subprocess: line streaming to sinks", () => {
   it("awaits a slow sink (backpressure) and never closes sinks: the caller owns close", async () => {
     const seen: string[] = [];
     let closed = 0;
-    const slow = {
+    const slow: SinkV1 = {
+      specificationVersion: "sink-v1",
       id: "slow",
-      async write(event: { data: string }) {
+      async write(event) {
         await new Promise((resolve) => setTimeout(resolve, 1));
         seen.push(event.data);
       },
@@ -178,7 +182,7 @@ describe("subprocess: line streaming to sinks", () => {
         closed++;
       },
     };
-    const result = await run({ command: "seq", args: ["1", "300"], stream: true }, { __sinks: [slow] });
+    const result = await run({ command: "seq", args: ["1", "300"], stream: true }, [slow]);
     expect(result).toMatchObject({ success: true });
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => String(i + 1)));
     expect(closed).toBe(0);
@@ -186,7 +190,7 @@ describe("subprocess: line streaming to sinks", () => {
 
   it("does not stream without stream: true", async () => {
     const sink = recordingSink();
-    await run({ command: "echo", args: ["x"] }, { __sinks: [sink] });
+    await run({ command: "echo", args: ["x"] }, [sink]);
     expect(sink.events).toEqual([]);
   });
 });

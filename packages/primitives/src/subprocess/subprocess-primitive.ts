@@ -4,7 +4,7 @@ import { buildChildEnv } from "./child-env";
 import { confineCwd } from "./confine-cwd";
 import { createRpcConversation } from "./rpc-conversation";
 import { runChild } from "./run-child";
-import { SinkWriter, sinksFromMeta } from "./sink-writer";
+import { SinkWriter } from "./sink-writer";
 import { readSubprocessConfig, type SubprocessConfig } from "./subprocess-config";
 import { buildSubprocessResult } from "./subprocess-result";
 
@@ -34,12 +34,14 @@ export function createSubprocessPrimitive(options: SubprocessPrimitiveOptions = 
     id: "subprocess",
     description:
       "Runs a command (argv, no shell by default) inside the project with an allow-listed environment, timeout and process-group kill, capped output, line streaming and optional JSON-RPC over stdio.",
-    async run({ config, context }): Promise<PrimitiveResult> {
+    async run({ config, context, sinks: callSinks }): Promise<PrimitiveResult> {
       let settings: SubprocessConfig;
       let cwd: string;
+      let sinks: SinkWriter;
       try {
         settings = readSubprocessConfig(config);
         cwd = await confineCwd(context.projectRoot, settings.cwd);
+        sinks = new SinkWriter(callSinks ?? []);
       } catch (error) {
         if (KiwiError.isInstance(error)) return { success: false, error: error.toJSON() };
         throw error;
@@ -54,7 +56,6 @@ export function createSubprocessPrimitive(options: SubprocessPrimitiveOptions = 
           },
         };
       const [file, argv] = argvFor(settings);
-      const sinks = new SinkWriter(sinksFromMeta(context.meta));
       const conversation = settings.rpc
         ? createRpcConversation({
             rpc: settings.rpc,
@@ -88,7 +89,7 @@ export function createSubprocessPrimitive(options: SubprocessPrimitiveOptions = 
         timeoutMs: settings.timeoutMs,
         outcome,
         rpc: conversation?.outcome,
-        sinkErrors: sinks.errors,
+        sinkErrors: sinks.failures,
       });
     },
   };

@@ -1,7 +1,6 @@
-import type { PrimitiveResult } from "@kiwi/spec";
+import type { PrimitiveResult, SinkFailure } from "@kiwi/spec";
 import type { RpcOutcome } from "./rpc-conversation";
 import type { ChildOutcome } from "./run-child";
-import type { SinkErrorRecord } from "./sink-writer";
 
 type ErrorObject = { code: string; message: string; retryable: boolean; [key: string]: unknown };
 
@@ -63,7 +62,7 @@ export function buildSubprocessResult(o: {
   timeoutMs: number;
   outcome: ChildOutcome;
   rpc: RpcOutcome | undefined;
-  sinkErrors: SinkErrorRecord[];
+  sinkErrors: readonly SinkFailure[];
 }): PrimitiveResult {
   const { outcome, rpc } = o;
   const error = firstError(o);
@@ -83,7 +82,7 @@ export function buildSubprocessResult(o: {
     if (rpc.protocolErrors.length > 0) result.protocol_errors = rpc.protocolErrors;
     if (outcome.lingered) result.lingered = true;
   }
-  if (o.sinkErrors.length > 0) result.sink_errors = o.sinkErrors;
+  if (o.sinkErrors.length > 0) result.sink_errors = [...o.sinkErrors];
   if (error) result.error = error;
   return result;
 }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SinkV1 } from "@kiwi/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSubprocessPrimitive } from "./subprocess-primitive";
 import {
@@ -18,8 +19,8 @@ const KIWI_MCP_BIN = fileURLToPath(new URL("../../../mcp/dist/bin.js", import.me
 
 let project: TempProject;
 const primitive = createSubprocessPrimitive();
-const run = (config: Record<string, unknown>, meta: Record<string, unknown> = {}) =>
-  primitive.run({ config, params: {}, context: contextFor(project.root, { meta }) });
+const run = (config: Record<string, unknown>, sinks?: SinkV1[]) =>
+  primitive.run({ config, params: {}, ...(sinks ? { sinks } : {}), context: contextFor(project.root) });
 const echoServer = (rpc: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   run({ command: process.execPath, args: [ECHO_SERVER], rpc, ...extra });
 
@@ -140,7 +141,7 @@ describe("subprocess rpc mode against a real JSON-RPC echo server", () => {
         rpc: { sequence: [{ method: "echo" }] },
         stream: true,
       },
-      { __sinks: [sink] },
+      [sink],
     );
     expect(result).toMatchObject({ success: true });
     expect(sink.events).toEqual([{ event: "stderr", data: "got echo" }]);

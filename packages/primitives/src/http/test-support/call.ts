@@ -1,20 +1,28 @@
 import type { PrimitiveResult, SinkEvent, SinkV1 } from "@kiwi/spec";
 import { createHttpClientPrimitive, type HttpClientOptions } from "../http-client-primitive";
 
-/** Runs http_client once with a config, sinks and a signal, as the kernel would. */
+/** Runs http_client once with a config, sinks, the secret flag and a signal, as the kernel would. */
 export function runHttp(
   config: Record<string, unknown>,
-  options: { sinks?: SinkV1[]; signal?: AbortSignal; client?: HttpClientOptions } = {},
+  options: {
+    sinks?: SinkV1[];
+    carriesSecret?: boolean;
+    meta?: Record<string, unknown>;
+    signal?: AbortSignal;
+    client?: HttpClientOptions;
+  } = {},
 ): Promise<PrimitiveResult> {
   const primitive = createHttpClientPrimitive(options.client);
   return primitive.run({
     config,
     params: {},
+    ...(options.sinks ? { sinks: options.sinks } : {}),
+    ...(options.carriesSecret ? { carriesSecret: true } : {}),
     context: {
       projectRoot: "/nonexistent",
       toolId: "test_http",
       chain: ["test_http", "http_client"],
-      meta: options.sinks ? { __sinks: options.sinks } : {},
+      meta: options.meta ?? {},
       ...(options.signal ? { signal: options.signal } : {}),
     },
   });
