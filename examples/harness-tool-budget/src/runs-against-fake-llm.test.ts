@@ -67,8 +67,8 @@ async function contextFor(kernel: Kernel): Promise<ToolBudgetHarnessContext> {
       { cap: "fs.read", scope: "docs/**" },
     ],
   });
-  const runTool: HarnessContext["runTool"] = (toolId, parameters, { meta, signal }) =>
-    kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, { meta, signal });
+  const runTool: HarnessContext["runTool"] = (toolId, parameters, options) =>
+    kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, options);
   return {
     modelId: "claude-haiku-4-5",
     runTool,

@@ -126,7 +126,7 @@ describe("jsonl_counter_sink discovered from data", () => {
     expect(r.success ? r : r.error).toMatchObject({ code: "CAPABILITY_DENIED", required: "fs.write" });
   });
 
-  it("fails with PLUGIN_INVALID naming the plugin when a destination's settings are wrong", async () => {
+  it("fails with PLUGIN_INVALID naming the tool file with the typo (not the sink's YAML)", async () => {
     const bad = relayTool(sse.url).replace("events: [delta]", "event: [delta]").replace("relay", "relay_bad");
     const created = await kernel.execute({
       item_type: "tool",
@@ -139,7 +139,12 @@ describe("jsonl_counter_sink discovered from data", () => {
       { item_type: "tool", action: "run", item_id: "relay_bad" },
       await token([...base, { cap: "tool.execute", scope: "relay_bad" }, { cap: "fs.write", scope: "**" }]),
     );
-    expect(r.success ? r : r.error).toMatchObject({ code: "PLUGIN_INVALID" });
-    expect(r.success ? "" : r.error.message).toMatch(/jsonl_counter_sink\.yaml.*event/);
+    expect(r.success ? r : r.error).toMatchObject({
+      code: "PLUGIN_INVALID",
+      file: expect.stringMatching(/relay_bad\.yaml$/),
+      definition_file: expect.stringMatching(/jsonl_counter_sink\.yaml$/),
+    });
+    expect(r.success ? "" : r.error.message).toMatch(/relay_bad\.yaml: config\.stream\.destinations.*event/);
+    expect(r.success ? "" : r.error.message).not.toContain("jsonl_counter_sink.yaml");
   });
 });

@@ -1,5 +1,5 @@
 import { constants, type FileHandle, open } from "node:fs/promises";
-import { resolveSinkPath } from "@kiwi/sinks";
+import { resolveSinkPath } from "@kiwi/sinks/node";
 import { KiwiError, type SinkContext, type SinkEvent, type SinkV1 } from "@kiwi/spec";
 import { type JsonlCounterSinkSettings, jsonlCounterSinkSettingsSchema } from "./jsonl-counter-sink-settings";
 
@@ -33,7 +33,7 @@ export async function createJsonlCounterSink(
 ): Promise<JsonlCounterSink> {
   // The loader has validated already; parsing again keeps a direct call (tests, other hosts) just as strict.
   const { path, events, summary } = jsonlCounterSinkSettingsSchema.parse(settings);
-  // Shared helper from @kiwi/sinks: confines the path to the project root and creates missing folders.
+  // Shared helper from @kiwi/sinks/node: confines the path to the project root and creates missing folders.
   const { file } = await resolveSinkPath(context.projectRoot, path);
   let handle: FileHandle;
   try {

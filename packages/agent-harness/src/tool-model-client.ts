@@ -1,12 +1,16 @@
-import type { ProviderV1 } from "@kiwi/spec";
+import type { ProviderV1, SinkV1 } from "@kiwi/spec";
 import type { ModelCallResult, ModelClient } from "./model-client";
 import { createStateSink } from "./state-sink";
 
-/** A tool runner with the kernel's `execute(tool, run)` shape: failures come back as `{success: false, error}`. */
+/**
+ * A tool runner with the kernel's `execute(tool, run)` shape: failures come back as `{success: false, error}`.
+ * `sinks` are the caller's own sinks for a streaming tool (the kernel's `CallOptions.sinks`): hand the
+ * options on whole, or the model client's parsing sink never sees the stream.
+ */
 export type ToolRunner = (
   toolId: string,
   parameters: Record<string, unknown>,
-  options: { meta: Record<string, unknown>; signal?: AbortSignal },
+  options: { meta: Record<string, unknown>; sinks?: readonly SinkV1[]; signal?: AbortSignal },
 ) => Promise<{
   readonly success: boolean;
   readonly error?: { readonly code: string; readonly message: string };
@@ -14,8 +18,9 @@ export type ToolRunner = (
 
 /**
  * A model client that runs the provider's thread tool (data: endpoint YAML over http_client) and parses
- * the stream as it arrives through a sink the tool layer hands to http_client. Extra fields of `params`
- * (e.g. `thread_id`) and `meta` (a harness token) are passed on.
+ * the stream as it arrives through its own sink, handed to the tool layer as `sinks` (nothing is buffered
+ * into the tool's result). Extra fields of `params` (e.g. `thread_id`) and `meta` (a harness token) are
+ * passed on.
  */
 export function createToolModelClient(options: {
   provider: ProviderV1;
@@ -27,12 +32,10 @@ export function createToolModelClient(options: {
     async call(request, { signal, onUpdate }): Promise<ModelCallResult> {
       const parser = options.provider.createStreamParser();
       const sink = createStateSink(parser, onUpdate);
-      const meta = { ...(options.meta?.() ?? {}) };
-      meta.__sinks = [...((meta.__sinks as unknown[] | undefined) ?? []), sink];
       const result = await options.run(
         options.provider.threadTool,
         { ...options.provider.formatRequest(request), ...(options.params ?? {}) },
-        { meta, signal },
+        { meta: options.meta?.() ?? {}, sinks: [sink], signal },
       );
       if (result.success && parser.state.clean_finish) return { state: parser.state };
       const error = result.error ?? {

@@ -1,14 +1,20 @@
-import type { ToolFailure } from "@kiwi/spec";
+import type { SinkV1, ToolFailure } from "@kiwi/spec";
 import type { ExecuteInput, HelpInput, LoadInput, SearchInput } from "./meta/inputs";
 
 /** Per-call options of the meta-tools. */
 export interface CallOptions {
   /**
-   * Opaque metadata (`__auth`, `__thread_id`, `__directive_id`, `__sinks`, …) set by a harness. The kernel
+   * Opaque metadata (`__auth`, `__thread_id`, `__directive_id`, …) set by a harness. The kernel
    * forwards it untouched to the tool layer and never reads it. Model-produced `parameters` can never
    * carry `__*` keys: those are refused with PARAM_RESERVED.
    */
   meta?: Readonly<Record<string, unknown>>;
+  /**
+   * The caller's own sinks for a streaming tool run (a harness's parsing sink): they receive every event,
+   * before the tool's `stream.destinations`. The caller owns them: the kernel never closes them. Ignored
+   * by everything but `execute(tool, run)`.
+   */
+  sinks?: readonly SinkV1[];
   signal?: AbortSignal;
 }
 

@@ -140,11 +140,8 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
   constructor(options: KiwiHarnessOptions) {
     const client = createToolModelClient({
       provider: options.provider,
-      run: (toolId, parameters, { meta, signal }) =>
-        options.kernel.execute(
-          { item_type: "tool", action: "run", item_id: toolId, parameters },
-          { meta, signal },
-        ),
+      run: (toolId, parameters, callOptions) =>
+        options.kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, callOptions),
       params: { thread_id: options.threadId },
       meta: () => ({
         __auth: this.#infraToken,

@@ -65,8 +65,8 @@ describe("the minimal harness plugin", () => {
           { cap: "fs.write", scope: ".ai/threads/minimal_1/**" },
         ],
       });
-      const runTool: HarnessContext["runTool"] = (toolId, parameters, { meta, signal }) =>
-        kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, { meta, signal });
+      const runTool: HarnessContext["runTool"] = (toolId, parameters, options) =>
+        kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, options);
       const context: HarnessContext = {
         modelId: "claude-haiku-4-5",
         runTool,

@@ -102,7 +102,7 @@ testProvider("anthropic", createAnthropicProvider, {
 });
 
 describe("createAnthropicProvider's data", () => {
-  it("the thread tool streams to the caller and to the thread's stream.jsonl", () => {
+  it("the thread tool streams to the thread's stream.jsonl and buffers nothing (the caller parses through its own sink)", () => {
     const thread = tool("anthropic_thread");
     expect(thread.requires).toEqual(["net.http"]);
     expect(thread.parameters).toEqual([
@@ -111,7 +111,6 @@ describe("createAnthropicProvider's data", () => {
     expect(thread.config).toEqual({
       stream: {
         destinations: [
-          { type: "return" },
           {
             type: "file_sink",
             path: ".ai/threads/{thread_id}/stream.jsonl",

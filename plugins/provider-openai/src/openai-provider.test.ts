@@ -93,7 +93,7 @@ testProvider("openai", createOpenAIProvider, {
 });
 
 describe("createOpenAIProvider's data", () => {
-  it("the thread tool streams to the caller and to the thread's stream.jsonl", () => {
+  it("the thread tool streams to the thread's stream.jsonl and buffers nothing (the caller parses through its own sink)", () => {
     const thread = tool("openai_thread");
     expect(thread.requires).toEqual(["net.http"]);
     expect(thread.parameters).toEqual([
@@ -102,7 +102,6 @@ describe("createOpenAIProvider's data", () => {
     expect(thread.config).toEqual({
       stream: {
         destinations: [
-          { type: "return" },
           {
             type: "file_sink",
             path: ".ai/threads/{thread_id}/stream.jsonl",

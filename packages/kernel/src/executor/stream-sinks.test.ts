@@ -1,3 +1,4 @@
+import { createSinkFanOut } from "@kiwi/sinks";
 import type { AuthorizationRequest, PrimitiveV1, SinkEvent, SinkV1 } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
 import { createItem, fixture, ok, toolYaml, writeRaw } from "../test-support/fixture";
@@ -16,7 +17,10 @@ export function createRecordingSink(settings) {
       if (settings.fail) throw new Error("disk on fire");
       log.push({ id: settings.label, kind: "write", event });
     },
-    async close() { log.push({ id: settings.label, kind: "close" }); },
+    async close() {
+      log.push({ id: settings.label, kind: "close" });
+      if (settings.failClose) throw Object.assign(new Error("3 events lost"), { code: "SINK_FLUSH_INCOMPLETE" });
+    },
   };
 }
 createRecordingSink.settingsSchema = {
@@ -35,16 +39,16 @@ const SINK_YAML = [
   "",
 ].join("\n");
 
+// A streaming primitive written as a third party would: the call's sinks, through the one fan-out.
 function streamer(events: number, opts: { throwAfter?: boolean } = {}): PrimitiveV1 {
   return {
     specificationVersion: "primitive-v1",
     id: "streamer",
-    async run({ context }) {
-      const sinks = (context.meta.__sinks ?? []) as SinkV1[];
-      for (let i = 0; i < events; i++)
-        for (const s of sinks) await s.write({ event: "message", data: String(i) });
+    async run({ sinks = [], context }) {
+      const fan = createSinkFanOut(sinks);
+      for (let i = 0; i < events; i++) await fan.write({ event: "message", data: String(i) });
       if (opts.throwAfter) throw new Error("connection reset");
-      return { success: true, sinks: sinks.map((s) => s.id) };
+      return { success: true, sinks: fan.ids, smuggled: context.meta.__sinks !== undefined, sink_errors: fan.failures };
     },
   };
 }
@@ -76,8 +80,8 @@ async function setup(
   return f;
 }
 
-const run = (f: Awaited<ReturnType<typeof fixture>>) =>
-  f.kernel.execute({ item_type: "tool", action: "run", item_id: "streamy" });
+const run = (f: Awaited<ReturnType<typeof fixture>>, sinks?: SinkV1[]) =>
+  f.kernel.execute({ item_type: "tool", action: "run", item_id: "streamy" }, sinks ? { sinks } : {});
 
 describe("stream destinations", () => {
   it("instantiates sink definitions from data, streams in order and closes them after success", async () => {
@@ -109,8 +113,8 @@ describe("stream destinations", () => {
       .__kiwiSinkLog!.filter((l) => l.id === "good" && l.kind === "write")
       .map((l) => l.event!.data);
     expect(good).toEqual(["0", "1", "2"]);
-    expect((r.result as { sink_failures: unknown[] }).sink_failures).toEqual([
-      { sink: "rec_bad", phase: "write", message: "disk on fire" },
+    expect((r.result as { sink_errors: unknown[] }).sink_errors).toEqual([
+      { sink: "rec_bad", phase: "write", message: "disk on fire", events_written: 0 },
     ]);
     expect(
       g
@@ -144,24 +148,88 @@ describe("stream destinations", () => {
       message: expect.stringContaining("label is required"),
     });
   });
+
+  it("reports a settings typo against the tool file that has it, not the sink's own YAML", async () => {
+    const f = await setup(
+      streamer(1),
+      "      - type: return\n      - type: rec_sink\n        lable: a\n",
+    );
+    // A child tool inheriting the destinations: the typo is still in streamy's file.
+    await createItem(f, "tool", "streamy_child", toolYaml({ id: "streamy_child", executor: "streamy" }));
+    for (const item_id of ["streamy", "streamy_child"]) {
+      const r = await f.kernel.execute({ item_type: "tool", action: "run", item_id });
+      expect(r.success === false && r.error).toMatchObject({
+        code: "PLUGIN_INVALID",
+        file: expect.stringMatching(/streamy\.yaml$/),
+        field: "config.stream.destinations[1]",
+        definition_file: expect.stringMatching(/rec_sink\.yaml$/),
+      });
+      const message = r.success === false ? r.error.message : "";
+      expect(message).toMatch(/^project:.*streamy\.yaml: config\.stream\.destinations\[1\]/);
+      expect(message).toContain("label is required");
+      expect(message).not.toContain("rec_sink.yaml");
+    }
+    expect(g.__kiwiSinkLog).toEqual([]);
+  });
+
+  it("hands the caller's sinks to the primitive first, typed, and leaves closing them to the caller", async () => {
+    const f = await setup(streamer(2), "      - type: rec_sink\n        label: a\n");
+    const seen: string[] = [];
+    let closed = 0;
+    const mine: SinkV1 = {
+      specificationVersion: "sink-v1",
+      id: "harness_state",
+      write: (e) => void seen.push(e.data),
+      close: async () => void closed++,
+    };
+    const r = ok(await run(f, [mine]));
+    expect(r.result).toMatchObject({ sinks: ["harness_state", "rec_a"], smuggled: false, sink_errors: [] });
+    expect(seen).toEqual(["0", "1"]);
+    expect(closed).toBe(0);
+    expect(g.__kiwiSinkLog!.map((l) => l.kind)).toEqual(["write", "write", "close"]);
+  });
+
+  it("never takes sinks from metadata: __sinks in meta reaches no primitive as a sink", async () => {
+    const f = await setup(streamer(1), "      - type: rec_sink\n        label: a\n");
+    let written = 0;
+    const smuggled = { specificationVersion: "sink-v1", id: "x", write: () => void written++, close: async () => {} };
+    const r = ok(
+      await f.kernel.execute(
+        { item_type: "tool", action: "run", item_id: "streamy" },
+        { meta: { __sinks: [smuggled] } },
+      ),
+    );
+    expect(r.result).toMatchObject({ sinks: ["rec_a"] });
+    expect(written).toBe(0);
+  });
+
+  it("reports a sink that fails to close under the same sink_errors key", async () => {
+    const f = await setup(streamer(1), "      - type: rec_sink\n        label: a\n        failClose: true\n");
+    const r = ok(await run(f));
+    expect((r.result as { sink_errors: unknown[] }).sink_errors).toEqual([
+      { sink: "rec_a", phase: "close", message: "3 events lost", code: "SINK_FLUSH_INCOMPLETE" },
+    ]);
+  });
 });
 
 describe("secrets and URLs in config", () => {
   function recorder() {
     const calls: Record<string, unknown>[] = [];
+    const flags: (boolean | undefined)[] = [];
     const p: PrimitiveV1 = {
       specificationVersion: "primitive-v1",
       id: "rec",
-      run: async ({ config }) => {
+      run: async ({ config, carriesSecret }) => {
         calls.push(config);
+        flags.push(carriesSecret);
         return { success: true };
       },
     };
-    return { calls, p };
+    return { calls, flags, p };
   }
 
-  it("marks a call carries_secret when ${ENV} feeds a header or auth value", async () => {
-    const { calls, p } = recorder();
+  it("marks a call carriesSecret when ${ENV} feeds a header or auth value (a typed flag, not config)", async () => {
+    const { calls, flags, p } = recorder();
     const f = await fixture({ primitives: [p], env: { API_KEY: "k" } });
     await createItem(
       f,
@@ -182,7 +250,8 @@ describe("secrets and URLs in config", () => {
     );
     ok(await f.kernel.execute({ item_type: "tool", action: "run", item_id: "secret" }));
     ok(await f.kernel.execute({ item_type: "tool", action: "run", item_id: "plain" }));
-    expect(calls.map((c) => c.carries_secret)).toEqual([true, undefined]);
+    expect(flags).toEqual([true, false]);
+    expect(calls.map((c) => c.carries_secret)).toEqual([undefined, undefined]);
   });
 
   it("percent-encodes parameters inside the url so they cannot add segments, queries or fragments", async () => {

@@ -1,17 +1,15 @@
-import { KiwiError, SINK_KIND, type SinkContext, type SinkEvent, type SinkV1 } from "@kiwi/spec";
+import { closeSinks } from "@kiwi/sinks";
+import { KiwiError, SINK_KIND, type SinkContext, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import { readVerified } from "../meta/resolve-item";
+import type { ChainLink } from "./tool-chain";
 
 /** A destination in `config.stream.destinations`: `{type: "return"}` or `{type: <sink tool id>, …settings}`. */
 export interface Destination {
   readonly type: string;
   readonly settings: Record<string, unknown>;
-}
-
-export interface SinkFailure {
-  sink: string;
-  phase: "open" | "write" | "flush" | "close";
-  message: string;
+  /** Its place in the list, so a bad setting is reported at `config.stream.destinations[index]`. */
+  readonly index: number;
 }
 
 /** The destinations a rendered config asks for, minus `return` (built into http_client). */
@@ -35,7 +33,7 @@ export function destinationsOf(config: Record<string, unknown>, toolId: string):
         context: { tool_id: toolId, config_path: `config.stream.destinations[${i}]` },
       });
     }
-    return type === "return" ? [] : [{ type, settings }];
+    return type === "return" ? [] : [{ type, settings, index: i }];
   });
 }
 
@@ -59,75 +57,45 @@ export async function sinkDefinitions(ctx: KernelContext, destinations: readonly
 }
 
 /**
- * Keeps one sink's failure to itself: after its first error it receives nothing more, and close() runs
- * once. Writes stay synchronous for synchronous sinks, so the wrapper adds no await per event.
+ * The tool whose YAML wrote `stream.destinations`: config merges parent-first and a list replaces the
+ * parent's, so it is the link nearest the head that has one.
  */
-function isolate(sink: SinkV1, failures: SinkFailure[]): SinkV1 {
-  let failed = false;
-  let closed = false;
-  const fail = (phase: SinkFailure["phase"]) => (error: unknown) => {
-    failed = true;
-    failures.push({ sink: sink.id, phase, message: (error as Error)?.message ?? String(error) });
-  };
-  return {
-    specificationVersion: "sink-v1",
-    id: sink.id,
-    write(event: SinkEvent) {
-      if (failed || closed) return;
-      try {
-        const r = sink.write(event);
-        if (r && typeof (r as Promise<void>).then === "function")
-          return (r as Promise<void>).then(undefined, fail("write"));
-      } catch (error) {
-        fail("write")(error);
-      }
-    },
-    async flush() {
-      if (failed || closed || !sink.flush) return;
-      await sink.flush().catch(fail("flush"));
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.resolve()
-        .then(() => sink.close())
-        .catch((error: unknown) =>
-          failures.push({
-            sink: sink.id,
-            phase: "close",
-            message: (error as Error)?.message ?? String(error),
-          }),
-        );
-    },
-  };
+export function destinationsDeclaredIn(links: readonly ChainLink[]): ChainLink | undefined {
+  return links.find((link) => {
+    const stream = link.def.config?.stream;
+    return typeof stream === "object" && stream !== null && "destinations" in stream;
+  });
 }
 
-/** Instantiates verified sink definitions through the plugin loader; on any failure closes what opened. */
+/**
+ * Instantiates verified sink definitions through the plugin loader, in order; on any failure closes what
+ * already opened. The sinks come back as they are: the primitive writes through the one fan-out of
+ * `@kiwi/sinks` (which isolates a failing sink) and the caller closes them with `closeSinks`.
+ */
 export async function openSinks(
   ctx: KernelContext,
-  defs: Awaited<ReturnType<typeof sinkDefinitions>>,
-  context: SinkContext,
-): Promise<{ sinks: SinkV1[]; failures: SinkFailure[]; closeAll: () => Promise<void> }> {
-  const failures: SinkFailure[] = [];
+  o: {
+    definitions: Awaited<ReturnType<typeof sinkDefinitions>>;
+    context: SinkContext;
+    /** The tool file whose `stream.destinations` holds the sinks' settings (its display label). */
+    declaredIn: string;
+  },
+): Promise<SinkV1[]> {
   const sinks: SinkV1[] = [];
-  const closeAll = async () => {
-    await Promise.all(sinks.map((s) => s.close()));
-  };
   try {
-    for (const { destination, item, def } of defs) {
+    for (const { destination, item, def } of o.definitions) {
       const decl = {
         module: def.module!,
         export: def.export!,
         definitionFile: item.file.location,
         spaceRoot: item.space.root,
+        optionsFrom: { file: o.declaredIn, field: `config.stream.destinations[${destination.index}]` },
       };
-      sinks.push(
-        isolate(await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, context), failures),
-      );
+      sinks.push(await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, o.context));
     }
   } catch (error) {
-    await closeAll();
+    await closeSinks(sinks);
     throw error;
   }
-  return { sinks, failures, closeAll };
+  return sinks;
 }

@@ -1,6 +1,12 @@
-import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
+import { closeSinks } from "@kiwi/sinks";
+import { KiwiError, type PrimitiveResult, type SinkFailure, type SinkV1 } from "@kiwi/spec";
 import { validateParams } from "../executor/params";
-import { destinationsOf, openSinks, sinkDefinitions } from "../executor/stream-sinks";
+import {
+  destinationsDeclaredIn,
+  destinationsOf,
+  openSinks,
+  sinkDefinitions,
+} from "../executor/stream-sinks";
 import { renderConfig } from "../executor/template";
 import type { ChainLink, PreparedChain } from "../executor/tool-chain";
 import { prepareChain, resolveChain } from "../executor/tool-chain";
@@ -75,7 +81,6 @@ export async function runTool(
     env: ctx.settings.env,
     toolId: headId,
   });
-  if (chain.carriesSecret) config.carries_secret = true;
   // Sink definitions are read and verified before the guard runs, so their `requires` count too; they
   // are instantiated (opened) only after it allowed the call.
   const sinkDefs = await sinkDefinitions(ctx, destinationsOf(config, headId));
@@ -89,26 +94,29 @@ export async function runTool(
     ...(typeof config.url === "string" ? { url: config.url } : {}),
     meta,
   });
-  const sinks = sinkDefs.length
-    ? await openSinks(ctx, sinkDefs, {
-        projectRoot: ctx.settings.projectRoot,
-        toolId: headId,
-        signal: options.signal,
+  const opened: SinkV1[] = sinkDefs.length
+    ? await openSinks(ctx, {
+        definitions: sinkDefs,
+        context: { projectRoot: ctx.settings.projectRoot, toolId: headId, signal: options.signal },
+        declaredIn: destinationsDeclaredIn(chain.links)?.label ?? headId,
       })
-    : undefined;
-  const callerSinks = Array.isArray(meta.__sinks) ? (meta.__sinks as unknown[]) : [];
-  const primitiveMeta = sinks ? { ...meta, __sinks: [...callerSinks, ...sinks.sinks] } : meta;
+    : [];
+  // The caller's own sinks (a harness's parsing sink) first, then the tool's destinations.
+  const sinks = options.sinks?.length ? [...options.sinks, ...opened] : opened;
+  let closeFailures: SinkFailure[] = [];
   const impl = ctx.primitives.get(primitive)!;
   let result: PrimitiveResult;
   try {
     result = await impl.run({
       config,
       params: values,
+      sinks,
+      carriesSecret: chain.carriesSecret,
       context: {
         projectRoot: ctx.settings.projectRoot,
         toolId: headId,
         chain: chain.ids,
-        meta: primitiveMeta,
+        meta,
         signal: options.signal,
       },
     });
@@ -121,10 +129,13 @@ export async function runTool(
       cause,
     });
   } finally {
-    // Closed on success, error and abort alike; closing twice is harmless.
-    await sinks?.closeAll();
+    // The sinks this call opened are closed on success, error and abort alike; the caller's are its own.
+    if (opened.length) closeFailures = await closeSinks(opened);
   }
-  if (sinks?.failures.length) result = { ...result, sink_failures: sinks.failures };
+  if (closeFailures.length) {
+    const written = Array.isArray(result.sink_errors) ? result.sink_errors : [];
+    result = { ...result, sink_errors: [...written, ...closeFailures] };
+  }
   const base = { tool_id: headId, chain: chain.ids, primitive, result };
   if (result.success) return { success: true as const, ...base };
   const err = result.error;

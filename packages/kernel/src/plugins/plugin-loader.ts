@@ -14,6 +14,12 @@ export interface PluginDeclaration {
   readonly definitionFile: string;
   /** Root of the space holding the definition (path modules must stay inside it). */
   readonly spaceRoot: string | undefined;
+  /**
+   * Where the options were written when that is not the definition itself — a sink's settings sit in the
+   * `stream.destinations` of the tool that streams to it — so an invalid option is reported against the
+   * file a person has to fix, not the plugin's own YAML.
+   */
+  readonly optionsFrom?: { readonly file: string; readonly field: string };
 }
 
 // The kinds themselves (SINK_KIND, PROVIDER_KIND, HARNESS_KIND) and their check live in @kiwi/spec, so the
@@ -36,6 +42,26 @@ function loadError(decl: PluginDeclaration, message: string, cause?: unknown, co
     message: `plugin ${decl.module}#${decl.export} (declared in ${decl.definitionFile}): ${message}`,
     context: { module: decl.module, export: decl.export, file: decl.definitionFile },
     cause,
+  });
+}
+
+function invalidOptions(
+  decl: PluginDeclaration,
+  issues: readonly { message: string; path?: readonly unknown[] }[],
+): KiwiError {
+  const detail = issues.map((i) => `${(i.path ?? []).join(".") || "(options)"}: ${i.message}`).join("; ");
+  const from = decl.optionsFrom;
+  if (!from) return loadError(decl, `invalid options: ${detail}`, undefined, "PLUGIN_INVALID");
+  return new KiwiError({
+    code: "PLUGIN_INVALID",
+    message: `${from.file}: ${from.field} has invalid options for plugin ${decl.module}#${decl.export}: ${detail}; fix them in ${from.file}`,
+    context: {
+      file: from.file,
+      field: from.field,
+      module: decl.module,
+      export: decl.export,
+      definition_file: decl.definitionFile,
+    },
   });
 }
 
@@ -133,12 +159,7 @@ export class PluginLoader {
       const schema = (exported as { settingsSchema?: StandardSchemaLike }).settingsSchema;
       if (schema?.["~standard"]) {
         const result = await schema["~standard"].validate(options);
-        if (result.issues?.length) {
-          const detail = result.issues
-            .map((i) => `${(i.path ?? []).join(".") || "(options)"}: ${i.message}`)
-            .join("; ");
-          throw loadError(decl, `invalid options: ${detail}`, undefined, "PLUGIN_INVALID");
-        }
+        if (result.issues?.length) throw invalidOptions(decl, result.issues);
         settings = result.value;
       }
       try {
