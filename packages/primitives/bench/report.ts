@@ -24,7 +24,7 @@ export function printReport(o: {
   }
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
   const lines: string[] = [];
-  for (const k of ["0", "1", "2", "3"]) {
+  for (const k of ["0", "1", "2", "3", "4"]) {
     const vsB = med(k) / med("b");
     const vsSdk = med("c") / med(k);
     lines.push(

@@ -3,9 +3,10 @@
  * over the same loopback stream of Anthropic-shaped events written in ~16 KiB chunks.
  *   npx tsx bench/run.ts            (EVENTS=10000,100000 RUNS=7 to override)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createFileSink } from "@kiwi/sinks/node";
 import type { SinkEvent, SinkV1 } from "@kiwi/spec";
 import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
 import { buildAnthropicStream, toChunks } from "./anthropic-stream";
@@ -28,9 +29,26 @@ const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({
 });
 let parsed: unknown;
 let fileNo = 0;
+const parseSink = () =>
+  sink("parse", (e) => {
+    parsed = JSON.parse(e.data);
+  });
+// What a thread's model call runs: the harness's parsing sink (the caller's) and the real file_sink with the
+// thread tools' settings (anthropic_thread.yaml: JSONL, flush_every 256, no fsync), no return buffer.
+const threadPath = async () => [
+  parseSink(),
+  await createFileSink(
+    { path: `record-${fileNo++}.jsonl`, format: "jsonl", flush_every: 256, fsync_on_close: false },
+    { projectRoot: dir, toolId: "bench" },
+  ),
+];
 
-async function httpClient(url: string, sinks: () => SinkV1[], returnEvents = true): Promise<number> {
-  const list = sinks();
+async function httpClient(
+  url: string,
+  sinks: () => SinkV1[] | Promise<SinkV1[]>,
+  returnEvents = true,
+): Promise<number> {
+  const list = await sinks();
   const result = await primitive.run({
     config: { url, mode: "stream", stream: { max_buffer_size: 1_000_000, return: returnEvents } },
     params: {},
@@ -73,16 +91,7 @@ try {
       {
         key: "0",
         name: "(0) http_client: JSON.parse sink, no return",
-        fn: () =>
-          httpClient(
-            url,
-            () => [
-              sink("parse", (e) => {
-                parsed = JSON.parse(e.data);
-              }),
-            ],
-            false,
-          ),
+        fn: () => httpClient(url, () => [parseSink()], false),
         expected: events,
       },
       { key: "1", name: "(1) http_client: return", fn: () => httpClient(url, () => []), expected: events },
@@ -98,8 +107,17 @@ try {
         fn: () => httpClient(url, file),
         expected: events,
       },
+      {
+        key: "4",
+        name: "(4) thread path: parse + file_sink, no return",
+        fn: () => httpClient(url, threadPath, false),
+        expected: events,
+      },
     ];
     const time = await measure(variants, RUNS);
+    // The thread path's stream record is complete: one JSONL line per event, in the last run's file.
+    const record = readFileSync(join(dir, `record-${fileNo - 1}.jsonl`), "utf8");
+    if (record.split("\n").length - 1 !== events) throw new Error("(4): the stream record is incomplete");
     summary.push(...printReport({ events, bytes: bytes.length, runs: RUNS, variants, time }));
     compareParsers(toChunks(bytes, 16 * 1024), events);
   }

@@ -2,7 +2,7 @@ import { constants, type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SinkContext, SinkEvent, SinkV1 } from "@kiwi/spec";
 import { ErrorCode, KiwiError } from "@kiwi/spec";
-import { encodeEvent } from "./encode-event";
+import { createEventEncoder } from "./create-event-encoder";
 import { type FileSinkSettings, fileSinkSettingsSchema } from "./file-sink-settings";
 import { openSinkFile } from "./open-sink-file";
 import { invalidSettings, sinkClosed } from "./sink-errors";
@@ -52,7 +52,8 @@ export async function createFileSink(
   const parsed = fileSinkSettingsSchema.safeParse(settings);
   if (!parsed.success) throw invalidSettings("file_sink", parsed.error.issues);
   const { path, format, flush_every: flushEvery, fsync_on_close: fsyncOnClose, append } = parsed.data;
-  const now = options.now ?? (() => new Date());
+  const clock = options.now;
+  const encode = createEventEncoder(format, clock ? () => clock().getTime() : Date.now);
   const opened = await openSinkFile({ projectRoot: context.projectRoot, path, append });
   const handle: FileHandle = opened.handle;
   let size = opened.size; // last size holding only whole lines
@@ -118,7 +119,7 @@ export async function createFileSink(
     write(event: SinkEvent) {
       if (closing) throw sinkClosed("file_sink");
       if (failure) throw failure;
-      const line = encodeEvent(format, event, now);
+      const line = encode(event);
       pending.push(line);
       pendingBytes += line.length; // UTF-16 units: close enough for a memory bound
       if (pending.length >= flushEvery || pendingBytes >= MAX_BUFFER_BYTES) return drain();

@@ -12,29 +12,72 @@ const sinkOf = (id: string, parts: Partial<SinkV1>): SinkV1 => ({
   close: async () => {},
   ...parts,
 });
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("createSinkFanOut", () => {
-  it("stays synchronous for synchronous sinks and awaits asynchronous ones in order", async () => {
+  it("stays synchronous for synchronous sinks", () => {
     const seen: string[] = [];
-    const syncSink = sinkOf("s", { write: (e) => void seen.push(`s${e.data}`) });
-    expect(createSinkFanOut([syncSink]).write(ev("1"))).toBeUndefined();
-    const asyncSink = sinkOf("a", {
+    const fan = createSinkFanOut([sinkOf("s", { write: (e) => void seen.push(e.data) })]);
+    expect(fan.write(ev("1"))).toBeUndefined();
+    expect(fan.write(ev("2"))).toBeUndefined();
+    expect(seen).toEqual(["1", "2"]);
+  });
+
+  it("gives an async sink its next event only after its write settled, without holding back the others", async () => {
+    const seen: string[] = [];
+    const inFlight = { a: 0, max: 0 };
+    const fast = sinkOf("s", { write: (e) => void seen.push(`s${e.data}`) });
+    const slow = sinkOf("a", {
       write: async (e) => {
-        await new Promise((r) => setTimeout(r, 5));
+        inFlight.a++;
+        inFlight.max = Math.max(inFlight.max, inFlight.a);
+        await tick(5);
         seen.push(`a${e.data}`);
+        inFlight.a--;
       },
     });
-    const slower = sinkOf("b", {
-      write: async (e) => {
-        await new Promise((r) => setTimeout(r, 10));
-        seen.push(`b${e.data}`);
+    const fan = createSinkFanOut([fast, slow]);
+    for (const d of ["1", "2", "3"]) expect(fan.write(ev(d))).toBeUndefined();
+    // The synchronous sink has everything at once; the slow one is still on its first event.
+    expect(seen).toEqual(["s1", "s2", "s3"]);
+    await fan.drain();
+    expect(seen).toEqual(["s1", "s2", "s3", "a1", "a2", "a3"]);
+    expect(inFlight.max).toBe(1);
+    expect(fan.ids).toEqual(["s", "a"]);
+  });
+
+  it("makes the writer wait once a busy sink's backlog passes 1 MiB, and bounds it", async () => {
+    let release: () => void = () => {};
+    let received = 0;
+    const stuck = sinkOf("stuck", {
+      write: () => {
+        received++;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
       },
     });
-    const fan = createSinkFanOut([syncSink, asyncSink, slower]);
-    await fan.write(ev("2"));
-    await fan.write(ev("3"));
-    expect(seen).toEqual(["s1", "s2", "a2", "b2", "s3", "a3", "b3"]);
-    expect(fan.ids).toEqual(["s", "a", "b"]);
+    const fan = createSinkFanOut([stuck]);
+    const big = "x".repeat(64 * 1024);
+    let waits: Promise<void> | undefined;
+    let writes = 0;
+    while (waits === undefined && writes < 100) {
+      waits = fan.write(ev(big));
+      writes++;
+    }
+    expect(waits).toBeInstanceOf(Promise);
+    expect(writes).toBeGreaterThan(10); // about 1 MiB of backlog, not a wait per event
+    expect(writes).toBeLessThan(20);
+    let done = false;
+    void waits!.then(() => {
+      done = true;
+    });
+    // Each release lets the sink take its next event; the wait ends when the backlog is empty.
+    while (!done) {
+      release();
+      await tick(0);
+    }
+    expect(received).toBe(writes);
   });
 
   it("isolates a sink that throws, rejects or fails to flush, recording each once with its code", async () => {
@@ -55,14 +98,14 @@ describe("createSinkFanOut", () => {
     });
     const flaky = sinkOf("flaky", { flush: async () => Promise.reject(new Error("fsync")) });
     const fan = createSinkFanOut([bad, thrower, flaky]);
-    await fan.write(ev("1"));
-    await fan.write(ev("2"));
-    await fan.write(ev("3"));
+    fan.write(ev("1"));
+    fan.write(ev("2"));
+    fan.write(ev("3"));
     await fan.flush();
     expect(calls).toBe(1);
     expect(fan.failures).toEqual([
-      { sink: "bad", phase: "write", message: "disk full", code: "SINK_WRITE_FAILED", events_written: 0 },
       { sink: "thrower", phase: "write", message: "sync boom", events_written: 1 },
+      { sink: "bad", phase: "write", message: "disk full", code: "SINK_WRITE_FAILED", events_written: 0 },
       { sink: "flaky", phase: "flush", message: "fsync", events_written: 3 },
     ]);
   });

@@ -8,23 +8,48 @@ export interface SinkFanOut {
   /** Failures so far, in the order they happened: what a result reports under `sink_errors`. */
   readonly failures: readonly SinkFailure[];
   /**
-   * Writes one event to every live sink. Returns a promise (that never rejects) only when some sink's
-   * write returned one, so synchronous sinks cost no await per event.
+   * Hands one event to every live sink. Returns a promise (that never rejects) only when the writer must
+   * wait: some sink's backlog passed its bound. Otherwise `undefined`, so the stream goes on at once.
    */
   write(event: SinkEvent): Promise<void> | undefined;
-  /** Calls each live sink's optional `flush()`; failures are recorded, never thrown. */
-  flush(): Promise<void>;
+  /**
+   * Resolves once every sink has been given every event written so far (backlogs empty). After
+   * `giveUpAfterMs`, the sinks still busy are recorded as failed (their backlog is dropped) instead.
+   */
+  drain(giveUpAfterMs?: number): Promise<void>;
+  /** `drain(giveUpAfterMs)`, then each live sink's optional `flush()`; failures are recorded, never thrown. */
+  flush(giveUpAfterMs?: number): Promise<void>;
+}
+
+/** Events waiting for one busy sink, counted in UTF-16 units of data plus a per-event overhead. */
+const MAX_BACKLOG = 1024 * 1024;
+const EVENT_OVERHEAD = 64;
+
+interface Lane {
+  readonly sink: SinkV1;
+  readonly id: string;
+  live: boolean;
+  written: number;
+  /** The write this sink has not finished yet: later events wait in `backlog` meanwhile. */
+  busy: boolean;
+  backlog: SinkEvent[];
+  head: number;
+  size: number;
+  idle: (() => void)[];
 }
 
 /**
  * The one sink fan-out every streaming primitive uses (http_client's SSE events, subprocess's output
- * lines). Each event goes to every sink in order; a sink's write is awaited before that sink gets the next
- * event, and the sinks of one event are awaited together, so a slow sink delays the others by at most one
- * event. A sink that throws or rejects is isolated: recorded once in `failures`, then skipped. The caller
- * of the primitive (who opened the sinks) closes them, with `closeSinks`.
+ * lines). Each event goes to every sink in order, and a sink whose write returned a promise gets its next
+ * event only once that promise settled (the sink-v1 contract). Meanwhile its later events wait in a
+ * backlog of its own, so a sink that writes in batches (a file) holds back neither the stream nor the
+ * other sinks; only a backlog past 1 MiB makes `write` return a promise, which bounds memory. A sink that
+ * throws or rejects is isolated: recorded once in `failures`, its backlog dropped, then skipped. Call
+ * `flush()` (or `drain()`) before returning; whoever opened the sinks closes them (`closeSinks`).
  */
 export function createSinkFanOut(sinks: readonly SinkV1[]): SinkFanOut {
-  sinks.forEach((sink, i) => {
+  const failures: SinkFailure[] = [];
+  const lanes: Lane[] = sinks.map((sink, i) => {
     // Typed callers cannot get this wrong; a JavaScript caller handing over something else learns it here.
     if (typeof (sink as Partial<SinkV1> | null)?.write !== "function") {
       throw new KiwiError({
@@ -33,55 +58,118 @@ export function createSinkFanOut(sinks: readonly SinkV1[]): SinkFanOut {
         context: { field: `sinks[${i}]` },
       });
     }
+    const id = typeof sink.id === "string" && sink.id ? sink.id : `sink[${i}]`;
+    return { sink, id, live: true, written: 0, busy: false, backlog: [], head: 0, size: 0, idle: [] };
   });
-  const failures: SinkFailure[] = [];
-  const live = sinks.map(() => true);
-  const written = sinks.map(() => 0);
-  const ids = sinks.map((s, i) => (typeof s.id === "string" && s.id ? s.id : `sink[${i}]`));
-  const fail = (i: number, phase: SinkFailure["phase"], error: unknown) => {
-    if (!live[i]) return;
-    live[i] = false;
-    failures.push(toSinkFailure({ sink: ids[i]!, phase, error, eventsWritten: written[i] }));
+
+  const settle = (lane: Lane) => {
+    if (lane.busy && lane.live) return;
+    lane.backlog = [];
+    lane.head = 0;
+    lane.size = 0;
+    for (const wake of lane.idle.splice(0)) wake();
   };
-  const settle = (i: number, pending: PromiseLike<void>): Promise<void> =>
-    Promise.resolve(pending).then(
+
+  const fail = (lane: Lane, phase: SinkFailure["phase"], error: unknown) => {
+    if (!lane.live) return;
+    lane.live = false;
+    failures.push(toSinkFailure({ sink: lane.id, phase, error, eventsWritten: lane.written }));
+    settle(lane);
+  };
+
+  /** Gives the sink its backlog, in order, until a write returns a promise or the backlog is empty. */
+  const pump = (lane: Lane) => {
+    while (lane.live && !lane.busy && lane.head < lane.backlog.length) {
+      const event = lane.backlog[lane.head]!;
+      lane.backlog[lane.head++] = undefined as unknown as SinkEvent; // let it be collected
+      lane.size -= event.data.length + EVENT_OVERHEAD;
+      deliver(lane, event);
+    }
+    if (!lane.busy || !lane.live) settle(lane);
+    else if (lane.head > 1024 && lane.head * 2 > lane.backlog.length) {
+      // A sink that never quite catches up: drop the consumed slots now and then (no O(n) shift per event).
+      lane.backlog = lane.backlog.slice(lane.head);
+      lane.head = 0;
+    }
+  };
+
+  const deliver = (lane: Lane, event: SinkEvent) => {
+    let r: void | Promise<void>;
+    try {
+      r = lane.sink.write(event);
+    } catch (error) {
+      fail(lane, "write", error);
+      return;
+    }
+    if (r === undefined || typeof (r as PromiseLike<void>).then !== "function") {
+      lane.written++;
+      return;
+    }
+    lane.busy = true;
+    (r as PromiseLike<void>).then(
       () => {
-        written[i]!++;
+        lane.written++;
+        lane.busy = false;
+        pump(lane);
       },
-      (error: unknown) => fail(i, "write", error),
+      (error: unknown) => {
+        lane.busy = false;
+        fail(lane, "write", error);
+      },
     );
+  };
+
+  const whenIdle = (lane: Lane) =>
+    lane.live && lane.busy ? new Promise<void>((resolve) => lane.idle.push(resolve)) : undefined;
 
   const write = (event: SinkEvent): Promise<void> | undefined => {
-    let first: Promise<void> | undefined;
-    let more: Promise<void>[] | undefined;
-    for (let i = 0; i < sinks.length; i++) {
-      if (!live[i]) continue;
-      try {
-        const r = sinks[i]!.write(event);
-        if (r !== undefined && typeof (r as PromiseLike<void>).then === "function") {
-          const p = settle(i, r as PromiseLike<void>);
-          if (first === undefined) first = p;
-          else (more ??= [first]).push(p);
-        } else written[i]!++;
-      } catch (error) {
-        fail(i, "write", error);
+    let wait: Promise<void>[] | undefined;
+    for (const lane of lanes) {
+      if (!lane.live) continue;
+      if (!lane.busy) {
+        deliver(lane, event);
+        continue;
       }
+      lane.backlog.push(event);
+      lane.size += event.data.length + EVENT_OVERHEAD;
+      if (lane.size > MAX_BACKLOG) (wait ??= []).push(whenIdle(lane)!);
     }
-    return more ? Promise.all(more).then(() => {}) : first;
+    if (wait === undefined) return undefined;
+    return wait.length === 1 ? wait[0] : Promise.all(wait).then(() => {});
   };
 
-  const flush = async () => {
+  const drain = async (giveUpAfterMs?: number) => {
+    const busy = lanes.map(whenIdle).filter((p) => p !== undefined);
+    if (busy.length === 0) return;
+    if (giveUpAfterMs === undefined) {
+      await Promise.all(busy);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, Math.ceil(giveUpAfterMs)));
+    });
+    await Promise.race([Promise.all(busy), late]);
+    clearTimeout(timer);
+    for (const lane of lanes) {
+      const message = `gave up after ${Math.ceil(giveUpAfterMs)} ms waiting for this sink to finish a write`;
+      if (lane.live && lane.busy) fail(lane, "write", new Error(message));
+    }
+  };
+
+  const flush = async (giveUpAfterMs?: number) => {
+    await drain(giveUpAfterMs);
     await Promise.all(
-      sinks.map(async (sink, i) => {
-        if (!live[i] || !sink.flush) return;
+      lanes.map(async (lane) => {
+        if (!lane.live || !lane.sink.flush) return;
         try {
-          await sink.flush();
+          await lane.sink.flush();
         } catch (error) {
-          fail(i, "flush", error);
+          fail(lane, "flush", error);
         }
       }),
     );
   };
 
-  return { ids, failures, write, flush };
+  return { ids: lanes.map((l) => l.id), failures, write, drain, flush };
 }

@@ -47,6 +47,7 @@ function streamer(events: number, opts: { throwAfter?: boolean } = {}): Primitiv
     async run({ sinks = [], context }) {
       const fan = createSinkFanOut(sinks);
       for (let i = 0; i < events; i++) await fan.write({ event: "message", data: String(i) });
+      await fan.flush();
       if (opts.throwAfter) throw new Error("connection reset");
       return { success: true, sinks: fan.ids, smuggled: context.meta.__sinks !== undefined, sink_errors: fan.failures };
     },

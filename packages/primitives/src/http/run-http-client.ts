@@ -18,6 +18,9 @@ function parseHttpRpcSafe(value: unknown) {
   }
 }
 
+/** The least time a sink still writing when a stream failed gets to take its backlog. */
+const SINK_GRACE_MS = 1000;
+
 export interface HttpClientDeps {
   fetch: typeof fetch;
   now: () => number;
@@ -93,7 +96,10 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
     : undefined;
   const once = () => runStreamAttempt({ fetch: deps.fetch, spec, signal, fanOut, returnSink, now: deps.now });
   const run = await attempts(spec, once, deps, signal);
-  await fanOut.flush();
+  // After a failed stream, a sink still writing gets the rest of the total timeout (at least a second) to
+  // take its backlog; one that never finishes is reported under sink_errors rather than holding the call.
+  const left = Math.max(spec.stream.totalTimeoutMs - (deps.now() - started), SINK_GRACE_MS);
+  await fanOut.flush(left);
   const { outcome } = run;
   if (!outcome.error && returnSink?.overflowed) outcome.error = bufferFull(spec.stream.maxBufferSize);
   if (outcome.error?.code !== "HTTP_ERROR") outcome.body = returnSink ? returnSink.events : null;

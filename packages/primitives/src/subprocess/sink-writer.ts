@@ -3,8 +3,9 @@ import type { SinkEvent, SinkFailure, SinkV1 } from "@kiwi/spec";
 
 /**
  * Queues the output lines of both pipes, in the order they were read, behind the one sink fan-out of
- * `@kiwi/sinks` (which isolates a failing sink). Each event's writes are awaited before the next, so a
- * sink sees its events in sequence and a slow sink holds the pipe back instead of memory growing.
+ * `@kiwi/sinks` (which isolates a failing sink and keeps each sink's events in sequence). When a slow
+ * sink's backlog passes the fan-out's bound, the pipe waits (the child blocks on a full pipe) instead of
+ * memory growing.
  */
 export class SinkWriter {
   readonly #fanOut: SinkFanOut;
@@ -23,7 +24,7 @@ export class SinkWriter {
     return this.#fanOut.failures;
   }
 
-  /** Queues events behind earlier ones; the promise settles (never rejects) once they were written. */
+  /** Queues events behind earlier ones; the promise settles (never rejects) once the fan-out took them. */
   write(events: readonly SinkEvent[]): Promise<void> {
     this.#queue = this.#queue.then(async () => {
       for (const event of events) await this.#fanOut.write(event);
@@ -31,8 +32,8 @@ export class SinkWriter {
     return this.#queue;
   }
 
-  /** Resolves when everything queued so far has been written. */
+  /** Resolves when every sink has been given everything queued so far. */
   idle(): Promise<void> {
-    return this.#queue;
+    return this.#queue.then(() => this.#fanOut.drain());
   }
 }
