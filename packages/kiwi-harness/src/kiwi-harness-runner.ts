@@ -141,7 +141,10 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
     const client = createToolModelClient({
       provider: options.provider,
       run: (toolId, parameters, callOptions) =>
-        options.kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, callOptions),
+        options.kernel.execute(
+          { item_type: "tool", action: "run", item_id: toolId, parameters },
+          callOptions,
+        ),
       params: { thread_id: options.threadId },
       meta: () => ({
         __auth: this.#infraToken,

@@ -132,7 +132,10 @@ export function createSinkFanOut(sinks: readonly SinkV1[]): SinkFanOut {
       }
       lane.backlog.push(event);
       lane.size += event.data.length + EVENT_OVERHEAD;
-      if (lane.size > MAX_BACKLOG) (wait ??= []).push(whenIdle(lane)!);
+      if (lane.size > MAX_BACKLOG) {
+        wait ??= [];
+        wait.push(whenIdle(lane)!);
+      }
     }
     if (wait === undefined) return undefined;
     return wait.length === 1 ? wait[0] : Promise.all(wait).then(() => {});

@@ -49,7 +49,12 @@ function streamer(events: number, opts: { throwAfter?: boolean } = {}): Primitiv
       for (let i = 0; i < events; i++) await fan.write({ event: "message", data: String(i) });
       await fan.flush();
       if (opts.throwAfter) throw new Error("connection reset");
-      return { success: true, sinks: fan.ids, smuggled: context.meta.__sinks !== undefined, sink_errors: fan.failures };
+      return {
+        success: true,
+        sinks: fan.ids,
+        smuggled: context.meta.__sinks !== undefined,
+        sink_errors: fan.failures,
+      };
     },
   };
 }
@@ -151,10 +156,7 @@ describe("stream destinations", () => {
   });
 
   it("reports a settings typo against the tool file that has it, not the sink's own YAML", async () => {
-    const f = await setup(
-      streamer(1),
-      "      - type: return\n      - type: rec_sink\n        lable: a\n",
-    );
+    const f = await setup(streamer(1), "      - type: return\n      - type: rec_sink\n        lable: a\n");
     // A child tool inheriting the destinations: the typo is still in streamy's file.
     await createItem(f, "tool", "streamy_child", toolYaml({ id: "streamy_child", executor: "streamy" }));
     for (const item_id of ["streamy", "streamy_child"]) {
@@ -193,7 +195,12 @@ describe("stream destinations", () => {
   it("never takes sinks from metadata: __sinks in meta reaches no primitive as a sink", async () => {
     const f = await setup(streamer(1), "      - type: rec_sink\n        label: a\n");
     let written = 0;
-    const smuggled = { specificationVersion: "sink-v1", id: "x", write: () => void written++, close: async () => {} };
+    const smuggled = {
+      specificationVersion: "sink-v1",
+      id: "x",
+      write: () => void written++,
+      close: async () => {},
+    };
     const r = ok(
       await f.kernel.execute(
         { item_type: "tool", action: "run", item_id: "streamy" },

@@ -1,12 +1,7 @@
 import { closeSinks } from "@kiwi/sinks";
 import { KiwiError, type PrimitiveResult, type SinkFailure, type SinkV1 } from "@kiwi/spec";
 import { validateParams } from "../executor/params";
-import {
-  destinationsDeclaredIn,
-  destinationsOf,
-  openSinks,
-  sinkDefinitions,
-} from "../executor/stream-sinks";
+import { destinationsDeclaredIn, destinationsOf, openSinks, sinkDefinitions } from "../executor/stream-sinks";
 import { renderConfig } from "../executor/template";
 import type { ChainLink, PreparedChain } from "../executor/tool-chain";
 import { prepareChain, resolveChain } from "../executor/tool-chain";

@@ -157,10 +157,7 @@ describe("subprocess: line streaming to sinks", () => {
       },
       async close() {},
     };
-    const result = await run(
-      { command: "printf", args: ["a\\nb\\nc\\n"], stream: true },
-      [bad, good],
-    );
+    const result = await run({ command: "printf", args: ["a\\nb\\nc\\n"], stream: true }, [bad, good]);
     expect(result).toMatchObject({
       success: true,
       sink_errors: [{ sink: "bad_sink", phase: "write", message: "disk full", events_written: 0 }],
