@@ -14,6 +14,7 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `no
 const NEUTRAL: Record<string, string> = {
   "@kiwi/spec": "packages/spec/dist/index.js",
   "@kiwi/primitives": "packages/primitives/dist/index.js",
+  "@kiwi/sinks": "packages/sinks/dist/index.js",
   "@kiwi/agent-harness": "packages/agent-harness/dist/index.js",
   "@kiwi/provider-utils": "packages/provider-utils/dist/index.js",
 };
