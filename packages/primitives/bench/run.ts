@@ -109,7 +109,7 @@ try {
       },
       {
         key: "4",
-        name: "(4) thread path: parse + file_sink, no return",
+        name: "(4) thread path: parse sink + file_sink",
         fn: () => httpClient(url, threadPath, false),
         expected: events,
       },
