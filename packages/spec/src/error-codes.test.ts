@@ -56,7 +56,8 @@ function scan(): { files: string[]; found: Map<string, Set<string>> } {
   for (const root of ROOTS) {
     for (const pkg of readdirSync(join(REPO, root), { withFileTypes: true })) {
       const src = join(REPO, root, pkg.name, "src");
-      if (pkg.isDirectory() && statSync(src, { throwIfNoEntry: false })?.isDirectory()) sourceFiles(src, files);
+      if (pkg.isDirectory() && statSync(src, { throwIfNoEntry: false })?.isDirectory())
+        sourceFiles(src, files);
     }
   }
   const found = new Map<string, Set<string>>();
