@@ -15,16 +15,19 @@ import {
   suggestionFor,
 } from "@kiwi/capabilities";
 import type { Kernel, MetaResult } from "@kiwi/kernel";
-import type {
-  HarnessRunInput,
-  HarnessRunResult,
-  NeutralMessage,
-  ProviderV1,
-  RunSnapshot,
-  ToolCall,
-  ToolResult,
-  ToolSpec,
-  Usage,
+import {
+  fromToolFailure,
+  type HarnessRunInput,
+  type HarnessRunResult,
+  KiwiError,
+  type KnownErrorCode,
+  type NeutralMessage,
+  type ProviderV1,
+  type RunSnapshot,
+  type ToolCall,
+  type ToolResult,
+  type ToolSpec,
+  type Usage,
 } from "@kiwi/spec";
 import { type CostLimits, type CostSoFar, contextLimit, contextUsed, costExceeded } from "./budget";
 import { type DirectiveRun, directiveContext } from "./directive-context";
@@ -103,7 +106,7 @@ function hasReservedKey(value: unknown): boolean {
 
 function errorResult(
   call: ToolCall,
-  code: string,
+  code: KnownErrorCode,
   message: string,
   extra: Record<string, unknown> = {},
 ): ToolResult {
@@ -178,15 +181,17 @@ export class KiwiHarnessRunner extends BaseHarnessRunner {
       item_id: directive,
       parameters: inputs ?? {},
     });
-    if (!loaded.success) throw Object.assign(new Error(loaded.error.message), { code: loaded.error.code });
+    if (!loaded.success) throw fromToolFailure(loaded);
     const d = loaded as unknown as DirectiveRun & {
       core: boolean;
       metadata: { cost?: CostLimits; permissions: Parameters<typeof permissionsToGrants>[0] };
     };
     this.#emit({ type: "directive_loaded", directive: d.name, version: d.version, core: d.core });
     if (!d.metadata.cost) {
-      throw Object.assign(new Error(`directive ${d.name} has no <cost>: a thread needs a budget`), {
+      throw new KiwiError({
         code: "VALIDATION_FAILED",
+        message: `directive ${d.name} has no <cost>: a thread needs a budget`,
+        context: { directive: d.name, field: "cost" },
       });
     }
     this.#limits = capLimits(d.metadata.cost, this.#o.costCap);

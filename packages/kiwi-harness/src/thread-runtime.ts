@@ -6,7 +6,7 @@ import {
   TokenVerifier,
 } from "@kiwi/capabilities";
 import { createKernel, type Kernel, type KernelOptions } from "@kiwi/kernel";
-import { KiwiError, type PrimitiveV1, type ProviderV1, type RunSnapshot } from "@kiwi/spec";
+import { fromToolFailure, KiwiError, type PrimitiveV1, type ProviderV1, type RunSnapshot } from "@kiwi/spec";
 import {
   createThreadsPrimitive,
   type SpawnResult,
@@ -91,14 +91,6 @@ interface LoadedDirective {
 
 const ID_RETRIES = 3;
 
-function fail(result: { success: false; error: { code: string; message: string } }): never {
-  throw new KiwiError({
-    code: result.error.code,
-    message: result.error.message,
-    context: { ...(result.error as Record<string, unknown>) },
-  });
-}
-
 /**
  * Creates a kernel with the `threads` primitive and a ThreadManager behind it. The three spawn layers:
  * `thread_directive` (what a model calls: requirements, orchestration policy, then acts under the core
@@ -140,7 +132,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       item_id: id,
       parameters: inputs,
     });
-    if (!loaded.success) fail(loaded);
+    if (!loaded.success) throw fromToolFailure(loaded);
     return loaded as unknown as LoadedDirective;
   }
 

@@ -1,12 +1,7 @@
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type KnownErrorCode } from "@kiwi/spec";
 
-export type PathErrorCode =
-  | "PATH_OUTSIDE_PROJECT"
-  | "PATH_INVALID"
-  | "PATH_PROTECTED"
-  | "PATH_SPECIAL_FILE"
-  | "PATH_NOT_FOUND"
-  | "FILE_TOO_LARGE";
+/** The codes of a path refusal: @kiwi/spec's `PATH_*` codes and FILE_TOO_LARGE. */
+export type PathErrorCode = Extract<KnownErrorCode, `PATH_${string}` | "FILE_TOO_LARGE">;
 
 /** Why a path was refused; stable, for callers and tests to branch on. */
 export type PathErrorReason =

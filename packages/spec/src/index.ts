@@ -31,7 +31,7 @@ export type {
   HelpSignalKind,
 } from "./hooks";
 export type { KiwiErrorObject, KiwiErrorOptions, ToolFailure } from "./kiwi-error";
-export { isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
+export { fromToolFailure, isToolFailure, KiwiError, toToolFailure } from "./kiwi-error";
 export type { ModelTier } from "./model-tiers";
 export { MODEL_TIERS } from "./model-tiers";
 export type {

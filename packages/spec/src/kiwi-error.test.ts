@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, isToolFailure, KiwiError, toToolFailure } from "./index";
+import { ErrorCode, fromToolFailure, isToolFailure, KiwiError, toToolFailure } from "./index";
 
 describe("KiwiError", () => {
   it("serialises to the tool-boundary shape with context flattened", () => {
@@ -35,5 +35,24 @@ describe("KiwiError", () => {
     expect(failure.error.message).toContain("boom");
     expect(isToolFailure(failure)).toBe(true);
     expect(isToolFailure({ success: true })).toBe(false);
+  });
+
+  it("turns a tool-boundary failure back into the KiwiError it came from", () => {
+    const original = new KiwiError({
+      code: ErrorCode.HTTP_ERROR,
+      message: "HTTP 503 from https://example.test",
+      context: { status: 503 },
+      retryable: true,
+    });
+    const cause = { step: "execute" };
+    const back = fromToolFailure(toToolFailure(original), cause);
+    expect(KiwiError.isInstance(back)).toBe(true);
+    expect(back).toMatchObject({ code: "HTTP_ERROR", message: original.message, retryable: true });
+    expect(back.context).toEqual({ status: 503 });
+    expect(back.cause).toBe(cause);
+    expect(back.toJSON()).toEqual(original.toJSON());
+    // A failure written by hand (no retryable) is not retryable.
+    const bare = fromToolFailure({ success: false, error: { code: "X", message: "m" } as never });
+    expect(bare.retryable).toBe(false);
   });
 });

@@ -69,6 +69,16 @@ export function toToolFailure(error: unknown): ToolFailure {
   };
 }
 
+/**
+ * The inverse of `toToolFailure`: a failure that came back across a tool boundary (a meta-tool's result,
+ * a primitive's) as a `KiwiError` to throw in-process, with its code, `retryable` and the rest of the
+ * error object as context.
+ */
+export function fromToolFailure(failure: ToolFailure, cause?: unknown): KiwiError {
+  const { code, message, retryable, ...context } = failure.error;
+  return new KiwiError({ code, message, retryable: retryable === true, context, cause });
+}
+
 /** True when a value has the `{success:false, error:{code,message}}` shape. */
 export function isToolFailure(value: unknown): value is ToolFailure {
   if (typeof value !== "object" || value === null) return false;

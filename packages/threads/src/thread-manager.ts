@@ -6,6 +6,7 @@ import {
   type HarnessRunResult,
   type HelpSignal,
   KiwiError,
+  type KiwiErrorCode,
   type RunSnapshot,
   type SinkV1,
 } from "@kiwi/spec";
@@ -289,7 +290,7 @@ export class ThreadManager {
     // One macrotask later: spawn has returned to its caller before any runner code runs.
     await new Promise((resolve) => setImmediate(resolve));
     let result: HarnessRunResult | undefined;
-    let failure: { code: string; message: string } | undefined;
+    let failure: { code: KiwiErrorCode; message: string } | undefined;
     try {
       const runner = request.runner(handle);
       this.#runners.set(live.id, runner);
@@ -314,7 +315,7 @@ export class ThreadManager {
   #finish(
     live: LiveThread,
     result: HarnessRunResult | undefined,
-    failure: { code: string; message: string } | undefined,
+    failure: { code: KiwiErrorCode; message: string } | undefined,
   ): void {
     let status: ThreadStatus;
     let reason: string;

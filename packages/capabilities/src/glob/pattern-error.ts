@@ -1,10 +1,7 @@
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type KnownErrorCode } from "@kiwi/spec";
 
-export type PatternErrorCode =
-  | "PATTERN_UNSUPPORTED"
-  | "PATTERN_ESCAPES_ROOT"
-  | "PATTERN_ABSOLUTE_DENIED"
-  | "PATTERN_TOO_LONG";
+/** The codes of a pattern refusal: @kiwi/spec's `PATTERN_*` codes. */
+export type PatternErrorCode = Extract<KnownErrorCode, `PATTERN_${string}`>;
 
 /** A pattern refusal. The pattern is quoted through JSON so control characters cannot forge output. */
 export function patternError(

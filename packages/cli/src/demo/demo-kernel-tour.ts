@@ -2,6 +2,7 @@ import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel, type Kernel, type MetaResult } from "@kiwi/kernel";
+import { fromToolFailure } from "@kiwi/spec";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type Io, print } from "../io";
@@ -13,7 +14,7 @@ export function show(io: Io, label: string, value: unknown) {
 }
 
 function must(result: MetaResult): Record<string, unknown> {
-  if (!result.success) throw new Error(`${result.error.code}: ${result.error.message}`);
+  if (!result.success) throw fromToolFailure(result);
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
-import type { ModelCost, ProviderV1, Usage } from "@kiwi/spec";
+import { KiwiError, type ModelCost, type ProviderV1, type Usage } from "@kiwi/spec";
 import {
   discoverProviders,
   type InstalledProvider,
@@ -78,7 +78,11 @@ export async function demoModel(options: {
   }
   const installed = discovery.providers.find((p) => p.id === SCRIPTED_PROVIDER);
   if (!installed) {
-    throw new Error(`the demo project has no ${SCRIPTED_PROVIDER} provider: ${NO_PROVIDER_MESSAGE}`);
+    throw new KiwiError({
+      code: "ITEM_NOT_FOUND",
+      message: `the demo project has no ${SCRIPTED_PROVIDER} provider: ${NO_PROVIDER_MESSAGE}`,
+      context: { provider: SCRIPTED_PROVIDER },
+    });
   }
   const { provider } = installed;
   const keyVar = provider.env?.apiKey ?? "ANTHROPIC_API_KEY";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Grant, permissionsToGrants } from "@kiwi/capabilities";
 import { createThreadRuntime, type HarnessEvent } from "@kiwi/kiwi-harness";
-import type { Usage } from "@kiwi/spec";
+import { fromToolFailure, type Usage } from "@kiwi/spec";
 import { readTranscript } from "@kiwi/threads";
 import { type Io, print } from "../io";
 import type { DemoModel } from "./demo-model";
@@ -156,7 +156,7 @@ export async function runDemoThread(options: {
       item_id: directive,
       parameters: {},
     });
-    if (!loaded.success) throw new Error(`${loaded.error.code}: ${loaded.error.message}`);
+    if (!loaded.success) throw fromToolFailure(loaded);
     const d = loaded as unknown as DirectiveInfo;
     const grants = permissionsToGrants(d.metadata.permissions, {
       registry: await runtime.kernel.capabilities(),

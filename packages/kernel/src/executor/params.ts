@@ -1,4 +1,4 @@
-import { isReservedKey, KiwiError } from "@kiwi/spec";
+import { isReservedKey, KiwiError, type KnownErrorCode } from "@kiwi/spec";
 
 export interface ParamDef {
   readonly name: string;
@@ -26,7 +26,7 @@ function typeOk(type: ParamDef["type"], value: unknown): boolean {
   }
 }
 
-function fail(code: string, message: string, context: Record<string, unknown>): never {
+function fail(code: KnownErrorCode, message: string, context: Record<string, unknown>): never {
   throw new KiwiError({ code, message, context });
 }
 

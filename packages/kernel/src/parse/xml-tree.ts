@@ -1,3 +1,4 @@
+import type { KnownErrorCode } from "@kiwi/spec";
 import { SaxesParser } from "saxes";
 import { parseFailure } from "./parse-failure";
 import { isReservedObjectKey } from "./reserved-object-keys";
@@ -56,7 +57,7 @@ export function parseXmlTree(xml: string, opts: ParseXmlTreeOptions): XmlElement
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
-  const fail = (code: "PARSE_ERROR" | "PARSE_DEPTH" | "PARSE_RESERVED_KEY", message: string, line?: number) =>
+  const fail = (code: KnownErrorCode, message: string, line?: number) =>
     parseFailure(code, { file, line: (line ?? parser.line) + lineOffset, column: parser.column, message });
 
   parser.on("error", (error) => {

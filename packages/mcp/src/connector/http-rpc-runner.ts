@@ -15,7 +15,13 @@ export function httpRpcRunner(options: {
   timeoutMs?: number;
 }): RpcRunner {
   return async (server, sequence) => {
-    if (!isHttpServer(server)) throw new Error(`${server.name} is a stdio server: use stdioRpcRunner`);
+    if (!isHttpServer(server)) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `${server.name} is a stdio server: use stdioRpcRunner`,
+        context: { server: server.name },
+      });
+    }
     const result = await options.http.run({
       config: {
         url: server.url,

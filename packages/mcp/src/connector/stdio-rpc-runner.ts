@@ -12,7 +12,13 @@ export function stdioRpcRunner(options: {
   timeoutMs?: number;
 }): RpcRunner {
   return async (server, sequence) => {
-    if (isHttpServer(server)) throw new Error(`${server.name} is an HTTP server: use httpRpcRunner`);
+    if (isHttpServer(server)) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `${server.name} is an HTTP server: use httpRpcRunner`,
+        context: { server: server.name },
+      });
+    }
     const result = await options.subprocess.run({
       config: {
         command: server.command,

@@ -1,7 +1,7 @@
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type KiwiErrorCode } from "@kiwi/spec";
 
 export function httpFailure(
-  code: string,
+  code: KiwiErrorCode,
   message: string,
   options: { retryable?: boolean; context?: Record<string, unknown>; cause?: unknown } = {},
 ): KiwiError {

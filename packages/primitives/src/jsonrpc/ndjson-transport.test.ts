@@ -1,5 +1,8 @@
+import { PassThrough } from "node:stream";
+import { KiwiError } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
 import { connectedPeer } from "./jsonrpc-test-peer";
+import { createNdjsonTransport } from "./ndjson-transport";
 
 describe("createNdjsonTransport", () => {
   it("reassembles a response split across chunks anywhere, with \\r\\n endings", async () => {
@@ -55,5 +58,14 @@ describe("createNdjsonTransport", () => {
     peer.write(JSON.stringify({ jsonrpc: "2.0", id: 1, result: "last" }));
     peer.end();
     expect(await pending).toBe("last");
+  });
+
+  it("refuses to send once the peer's input is closed, with a JSONRPC_ERROR KiwiError", async () => {
+    const writable = new PassThrough();
+    const transport = createNdjsonTransport({ readable: new PassThrough(), writable });
+    writable.end();
+    const error = await Promise.resolve(transport.send({ jsonrpc: "2.0", method: "ping" })).catch((e) => e);
+    expect(KiwiError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: "JSONRPC_ERROR", context: { reason: "peer_closed" } });
   });
 });

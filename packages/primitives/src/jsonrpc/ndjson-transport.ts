@@ -71,7 +71,9 @@ export function createNdjsonTransport(options: NdjsonTransportOptions): JsonRpcT
     send(message) {
       const { writable } = options;
       if (writable.destroyed || writable.writableEnded)
-        return Promise.reject(new Error("the peer's input is closed: cannot send a JSON-RPC message"));
+        return Promise.reject(
+          jsonRpcProtocolError("peer_closed", "the peer's input is closed: cannot send a JSON-RPC message"),
+        );
       return new Promise<void>((resolve, reject) => {
         writable.write(`${encodeJsonRpc(message)}\n`, (error) => (error ? reject(error) : resolve()));
       });

@@ -1,4 +1,4 @@
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type KnownErrorCode } from "@kiwi/spec";
 
 /** Small pieces of the SSE parser's line handling. */
 export const LF = 10;
@@ -33,7 +33,7 @@ export function fieldValue(s: string, from: number, end: number): string {
   return s.slice(from < end && s.charCodeAt(from) === SPACE ? from + 1 : from, end);
 }
 
-export function tooBig(code: string, what: string, limit: number, option: string): KiwiError {
+export function tooBig(code: KnownErrorCode, what: string, limit: number, option: string): KiwiError {
   return new KiwiError({
     code,
     message: `SSE ${what} is longer than ${limit} bytes: raise stream.${option} if the server legitimately sends more`,

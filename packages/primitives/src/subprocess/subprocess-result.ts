@@ -1,10 +1,10 @@
-import type { PrimitiveResult, SinkFailure } from "@kiwi/spec";
+import type { KiwiErrorObject, KnownErrorCode, PrimitiveResult, SinkFailure } from "@kiwi/spec";
 import type { RpcOutcome } from "./rpc-conversation";
 import type { ChildOutcome } from "./run-child";
 
-type ErrorObject = { code: string; message: string; retryable: boolean; [key: string]: unknown };
+type ErrorObject = KiwiErrorObject;
 
-function fail(code: string, message: string, retryable = false): ErrorObject {
+function fail(code: KnownErrorCode, message: string, retryable = false): ErrorObject {
   return { code, message, retryable };
 }
 

@@ -1,15 +1,6 @@
-import { KiwiError } from "@kiwi/spec";
+import { ErrorCode, KiwiError } from "@kiwi/spec";
 
-/**
- * Codes the transcript modules emit besides the shared ones (`ITEM_NOT_FOUND`, `INVALID_INPUT`). Stable
- * like the shared codes: a code never changes meaning once published.
- */
-export const TranscriptErrorCode = {
-  /** A complete line of the transcript is not a valid event (edited by hand, damaged, or a newer format). */
-  TRANSCRIPT_CORRUPT: "TRANSCRIPT_CORRUPT",
-  /** The transcript cannot be opened or written: a symlink, not a regular file, permissions, a closed writer. */
-  TRANSCRIPT_UNAVAILABLE: "TRANSCRIPT_UNAVAILABLE",
-} as const;
+// The transcript modules' codes (TRANSCRIPT_CORRUPT, TRANSCRIPT_UNAVAILABLE, ITEM_NOT_FOUND) are @kiwi/spec's.
 
 /** Where in the file a bad line is: its 1-based line number when known, always its byte offset. */
 export interface LinePosition {
@@ -20,7 +11,7 @@ export interface LinePosition {
 export function transcriptCorrupt(file: string, at: LinePosition, reason: string): KiwiError {
   const where = at.line === undefined ? `the line at byte ${at.offset}` : `line ${at.line}`;
   return new KiwiError({
-    code: TranscriptErrorCode.TRANSCRIPT_CORRUPT,
+    code: ErrorCode.TRANSCRIPT_CORRUPT,
     message: `transcript ${file}: ${where} is not a valid transcript event (${reason}); the file was edited or damaged: move it aside, or remove that line, to read it`,
     context: { file, ...(at.line === undefined ? {} : { line: at.line }), offset: at.offset, reason },
   });
@@ -28,7 +19,7 @@ export function transcriptCorrupt(file: string, at: LinePosition, reason: string
 
 export function transcriptUnavailable(file: string, reason: string, fix: string, cause?: unknown): KiwiError {
   return new KiwiError({
-    code: TranscriptErrorCode.TRANSCRIPT_UNAVAILABLE,
+    code: ErrorCode.TRANSCRIPT_UNAVAILABLE,
     message: `transcript ${file}: ${reason}; ${fix}`,
     context: { file, reason, ...(errnoOf(cause) ? { errno: errnoOf(cause) } : {}) },
     cause,

@@ -1,3 +1,5 @@
+import { ErrorCode } from "@kiwi/spec";
+
 /**
  * The transcript format: a public, versioned, append-only JSONL file (`.ai/threads/<id>/transcript.jsonl`).
  *
@@ -58,7 +60,7 @@ export const TRANSCRIPT_FORMAT_VERSION = 1;
 export const MAX_TRANSCRIPT_LINE_BYTES = 256 * 1024;
 
 /** The `code` of the warning a writer adds after ending a torn line left by a crash. */
-export const TORN_LINE_WARNING_CODE = "TRANSCRIPT_TORN_LINE";
+export const TORN_LINE_WARNING_CODE = ErrorCode.TRANSCRIPT_TORN_LINE;
 
 /** The event types Kiwi writes (see the table above). Other `[a-z][a-z0-9_]*` types are allowed. */
 export const TRANSCRIPT_EVENT_TYPES = [
