@@ -233,7 +233,7 @@ async function eventThroughput(): Promise<BenchRow[]> {
   let rawSeconds = 0;
   try {
     const ids = Array.from({ length: CONCURRENT }, (_, n) => `raw_${n}`);
-    for (const id of ids) registry.register({ thread_id: id, directive: DIRECTIVE });
+    for (const id of ids) registry.register({ threadId: id, directive: DIRECTIVE });
     const each = Math.ceil(events / CONCURRENT);
     const data = {
       turn: 1,

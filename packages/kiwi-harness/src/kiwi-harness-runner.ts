@@ -63,7 +63,7 @@ export interface KiwiHarnessOptions {
    * Budget-tree caps (a child's reservation out of its parent's remainder): the directive's own
    * max_cost_usd / max_total_tokens are lowered to these.
    */
-  readonly costCap?: { readonly max_cost_usd?: number; readonly max_total_tokens?: number };
+  readonly costCap?: { readonly maxCostUsd?: number; readonly maxTotalTokens?: number };
   /** What this thread's children have spent so far: it counts against this thread's budget. */
   readonly childrenSpend?: () => { usd: number; tokens: number };
   /**
@@ -91,8 +91,11 @@ function safeMatch(pattern: string, id: string): boolean {
 /** The directive's cost limits lowered to a budget-tree reservation. */
 function capLimits(cost: CostLimits, cap: KiwiHarnessOptions["costCap"]): CostLimits {
   const out = { ...cost };
-  for (const key of ["max_cost_usd", "max_total_tokens"] as const) {
-    const c = cap?.[key];
+  const caps = [
+    ["max_cost_usd", cap?.maxCostUsd],
+    ["max_total_tokens", cap?.maxTotalTokens],
+  ] as const;
+  for (const [key, c] of caps) {
     if (c !== undefined) out[key] = out[key] === undefined ? c : Math.min(out[key], c);
   }
   return out;

@@ -95,8 +95,8 @@ describe("50 threads spawned at once in one runtime", () => {
     const running = new Set<string>();
     let mostAtOnce = 0;
     const unwatch = manager.watch((c) => {
-      if (c.status === "running") running.add(c.thread_id);
-      else running.delete(c.thread_id);
+      if (c.status === "running") running.add(c.threadId);
+      else running.delete(c.threadId);
       mostAtOnce = Math.max(mostAtOnce, running.size);
     });
     cleanups.push(unwatch);

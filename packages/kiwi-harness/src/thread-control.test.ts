@@ -254,7 +254,7 @@ describe("budgets that escalate, help signals, checkpoints", () => {
     });
 
     world.fake.setScript({ turns: [{ text: "resumed and done" }] });
-    const again = await world.runtime.spawn({ directive: "steered", resume_from: first.thread_id });
+    const again = await world.runtime.spawn({ directive: "steered", resumeFrom: first.thread_id });
     const row = await m.wait(again.thread_id, { timeoutMs: 10_000 });
     expect(row).toMatchObject({ status: "completed", permission_context: { resumed_from: first.thread_id } });
     // The resumed conversation starts where the checkpoint was: the first run's greeting result is in it.
@@ -265,7 +265,7 @@ describe("budgets that escalate, help signals, checkpoints", () => {
       turn: 1,
       messages: 3,
     });
-    await expect(world.runtime.spawn({ directive: "steered", resume_from: "ghost" })).rejects.toMatchObject({
+    await expect(world.runtime.spawn({ directive: "steered", resumeFrom: "ghost" })).rejects.toMatchObject({
       code: "ITEM_NOT_FOUND",
     });
   });
@@ -277,7 +277,7 @@ describe("who may control a thread", () => {
     const key = await w.runtime.kernel.signingKey();
     const token = async (threadId: string, grants: { cap: string; scope?: string }[]) =>
       (await mintToken({ key, grants: grants as never, directiveId: "d", threadId })).token;
-    m.registry.register({ thread_id: "child_of_p", directive: "x", parent_id: "p", pid: process.pid });
+    m.registry.register({ threadId: "child_of_p", directive: "x", parentId: "p", pid: process.pid });
     const controlTool = { cap: "tool.execute", scope: "thread_control" };
     const run = async (auth: string, threadId: string, thread: string) =>
       w.runtime.kernel.execute(

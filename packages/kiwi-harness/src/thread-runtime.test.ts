@@ -145,7 +145,7 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
     const row = await world.runtime.manager.wait(parent.thread_id, { timeoutMs: 20_000 });
     expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
 
-    const children = world.runtime.manager.registry.query({ parent_id: parent.thread_id });
+    const children = world.runtime.manager.registry.query({ parentId: parent.thread_id });
     expect(children).toHaveLength(3);
     expect(new Set(children.map((c) => c.thread_id)).size).toBe(3);
     for (const c of children) expect(c).toMatchObject({ status: "completed", directive: "child_worker" });
@@ -192,7 +192,7 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       auth: token,
       runner: () => ({ run: async () => never() }),
     };
-    await expect(world.runtime.manager.spawn({ ...request, thread_id: a.thread_id })).rejects.toMatchObject({
+    await expect(world.runtime.manager.spawn({ ...request, threadId: a.thread_id })).rejects.toMatchObject({
       code: "THREAD_ID_COLLISION",
     });
   });
@@ -210,9 +210,7 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       ["a".repeat(129), "a".repeat(128)],
       ["nul\0byte", "nul_byte"],
     ] as const) {
-      const error = await world.runtime.manager
-        .spawn({ ...base, thread_id: id, auth: token })
-        .catch((e) => e);
+      const error = await world.runtime.manager.spawn({ ...base, threadId: id, auth: token }).catch((e) => e);
       expect(KiwiError.isInstance(error), id).toBe(true);
       expect(error).toMatchObject({ code: "INVALID_THREAD_ID", context: { suggestion } });
     }
@@ -225,12 +223,12 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
       threadId: "t1",
     });
     await expect(
-      world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: plain.token }),
+      world.runtime.manager.spawn({ ...base, threadId: "ok", auth: plain.token }),
     ).rejects.toMatchObject({
       code: "CAPABILITY_DENIED",
     });
     await expect(
-      world.runtime.manager.spawn({ ...base, thread_id: "ok", auth: undefined }),
+      world.runtime.manager.spawn({ ...base, threadId: "ok", auth: undefined }),
     ).rejects.toMatchObject({
       code: "TOKEN_INVALID",
     });
@@ -305,7 +303,7 @@ describe("budget trees and attenuation", () => {
     );
     const parent = await world.runtime.spawn({ directive: "orchestrator", message: "parent work" });
     await world.runtime.manager.wait(parent.thread_id, { timeoutMs: 20_000 });
-    const [child] = world.runtime.manager.registry.query({ parent_id: parent.thread_id });
+    const [child] = world.runtime.manager.registry.query({ parentId: parent.thread_id });
     // The parent had 1000 − 300 spent = 700 left: the child asked for 50 000 and got 700.
     expect(child!.budget).toMatchObject({ max_total_tokens: 700 });
     expect(child).toMatchObject({ status: "completed", reason: "budget_exceeded" });
@@ -415,7 +413,7 @@ describe("budget trees and attenuation", () => {
     expect(reads[0]).toMatchObject({ success: true });
     expect(reads[1]).toMatchObject({ success: false, error: { code: "CAPABILITY_DENIED" } });
     expect(JSON.stringify(reads)).not.toContain("top secret");
-    expect(world.runtime.manager.registry.query({ parent_id: parent.thread_id })).toHaveLength(1);
+    expect(world.runtime.manager.registry.query({ parentId: parent.thread_id })).toHaveLength(1);
   });
 });
 
@@ -455,7 +453,7 @@ describe("registry rights, audit trail, secrets", () => {
     });
     expect(refused).toMatchObject({ success: false, error: { code: "DIRECTIVE_SYSTEM_CAP" } });
     const victim = world.runtime.manager.registry.register({
-      thread_id: "victim",
+      threadId: "victim",
       directive: "x",
       pid: null,
     });

@@ -58,7 +58,7 @@ export interface SpawnDirectiveOptions {
    * Continue the conversation of an earlier thread of the same directive from its latest checkpoint
    * (`help(action="checkpoint")`), on a new thread. ITEM_NOT_FOUND when it has no checkpoint.
    */
-  readonly resume_from?: string;
+  readonly resumeFrom?: string;
 }
 
 /** A kernel whose thread tools work: the kernel, its thread manager and a top-level spawn. */
@@ -212,7 +212,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     caller: CapabilityClaims | undefined,
   ): Promise<SpawnResult> {
     const choice = await models(d.metadata.model, d.name);
-    const resume = request.resume_from ? checkpointOf(request.resume_from, d.name) : undefined;
+    const resume = request.resumeFrom ? checkpointOf(request.resumeFrom, d.name) : undefined;
     const cost = d.metadata.cost!;
     const core = await coreToken(caller?.thread_id ?? "kiwi-runtime");
     const base = threadIdFor(d.name, new Date());
@@ -220,20 +220,17 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       const threadId = attempt === 0 ? base : `${base}_${Math.random().toString(36).slice(2, 6)}`;
       try {
         return await threads.spawn({
-          thread_id: threadId,
+          threadId,
           directive: d.name,
           message: request.message ?? "",
           inputs: request.inputs,
-          parent_id: caller?.thread_id,
+          parentId: caller?.thread_id,
           auth: core.token,
-          budget: {
-            ...(cost.max_cost_usd !== undefined ? { max_cost_usd: cost.max_cost_usd } : {}),
-            ...(cost.max_total_tokens !== undefined ? { max_total_tokens: cost.max_total_tokens } : {}),
-          },
-          on_exceeded: cost.on_exceeded,
+          budget: { maxCostUsd: cost.max_cost_usd, maxTotalTokens: cost.max_total_tokens },
+          onExceeded: cost.on_exceeded,
           resume,
-          permission_context: {
-            ...(request.resume_from ? { resumed_from: request.resume_from } : {}),
+          permissionContext: {
+            ...(request.resumeFrom ? { resumed_from: request.resumeFrom } : {}),
             spawned_by: "thread_directive",
             spawn_jti: core.jti,
             caller_thread: caller?.thread_id ?? null,

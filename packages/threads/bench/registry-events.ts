@@ -94,7 +94,7 @@ function registryProducers(rows: number, producers: number): Promise<number> {
     const errors: unknown[] = [];
     const reg = ThreadRegistry.open(join(dir, "registry.db"), { onError: (e) => errors.push(e) });
     try {
-      for (let p = 0; p < producers; p++) reg.register({ thread_id: `p${p}`, directive: "bench" });
+      for (let p = 0; p < producers; p++) reg.register({ threadId: `p${p}`, directive: "bench" });
       const perProducer = Math.ceil(rows / producers);
       const t = performance.now();
       await Promise.all(

@@ -1,28 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { BudgetNode, reserve, reservedPart } from "./budget-tree";
+import { BudgetNode, limitsRecord, reserve, reservedPart } from "./budget-tree";
 
-function child(parent: BudgetNode, requested: { max_cost_usd?: number; max_total_tokens?: number }) {
+function child(parent: BudgetNode, requested: { maxCostUsd?: number; maxTotalTokens?: number }) {
   const limits = reserve(parent, requested);
   return new BudgetNode(limits, parent, reservedPart(limits, requested));
 }
 
 describe("budget tree", () => {
   it("caps a child's request at the parent's remainder and holds it back from siblings", () => {
-    const root = new BudgetNode({ max_total_tokens: 1000, max_cost_usd: 1 });
+    const root = new BudgetNode({ maxTotalTokens: 1000, maxCostUsd: 1 });
     root.own.tokens = 300;
-    const a = child(root, { max_total_tokens: 5000 });
-    expect(a.limits.max_total_tokens).toBe(700);
-    expect(a.limits.max_cost_usd).toBe(1); // not asked for: capped, not reserved
+    const a = child(root, { maxTotalTokens: 5000 });
+    expect(a.limits.maxTotalTokens).toBe(700);
+    expect(a.limits.maxCostUsd).toBe(1); // not asked for: capped, not reserved
     expect(root.remaining().tokens).toBe(0);
-    expect(() => child(root, { max_total_tokens: 10 })).toThrow(
+    expect(() => child(root, { maxTotalTokens: 10 })).toThrow(
       expect.objectContaining({ code: "BUDGET_EXCEEDED" }),
     );
   });
 
   it("rolls spend up the tree and frees what a finished child did not use", () => {
-    const root = new BudgetNode({ max_total_tokens: 1000 });
-    const a = child(root, { max_total_tokens: 400 });
-    const b = child(a, { max_total_tokens: 100 });
+    const root = new BudgetNode({ maxTotalTokens: 1000 });
+    const a = child(root, { maxTotalTokens: 400 });
+    const b = child(a, { maxTotalTokens: 100 });
     b.own.tokens = 80;
     a.own.tokens = 20;
     expect(a.spent().tokens).toBe(100);
@@ -35,18 +35,41 @@ describe("budget tree", () => {
   });
 
   it("a child without its own figure shares the parent's remainder instead of taking it all", () => {
-    const root = new BudgetNode({ max_total_tokens: 1000 });
+    const root = new BudgetNode({ maxTotalTokens: 1000 });
     const a = child(root, {});
     const b = child(root, {});
-    expect(a.limits.max_total_tokens).toBe(1000);
-    expect(b.limits.max_total_tokens).toBe(1000);
+    expect(a.limits.maxTotalTokens).toBe(1000);
+    expect(b.limits.maxTotalTokens).toBe(1000);
     a.own.tokens = 600;
-    expect(child(root, {}).limits.max_total_tokens).toBe(400);
+    expect(child(root, {}).limits.maxTotalTokens).toBe(400);
   });
 
   it("an unlimited parent gives children exactly what they ask", () => {
     const root = new BudgetNode({});
-    expect(child(root, { max_cost_usd: 0.5 }).limits).toEqual({ max_cost_usd: 0.5 });
+    expect(child(root, { maxCostUsd: 0.5 }).limits).toEqual({ maxCostUsd: 0.5 });
     expect(child(root, {}).limits).toEqual({});
+  });
+
+  it("is written down under the directive's <cost> names, unset dimensions left out", () => {
+    expect(limitsRecord({ maxCostUsd: 0.25, maxTotalTokens: 900 })).toEqual({
+      max_cost_usd: 0.25,
+      max_total_tokens: 900,
+    });
+    expect(limitsRecord({ maxTotalTokens: 5 })).toEqual({ max_total_tokens: 5 });
+    expect(limitsRecord({})).toEqual({});
+  });
+
+  it("names the exhausted budget as the directive does in BUDGET_EXCEEDED", () => {
+    const root = new BudgetNode({ maxCostUsd: 0.5 });
+    root.own.usd = 0.5;
+    expect(() => child(root, {})).toThrow(
+      expect.objectContaining({
+        code: "BUDGET_EXCEEDED",
+        context: { budget: "max_cost_usd", remaining: 0 },
+        message: expect.stringContaining(
+          "no max_cost_usd budget left to reserve for a child ($0.5000 of $0.5000 used or reserved)",
+        ),
+      }),
+    );
   });
 });

@@ -2,6 +2,15 @@ import { KiwiError } from "@kiwi/spec";
 
 /** The budgets that roll up a thread tree: spend in USD and tokens (turns stay per thread). */
 export interface TreeLimits {
+  readonly maxCostUsd?: number;
+  readonly maxTotalTokens?: number;
+}
+
+/**
+ * TreeLimits as they are written down: in the registry's `budget` column, transcript events and the
+ * spawn result a model reads (the directive's `<cost>` names).
+ */
+export interface TreeLimitsRecord {
   readonly max_cost_usd?: number;
   readonly max_total_tokens?: number;
 }
@@ -11,10 +20,21 @@ export interface TreeSpend {
   tokens: number;
 }
 
+/** Each dimension: its TreeLimits key, its written name, and the spend it limits. */
 const KEYS = [
-  ["max_cost_usd", "usd"],
-  ["max_total_tokens", "tokens"],
+  ["maxCostUsd", "max_cost_usd", "usd"],
+  ["maxTotalTokens", "max_total_tokens", "tokens"],
 ] as const;
+
+/** The written form of limits (only the dimensions that are set). */
+export function limitsRecord(limits: TreeLimits): TreeLimitsRecord {
+  const out: { max_cost_usd?: number; max_total_tokens?: number } = {};
+  for (const [key, name] of KEYS) {
+    const value = limits[key];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
 
 /**
  * A node of the budget tree: its limits, own spend and children. A child's limits are always capped by
@@ -62,7 +82,7 @@ export class BudgetNode {
   remaining(): TreeSpend {
     const spent = this.spent();
     const out = { usd: Number.POSITIVE_INFINITY, tokens: Number.POSITIVE_INFINITY };
-    for (const [limitKey, spendKey] of KEYS) {
+    for (const [limitKey, , spendKey] of KEYS) {
       const limit = this.limits[limitKey];
       if (limit === undefined) continue;
       let held = 0;
@@ -81,8 +101,8 @@ export class BudgetNode {
     const s = this.spent();
     (this as { reserved: TreeLimits }).reserved = {};
     (this as { limits: TreeLimits }).limits = {
-      ...(this.limits.max_cost_usd !== undefined ? { max_cost_usd: s.usd } : {}),
-      ...(this.limits.max_total_tokens !== undefined ? { max_total_tokens: s.tokens } : {}),
+      ...(this.limits.maxCostUsd !== undefined ? { maxCostUsd: s.usd } : {}),
+      ...(this.limits.maxTotalTokens !== undefined ? { maxTotalTokens: s.tokens } : {}),
     };
   }
 }
@@ -95,15 +115,15 @@ export class BudgetNode {
 export function reserve(parent: BudgetNode | undefined, requested: TreeLimits): TreeLimits {
   if (!parent) return { ...requested };
   const left = parent.remaining();
-  const out: { max_cost_usd?: number; max_total_tokens?: number } = {};
-  for (const [limitKey, spendKey] of KEYS) {
+  const out: { maxCostUsd?: number; maxTotalTokens?: number } = {};
+  for (const [limitKey, name, spendKey] of KEYS) {
     const want = requested[limitKey];
     const avail = left[spendKey];
     if (avail <= 0) {
       throw new KiwiError({
         code: "BUDGET_EXCEEDED",
-        message: `the parent thread has no ${limitKey} budget left to reserve for a child (${formatAmount(limitKey, parent.spent()[spendKey])} of ${formatAmount(limitKey, parent.limits[limitKey]!)} used or reserved): finish with what it has, or raise its budget`,
-        context: { budget: limitKey, remaining: avail },
+        message: `the parent thread has no ${name} budget left to reserve for a child (${formatAmount(spendKey, parent.spent()[spendKey])} of ${formatAmount(spendKey, parent.limits[limitKey]!)} used or reserved): finish with what it has, or raise its budget`,
+        context: { budget: name, remaining: avail },
       });
     }
     const capped = want === undefined ? avail : Math.min(want, avail);
@@ -112,18 +132,18 @@ export function reserve(parent: BudgetNode | undefined, requested: TreeLimits): 
   return out;
 }
 
-function formatAmount(key: string, n: number): string {
-  return key === "max_cost_usd" ? `$${n.toFixed(4)}` : `${n} tokens`;
+function formatAmount(spend: "usd" | "tokens", n: number): string {
+  return spend === "usd" ? `$${n.toFixed(4)}` : `${n} tokens`;
 }
 
 /** The part of `limits` the child asked for itself: what it holds in reserve. */
 export function reservedPart(limits: TreeLimits, requested: TreeLimits): TreeLimits {
   return {
-    ...(requested.max_cost_usd !== undefined && limits.max_cost_usd !== undefined
-      ? { max_cost_usd: limits.max_cost_usd }
+    ...(requested.maxCostUsd !== undefined && limits.maxCostUsd !== undefined
+      ? { maxCostUsd: limits.maxCostUsd }
       : {}),
-    ...(requested.max_total_tokens !== undefined && limits.max_total_tokens !== undefined
-      ? { max_total_tokens: limits.max_total_tokens }
+    ...(requested.maxTotalTokens !== undefined && limits.maxTotalTokens !== undefined
+      ? { maxTotalTokens: limits.maxTotalTokens }
       : {}),
   };
 }

@@ -57,7 +57,7 @@ describe("thread files never leave the project", () => {
       symlinkSync(outside, join(project, ".ai/threads/linked"), "dir");
       const auth = await keys.token([{ cap: "spawn.thread" }]);
       await expect(
-        manager.spawn({ thread_id: "linked", directive: "d", message: "", auth, runner: () => idle }),
+        manager.spawn({ threadId: "linked", directive: "d", message: "", auth, runner: () => idle }),
       ).rejects.toMatchObject({ code: "TRANSCRIPT_UNAVAILABLE" });
       expect(manager.registry.get("linked")).toMatchObject({
         status: "error",
@@ -69,7 +69,7 @@ describe("thread files never leave the project", () => {
       writeFileSync(join(outside, "target.jsonl"), "");
       symlinkSync(join(outside, "target.jsonl"), join(project, ".ai/threads/filelink/transcript.jsonl"));
       await expect(
-        manager.spawn({ thread_id: "filelink", directive: "d", message: "", auth, runner: () => idle }),
+        manager.spawn({ threadId: "filelink", directive: "d", message: "", auth, runner: () => idle }),
       ).rejects.toMatchObject({ code: "TRANSCRIPT_UNAVAILABLE" });
       expect(readdirSync(outside)).toEqual(["target.jsonl"]);
       expect(readFileSync(join(outside, "target.jsonl"), "utf8")).toBe("");

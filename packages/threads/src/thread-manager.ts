@@ -10,7 +10,14 @@ import {
   type RunSnapshot,
   type SinkV1,
 } from "@kiwi/spec";
-import { BudgetNode, reserve, reservedPart, type TreeLimits } from "./budget-tree";
+import {
+  BudgetNode,
+  limitsRecord,
+  reserve,
+  reservedPart,
+  type TreeLimits,
+  type TreeLimitsRecord,
+} from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
@@ -31,28 +38,29 @@ export interface ThreadHandle {
   readonly budget: BudgetNode;
   /** Records an event in the transcript and the registry (secrets redacted). */
   record(type: string, fields?: Record<string, unknown>): void;
-  /** Holds the thread paused (reason `escalated`) until a decision arrives (`on_exceeded: escalate`). */
+  /** Holds the thread paused (reason `escalated`) until a decision arrives (`onExceeded: "escalate"`). */
   escalate(): Promise<Decision>;
 }
 
 export interface SpawnRequest {
   /** Required: `[A-Za-z0-9_-]{1,128}`. */
-  readonly thread_id: string;
+  readonly threadId: string;
   readonly directive: string;
   /** Builds the runner once the thread is registered (it gets the thread's handle). */
   readonly runner: (thread: ThreadHandle) => HarnessRunner;
   readonly message: string;
   readonly inputs?: Record<string, unknown>;
-  readonly parent_id?: string;
+  readonly parentId?: string;
   /** The budget the thread asks for; capped by what its parent has left (BUDGET_EXCEEDED when none). */
   readonly budget?: TreeLimits;
-  readonly on_exceeded?: "stop" | "warn" | "escalate";
-  /** Stored in the registry: who spawned it with which grants (no token). */
-  readonly permission_context?: Record<string, unknown>;
+  /** What happens when the thread exceeds its budget (stored as the budget's `on_exceeded`); default stop. */
+  readonly onExceeded?: "stop" | "warn" | "escalate";
+  /** Stored in the registry as `permission_context`: who spawned it with which grants (no token). */
+  readonly permissionContext?: Record<string, unknown>;
   /** A capability token holding `spawn.thread`. */
   readonly auth: unknown;
   /** When given, must equal the manager's project root. */
-  readonly project_path?: string;
+  readonly projectPath?: string;
   /** Continue from a checkpoint. */
   readonly resume?: RunSnapshot;
 }
@@ -65,7 +73,7 @@ export interface SpawnResult {
   readonly transcript_path: string;
   readonly started_at: string;
   /** The budget actually reserved (the request capped by the parent's remainder). */
-  readonly budget: TreeLimits;
+  readonly budget: TreeLimitsRecord;
 }
 
 /**
@@ -82,7 +90,7 @@ export interface ControlResult {
 }
 
 export interface StatusChange {
-  readonly thread_id: string;
+  readonly threadId: string;
   readonly status: ThreadStatus;
   readonly reason: string | null;
 }
@@ -214,33 +222,35 @@ export class ThreadManager {
   async spawn(request: SpawnRequest): Promise<SpawnResult> {
     this.#assertOpen();
     await this.#requireCap(request.auth, "spawn.thread", "spawning a thread");
-    const id = validateThreadId(request.thread_id);
-    if (request.project_path !== undefined && request.project_path !== this.projectRoot) {
+    const id = validateThreadId(request.threadId);
+    if (request.projectPath !== undefined && request.projectPath !== this.projectRoot) {
       throw new KiwiError({
         code: "PROJECT_MISMATCH",
-        message: `this thread runtime serves ${this.projectRoot}, not ${request.project_path}`,
-        context: { project_path: request.project_path },
+        message: `this thread runtime serves ${this.projectRoot}, not ${request.projectPath}`,
+        context: { project_path: request.projectPath },
       });
     }
-    const parent = request.parent_id ? this.#live.get(request.parent_id) : undefined;
+    const parentId = request.parentId ?? null;
+    const parent = parentId ? this.#live.get(parentId) : undefined;
     const limits = reserve(parent?.budget, request.budget ?? {});
+    const written = limitsRecord(limits);
     const transcript = this.transcriptPath(id);
     const row = this.registry.register({
-      thread_id: id,
+      threadId: id,
       directive: request.directive,
-      parent_id: request.parent_id ?? null,
+      parentId,
       status: "spawning",
-      permission_context: request.permission_context ?? null,
-      budget: { ...limits, on_exceeded: request.on_exceeded ?? "stop" },
-      transcript_path: relative(this.projectRoot, transcript),
+      permissionContext: request.permissionContext ?? null,
+      budget: { ...written, on_exceeded: request.onExceeded ?? "stop" },
+      transcriptPath: relative(this.projectRoot, transcript),
     });
     const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}));
     const live = new LiveThread(
       id,
       request.directive,
-      request.parent_id ?? null,
+      parentId,
       budget,
-      request.on_exceeded === "escalate",
+      request.onExceeded === "escalate",
       (reason) => this.#setStatus(id, "paused", reason),
       () => this.#setStatus(id, "running", null),
     );
@@ -260,16 +270,20 @@ export class ThreadManager {
     }
     this.record(id, "spawned", {
       directive: request.directive,
-      parent_id: request.parent_id ?? null,
-      budget: limits,
+      parent_id: parentId,
+      budget: written,
       inputs: request.inputs ?? {},
     });
     if (parent)
-      this.record(parent.id, "child_spawned", { child_id: id, directive: request.directive, budget: limits });
+      this.record(parent.id, "child_spawned", {
+        child_id: id,
+        directive: request.directive,
+        budget: written,
+      });
     const handle: ThreadHandle = {
       id,
       directive: request.directive,
-      parentId: request.parent_id ?? null,
+      parentId,
       budget,
       record: (type, fields = {}) => this.record(id, type, fields),
       escalate: () => live.waitForDecision("escalated"),
@@ -282,7 +296,7 @@ export class ThreadManager {
       status: "spawned",
       transcript_path: relative(this.projectRoot, transcript),
       started_at: row.created_at,
-      budget: limits,
+      budget: written,
     };
   }
 
@@ -393,7 +407,7 @@ export class ThreadManager {
     if (!row || row.status === status) return;
     this.registry.updateStatus(id, status, { reason: reason ?? undefined, usage });
     this.record(id, "status", { status, reason });
-    for (const l of this.#listeners) l({ thread_id: id, status, reason });
+    for (const l of this.#listeners) l({ threadId: id, status, reason });
   }
 
   #checkpoint(id: string): void {
@@ -638,7 +652,7 @@ export class ThreadManager {
               );
             }, options.timeoutMs);
       const stop = this.watch((c) => {
-        if (c.thread_id !== threadId || !want(c.status)) return;
+        if (c.threadId !== threadId || !want(c.status)) return;
         stop();
         if (timer) clearTimeout(timer);
         resolve(this.registry.get(threadId)!);

@@ -146,7 +146,7 @@ async function registry(
       const threads = reg.query({
         ...(params.status !== undefined ? { status: statusOf(params.status) } : {}),
         ...(typeof params.directive === "string" ? { directive: params.directive } : {}),
-        ...(typeof params.parent_id === "string" ? { parent_id: params.parent_id } : {}),
+        ...(typeof params.parent_id === "string" ? { parentId: params.parent_id } : {}),
         ...(optInt(params, "limit") !== undefined ? { limit: clampLimit(optInt(params, "limit")!) } : {}),
       });
       return { success: true, threads };
@@ -164,9 +164,9 @@ async function registry(
       await requireWrite(manager, meta, action);
       if (action === "register") {
         const row = reg.register({
-          thread_id: str(params, "thread_id"),
+          threadId: str(params, "thread_id"),
           directive: str(params, "directive"),
-          parent_id: typeof params.parent_id === "string" ? params.parent_id : null,
+          parentId: typeof params.parent_id === "string" ? params.parent_id : null,
           pid: null,
         });
         return { success: true, thread: row };
@@ -208,7 +208,7 @@ async function control(
   if (action === "wait_children") {
     // The caller's own children: every thread whose parent is the token's thread.
     const claims = await manager.verify(meta.__auth);
-    const children = manager.registry.query({ parent_id: claims.thread_id, limit: 1000 });
+    const children = manager.registry.query({ parentId: claims.thread_id, limit: 1000 });
     const deadline = Date.now() + timeoutMs;
     const results = [];
     for (const child of children.reverse()) {

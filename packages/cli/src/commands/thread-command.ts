@@ -116,7 +116,7 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
       }
     });
     const stopWatch = manager.watch((change) => {
-      if (change.thread_id === id) display.status(change.status, change.reason);
+      if (change.threadId === id) display.status(change.status, change.reason);
     });
     display.started({
       threadId: id,

@@ -198,7 +198,7 @@ async function threadStatus(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: kernelOptions });
   const id = idArg(positionals, "kiwi threads status <id>");
   return withThread(id, values, io, ({ manager }, row) => {
-    const children = manager.registry.query({ parent_id: id, limit: 1000 });
+    const children = manager.registry.query({ parentId: id, limit: 1000 });
     const transcript = manager.transcriptPath(id);
     if (values.json) {
       printJson(io, {
@@ -410,7 +410,7 @@ async function exportThread(args: string[], io: Io): Promise<number> {
   const id = idArg(positionals, "kiwi threads export <id> [--out file]");
   if (values.out === "") throw new UsageError("--out needs a file path");
   return withThread(id, values, io, async ({ manager }) => {
-    const registry = exportRegistry(manager.registry, { thread_id: id });
+    const registry = exportRegistry(manager.registry, { threadId: id });
     const transcripts: Record<string, TranscriptEvent[]> = {};
     for (const t of registry.threads) {
       transcripts[t.thread_id] = readOrEmpty(manager.transcriptPath(t.thread_id));

@@ -14,11 +14,11 @@ function tree(): ThreadRegistry {
   const t = tempRegistry();
   const reg = ThreadRegistry.open(t.file, { now: steppingClock() });
   cleanups.push(t.cleanup, () => reg.close());
-  reg.register({ thread_id: "root", directive: "d" });
-  reg.register({ thread_id: "child", directive: "d", parent_id: "root" });
-  reg.register({ thread_id: "grandchild", directive: "d", parent_id: "child" });
-  reg.register({ thread_id: "other", directive: "d" });
-  reg.register({ thread_id: "other_child", directive: "d", parent_id: "other" });
+  reg.register({ threadId: "root", directive: "d" });
+  reg.register({ threadId: "child", directive: "d", parentId: "root" });
+  reg.register({ threadId: "grandchild", directive: "d", parentId: "child" });
+  reg.register({ threadId: "other", directive: "d" });
+  reg.register({ threadId: "other_child", directive: "d", parentId: "other" });
   for (const id of ["root", "child", "grandchild", "other", "other_child"]) {
     reg.appendEvent(id, "message", { from: id });
     reg.appendEvent(id, "status", { n: 2 });
@@ -56,15 +56,15 @@ describe("exportRegistry", () => {
 
   it("exports one thread with its descendants only", () => {
     const reg = tree();
-    const out = exportRegistry(reg, { thread_id: "child" });
+    const out = exportRegistry(reg, { threadId: "child" });
     expect(out.threads.map((t) => t.thread_id)).toEqual(["child", "grandchild"]);
     expect(new Set(out.events.map((e) => e.thread_id))).toEqual(new Set(["child", "grandchild"]));
     expect(out.events).toHaveLength(4);
-    expect(exportRegistry(reg, { thread_id: "root" }).threads).toHaveLength(3);
+    expect(exportRegistry(reg, { threadId: "root" }).threads).toHaveLength(3);
   });
 
   it("reports an unknown thread as ITEM_NOT_FOUND", () => {
     const reg = tree();
-    expect(codeOf(() => exportRegistry(reg, { thread_id: "ghost" })).code).toBe("ITEM_NOT_FOUND");
+    expect(codeOf(() => exportRegistry(reg, { threadId: "ghost" })).code).toBe("ITEM_NOT_FOUND");
   });
 });

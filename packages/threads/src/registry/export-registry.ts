@@ -17,24 +17,23 @@ export interface RegistryExport {
 
 export interface ExportOptions {
   /** Export this thread and its descendants only (default: everything). */
-  readonly thread_id?: string;
+  readonly threadId?: string;
   /** The clock for exported_at (default: the system clock). */
   readonly now?: () => Date;
 }
 
 /**
  * Everything in the registry, or one thread with its descendants, as one consistent snapshot. Events
- * are ordered by thread id, then seq. ITEM_NOT_FOUND when `thread_id` is not registered.
+ * are ordered by thread id, then seq. ITEM_NOT_FOUND when `threadId` is not registered.
  */
 export function exportRegistry(registry: ThreadRegistry, options: ExportOptions = {}): RegistryExport {
-  const { threads, events } = registry.snapshot(
-    options.thread_id === undefined ? {} : { thread_id: options.thread_id },
-  );
-  if (options.thread_id !== undefined && threads.length === 0) {
+  const { threadId } = options;
+  const { threads, events } = registry.snapshot(threadId === undefined ? {} : { threadId });
+  if (threadId !== undefined && threads.length === 0) {
     throw new KiwiError({
       code: "ITEM_NOT_FOUND",
-      message: `no thread ${JSON.stringify(options.thread_id)} to export: check the id, or leave it out to export every thread`,
-      context: { thread_id: options.thread_id },
+      message: `no thread ${JSON.stringify(threadId)} to export: check the id, or leave it out to export every thread`,
+      context: { thread_id: threadId },
     });
   }
   return {

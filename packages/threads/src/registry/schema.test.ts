@@ -53,7 +53,7 @@ describe("registry schema", () => {
   it("reopens a migrated database without migrating again", () => {
     const { file } = fresh();
     const first = ThreadRegistry.open(file);
-    first.register({ thread_id: "t1", directive: "d" });
+    first.register({ threadId: "t1", directive: "d" });
     first.close();
     const again = ThreadRegistry.open(file);
     expect(again.schemaVersion).toBe(REGISTRY_SCHEMA_VERSION);
@@ -95,7 +95,7 @@ describe("registry schema", () => {
   it("makes thread_events append-only: UPDATE and DELETE are refused by triggers, a reused seq by the key", () => {
     const { file } = fresh();
     const reg = ThreadRegistry.open(file);
-    reg.register({ thread_id: "t1", directive: "d" });
+    reg.register({ threadId: "t1", directive: "d" });
     reg.appendEvent("t1", "message", { text: "hi" });
     reg.close();
     const raw = new Database(file);
@@ -118,7 +118,7 @@ describe("registry schema", () => {
   it("accepts exactly THREAD_STATUSES in the status CHECK constraint", () => {
     const { file } = fresh();
     const reg = ThreadRegistry.open(file);
-    for (const status of THREAD_STATUSES) reg.register({ thread_id: `t_${status}`, directive: "d", status });
+    for (const status of THREAD_STATUSES) reg.register({ threadId: `t_${status}`, directive: "d", status });
     reg.close();
     const raw = new Database(file);
     try {

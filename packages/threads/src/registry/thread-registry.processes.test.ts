@@ -54,7 +54,7 @@ describe("ThreadRegistry across processes", () => {
     await holder.waitFor((l) => l === "ready");
     const reg = ThreadRegistry.open(file);
     cleanups.push(() => reg.close());
-    reg.register({ thread_id: "mine", directive: "d", status: "running" });
+    reg.register({ threadId: "mine", directive: "d", status: "running" });
     const pid = holder.proc.pid!;
     expect(reg.get("victim")).toMatchObject({ status: "running", pid });
 
@@ -82,7 +82,7 @@ describe("ThreadRegistry under a held write lock", () => {
     const errors: unknown[] = [];
     const reg = ThreadRegistry.open(file, { busyTimeoutMs: 20, onError: (e) => errors.push(e) });
     cleanups.push(() => reg.close());
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
 
     const blocker = new Database(file);
     blocker.exec("BEGIN IMMEDIATE");
@@ -106,7 +106,7 @@ describe("ThreadRegistry under a held write lock", () => {
       onError: (e) => errors.push(e as { code?: string }),
     });
     cleanups.push(() => reg.close());
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
 
     const blocker = new Database(file);
     blocker.exec("BEGIN IMMEDIATE");

@@ -22,11 +22,11 @@ describe("ThreadRegistry register / get", () => {
   it("registers a thread with defaults and reads it back with JSON columns parsed", () => {
     const { reg } = open();
     const row = reg.register({
-      thread_id: "root_1",
+      threadId: "root_1",
       directive: "research/summarise",
-      permission_context: { caps: ["fs.read"] },
+      permissionContext: { caps: ["fs.read"] },
       budget: { max_cost_usd: 1 },
-      transcript_path: ".ai/threads/root_1/transcript.jsonl",
+      transcriptPath: ".ai/threads/root_1/transcript.jsonl",
     });
     expect(row).toEqual({
       thread_id: "root_1",
@@ -49,8 +49,8 @@ describe("ThreadRegistry register / get", () => {
 
   it("refuses a duplicate id with THREAD_ID_COLLISION", () => {
     const { reg } = open();
-    reg.register({ thread_id: "t1", directive: "d" });
-    const err = codeOf(() => reg.register({ thread_id: "t1", directive: "other" }));
+    reg.register({ threadId: "t1", directive: "d" });
+    const err = codeOf(() => reg.register({ threadId: "t1", directive: "other" }));
     expect(err.code).toBe("THREAD_ID_COLLISION");
     expect(err.message).toMatch(/kiwi_harness generate/);
     expect(err.context).toEqual({ thread_id: "t1" });
@@ -58,20 +58,18 @@ describe("ThreadRegistry register / get", () => {
 
   it("validates ids, directive, status, pid and JSON columns", () => {
     const { reg } = open();
-    expect(codeOf(() => reg.register({ thread_id: "a/b", directive: "d" })).code).toBe("INVALID_THREAD_ID");
-    expect(codeOf(() => reg.register({ thread_id: "t", directive: "" })).code).toBe("INVALID_INPUT");
-    expect(codeOf(() => reg.register({ thread_id: "t", directive: "d", status: "nope" as never })).code).toBe(
+    expect(codeOf(() => reg.register({ threadId: "a/b", directive: "d" })).code).toBe("INVALID_THREAD_ID");
+    expect(codeOf(() => reg.register({ threadId: "t", directive: "" })).code).toBe("INVALID_INPUT");
+    expect(codeOf(() => reg.register({ threadId: "t", directive: "d", status: "nope" as never })).code).toBe(
       "INVALID_INPUT",
     );
-    expect(codeOf(() => reg.register({ thread_id: "t", directive: "d", pid: -3 })).code).toBe(
-      "INVALID_INPUT",
-    );
-    expect(codeOf(() => reg.register({ thread_id: "t", directive: "d", budget: [1] as never })).code).toBe(
+    expect(codeOf(() => reg.register({ threadId: "t", directive: "d", pid: -3 })).code).toBe("INVALID_INPUT");
+    expect(codeOf(() => reg.register({ threadId: "t", directive: "d", budget: [1] as never })).code).toBe(
       "INVALID_INPUT",
     );
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    expect(codeOf(() => reg.register({ thread_id: "t", directive: "d", budget: circular })).code).toBe(
+    expect(codeOf(() => reg.register({ threadId: "t", directive: "d", budget: circular })).code).toBe(
       "INVALID_INPUT",
     );
     expect(reg.get("t")).toBeUndefined();
@@ -81,7 +79,7 @@ describe("ThreadRegistry register / get", () => {
 describe("ThreadRegistry updateStatus / updateUsage", () => {
   it("moves through statuses, sets reason, usage and finished_at for a terminal status", () => {
     const { reg } = open();
-    reg.register({ thread_id: "t1", directive: "d" });
+    reg.register({ threadId: "t1", directive: "d" });
     const running = reg.updateStatus("t1", "running");
     expect(running).toMatchObject({ status: "running", finished_at: null, reason: null });
     const paused = reg.updateStatus("t1", "paused", { reason: "asked for help" });
@@ -96,7 +94,7 @@ describe("ThreadRegistry updateStatus / updateUsage", () => {
 
   it("is idempotent for a repeated final status and refuses other changes with THREAD_FINISHED", () => {
     const { reg } = open();
-    reg.register({ thread_id: "t1", directive: "d" });
+    reg.register({ threadId: "t1", directive: "d" });
     const killed = reg.updateStatus("t1", "killed", { reason: "user" });
     expect(reg.updateStatus("t1", "killed")).toEqual(killed);
     const err = codeOf(() => reg.updateStatus("t1", "running"));
@@ -107,7 +105,7 @@ describe("ThreadRegistry updateStatus / updateUsage", () => {
 
   it("reports an unknown id as ITEM_NOT_FOUND and an unknown status as INVALID_INPUT", () => {
     const { reg } = open();
-    reg.register({ thread_id: "t1", directive: "d" });
+    reg.register({ threadId: "t1", directive: "d" });
     expect(codeOf(() => reg.updateStatus("ghost", "running")).code).toBe("ITEM_NOT_FOUND");
     const bad = codeOf(() => reg.updateStatus("t1", "sleeping" as never));
     expect(bad.code).toBe("INVALID_INPUT");
@@ -117,7 +115,7 @@ describe("ThreadRegistry updateStatus / updateUsage", () => {
 
   it("replaces usage with updateUsage", () => {
     const { reg } = open();
-    reg.register({ thread_id: "t1", directive: "d" });
+    reg.register({ threadId: "t1", directive: "d" });
     expect(reg.updateUsage("t1", { usd: 0.5 }).usage).toEqual({ usd: 0.5 });
     expect(reg.get("t1")?.usage).toEqual({ usd: 0.5 });
     expect(codeOf(() => reg.updateUsage("ghost", {})).code).toBe("ITEM_NOT_FOUND");
@@ -127,10 +125,10 @@ describe("ThreadRegistry updateStatus / updateUsage", () => {
 describe("ThreadRegistry query", () => {
   function seeded() {
     const { reg } = open();
-    reg.register({ thread_id: "a", directive: "alpha" }); // 00:00:00
-    reg.register({ thread_id: "b", directive: "beta", parent_id: "a", status: "running" }); // 00:00:01
-    reg.register({ thread_id: "c", directive: "alpha", parent_id: "a", status: "running" }); // 00:00:02
-    reg.register({ thread_id: "d", directive: "alpha", status: "completed" }); // 00:00:03
+    reg.register({ threadId: "a", directive: "alpha" }); // 00:00:00
+    reg.register({ threadId: "b", directive: "beta", parentId: "a", status: "running" }); // 00:00:01
+    reg.register({ threadId: "c", directive: "alpha", parentId: "a", status: "running" }); // 00:00:02
+    reg.register({ threadId: "d", directive: "alpha", status: "completed" }); // 00:00:03
     return reg;
   }
   const ids = (rows: { thread_id: string }[]) => rows.map((r) => r.thread_id);
@@ -142,10 +140,10 @@ describe("ThreadRegistry query", () => {
     expect(ids(reg.query({ status: ["spawning", "completed"] }))).toEqual(["d", "a"]);
     expect(ids(reg.query({ status: [] }))).toEqual([]);
     expect(ids(reg.query({ directive: "alpha" }))).toEqual(["d", "c", "a"]);
-    expect(ids(reg.query({ parent_id: "a" }))).toEqual(["c", "b"]);
-    expect(ids(reg.query({ parent_id: null }))).toEqual(["d", "a"]);
+    expect(ids(reg.query({ parentId: "a" }))).toEqual(["c", "b"]);
+    expect(ids(reg.query({ parentId: null }))).toEqual(["d", "a"]);
     expect(ids(reg.query({ since: "2025-01-01T00:00:02Z" }))).toEqual(["d", "c"]);
-    expect(ids(reg.query({ directive: "alpha", status: "running", parent_id: "a" }))).toEqual(["c"]);
+    expect(ids(reg.query({ directive: "alpha", status: "running", parentId: "a" }))).toEqual(["c"]);
     expect(ids(reg.query({ limit: 2 }))).toEqual(["d", "c"]);
   });
 
@@ -161,8 +159,8 @@ describe("ThreadRegistry query", () => {
 describe("ThreadRegistry events", () => {
   it("numbers events 1, 2, 3… per thread and reads them back in order", async () => {
     const { reg } = open();
-    reg.register({ thread_id: "a", directive: "d" });
-    reg.register({ thread_id: "b", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
+    reg.register({ threadId: "b", directive: "d" });
     expect(reg.appendEvent("a", "message", { text: "one" })).toEqual({ seq: 1 });
     expect(reg.appendEvent("b", "message", { text: "b-one" })).toEqual({ seq: 1 });
     expect(reg.appendEvent("a", "tool_call", { name: "x" })).toEqual({ seq: 2 });
@@ -184,7 +182,7 @@ describe("ThreadRegistry events", () => {
 
   it("continues a thread's numbering from the database after reopening", () => {
     const { reg, file } = open();
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
     reg.appendEvent("a", "x", {});
     reg.appendEvent("a", "x", {});
     reg.close();
@@ -196,7 +194,7 @@ describe("ThreadRegistry events", () => {
 
   it("writes at once when batchSize events are queued", () => {
     const { reg } = open({ batchSize: 4 });
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
     for (let i = 0; i < 3; i++) reg.appendEvent("a", "x", { i });
     expect(reg.queuedEvents).toBe(3);
     reg.appendEvent("a", "x", { i: 3 });
@@ -205,7 +203,7 @@ describe("ThreadRegistry events", () => {
 
   it("refuses events for unknown threads and bad event input", () => {
     const { reg } = open();
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
     expect(codeOf(() => reg.appendEvent("ghost", "x", {})).code).toBe("ITEM_NOT_FOUND");
     expect(codeOf(() => reg.appendEvent("a", "", {})).code).toBe("INVALID_INPUT");
     expect(codeOf(() => reg.appendEvent("a", "x", [] as never)).code).toBe("INVALID_INPUT");
@@ -219,7 +217,7 @@ describe("ThreadRegistry events", () => {
     const { reg } = open({ now: () => new Date() });
     const producers = 50;
     const perProducer = 400;
-    for (let p = 0; p < producers; p++) reg.register({ thread_id: `p${p}`, directive: "load" });
+    for (let p = 0; p < producers; p++) reg.register({ threadId: `p${p}`, directive: "load" });
     await Promise.all(
       Array.from({ length: producers }, async (_, p) => {
         for (let i = 1; i <= perProducer; i++) {
@@ -251,7 +249,7 @@ describe("ThreadRegistry events", () => {
 describe("ThreadRegistry close", () => {
   it("writes queued events on close, is idempotent, and refuses later calls with REGISTRY_UNAVAILABLE", () => {
     const { reg, file } = open();
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
     for (let i = 1; i <= 10; i++) reg.appendEvent("a", "x", { i });
     expect(reg.queuedEvents).toBe(10);
     reg.close();
@@ -271,11 +269,11 @@ describe("ThreadRegistry markOrphans (in process)", () => {
   it("orphans active threads of dead or unknown owners, never this process's, with an orphaned event", () => {
     const { reg } = open();
     const deadPid = 999_999_991;
-    reg.register({ thread_id: "mine", directive: "d", status: "running" });
-    reg.register({ thread_id: "dead", directive: "d", status: "paused", pid: deadPid });
-    reg.register({ thread_id: "nobody", directive: "d", pid: null });
-    reg.register({ thread_id: "alive", directive: "d", status: "running", pid: 424242 });
-    reg.register({ thread_id: "done", directive: "d", status: "completed", pid: deadPid });
+    reg.register({ threadId: "mine", directive: "d", status: "running" });
+    reg.register({ threadId: "dead", directive: "d", status: "paused", pid: deadPid });
+    reg.register({ threadId: "nobody", directive: "d", pid: null });
+    reg.register({ threadId: "alive", directive: "d", status: "running", pid: 424242 });
+    reg.register({ threadId: "done", directive: "d", status: "completed", pid: deadPid });
     reg.appendEvent("dead", "message", { text: "before" });
     const marked = reg.markOrphans((pid) => pid === 424242);
     expect(marked.sort()).toEqual(["dead", "nobody"]);
@@ -306,7 +304,7 @@ describe("ThreadRegistry markOrphans (in process)", () => {
 describe("ThreadRegistry checkpoints", () => {
   it("round-trips checkpoints and returns the latest", () => {
     const { reg } = open();
-    reg.register({ thread_id: "a", directive: "d" });
+    reg.register({ threadId: "a", directive: "d" });
     expect(reg.latestCheckpoint("a")).toBeUndefined();
     const first = reg.saveCheckpoint("a", {
       turn: 1,

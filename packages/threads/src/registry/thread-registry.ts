@@ -36,15 +36,19 @@ export interface ThreadRegistryOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** A thread to register; stored as the `threads` row's columns (`thread_id`, `parent_id`, …). */
 export interface RegisterThreadInput {
-  readonly thread_id: string;
+  readonly threadId: string;
   readonly directive: string;
-  readonly parent_id?: string | null;
+  readonly parentId?: string | null;
   /** Default "spawning". */
   readonly status?: ThreadStatus;
-  readonly permission_context?: Record<string, unknown> | null;
+  /** Who spawned it with which grants; stored as written. */
+  readonly permissionContext?: Record<string, unknown> | null;
+  /** The thread's budget; stored as written (its keys are the directive's `<cost>` names). */
   readonly budget?: Record<string, unknown> | null;
-  readonly transcript_path?: string | null;
+  /** The transcript, relative to the project root. */
+  readonly transcriptPath?: string | null;
   /** The owner process; default this process. */
   readonly pid?: number | null;
 }
@@ -60,7 +64,7 @@ export interface ThreadQuery {
   readonly status?: ThreadStatus | readonly ThreadStatus[];
   readonly directive?: string;
   /** A parent's id, or null for top-level threads. */
-  readonly parent_id?: string | null;
+  readonly parentId?: string | null;
   /** 1–1000, default 100. */
   readonly limit?: number;
   /** Only threads created at or after this ISO-8601 time. */
@@ -181,7 +185,7 @@ export class ThreadRegistry {
   /** Adds a thread; THREAD_ID_COLLISION when the id is taken. */
   register(input: RegisterThreadInput): ThreadRow {
     this.#assertOpen();
-    const thread_id = validateThreadId(input.thread_id);
+    const thread_id = validateThreadId(input.threadId);
     if (typeof input.directive !== "string" || input.directive.length === 0) {
       throw invalid("directive must be a non-empty string: the directive the thread runs", { thread_id });
     }
@@ -191,24 +195,24 @@ export class ThreadRegistry {
     if (pid !== null && (!Number.isInteger(pid) || pid <= 0)) {
       throw invalid("pid must be a positive process id (or null when no process owns the thread)", { pid });
     }
-    if (input.transcript_path != null && typeof input.transcript_path !== "string") {
-      throw invalid("transcript_path must be a string path (or omitted)", { thread_id });
+    if (input.transcriptPath != null && typeof input.transcriptPath !== "string") {
+      throw invalid("transcriptPath must be a string path (or omitted)", { thread_id });
     }
     const now = this.#timestamp();
     const raw: RawThreadRow = {
       thread_id,
       directive: input.directive,
-      parent_id: input.parent_id == null ? null : validateThreadId(input.parent_id),
+      parent_id: input.parentId == null ? null : validateThreadId(input.parentId),
       status,
       reason: null,
       pid,
       created_at: now,
       updated_at: now,
       finished_at: isTerminal(status) ? now : null,
-      permission_context: recordJson("permission_context", input.permission_context),
+      permission_context: recordJson("permissionContext", input.permissionContext),
       budget: recordJson("budget", input.budget),
       usage: null,
-      transcript_path: input.transcript_path ?? null,
+      transcript_path: input.transcriptPath ?? null,
     };
     try {
       this.#stmts.insertThread.run(raw);
@@ -226,9 +230,9 @@ export class ThreadRegistry {
     return toThreadRow(raw);
   }
 
-  get(thread_id: string): ThreadRow | undefined {
+  get(threadId: string): ThreadRow | undefined {
     this.#assertOpen();
-    const raw = this.#guard("reading a thread", () => this.#stmts.selectThread.get(thread_id)) as
+    const raw = this.#guard("reading a thread", () => this.#stmts.selectThread.get(threadId)) as
       | RawThreadRow
       | undefined;
     return raw && toThreadRow(raw);
@@ -239,22 +243,22 @@ export class ThreadRegistry {
    * THREAD_FINISHED when it already finished (repeating its final status is a no-op), INVALID_INPUT
    * for an unknown status.
    */
-  updateStatus(thread_id: string, status: ThreadStatus, options: UpdateStatusOptions = {}): ThreadRow {
+  updateStatus(threadId: string, status: ThreadStatus, options: UpdateStatusOptions = {}): ThreadRow {
     this.#assertOpen();
     assertStatus(status);
     if (options.reason !== undefined && typeof options.reason !== "string") {
-      throw invalid("reason must be a string (or omitted)", { thread_id });
+      throw invalid("reason must be a string (or omitted)", { thread_id: threadId });
     }
     const usage = options.usage === undefined ? undefined : recordJson("usage", options.usage);
     const change = this.#db.transaction((): ThreadRow => {
-      const current = this.#stmts.selectThread.get(thread_id) as RawThreadRow | undefined;
-      if (!current) throw notFound(thread_id);
+      const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
+      if (!current) throw notFound(threadId);
       if (isTerminal(current.status)) {
         if (current.status === status) return toThreadRow(current);
         throw new KiwiError({
           code: "THREAD_FINISHED",
-          message: `thread ${JSON.stringify(thread_id)} already finished (${current.status}) and cannot become ${status}: a finished thread's status is final, spawn a new thread instead`,
-          context: { thread_id, status: current.status, requested: status },
+          message: `thread ${JSON.stringify(threadId)} already finished (${current.status}) and cannot become ${status}: a finished thread's status is final, spawn a new thread instead`,
+          context: { thread_id: threadId, status: current.status, requested: status },
         });
       }
       const now = this.#timestamp();
@@ -273,15 +277,15 @@ export class ThreadRegistry {
   }
 
   /** Replaces a thread's recorded usage (token counts, cost…); ITEM_NOT_FOUND for an unknown id. */
-  updateUsage(thread_id: string, usage: Record<string, unknown>): ThreadRow {
+  updateUsage(threadId: string, usage: Record<string, unknown>): ThreadRow {
     this.#assertOpen();
-    if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id });
+    if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id: threadId });
     const json = recordJson("usage", usage);
     const updated_at = this.#timestamp();
     const raw = this.#guard("updating a thread's usage", () =>
-      this.#stmts.updateUsage.get({ thread_id, usage: json, updated_at }),
+      this.#stmts.updateUsage.get({ thread_id: threadId, usage: json, updated_at }),
     ) as RawThreadRow | undefined;
-    if (!raw) throw notFound(thread_id);
+    if (!raw) throw notFound(threadId);
     return toThreadRow(raw);
   }
 
@@ -303,10 +307,10 @@ export class ThreadRegistry {
       where.push("directive = ?");
       params.push(filter.directive);
     }
-    if (filter.parent_id === null) where.push("parent_id IS NULL");
-    else if (filter.parent_id !== undefined) {
+    if (filter.parentId === null) where.push("parent_id IS NULL");
+    else if (filter.parentId !== undefined) {
       where.push("parent_id = ?");
-      params.push(filter.parent_id);
+      params.push(filter.parentId);
     }
     if (filter.since !== undefined) {
       const since = new Date(filter.since);
@@ -335,16 +339,16 @@ export class ThreadRegistry {
    * written with others at the next setImmediate or when batchSize rows wait. ITEM_NOT_FOUND for an
    * unknown thread.
    */
-  appendEvent(thread_id: string, type: string, data: Record<string, unknown>): { seq: number } {
+  appendEvent(threadId: string, type: string, data: Record<string, unknown>): { seq: number } {
     this.#assertOpen();
     if (typeof type !== "string" || type.length === 0) {
-      throw invalid("the event type must be a non-empty string", { thread_id });
+      throw invalid("the event type must be a non-empty string", { thread_id: threadId });
     }
-    if (!isRecord(data)) throw invalid("event data must be a JSON object", { thread_id, type });
+    if (!isRecord(data)) throw invalid("event data must be a JSON object", { thread_id: threadId, type });
     const json = toJson("event data", data);
-    const seq = this.#lastSeq(thread_id) + 1;
-    this.#seqs.set(thread_id, seq);
-    this.#queue.push({ thread_id, seq, ts: this.#timestamp(), type, data: json });
+    const seq = this.#lastSeq(threadId) + 1;
+    this.#seqs.set(threadId, seq);
+    this.#queue.push({ thread_id: threadId, seq, ts: this.#timestamp(), type, data: json });
     return { seq };
   }
 
@@ -359,7 +363,7 @@ export class ThreadRegistry {
   }
 
   /** A thread's events in seq order (queued ones written first); ITEM_NOT_FOUND for an unknown thread. */
-  getEvents(thread_id: string, query: EventQuery = {}): ThreadEvent[] {
+  getEvents(threadId: string, query: EventQuery = {}): ThreadEvent[] {
     this.flush();
     const afterSeq = query.afterSeq ?? 0;
     if (!Number.isInteger(afterSeq) || afterSeq < 0) {
@@ -370,10 +374,10 @@ export class ThreadRegistry {
         limit: query.limit,
       });
     }
-    if (!this.#guard("reading a thread", () => this.#stmts.selectThread.get(thread_id))) {
-      throw notFound(thread_id);
+    if (!this.#guard("reading a thread", () => this.#stmts.selectThread.get(threadId))) {
+      throw notFound(threadId);
     }
-    const params: unknown[] = [thread_id, afterSeq];
+    const params: unknown[] = [threadId, afterSeq];
     let types = "";
     if (query.types !== undefined) {
       if (query.types.length === 0) return [];
@@ -425,16 +429,22 @@ export class ThreadRegistry {
   }
 
   /** Saves a run state for a thread (after its queued events); ITEM_NOT_FOUND for an unknown thread. */
-  saveCheckpoint(thread_id: string, input: CheckpointInput): Checkpoint {
+  saveCheckpoint(threadId: string, input: CheckpointInput): Checkpoint {
     if (!Number.isInteger(input.turn) || input.turn < 0) {
-      throw invalid("turn must be a whole number, 0 or more", { thread_id, turn: input.turn });
+      throw invalid("turn must be a whole number, 0 or more", { thread_id: threadId, turn: input.turn });
     }
     const state = toJson("checkpoint state", input.state);
     this.flush();
     const save = this.#db.transaction((): Checkpoint => {
-      if (!this.#stmts.selectThread.get(thread_id)) throw notFound(thread_id);
-      const { last } = this.#stmts.maxCheckpointSeq.get(thread_id) as { last: number | null };
-      const row = { thread_id, seq: (last ?? 0) + 1, ts: this.#timestamp(), turn: input.turn, state };
+      if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
+      const { last } = this.#stmts.maxCheckpointSeq.get(threadId) as { last: number | null };
+      const row = {
+        thread_id: threadId,
+        seq: (last ?? 0) + 1,
+        ts: this.#timestamp(),
+        turn: input.turn,
+        state,
+      };
       this.#stmts.insertCheckpoint.run(row);
       return { seq: row.seq, ts: row.ts, turn: row.turn, state: JSON.parse(state) };
     });
@@ -442,9 +452,9 @@ export class ThreadRegistry {
   }
 
   /** The thread's newest checkpoint, or undefined when it has none (or is unknown). */
-  latestCheckpoint(thread_id: string): Checkpoint | undefined {
+  latestCheckpoint(threadId: string): Checkpoint | undefined {
     this.#assertOpen();
-    const row = this.#guard("reading a checkpoint", () => this.#stmts.latestCheckpoint.get(thread_id)) as
+    const row = this.#guard("reading a checkpoint", () => this.#stmts.latestCheckpoint.get(threadId)) as
       | { seq: number; ts: string; turn: number; state: string }
       | undefined;
     return row && { seq: row.seq, ts: row.ts, turn: row.turn, state: JSON.parse(row.state) };
@@ -454,14 +464,14 @@ export class ThreadRegistry {
    * Queues a control request for a thread another process runs (its owner applies it on its next poll).
    * ITEM_NOT_FOUND for an unknown thread.
    */
-  requestControl(thread_id: string, action: string, payload: Record<string, unknown> = {}): { id: number } {
+  requestControl(threadId: string, action: string, payload: Record<string, unknown> = {}): { id: number } {
     this.#assertOpen();
     const json = toJson("control payload", payload);
     const requested_at = this.#timestamp();
     const insert = this.#db.transaction(() => {
-      if (!this.#stmts.selectThread.get(thread_id)) throw notFound(thread_id);
+      if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
       const info = this.#stmts.insertControl.run({
-        thread_id,
+        thread_id: threadId,
         action,
         payload: json,
         requested_at,
@@ -474,13 +484,13 @@ export class ThreadRegistry {
 
   /** Takes (and marks handled) the pending control requests of the given threads, oldest first. */
   takeControls(
-    thread_ids: readonly string[],
+    threadIds: readonly string[],
   ): { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] {
     this.#assertOpen();
-    if (thread_ids.length === 0) return [];
+    if (threadIds.length === 0) return [];
     // One cheap read first (the partial index holds only pending rows): most polls find nothing and
     // need no write lock, however many threads this process runs.
-    const wanted = new Set(thread_ids);
+    const wanted = new Set(threadIds);
     const pending = this.#guard("reading control requests", () => this.#stmts.anyPendingControls.all()) as {
       thread_id: string;
     }[];
@@ -507,10 +517,10 @@ export class ThreadRegistry {
   }
 
   /** A thread and all its descendants, oldest first; empty for an unknown id. */
-  subtree(thread_id: string): ThreadRow[] {
+  subtree(threadId: string): ThreadRow[] {
     this.#assertOpen();
     const rows = this.#guard("reading a thread tree", () =>
-      this.#stmts.subtree.all(thread_id),
+      this.#stmts.subtree.all(threadId),
     ) as RawThreadRow[];
     return rows.map(toThreadRow);
   }
@@ -519,15 +529,15 @@ export class ThreadRegistry {
    * Every thread and event (or one thread's subtree and its events), read in one transaction after the
    * queue is flushed: a consistent copy. Threads oldest first; events by thread id, then seq.
    */
-  snapshot(options: { readonly thread_id?: string } = {}): { threads: ThreadRow[]; events: ThreadEvent[] } {
+  snapshot(options: { readonly threadId?: string } = {}): { threads: ThreadRow[]; events: ThreadEvent[] } {
     this.flush();
-    const { thread_id } = options;
+    const { threadId } = options;
     const read = this.#db.transaction(() => {
       const threads = (
-        thread_id === undefined ? this.#stmts.allThreads.all() : this.#stmts.subtree.all(thread_id)
+        threadId === undefined ? this.#stmts.allThreads.all() : this.#stmts.subtree.all(threadId)
       ) as RawThreadRow[];
       const events = (
-        thread_id === undefined ? this.#stmts.allEvents.all() : this.#stmts.subtreeEvents.all(thread_id)
+        threadId === undefined ? this.#stmts.allEvents.all() : this.#stmts.subtreeEvents.all(threadId)
       ) as RawEvent[];
       return { threads: threads.map(toThreadRow), events: events.map(toThreadEvent) };
     });

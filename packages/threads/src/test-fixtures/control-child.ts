@@ -23,7 +23,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 await manager.spawn({
-  thread_id: threadId,
+  threadId,
   directive: "ticker",
   message: "tick",
   auth,

@@ -11,7 +11,7 @@ if (!mode || !file || !threadId || !countText)
 const count = Number(countText);
 const errors: string[] = [];
 const registry = ThreadRegistry.open(file, { onError: (err) => errors.push(String(err)) });
-registry.register({ thread_id: threadId, directive: `test/${mode}`, status: "running" });
+registry.register({ threadId: threadId, directive: `test/${mode}`, status: "running" });
 
 if (mode === "hold") {
   for (let i = 1; i <= count; i++) registry.appendEvent(threadId, "tick", { i });
