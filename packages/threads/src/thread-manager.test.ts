@@ -27,7 +27,13 @@ function heldRunner(): { runner: HarnessRunner; release: () => void } {
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  return { runner: { run: async () => (await held, RESULT) }, release };
+  const runner: HarnessRunner = {
+    run: async () => {
+      await held;
+      return RESULT;
+    },
+  };
+  return { runner, release };
 }
 
 async function openManager() {
