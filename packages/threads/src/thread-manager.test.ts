@@ -36,6 +36,8 @@ function heldRunner(): { runner: HarnessRunner; release: () => void } {
   return { runner, release };
 }
 
+const idle = (): HarnessRunner => ({ run: async () => RESULT });
+
 async function openManager() {
   const project = realpathSync(mkdtempSync(join(tmpdir(), "kiwi-thread-manager-")));
   cleanups.push(() => rmSync(project, { recursive: true, force: true }));
@@ -117,5 +119,26 @@ describe("ThreadManager.spawn", () => {
       }),
     ).rejects.toMatchObject({ code: "PROJECT_MISMATCH", context: { project_path: "/some/other/project" } });
     expect(manager.registry.get("elsewhere")).toBeUndefined();
+  });
+
+  it("refuses the old snake_case option names instead of ignoring them", async () => {
+    const { manager, auth } = await openManager();
+    const old = { thread_id: "t", parent_id: "p", directive: "d", message: "", auth, runner: () => idle() };
+    await expect(manager.spawn(old as never)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      context: { renamed: { thread_id: "threadId", parent_id: "parentId" } },
+    });
+    const budget = { max_cost_usd: 1 };
+    await expect(
+      manager.spawn({
+        threadId: "t",
+        directive: "d",
+        message: "",
+        auth,
+        budget: budget as never,
+        runner: idle,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", context: { renamed: { max_cost_usd: "maxCostUsd" } } });
+    expect(manager.registry.get("t")).toBeUndefined();
   });
 });

@@ -21,6 +21,7 @@ import {
 import { type Decision, LiveThread } from "./live-thread";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
+import { refuseRenamedOptions } from "./renamed-options";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { followTranscript } from "./transcript/follow-transcript";
@@ -105,6 +106,15 @@ export interface ThreadManagerOptions {
   readonly secrets?: readonly string[];
   readonly now?: () => Date;
 }
+
+const SPAWN_RENAMES = {
+  thread_id: "threadId",
+  parent_id: "parentId",
+  on_exceeded: "onExceeded",
+  permission_context: "permissionContext",
+  project_path: "projectPath",
+};
+const BUDGET_RENAMES = { max_cost_usd: "maxCostUsd", max_total_tokens: "maxTotalTokens" };
 
 const MAX_EVENT_TEXT = 4_000;
 /** How often a manager running threads looks for control requests queued by other processes. */
@@ -221,6 +231,7 @@ export class ThreadManager {
   /** `spawn_thread`: validate, register, start in the background, return immediately. */
   async spawn(request: SpawnRequest): Promise<SpawnResult> {
     this.#assertOpen();
+    refuseRenamedOptions(request, SPAWN_RENAMES, "ThreadManager.spawn");
     await this.#requireCap(request.auth, "spawn.thread", "spawning a thread");
     const id = validateThreadId(request.threadId);
     if (request.projectPath !== undefined && request.projectPath !== this.projectRoot) {
@@ -232,6 +243,7 @@ export class ThreadManager {
     }
     const parentId = request.parentId ?? null;
     const parent = parentId ? this.#live.get(parentId) : undefined;
+    if (request.budget) refuseRenamedOptions(request.budget, BUDGET_RENAMES, "ThreadManager.spawn budget");
     const limits = reserve(parent?.budget, request.budget ?? {});
     const written = limitsRecord(limits);
     const transcript = this.transcriptPath(id);

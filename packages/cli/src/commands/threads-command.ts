@@ -159,7 +159,7 @@ async function listThreads(args: string[], io: Io): Promise<number> {
         manager.registry.query({
           ...(statuses ? { status: statuses } : {}),
           ...(values.directive !== undefined ? { directive: values.directive } : {}),
-          ...(values.parent !== undefined ? { parent_id: values.parent } : {}),
+          ...(values.parent !== undefined ? { parentId: values.parent } : {}),
           ...(limit !== undefined ? { limit } : {}),
         }),
       )

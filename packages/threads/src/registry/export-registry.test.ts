@@ -66,5 +66,7 @@ describe("exportRegistry", () => {
   it("reports an unknown thread as ITEM_NOT_FOUND", () => {
     const reg = tree();
     expect(codeOf(() => exportRegistry(reg, { threadId: "ghost" })).code).toBe("ITEM_NOT_FOUND");
+    // The old name is refused rather than ignored (which would export every thread).
+    expect(codeOf(() => exportRegistry(reg, { thread_id: "root" } as never)).code).toBe("INVALID_INPUT");
   });
 });

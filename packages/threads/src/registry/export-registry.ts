@@ -1,4 +1,5 @@
 import { KiwiError } from "@kiwi/spec";
+import { refuseRenamedOptions } from "../renamed-options";
 import type { ThreadEvent, ThreadRow } from "./rows";
 import type { ThreadRegistry } from "./thread-registry";
 
@@ -27,6 +28,7 @@ export interface ExportOptions {
  * are ordered by thread id, then seq. ITEM_NOT_FOUND when `threadId` is not registered.
  */
 export function exportRegistry(registry: ThreadRegistry, options: ExportOptions = {}): RegistryExport {
+  refuseRenamedOptions(options, { thread_id: "threadId" }, "exportRegistry");
   const { threadId } = options;
   const { threads, events } = registry.snapshot(threadId === undefined ? {} : { threadId });
   if (threadId !== undefined && threads.length === 0) {

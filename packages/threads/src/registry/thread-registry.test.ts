@@ -150,6 +150,17 @@ describe("ThreadRegistry query", () => {
   it("rejects bad limits, times and statuses with INVALID_INPUT", () => {
     const reg = seeded();
     expect(codeOf(() => reg.query({ limit: 0 })).code).toBe("INVALID_INPUT");
+    // The names these options had before they became camelCase are refused, not ignored.
+    expect(codeOf(() => reg.query({ parent_id: "a" } as never))).toMatchObject({
+      code: "INVALID_INPUT",
+      context: { renamed: { parent_id: "parentId" } },
+    });
+    expect(
+      codeOf(() => reg.register({ threadId: "n", directive: "d", transcript_path: "x" } as never)),
+    ).toMatchObject({
+      code: "INVALID_INPUT",
+      context: { renamed: { transcript_path: "transcriptPath" } },
+    });
     expect(codeOf(() => reg.query({ limit: 1001 })).code).toBe("INVALID_INPUT");
     expect(codeOf(() => reg.query({ since: "yesterday-ish" })).code).toBe("INVALID_INPUT");
     expect(codeOf(() => reg.query({ status: "bogus" as never })).code).toBe("INVALID_INPUT");

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import Database from "better-sqlite3";
+import { refuseRenamedOptions } from "../renamed-options";
 import { validateThreadId } from "../thread-id";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
 import {
@@ -111,6 +112,13 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+const REGISTER_RENAMES = {
+  thread_id: "threadId",
+  parent_id: "parentId",
+  permission_context: "permissionContext",
+  transcript_path: "transcriptPath",
+};
+
 const ACTIVE_LIST = ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ");
 const THREAD_COLUMNS =
   "thread_id, directive, parent_id, status, reason, pid, created_at, updated_at, finished_at, permission_context, budget, usage, transcript_path";
@@ -185,6 +193,7 @@ export class ThreadRegistry {
   /** Adds a thread; THREAD_ID_COLLISION when the id is taken. */
   register(input: RegisterThreadInput): ThreadRow {
     this.#assertOpen();
+    refuseRenamedOptions(input, REGISTER_RENAMES, "ThreadRegistry.register");
     const thread_id = validateThreadId(input.threadId);
     if (typeof input.directive !== "string" || input.directive.length === 0) {
       throw invalid("directive must be a non-empty string: the directive the thread runs", { thread_id });
@@ -292,6 +301,7 @@ export class ThreadRegistry {
   /** Threads matching every given filter, newest first. */
   query(filter: ThreadQuery = {}): ThreadRow[] {
     this.#assertOpen();
+    refuseRenamedOptions(filter, { parent_id: "parentId" }, "ThreadRegistry.query");
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status !== undefined) {
