@@ -1,6 +1,6 @@
 import { openAppendSync } from "@kiwi/sandbox";
-import { KiwiError } from "@kiwi/spec";
-import { notRegularFile, openFailure, TranscriptErrorCode, transcriptUnavailable } from "./transcript-errors";
+import { ErrorCode, KiwiError } from "@kiwi/spec";
+import { notRegularFile, openFailure, transcriptUnavailable } from "./transcript-errors";
 
 /**
  * Opens a transcript append-only through the sandbox (openAppendSync of @kiwi/sandbox: O_APPEND,
@@ -36,7 +36,7 @@ function refusal(file: string, error: unknown): KiwiError {
     default: {
       const errno = error.context.errno ?? error.context.reason;
       return new KiwiError({
-        code: TranscriptErrorCode.TRANSCRIPT_UNAVAILABLE,
+        code: ErrorCode.TRANSCRIPT_UNAVAILABLE,
         message: `transcript ${file}: cannot open it (${String(errno)}); check that the path names a file in a folder you may read and write`,
         context: { file, reason: "open_failed", errno },
         cause: error,
