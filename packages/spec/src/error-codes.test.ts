@@ -19,6 +19,8 @@ const NOT_CODES: Readonly<Record<string, string>> = {
   OPENAI_API_KEY: "environment variable",
   OPENAI_BASE_URL: "environment variable",
   LC_ALL: "environment variable",
+  REF_API_KEY: "environment variable (the testing kit's reference provider)",
+  REF_BASE_URL: "environment variable (the testing kit's reference provider)",
   SQLITE_BUSY: "better-sqlite3's error code, read",
   SQLITE_LOCKED: "better-sqlite3's error code, read",
   SQLITE_CONSTRAINT_PRIMARYKEY: "better-sqlite3's error code, read",
