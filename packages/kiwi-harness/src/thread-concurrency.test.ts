@@ -146,10 +146,22 @@ describe("two processes running 10 threads each on one project registry", () => 
     const tags = ["p0", "p1"];
     const projectRoot = await createTestProject();
     cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
+    // The runs must overlap for the registry to see contention; on a loaded machine one process could
+    // otherwise finish before the other starts. So no model answer goes out until both have asked once.
+    const started = new Set<string>();
+    let bothStarted!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      bothStarted = resolve;
+    });
     const fake = await createFakeLlmServer({
       script: {
         turns: [],
         routes: tags.flatMap((tag) => Array.from({ length: PER }, (_, n) => workerRoute(tag, n))),
+      },
+      onRequest: async (request) => {
+        for (const tag of tags) if (request.rawBody.includes(`[${tag} worker`)) started.add(tag);
+        if (started.size === tags.length) bothStarted();
+        await Promise.race([barrier, new Promise((resolve) => setTimeout(resolve, 20_000))]);
       },
     });
     cleanups.push(() => fake.close());
@@ -175,7 +187,7 @@ describe("two processes running 10 threads each on one project registry", () => 
       for (const t of reports[i]!.threads)
         expect(t).toMatchObject({ status: "completed", reason: "end_turn" });
     }
-    // The two processes' runs overlapped in time (otherwise there was no contention to speak of).
+    // The two processes' runs overlapped in time (the barrier above makes sure of it).
     const firstRequest = (tag: string) =>
       fake.requests.findIndex((r) => r.rawBody.includes(`[${tag} worker`));
     const lastRequest = (tag: string) =>
