@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SINK_KIND, type SinkEvent, type SinkV1, validatePlugin } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { largeEvents, normalizeEvent, orderedEvents, trickyEvents } from "./sink-events";
+import { tempProject } from "./temp-project";
 
 /** Where a sink under test may write: a fresh project root inside a fresh temp folder, per test. */
 export interface SinkTestContext {
@@ -39,21 +37,17 @@ export function testSink(name: string, makeSink: MakeSink, options: TestSinkOpti
   const { readBack } = options;
 
   describe(`sink-v1 conformance: ${name}`, () => {
-    const temps: string[] = [];
     const open: SinkV1[] = [];
 
     afterEach(async () => {
       // A failed test must not leave a socket or a file handle behind.
       await Promise.allSettled(open.splice(0).map((sink) => sink.close()));
-      await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     });
 
     async function setUp(): Promise<{ sink: SinkV1; context: SinkTestContext }> {
-      const tempDir = await realpath(await mkdtemp(join(tmpdir(), "kiwi-sink-test-")));
-      temps.push(tempDir);
-      const projectRoot = join(tempDir, "project");
-      await mkdir(projectRoot);
-      const context = { projectRoot, tempDir };
+      // Removed when the test finishes, after the afterEach above closed the sink.
+      const { base, projectRoot } = await tempProject({ prefix: "kiwi-sink-test" });
+      const context = { projectRoot, tempDir: base };
       const sink = await makeSink(context);
       open.push(sink);
       return { sink, context };
