@@ -5,8 +5,8 @@
 import { fileURLToPath } from "node:url";
 import { type Grant, mintToken, permissionsToGrants } from "@kiwi/capabilities";
 import { createKernel, type Directive, type Kernel } from "@kiwi/kernel";
+import { installSigned } from "@kiwi/testing/install";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installSigned } from "./test-support/signed-install";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -15,7 +15,7 @@ describe("the deploy capability set", () => {
   let remove: () => Promise<void>;
 
   beforeAll(async () => {
-    const installed = await installSigned(PACKAGE_DIR);
+    const installed = await installSigned({ packageDir: PACKAGE_DIR, createKernel });
     remove = installed.remove;
     kernel = await createKernel({
       projectRoot: installed.projectRoot,

@@ -10,8 +10,8 @@ import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fa
 import { createKernel, type Kernel } from "@kiwi/kernel";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { HARNESS_KIND, type ToolSpec } from "@kiwi/spec";
+import { installSigned } from "@kiwi/testing/install";
 import { afterEach, describe, expect, it } from "vitest";
-import { installSigned } from "./test-support/signed-install";
 import type { ToolBudgetHarnessContext } from "./tool-budget-runner";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -20,11 +20,13 @@ const THREAD = "budget_1";
 const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: args });
 
 /** The host's half: a kernel on a project with this package and the Anthropic provider installed. */
-async function host(fake: FakeLlmServer, cleanup: (() => Promise<void>)[]) {
-  const { projectRoot, userSpace, remove } = await installSigned(PACKAGE_DIR, {
+async function host(fake: FakeLlmServer) {
+  // Removed when the test ends.
+  const { projectRoot, userSpace } = await installSigned({
+    packageDir: PACKAGE_DIR,
+    createKernel,
     alsoInstall: ["@kiwi/provider-anthropic"],
   });
-  cleanup.push(remove);
   await mkdir(join(projectRoot, "docs"));
   await writeFile(join(projectRoot, "docs/readme.md"), "# docs\n");
   await mkdir(join(projectRoot, "src"));
@@ -101,15 +103,13 @@ async function contextFor(kernel: Kernel): Promise<ToolBudgetHarnessContext> {
 
 describe("the tool-budget harness plugin", () => {
   let fake: FakeLlmServer | undefined;
-  const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await fake?.close();
-    for (const remove of cleanup.splice(0)) await remove();
   });
 
   async function setUp(turns: FakeTurn[]) {
     fake = await createFakeLlmServer({ script: { turns } });
-    const kernel = await host(fake, cleanup);
+    const kernel = await host(fake);
     return { fake, kernel };
   }
 

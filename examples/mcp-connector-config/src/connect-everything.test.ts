@@ -7,10 +7,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Grant, mintToken, permissionsToGrants } from "@kiwi/capabilities";
-import type { Directive, Kernel, MetaResult } from "@kiwi/kernel";
+import { createKernel, type Directive, type Kernel, type MetaResult } from "@kiwi/kernel";
 import { createMcpKernel } from "@kiwi/mcp";
+import { installSigned } from "@kiwi/testing/install";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installSigned } from "./test-support/signed-install";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SERVER = "@modelcontextprotocol/server-everything";
@@ -44,7 +44,7 @@ describe("the everything connector config", () => {
     kernel.execute({ item_type: "tool", action: "run", item_id: tool, parameters }, { meta: callMeta });
 
   beforeAll(async () => {
-    const installed = await installSigned(PACKAGE_DIR, { alsoInstall: [SERVER] });
+    const installed = await installSigned({ packageDir: PACKAGE_DIR, createKernel, alsoInstall: [SERVER] });
     projectRoot = installed.projectRoot;
     remove = installed.remove;
     // createMcpKernel: a kernel with the mcp_connector primitive behind the core mcp_connect tool.

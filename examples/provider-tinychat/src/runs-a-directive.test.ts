@@ -7,9 +7,9 @@ import { fileURLToPath } from "node:url";
 import { createKernel, type Kernel } from "@kiwi/kernel";
 import { type HarnessEvent, KiwiHarnessRunner } from "@kiwi/kiwi-harness";
 import { PROVIDER_KIND } from "@kiwi/spec";
+import { installSigned } from "@kiwi/testing/install";
 import { afterEach, describe, expect, it } from "vitest";
 import { contextWindowOf, costOf } from "./pricing";
-import { installSigned } from "./test-support/signed-install";
 import { startTinychatServer } from "./test-support/tinychat-server";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -64,7 +64,7 @@ describe("KiwiHarnessRunner on the tinychat provider", () => {
   async function world(turns: Parameters<typeof startTinychatServer>[0]["turns"]) {
     const server = await startTinychatServer({ apiKey: API_KEY, turns });
     cleanup.push(server.close);
-    const { projectRoot, userSpace, remove } = await installSigned(PACKAGE_DIR);
+    const { projectRoot, userSpace, remove } = await installSigned({ packageDir: PACKAGE_DIR, createKernel });
     cleanup.push(remove);
     const kernel: Kernel = await createKernel({
       projectRoot,

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mintToken } from "@kiwi/capabilities";
 import { createKernel, type Kernel } from "@kiwi/kernel";
+import { installSigned } from "@kiwi/testing/install";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installSigned } from "./test-support/signed-install";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -50,7 +50,7 @@ describe("jsonl_counter_sink discovered from data", () => {
 
   beforeAll(async () => {
     sse = await sseServer(4);
-    installed = await installSigned(PACKAGE_DIR);
+    installed = await installSigned({ packageDir: PACKAGE_DIR, createKernel });
     projectRoot = installed.projectRoot;
     kernel = await createKernel({ projectRoot, userSpace: installed.userSpace, indexTtlMs: 0 });
     const created = await kernel.execute({
@@ -87,7 +87,7 @@ describe("jsonl_counter_sink discovered from data", () => {
     expect(loaded).toMatchObject({
       success: true,
       space: "plugin:@kiwi-examples/sink-jsonl-counter",
-      signature: { key_id: installed.publisherKeyId, signer: "trusted-dir:example-publisher.pub" },
+      signature: { key_id: installed.publisherKeyId, signer: "trusted-dir:publisher.pub" },
     });
   });
 

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readFile, realpath, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { SinkEvent } from "@kiwi/spec";
-import { testSink } from "@kiwi/testing";
+import { tempProject, testSink } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { createJsonlCounterSink } from "./jsonl-counter-sink";
 
@@ -31,7 +30,7 @@ testSink(
 );
 
 describe("jsonl_counter_sink", () => {
-  const project = async () => realpath(await mkdtemp(join(tmpdir(), "kiwi-jsonl-counter-")));
+  const project = async () => (await tempProject({ prefix: "kiwi-jsonl-counter" })).projectRoot;
 
   it("numbers kept events, skips filtered ones and appends a summary on close", async () => {
     const projectRoot = await project();
