@@ -1,19 +1,15 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./main";
 
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const run = promisify(execFile);
-
-async function temp(prefix: string) {
-  return realpath(await mkdtemp(join(tmpdir(), `kiwi-cli-${prefix}-`)));
-}
 
 async function kiwi(args: string[], opts: { cwd: string; userSpace: string }) {
   const stdout = new PassThrough();
@@ -32,8 +28,7 @@ async function kiwi(args: string[], opts: { cwd: string; userSpace: string }) {
 }
 
 async function setup() {
-  const project = await temp("project");
-  const userSpace = await temp("user");
+  const { projectRoot: project, userSpace } = await tempProject({ prefix: "kiwi-cli" });
   return { project, userSpace, k: (args: string[]) => kiwi(args, { cwd: project, userSpace }) };
 }
 
@@ -117,7 +112,7 @@ describe("kiwi command line", () => {
 
 describe("kiwi binary", () => {
   it("refuses to serve without a project: exit 2, nothing on stdout", async () => {
-    const cwd = await temp("cwd");
+    const cwd = (await tempProject({ prefix: "kiwi-cli" })).projectRoot;
     const result = await run(process.execPath, [BIN, "serve"], {
       cwd,
       env: { PATH: process.env.PATH ?? "" },
@@ -129,7 +124,7 @@ describe("kiwi binary", () => {
 
   it("runs the demo end to end against the bundled core", async () => {
     const { stdout } = await run(process.execPath, [BIN, "demo"], {
-      env: { PATH: process.env.PATH ?? "", HOME: await temp("home") },
+      env: { PATH: process.env.PATH ?? "", HOME: (await tempProject({ prefix: "kiwi-cli" })).home },
       timeout: 60_000,
     });
     expect(stdout).toContain("chain      greet_team → greet_formal → greet → echo");

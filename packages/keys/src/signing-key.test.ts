@@ -1,12 +1,15 @@
 import { generateKeyPairSync } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { keyPaths, loadKeyring, loadOrCreateSigningKey, signBytes, verifyBytes } from "./index";
 
+/** A fresh user space, removed when the test ends. (@kiwi/testing's tempProject builds on this package.) */
 async function tempSpace() {
-  return mkdtemp(join(tmpdir(), "kiwi-keys-"));
+  const space = await mkdtemp(join(tmpdir(), "kiwi-keys-"));
+  onTestFinished(() => rm(space, { recursive: true, force: true }));
+  return space;
 }
 
 describe("loadOrCreateSigningKey", () => {

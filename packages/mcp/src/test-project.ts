@@ -1,8 +1,7 @@
 // Test helper (not exported): a temporary project and user space with signed tools, made by the kernel.
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKernel } from "@kiwi/kernel";
+import { tempProject } from "@kiwi/testing";
 
 export const TOOL_CATEGORY = "mcp_test";
 
@@ -82,10 +81,9 @@ export interface TestProject {
 
 /** Creates a project and user space, and signs `tools` (default: all of TOOLS) into the project. */
 export async function createTestProject(tools: Record<string, string> = TOOLS): Promise<TestProject> {
-  const base = await realpath(await mkdtemp(join(tmpdir(), "kiwi-mcp-")));
-  const projectRoot = join(base, "project");
-  const userSpace = join(base, "user", ".ai");
-  await mkdir(projectRoot, { recursive: true });
+  const project = await tempProject({ prefix: "kiwi-mcp" });
+  const { projectRoot } = project;
+  const userSpace = join(project.userSpace, ".ai");
   const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false });
   for (const [id, content] of Object.entries(tools)) {
     const result = await kernel.execute({
@@ -101,7 +99,7 @@ export async function createTestProject(tools: Record<string, string> = TOOLS): 
     projectRoot,
     userSpace,
     toolFile: (id) => join(projectRoot, ".ai", "tools", TOOL_CATEGORY, `${id}.yaml`),
-    cleanup: () => rm(base, { recursive: true, force: true }),
+    cleanup: project.remove,
   };
 }
 

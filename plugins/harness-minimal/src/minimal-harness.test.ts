@@ -1,7 +1,5 @@
 // The second harness, selected from data: its definition (signed, shipped by this package) is loaded
 // through the kernel's plugin loader and run against the scripted fake LLM with an explicit tool list.
-import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createToolModelClient, type HarnessContext } from "@kiwi/agent-harness";
@@ -10,23 +8,20 @@ import { createFakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { HARNESS_KIND } from "@kiwi/spec";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 
 const PLUGINS = fileURLToPath(new URL("../../", import.meta.url));
 
 describe("the minimal harness plugin", () => {
   it("is selected from data and drives an explicit tool list without capability tokens", async () => {
-    const project = await realpath(await mkdtemp(join(tmpdir(), "kiwi-minimal-")));
-    await mkdir(join(project, "node_modules/@kiwi"), { recursive: true });
-    for (const p of ["harness-minimal", "provider-anthropic"])
-      await symlink(join(PLUGINS, p), join(project, `node_modules/@kiwi/${p}`), "dir");
-    await writeFile(
-      join(project, "package.json"),
-      JSON.stringify({
-        name: "app",
-        dependencies: { "@kiwi/harness-minimal": "*", "@kiwi/provider-anthropic": "*" },
-      }),
-    );
+    const { projectRoot, userSpace } = await tempProject({
+      prefix: "kiwi-minimal",
+      packages: {
+        "@kiwi/harness-minimal": join(PLUGINS, "harness-minimal"),
+        "@kiwi/provider-anthropic": join(PLUGINS, "provider-anthropic"),
+      },
+    });
     const fake = await createFakeLlmServer({
       script: {
         turns: [
@@ -38,8 +33,8 @@ describe("the minimal harness plugin", () => {
     });
     try {
       const kernel = await createKernel({
-        projectRoot: project,
-        userSpace: join(project, ".user"),
+        projectRoot,
+        userSpace,
         env: {
           PATH: process.env.PATH ?? "",
           ANTHROPIC_API_KEY: "k",

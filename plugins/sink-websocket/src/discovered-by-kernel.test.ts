@@ -1,11 +1,9 @@
 // End to end: a project that depends on this package gets `websocket_sink` from the package's own data
 // definition (signed with the Kiwi core key), and an http_client SSE stream reaches a real ws server.
-import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel } from "@kiwi/kernel";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { startServer } from "./test-server";
 
@@ -28,17 +26,14 @@ describe("websocket_sink discovered from data", () => {
   it("streams an SSE response into a WebSocket server through the kernel", async () => {
     const ws = await startServer();
     const sse = await sseServer(5);
-    const project = await realpath(await mkdtemp(join(tmpdir(), "kiwi-ws-e2e-")));
+    const { projectRoot, userSpace } = await tempProject({
+      prefix: "kiwi-ws-e2e",
+      packages: { "@kiwi/sink-websocket": PLUGIN_DIR },
+    });
     try {
-      await writeFile(
-        join(project, "package.json"),
-        JSON.stringify({ name: "app", dependencies: { "@kiwi/sink-websocket": "*" } }),
-      );
-      await mkdir(join(project, "node_modules/@kiwi"), { recursive: true });
-      await symlink(PLUGIN_DIR, join(project, "node_modules/@kiwi/sink-websocket"), "dir");
       const kernel = await createKernel({
-        projectRoot: project,
-        userSpace: join(project, ".user"),
+        projectRoot,
+        userSpace,
         indexTtlMs: 0,
         guard: false, // about discovery and streaming; websocket_sink requires net.websocket
       });

@@ -1,10 +1,10 @@
 // Battery §2.1 T1–T5, T7 and T15: forged, re-signed and re-keyed tokens.
 import { createHmac } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempProject } from "@kiwi/testing";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mintToken } from "./mint-token";
@@ -142,7 +142,7 @@ describe.each(verificationPaths(trusted, clock.now))("forgery through %s", (_nam
   });
 
   it("T15: kid is an exact map key only: path, SQL and prototype-looking kids are bad_signature", async () => {
-    const pemFile = join(await mkdtemp(join(tmpdir(), "kiwi-attacker-")), "attacker.pub");
+    const pemFile = join((await tempProject({ prefix: "kiwi-attacker" })).base, "attacker.pub");
     await writeFile(pemFile, keys.foreign.publicKeyPem);
     const kids: unknown[] = [
       "../../../../dev/null",

@@ -1,6 +1,6 @@
 // Test-only helpers shared by the token tests (never imported by the package entry).
 import { type KeyObject, sign } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
@@ -21,13 +21,17 @@ export interface TestKeys {
   readonly foreign: SigningKey;
 }
 
-/** Real keys, created the way Kiwi creates them, in throwaway user spaces. */
+/** Real keys, created the way Kiwi creates them, in throwaway user spaces (gone once the keys are loaded). */
 export async function makeKeys(): Promise<TestKeys> {
-  const space = () => mkdtemp(join(tmpdir(), "kiwi-token-"));
-  const [key, foreign] = await Promise.all([
-    loadOrCreateSigningKey({ userSpace: await space() }),
-    loadOrCreateSigningKey({ userSpace: await space() }),
-  ]);
+  const inThrowawaySpace = async () => {
+    const userSpace = await mkdtemp(join(tmpdir(), "kiwi-token-"));
+    try {
+      return await loadOrCreateSigningKey({ userSpace });
+    } finally {
+      await rm(userSpace, { recursive: true, force: true });
+    }
+  };
+  const [key, foreign] = await Promise.all([inThrowawaySpace(), inThrowawaySpace()]);
   return { key, foreign };
 }
 

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, realpath } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createMcpKernel } from "@kiwi/mcp";
+import { tempProject } from "@kiwi/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../main";
 import { serverNameFor, splitCommandLine } from "./connect-command";
@@ -16,13 +16,8 @@ const EVERYTHING = fileURLToPath(
 );
 const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
 
-async function temp(prefix: string) {
-  return realpath(await mkdtemp(join(tmpdir(), `kiwi-connect-${prefix}-`)));
-}
-
 async function setup() {
-  const project = await temp("project");
-  const userSpace = await temp("user");
+  const { projectRoot: project, userSpace } = await tempProject({ prefix: "kiwi-connect" });
   const k = async (args: string[]) => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -104,10 +99,11 @@ describe("kiwi connect against real MCP servers", () => {
   }, 60_000);
 
   it("connects to the repository's own `kiwi serve` given as one quoted command line", async () => {
-    const served = await temp("served");
+    // The served project's own user space: without one, `kiwi serve` would use (and create) ~/.ai.
+    const served = await tempProject({ prefix: "kiwi-connect-served" });
     const { k } = await setup();
     const r = await k([
-      `"${process.execPath}" ${BIN} serve --project '${served}'`,
+      `"${process.execPath}" ${BIN} serve --project '${served.projectRoot}' --user-space '${served.userSpace}'`,
       "--name",
       "kiwi",
       "--json",
@@ -121,6 +117,7 @@ describe("kiwi connect against real MCP servers", () => {
       ["kiwi_search", "search", "created"],
     ]);
     expect(listed.tools.find((t) => t.id === "kiwi_search")!.description).toMatch(/\S/);
+    expect(existsSync(join(served.userSpace, "keys/signing.pub"))).toBe(true); // its key, not ~/.ai's
   }, 60_000);
 
   it("connects over Streamable HTTP", async () => {

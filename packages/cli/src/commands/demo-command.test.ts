@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/fake-llm";
+import { tempProject } from "@kiwi/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 // The demo is run as users run it: the built `kiwi` binary in a child process, with a bare environment.
@@ -13,10 +14,11 @@ const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
 const run = promisify(execFile);
 
 async function demo(args: string[], env: Record<string, string> = {}) {
-  const home = await realpath(await mkdtemp(join(tmpdir(), "kiwi-demo-home-")));
+  const { home } = await tempProject({ prefix: "kiwi-demo" });
   const started = performance.now();
   const { stdout, stderr } = await run(process.execPath, [BIN, "demo", ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+    // TMPDIR too, so the test run's own temp folder holds the demo's and sees them removed.
+    env: { PATH: process.env.PATH ?? "", HOME: home, TMPDIR: tmpdir(), ...env },
     timeout: 60_000,
   });
   return { stdout, stderr, ms: performance.now() - started };

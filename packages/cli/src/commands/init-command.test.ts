@@ -1,22 +1,18 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { createKernel, entryProblem } from "@kiwi/kernel";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "../main";
 import { INIT_MANIFEST, type InitFile } from "./init-command";
 
-async function temp(prefix: string) {
-  return realpath(await mkdtemp(join(tmpdir(), `kiwi-init-${prefix}-`)));
-}
-
 async function setup() {
-  const project = await temp("project");
+  const { projectRoot: project, home } = await tempProject({ prefix: "kiwi-init" });
   // A user space that does not exist yet: init creates it and the signing key.
-  const userSpace = join(await temp("home"), "user-space");
+  const userSpace = join(home, "user-space");
   const k = async (args: string[]) => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -133,7 +129,7 @@ describe("kiwi init", () => {
 
     // A symlink where a bundle file belongs is never written through.
     const hello = join(project, ".ai/directives/examples/hello_kiwi.md");
-    const elsewhere = join(await temp("outside"), "target.md");
+    const elsewhere = join((await tempProject({ prefix: "kiwi-init-outside" })).base, "target.md");
     await writeFile(elsewhere, "outside\n");
     await rm(hello);
     await symlink(elsewhere, hello);

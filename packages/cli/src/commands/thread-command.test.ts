@@ -57,8 +57,7 @@ afterEach(async () => {
   await fake?.close();
   fake = undefined;
   if (where) {
-    await rm(where.project, { recursive: true, force: true });
-    await rm(where.userSpace, { recursive: true, force: true });
+    await where.remove();
   }
   where = undefined;
 });

@@ -1,7 +1,6 @@
 // `kiwi thread run` in a real child process: a real SIGINT, and controls from this process (another
 // ThreadManager on the same registry) that the child applies.
 import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -33,8 +32,7 @@ afterEach(async () => {
 async function start(message: string): Promise<{ where: ThreadProject; owner: Owner; id: string }> {
   const where = await createThreadProject();
   cleanups.push(async () => {
-    await rm(where.project, { recursive: true, force: true });
-    await rm(where.userSpace, { recursive: true, force: true });
+    await where.remove();
   });
   await createDirective(where, "cli_greeter", threadDirective({ name: "cli_greeter" }));
   const proc = spawn(process.execPath, ["--import", "tsx", OWNER, where.project, where.userSpace, message], {

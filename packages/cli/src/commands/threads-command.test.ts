@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { EXPORT_FORMAT, readTranscript } from "@kiwi/threads";
@@ -76,8 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
-  await rm(where.project, { recursive: true, force: true });
-  await rm(where.userSpace, { recursive: true, force: true });
+  await where.remove();
 });
 
 describe("kiwi threads list / status / events", () => {
@@ -112,8 +111,7 @@ describe("kiwi threads list / status / events", () => {
     const status = await kiwi(["threads", "status", "nope"], { ...empty, env });
     expect(status.code).toBe(1);
     expect(status.err).toContain("error ITEM_NOT_FOUND: no thread nope");
-    await rm(empty.project, { recursive: true, force: true });
-    await rm(empty.userSpace, { recursive: true, force: true });
+    await empty.remove();
   });
 
   it("shows one thread's status (text and JSON); an unknown id exits 1 with ITEM_NOT_FOUND", async () => {

@@ -1,14 +1,10 @@
-import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "../main";
 import type { DirectiveReport, SpawnNode } from "./validate-command";
-
-async function temp(prefix: string) {
-  return realpath(await mkdtemp(join(tmpdir(), `kiwi-validate-${prefix}-`)));
-}
 
 async function kiwi(args: string[], opts: { project: string; userSpace: string }) {
   const stdout = new PassThrough();
@@ -70,8 +66,7 @@ const stop = (extra: string) => `<max_turns>8</max_turns><on_exceeded>stop</on_e
  * README — the runtime's attenuate() is the single source of truth the analysis follows.)
  */
 async function treeProject() {
-  const project = await temp("project");
-  const userSpace = await temp("user");
+  const { projectRoot: project, userSpace } = await tempProject({ prefix: "kiwi-validate" });
   const dir = join(project, ".ai/directives/tree");
   await mkdir(dir, { recursive: true });
   const files: Record<string, string> = {

@@ -27,8 +27,7 @@ const usage: Usage = {
 let where: ThreadProject | undefined;
 afterEach(async () => {
   if (where) {
-    await rm(where.project, { recursive: true, force: true });
-    await rm(where.userSpace, { recursive: true, force: true });
+    await where.remove();
   }
   where = undefined;
 });

@@ -1,14 +1,13 @@
 // Test support (not exported, not bundled): a temp project with the provider plugins installed
-// (symlinked into node_modules, found through its package.json), a user space, a signed project
+// (linked into node_modules, found through its package.json), a user space, a signed project
 // directive, and `kiwi …` run in-process with captured output and an injectable Ctrl-C.
 import { EventEmitter } from "node:events";
-import { mkdir, mkdtemp, realpath, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createKernel } from "@kiwi/kernel";
 import type { ThreadRuntime } from "@kiwi/kiwi-harness";
+import { tempProject } from "@kiwi/testing";
 import { main } from "../main";
 import type { ThreadIo } from "./interrupts";
 import { withThreads } from "./open-runtime";
@@ -18,25 +17,20 @@ const PLUGINS = fileURLToPath(new URL("../../../../plugins/", import.meta.url));
 export interface ThreadProject {
   readonly project: string;
   readonly userSpace: string;
+  /** Removes both (a project made inside a test goes by itself when the test ends). */
+  remove(): Promise<void>;
 }
 
-/** A temp project whose package.json depends on both provider plugins (symlinked), and a user space. */
+/** A temp project whose package.json depends on both provider plugins (linked), and a user space. */
 export async function createThreadProject(): Promise<ThreadProject> {
-  const project = await realpath(await mkdtemp(join(tmpdir(), "kiwi-cli-thread-")));
-  const userSpace = await realpath(await mkdtemp(join(tmpdir(), "kiwi-cli-thread-user-")));
-  await mkdir(join(project, "node_modules/@kiwi"), { recursive: true });
-  for (const p of ["provider-anthropic", "provider-openai"]) {
-    await symlink(join(PLUGINS, p), join(project, `node_modules/@kiwi/${p}`), "dir");
-  }
-  await writeFile(
-    join(project, "package.json"),
-    JSON.stringify({
-      name: "app",
-      private: true,
-      dependencies: { "@kiwi/provider-anthropic": "*", "@kiwi/provider-openai": "*" },
-    }),
-  );
-  return { project, userSpace };
+  const { projectRoot, userSpace, remove } = await tempProject({
+    prefix: "kiwi-cli-thread",
+    packages: {
+      "@kiwi/provider-anthropic": join(PLUGINS, "provider-anthropic"),
+      "@kiwi/provider-openai": join(PLUGINS, "provider-openai"),
+    },
+  });
+  return { project: projectRoot, userSpace, remove };
 }
 
 /** A project directive for thread tests (greets; may run greet tools only). */

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel, type Kernel, type MetaResult } from "@kiwi/kernel";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
+import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
 import { createMcpConnectorPrimitive } from "./mcp-connector-primitive";
 
@@ -16,8 +16,7 @@ const EVERYTHING = fileURLToPath(
 const CANARY = "canary-7f3e9a";
 
 async function setup(env: Record<string, string> = {}) {
-  const projectRoot = await realpath(await mkdtemp(join(tmpdir(), "kiwi-connect-")));
-  const userSpace = join(projectRoot, "..", `${projectRoot.split("/").pop()}-user`);
+  const { projectRoot, userSpace } = await tempProject({ prefix: "kiwi-connect" });
   const fullEnv = { ...process.env, ...env };
   let kernel: Kernel | undefined;
   const connector = createMcpConnectorPrimitive({
@@ -162,8 +161,7 @@ describe("MCP connector over Streamable HTTP (server-everything)", () => {
 
 describe("MCP connector with a scripted server", () => {
   async function scripted(tools: unknown[]) {
-    const dir = await realpath(await mkdtemp(join(tmpdir(), "kiwi-scripted-")));
-    const file = join(dir, "tools.json");
+    const file = join((await tempProject({ prefix: "kiwi-scripted" })).base, "tools.json");
     await writeFile(file, JSON.stringify(tools));
     return { file, set: (next: unknown[]) => writeFile(file, JSON.stringify(next)) };
   }
