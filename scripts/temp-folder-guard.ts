@@ -1,0 +1,42 @@
+// A vitest setup file every package's run uses (its vitest.config.ts names it): each test file gets a
+// temp folder of its own and fails when it leaves anything in it. The test's own code and the processes
+// it starts inherit the variables, and `os.tmpdir()` reads them on every call, so every temp folder the
+// file makes lands here. Tests remove what they make: @kiwi/testing's `tempProject` does it for them.
+import { mkdtempSync, realpathSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { aroundAll } from "vitest";
+
+// TMPDIR on POSIX; TMP and TEMP are what os.tmpdir() reads on Windows.
+const VARIABLES = ["TMPDIR", "TMP", "TEMP"] as const;
+
+// What tools keep in the temp folder on their own, not a test's leftover: tsx's compile cache, made by the
+// child processes that run TypeScript fixtures (`node --import tsx`).
+const TOOL_CACHES = /^tsx-\d+$/;
+
+const previous = VARIABLES.map((name) => [name, process.env[name]] as const);
+const fileDir = realpathSync(mkdtempSync(join(tmpdir(), "kiwi-run-")));
+for (const name of VARIABLES) process.env[name] = fileDir;
+
+// Registered before the test file's own hooks, so it wraps all of them: the check runs after every
+// afterAll, every cleanup a beforeAll returned and every file-scoped fixture.
+aroundAll(async (runSuite) => {
+  let left: string[];
+  try {
+    await runSuite();
+  } finally {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    left = (await readdir(fileDir)).filter((name) => !TOOL_CACHES.test(name));
+    await rm(fileDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+  if (left.length > 0) {
+    throw new Error(
+      `this test file left ${left.length} entries in its temp folder: ${left.sort().join(", ")}. ` +
+        "Remove what a test makes (tempProject from @kiwi/testing removes its folder when the test ends).",
+    );
+  }
+});
