@@ -2,7 +2,7 @@
 // the tarballs with npm into a fresh project outside the workspace, and use them there the way a user
 // would — @kiwi/kernel alone, a plugin discovered from its data, `npx kiwi serve` driven by the official
 // MCP client, `npx kiwi demo`. Steps share one scratch project and run in order.
-import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,20 +15,28 @@ import {
   pnpmCommand,
   publishableDirs,
 } from "./pack-workspace";
+import { type RegistryTrap, scopeLine, startRegistryTrap } from "./registry-trap";
 import { runCommand } from "./run-command";
 import {
   createScratchProject,
   kiwiEnv,
   npmInstall,
+  pnpmInstall,
   provideLocalPrebuild,
   type ScratchProject,
+  tarballPins,
 } from "./scratch-project";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
 const probeScript = fileURLToPath(new URL("../project-scripts/kernel-probe.mjs", import.meta.url));
 
 let scratch: ScratchProject;
+let pnpmScratch: ScratchProject | undefined;
+let trap: RegistryTrap;
 let packed: PackedPackage[] = [];
+/** What a release promises: ESM only, the Node versions tested, the @kiwi scope's own registry. */
+const ENGINES = "^20.12.0 || ^22.0.0 || ^24.0.0";
+const SCOPE_REGISTRY = "https://npm.pkg.github.com";
 const timings: [string, number][] = [];
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
@@ -42,6 +50,8 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 
 /** Every @kiwi/* package in the scratch project came from a tarball, none from a registry. */
 async function expectKiwiFromTarballs() {
+  // Nothing asked the @kiwi scope's registry (the trap) for anything.
+  expect(trap.take()).toEqual([]);
   const lock = JSON.parse(await readFile(join(scratch.project, "package-lock.json"), "utf8")) as {
     packages: Record<string, { resolved?: string; version?: string }>;
   };
@@ -94,10 +104,18 @@ beforeAll(async () => {
       timeoutMs: 200_000,
     }),
   );
-  scratch = await createScratchProject();
+  trap = await startRegistryTrap();
+  scratch = await createScratchProject({ npmrc: scopeLine(trap) });
   const packs = join(scratch.base, "packs");
   await mkdir(packs);
   packed = await timed("pnpm -r pack", () => packWorkspace(root, packs));
+  // What a user installing packed tarballs writes: every @kiwi name pinned to its tarball.
+  const manifestFile = join(scratch.project, "package.json");
+  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>;
+  await writeFile(
+    manifestFile,
+    `${JSON.stringify({ ...manifest, overrides: tarballPins(packed) }, null, 2)}\n`,
+  );
   await provideLocalPrebuild(root, scratch);
 });
 
@@ -109,9 +127,12 @@ afterAll(async () => {
       ...timings.map(([label, ms]) => `  ${label.padEnd(44)} ${(ms / 1000).toFixed(1).padStart(6)} s`),
     ].join("\n"),
   );
-  if (!scratch) return;
-  if (process.env.KIWI_E2E_KEEP === "1") console.log(`scratch project kept: ${scratch.project}`);
-  else await rm(scratch.base, { recursive: true, force: true });
+  await trap?.close();
+  for (const s of [scratch, pnpmScratch]) {
+    if (!s) continue;
+    if (process.env.KIWI_E2E_KEEP === "1") console.log(`scratch project kept: ${s.project}`);
+    else await rm(s.base, { recursive: true, force: true });
+  }
 });
 
 describe("packed tarballs, installed with npm outside the workspace", () => {
@@ -125,9 +146,17 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
       const main = manifest.exports?.["."] as Record<string, unknown> | undefined;
       if (typeof main?.types !== "string" || typeof main.import !== "string")
         problems.push(`${name}: exports["."] needs "types" and "import"`);
+      // ESM only, said plainly: no condition a CommonJS require could match.
+      for (const [sub, conditions] of Object.entries(manifest.exports ?? {}))
+        if (conditions && typeof conditions === "object")
+          for (const c of ["require", "default", "node"])
+            if (c in conditions) problems.push(`${name}: exports["${sub}"] has a "${c}" condition`);
+      if ("main" in manifest) problems.push(`${name}: has "main" (ESM only: exports alone)`);
+      if (manifest.publishConfig?.registry !== SCOPE_REGISTRY)
+        problems.push(`${name}: publishConfig.registry is not ${SCOPE_REGISTRY}`);
       for (const f of ["dist", "README.md", "LICENSE"])
         if (!manifest.files?.includes(f)) problems.push(`${name}: "files" lacks ${f}`);
-      if (manifest.engines?.node !== ">=20.12") problems.push(`${name}: engines.node is not ">=20.12"`);
+      if (manifest.engines?.node !== ENGINES) problems.push(`${name}: engines.node is not "${ENGINES}"`);
       for (const f of ["README.md", "LICENSE", "package.json"])
         if (!has(f)) problems.push(`${name}: tarball lacks ${f}`);
       if (JSON.stringify(manifest).includes("workspace:"))
@@ -155,11 +184,7 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
   it("(a) uses @kiwi/kernel alone: search and execute the core greet tool", async () => {
     const closure = kiwiClosure(packed, "@kiwi/kernel");
     await timed("npm install @kiwi/kernel (+ its @kiwi deps)", () =>
-      npmInstall(
-        scratch,
-        closure.map((p) => p.tarball),
-        "npm install of @kiwi/kernel and the @kiwi packages it depends on",
-      ),
+      npmInstall(scratch, closure, "npm install of @kiwi/kernel and the @kiwi packages it depends on"),
     );
     const installed = await expectKiwiFromTarballs();
     expect(installed).toContain("@kiwi/kernel");
@@ -183,13 +208,31 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     expect(probe.websocketSearch.results.map((h) => h.id)).not.toContain("websocket_sink");
   });
 
+  it("(a′) is ESM only: a CommonJS require fails with ERR_PACKAGE_PATH_NOT_EXPORTED", async () => {
+    const result = await runCommand({
+      step: 'require("@kiwi/kernel") from CommonJS',
+      command: process.execPath,
+      args: [
+        "-e",
+        'try { require("@kiwi/kernel"); console.log("LOADED") } catch (e) { console.log(e.code) }',
+      ],
+      cwd: scratch.project,
+      env: kiwiEnv(scratch),
+    });
+    expect(result.stdout.trim()).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
+    const dynamic = await runCommand({
+      step: 'import("@kiwi/kernel") from CommonJS',
+      command: process.execPath,
+      args: ["-e", 'import("@kiwi/kernel").then((m) => console.log(typeof m.createKernel))'],
+      cwd: scratch.project,
+      env: kiwiEnv(scratch),
+    });
+    expect(dynamic.stdout.trim()).toBe("function");
+  });
+
   it("(b) adds @kiwi/sink-websocket and the kernel discovers its sink from data", async () => {
     await timed("npm install @kiwi/sink-websocket", () =>
-      npmInstall(
-        scratch,
-        kiwiClosure(packed, "@kiwi/sink-websocket").map((p) => p.tarball),
-        "npm install of @kiwi/sink-websocket",
-      ),
+      npmInstall(scratch, kiwiClosure(packed, "@kiwi/sink-websocket"), "npm install of @kiwi/sink-websocket"),
     );
     await expectKiwiFromTarballs();
     const probe = await timed("kernel probe (node)", () =>
@@ -210,11 +253,7 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
 
   it("(c) `npx kiwi serve` answers the official MCP client with exactly the four meta-tools", async () => {
     await timed("npm install of every tarball", () =>
-      npmInstall(
-        scratch,
-        packed.map((p) => p.tarball),
-        "npm install of every packed tarball at once",
-      ),
+      npmInstall(scratch, packed, "npm install of every packed tarball at once"),
     );
     const installed = await expectKiwiFromTarballs();
     expect(installed).toContain("@kiwi/cli");
@@ -281,5 +320,50 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     // managed thread, prints the thread id (<directive>_<yyyymmdd>_<hhmmss>).
     const finished = /^Done\b/m.test(stdout) || /\b[a-z][a-z0-9_]*_\d{8}_\d{6}\b/.test(stdout);
     expect(finished, `kiwi demo printed neither "Done" nor a thread id:\n${stdout}`).toBe(true);
+  });
+});
+
+describe("packed tarballs, installed with pnpm (strict node_modules) outside the workspace", () => {
+  it("(e) installs @kiwi/cli and a provider with every @kiwi name pinned to its tarball, then `kiwi init`", async () => {
+    const tarballOf = (name: string) => `file:${packed.find((p) => p.name === name)!.tarball}`;
+    pnpmScratch = await createScratchProject({
+      npmrc: scopeLine(trap),
+      manifest: {
+        dependencies: {
+          "@kiwi/cli": tarballOf("@kiwi/cli"),
+          "@kiwi/provider-anthropic": tarballOf("@kiwi/provider-anthropic"),
+        },
+        // A tarball's own @kiwi/* dependencies are ranges; pnpm would ask the scope's registry for them.
+        // Pinning every @kiwi name to its tarball is what keeps an install of packed tarballs local.
+        pnpm: {
+          overrides: tarballPins(packed),
+          onlyBuiltDependencies: ["better-sqlite3"],
+        },
+      },
+    });
+    await provideLocalPrebuild(root, pnpmScratch);
+    await timed("pnpm install (cli + provider-anthropic)", () =>
+      pnpmInstall(pnpmScratch!, pnpmCommand(root)),
+    );
+    expect(trap.take()).toEqual([]);
+    const env = kiwiEnv(pnpmScratch);
+    const kiwi = join(pnpmScratch.project, "node_modules/.bin/kiwi");
+    await timed("kiwi init (pnpm project)", () =>
+      runCommand({
+        step: "kiwi init in the pnpm project",
+        command: kiwi,
+        args: ["init"],
+        cwd: pnpmScratch!.project,
+        env,
+      }),
+    );
+    const { stdout } = await runCommand({
+      step: "kiwi run tool greet in the pnpm project",
+      command: kiwi,
+      args: ["run", "tool", "greet", "--params", JSON.stringify({ who: "pnpm" })],
+      cwd: pnpmScratch.project,
+      env,
+    });
+    expect(stdout).toContain("Hello, pnpm!");
   });
 });

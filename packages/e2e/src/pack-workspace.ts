@@ -13,6 +13,8 @@ export interface Manifest {
   kiwi?: { items?: string };
   dependencies?: Record<string, string>;
   packageManager?: string;
+  main?: string;
+  publishConfig?: { access?: string; registry?: string };
 }
 
 export interface PackedPackage {
@@ -48,15 +50,13 @@ export function pnpmCommand(root: string): { command: string; args: string[] } {
   return { command: "npx", args: ["--yes", spec] };
 }
 
-/** `pnpm -r pack` of exactly the publishable packages into `destination`; reads back each manifest. */
+/** `npm run pack` (scripts/pack.mjs: the publishable packages only) into `destination`; reads back each manifest. */
 export async function packWorkspace(root: string, destination: string): Promise<PackedPackage[]> {
   const dirs = publishableDirs(root);
-  const pnpm = pnpmCommand(root);
-  const filters = dirs.flatMap((dir) => ["--filter", `./${dir.slice(root.length + 1)}`]);
   const { stdout } = await runCommand({
-    step: "pnpm -r pack of the publishable packages",
-    command: pnpm.command,
-    args: [...pnpm.args, "-r", ...filters, "pack", "--pack-destination", destination, "--json"],
+    step: "scripts/pack.mjs: pnpm -r pack of the publishable packages",
+    command: process.execPath,
+    args: [join(root, "scripts/pack.mjs"), "--pack-destination", destination, "--json"],
     cwd: root,
     timeoutMs: 90_000,
   });
@@ -66,6 +66,10 @@ export async function packWorkspace(root: string, destination: string): Promise<
     filename: string;
     files: { path: string }[];
   }[];
+  const expected = new Set(dirs.map((dir) => readJson(join(dir, "package.json")).name));
+  const extra = listed.filter((p) => !expected.has(p.name)).map((p) => p.name);
+  if (extra.length)
+    throw new Error(`scripts/pack.mjs packed private or unknown packages: ${extra.join(", ")}`);
   const packed: PackedPackage[] = [];
   for (const dir of dirs) {
     const { name } = readJson(join(dir, "package.json"));
