@@ -7,7 +7,10 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import type { SinkEvent } from "@kiwi/spec";
+import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { createAnthropicStreamParser } from "../src/anthropic-stream-parser";
+
+const TARGET = 1.5;
 
 const WORDS = ["Hello", " world", ", the", " quick", " brown", " fox", " jumps", " over", " a", " lazy dog."];
 
@@ -124,8 +127,21 @@ for (const total of [10_000, 100_000]) {
   await median(3, sdk);
   const a = await median(runs, ours);
   const b = await median(runs, sdk);
-  const rate = (ms: number) => `${Math.round(events.length / (ms / 1000)).toLocaleString("en")} events/s`;
+  const perSecond = (ms: number) => Math.round(events.length / (ms / 1000));
+  const rate = (ms: number) => `${perSecond(ms).toLocaleString("en")} events/s`;
+  const met = b / a >= TARGET;
   console.log(
-    `${events.length} events: parser ${a.toFixed(1)} ms (${rate(a)}), SDK finalMessage ${b.toFixed(1)} ms (${rate(b)}) → ${(b / a).toFixed(2)}× the SDK (target ≥ 1.5×)`,
+    `${events.length} events: parser ${a.toFixed(1)} ms (${rate(a)}), SDK finalMessage ${b.toFixed(1)} ms (${rate(b)}) → ${(b / a).toFixed(2)}× the SDK (target ≥ ${TARGET}×: ${met ? "met" : "MISSED"})`,
   );
+  recordBenchRow({
+    benchmark: `stream → neutral state, ${events.length.toLocaleString("en")} events`,
+    value: perSecond(a),
+    unit: "events/s",
+    baseline: `@anthropic-ai/sdk messages.stream().finalMessage() ${rate(b)}`,
+    ratio: b / a,
+    ratioKind: "faster",
+    target: `≥ ${TARGET}×`,
+    met,
+  });
 }
+writeBenchRows();
