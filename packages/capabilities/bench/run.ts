@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadOrCreateSigningKey } from "@kiwi/keys";
 import { type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
+import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { REQUIRED_CLAIMS } from "../src/token/capability-claims";
 import { mintToken } from "../src/token/mint-token";
 import { TokenVerifier } from "../src/token/token-verifier";
@@ -128,24 +129,33 @@ for (let round = 0; round <= ROUNDS; round++) {
 const us = (name: string) => median(samples.get(name) ?? []);
 const signBase = us("jose SignJWT.sign (baseline)");
 const verifyBase = us("jose jwtVerify (baseline)");
-const rows: [string, number, string][] = [
+/** name, µs/op, the ratio column; a measured row also names its baseline and whether a target applies. */
+const rows: [string, number, string, { baseline: string; targeted: boolean }?][] = [
   ["jose SignJWT.sign (baseline)", signBase, "1.00×"],
-  ["mintToken", us("mintToken"), `${(us("mintToken") / signBase).toFixed(2)}× sign`],
+  [
+    "mintToken",
+    us("mintToken"),
+    `${(us("mintToken") / signBase).toFixed(2)}× sign`,
+    { baseline: "jose SignJWT.sign", targeted: false },
+  ],
   ["jose jwtVerify (baseline)", verifyBase, "1.00×"],
   [
     "verifyToken (no cache)",
     us("verifyToken (no cache)"),
     `${(us("verifyToken (no cache)") / verifyBase).toFixed(2)}× verify`,
+    { baseline: "jose jwtVerify", targeted: true },
   ],
   [
     "TokenVerifier.verify, first",
     us("TokenVerifier.verify, first"),
     `${(us("TokenVerifier.verify, first") / verifyBase).toFixed(2)}× verify`,
+    { baseline: "jose jwtVerify", targeted: true },
   ],
   [
     "TokenVerifier.verify, cached",
     median(cachedSamples),
     `${(median(cachedSamples) / verifyBase).toFixed(3)}× verify`,
+    { baseline: "jose jwtVerify", targeted: false },
   ],
 ];
 
@@ -156,11 +166,24 @@ console.log(
   `| ${"operation".padEnd(30)} | ${"µs/op".padStart(8)} | ${"ops/s".padStart(10)} | ratio           |`,
 );
 console.log(`|${"-".repeat(32)}|${"-".repeat(10)}|${"-".repeat(12)}|-----------------|`);
-for (const [name, micros, ratio] of rows) {
+for (const [name, micros, ratio, measured] of rows) {
   const ops = Math.round(1e6 / micros).toLocaleString("en-US");
   console.log(
     `| ${name.padEnd(30)} | ${micros.toFixed(2).padStart(8)} | ${ops.padStart(10)} | ${ratio.padEnd(15)} |`,
   );
+  if (!measured) continue;
+  const base = measured.baseline === "jose SignJWT.sign" ? signBase : verifyBase;
+  recordBenchRow({
+    benchmark: name,
+    value: micros,
+    unit: "µs/op",
+    baseline: `${measured.baseline} ${base.toFixed(2)} µs`,
+    ratio: micros / base,
+    ratioKind: "time",
+    ...(measured.targeted
+      ? { target: `≤ ${FIRST_VERIFY_TARGET}×`, met: micros / base <= FIRST_VERIFY_TARGET }
+      : {}),
+  });
 }
 const firstRatio = us("TokenVerifier.verify, first") / verifyBase;
 const functionRatio = us("verifyToken (no cache)") / verifyBase;
@@ -184,3 +207,4 @@ if (existsSync(guardBenchFile)) {
 }
 
 await rm(space, { recursive: true, force: true });
+writeBenchRows();
