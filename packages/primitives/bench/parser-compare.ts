@@ -1,4 +1,5 @@
 import { createParser } from "eventsource-parser";
+import { recordBenchRow } from "../../../scripts/bench-rows";
 import { createSseParser } from "../src/sse/sse-parser";
 import { fmt, perSecond } from "./measure";
 
@@ -35,4 +36,12 @@ export function compareParsers(chunks: readonly Uint8Array[], events: number): v
     `parser only, in memory: sse-parser ${a.toFixed(1)} ms (${fmt(perSecond(events, a))}/s), ` +
       `eventsource-parser + TextDecoder ${b.toFixed(1)} ms (${fmt(perSecond(events, b))}/s), ratio ${(a / b).toFixed(2)}`,
   );
+  recordBenchRow({
+    benchmark: `SSE ${fmt(events)} events: parser only, in memory: sse-parser`,
+    value: perSecond(events, a),
+    unit: "events/s",
+    baseline: `eventsource-parser + TextDecoder ${fmt(perSecond(events, b))} events/s`,
+    ratio: a / b,
+    ratioKind: "time",
+  });
 }

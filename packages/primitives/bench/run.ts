@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFileSink } from "@kiwi/sinks/node";
 import type { SinkEvent, SinkV1 } from "@kiwi/spec";
+import { writeBenchRows } from "../../../scripts/bench-rows";
 import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
 import { buildAnthropicStream, toChunks } from "./anthropic-stream";
 import { eventsourceParser, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
@@ -123,6 +124,7 @@ try {
   }
   console.log(`\n${summary.join("\n")}`);
   if (parsed === undefined) throw new Error("unreachable");
+  writeBenchRows();
 } finally {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
