@@ -4,6 +4,7 @@
 // same fake server in the same run, and heap after GC over 1,000 turns.
 import Anthropic from "@anthropic-ai/sdk";
 import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
+import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { greet, threadWorld } from "../src/test-support/thread-world";
 import { benchThreads } from "./threads";
 
@@ -72,9 +73,10 @@ async function sdkLoop(): Promise<number[]> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function memory(): Promise<string> {
+/** Heap after GC at 100, 500 and 1,000 turns, in MiB; undefined without --expose-gc. */
+async function memory(): Promise<number[] | undefined> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return "skipped (run with node --expose-gc)";
+  if (!gc) return undefined;
   const w = await threadWorld({ script: script() });
   const samples: number[] = [];
   try {
@@ -91,7 +93,7 @@ async function memory(): Promise<string> {
   } finally {
     await w.close();
   }
-  return `heap after GC at 100 / 500 / 1,000 turns: ${samples.map((s) => `${s.toFixed(1)} MiB`).join(" / ")}`;
+  return samples;
 }
 
 const kiwi = median(await kiwiLoop());
@@ -108,7 +110,35 @@ console.log(
 console.log(
   `  ratio kiwi/sdk ${(kiwi / sdk).toFixed(2)}× (target ≤ 1.0×: ${kiwi <= sdk ? "met" : "NOT met"})`,
 );
-console.log(`  ${await memory()}`);
+recordBenchRow({
+  benchmark: `KiwiHarnessRunner, ${TURNS}-turn loop on the fake stream`,
+  value: kiwi,
+  unit: "ms/turn",
+  baseline: `hand-written @anthropic-ai/sdk messages.stream() loop ${sdk.toFixed(2)} ms/turn`,
+  ratio: kiwi / sdk,
+  ratioKind: "time",
+  target: "≤ 1.0×",
+  met: kiwi <= sdk,
+});
+const heap = await memory();
+if (heap) {
+  console.log(
+    `  heap after GC at 100 / 500 / 1,000 turns: ${heap.map((s) => `${s.toFixed(1)} MiB`).join(" / ")}`,
+  );
+  const [at100 = Number.NaN, ...later] = heap;
+  for (const [i, mib] of later.entries())
+    recordBenchRow({
+      benchmark: `heap after GC at ${["500", "1,000"][i]} turns`,
+      value: mib,
+      unit: "MiB",
+      baseline: `at 100 turns ${at100.toFixed(1)} MiB`,
+      ratio: mib / at100,
+      ratioKind: "value",
+    });
+} else {
+  console.log("  heap after GC: skipped (run with node --expose-gc)");
+  recordBenchRow({ benchmark: "heap after GC (skipped: run with --expose-gc)", value: Number.NaN, unit: "" });
+}
 
 console.log(`\nThread runtime (spawn latency, registry event rate, idle-thread memory)\n`);
 for (const row of await benchThreads()) {
@@ -116,3 +146,4 @@ for (const row of await benchThreads()) {
   console.log(`  ${row.name.padEnd(72)} ${`${value} ${row.unit}`.padStart(16)}`);
   if (row.note) console.log(`      ${row.note}`);
 }
+writeBenchRows();

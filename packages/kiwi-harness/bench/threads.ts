@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createFakeLlmServer, type FakeLlmServer, type FakeScript, type FakeTurn } from "@kiwi/fake-llm";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { ThreadRegistry } from "@kiwi/threads";
+import { recordBenchRow } from "../../../scripts/bench-rows";
 import { threadDirectiveFile } from "../src/test-support/runtime-world";
 import { createTestProject, greet } from "../src/test-support/thread-world";
 import { createThreadRuntime, type ThreadRuntime } from "../src/thread-runtime";
@@ -175,6 +176,21 @@ async function spawnLatency(): Promise<BenchRow[]> {
   ] as const) {
     const sp50 = percentile(x.spawn, 0.5);
     const lp50 = percentile(x.load, 0.5);
+    for (const [p, tail] of [
+      [0.5, "p50"],
+      [0.99, "p99"],
+    ] as const) {
+      const spawn = percentile(x.spawn, p);
+      const load = percentile(x.load, p);
+      recordBenchRow({
+        benchmark: `spawn() → return, ${tail} (${label})`,
+        value: spawn,
+        unit: "ms",
+        baseline: `bare directive load, ${tail} ${load.toFixed(2)} ms`,
+        ratio: spawn / load,
+        ratioKind: "time",
+      });
+    }
     rows.push(
       { name: `spawn() → return, p50 (${label})`, value: sp50, unit: "ms", note },
       { name: `spawn() → return, p99 (${label})`, value: percentile(x.spawn, 0.99), unit: "ms" },
@@ -262,6 +278,14 @@ async function eventThroughput(): Promise<BenchRow[]> {
   }
   const rate = events / seconds;
   const rawRate = (Math.ceil(events / CONCURRENT) * CONCURRENT) / rawSeconds;
+  recordBenchRow({
+    benchmark: `registry events/s, ${CONCURRENT} concurrent threads × ${TURNS} turns`,
+    value: rate,
+    unit: "events/s",
+    baseline: `raw ThreadRegistry.appendEvent, ${CONCURRENT} async producers ${Math.round(rawRate).toLocaleString("en-US")} events/s`,
+    ratio: rate / rawRate,
+    ratioKind: "faster",
+  });
   return [
     {
       name: `registry events/s, ${CONCURRENT} concurrent threads × ${TURNS} turns`,
@@ -425,6 +449,33 @@ async function idleMemory(): Promise<BenchRow[]> {
   for (const mode of ["stream", "paused"] as const) {
     const r = await runIdleChild(mode);
     const total = r.rss_after_mb - r.rss_before_mb;
+    const perThread = (mb: number) => (mb * 1024) / r.threads;
+    recordBenchRow({
+      benchmark: `RSS after GC, ${r.threads} concurrent idle threads (${mode})`,
+      value: r.rss_after_mb,
+      unit: "MiB",
+      baseline: `before spawning them ${r.rss_before_mb.toFixed(0)} MiB`,
+      ratio: r.rss_after_mb / r.rss_before_mb,
+      ratioKind: "value",
+      target: "< 1,024 MiB",
+      met: r.rss_after_mb < 1024,
+    });
+    recordBenchRow({
+      benchmark: `RSS growth, ${r.threads} concurrent idle threads (${mode})`,
+      value: total,
+      unit: "MiB",
+    });
+    recordBenchRow({ benchmark: `RSS per idle thread (${mode})`, value: perThread(total), unit: "KiB" });
+    recordBenchRow({
+      benchmark: `JS heap per idle thread (${mode})`,
+      value: perThread(r.heap_after_mb - r.heap_before_mb),
+      unit: "KiB",
+    });
+    recordBenchRow({
+      benchmark: `time to spawn ${r.threads} idle threads (${mode})`,
+      value: r.spawn_seconds,
+      unit: "s",
+    });
     rows.push(
       {
         name: `RSS growth, ${r.threads} concurrent idle threads (${mode})`,
@@ -446,13 +497,19 @@ async function idleMemory(): Promise<BenchRow[]> {
 export async function benchThreads(): Promise<BenchRow[]> {
   const rows = [...(await spawnLatency()), ...(await eventThroughput())];
   if ((globalThis as { gc?: () => void }).gc) rows.push(...(await idleMemory()));
-  else
+  else {
     rows.push({
       name: "RSS of idle threads",
       value: Number.NaN,
       unit: "",
       note: "skipped (run with --expose-gc)",
     });
+    recordBenchRow({
+      benchmark: "RSS of idle threads (skipped: run with --expose-gc)",
+      value: Number.NaN,
+      unit: "",
+    });
+  }
   return rows;
 }
 
