@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PrimitiveV1 } from "@kiwi/spec";
+import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { createKernel } from "../src/create-kernel";
 
 const noop: PrimitiveV1 = {
@@ -88,6 +89,16 @@ async function main() {
     console.log(
       `  ${String(n).padStart(6)} items  ${r.load.toFixed(0).padStart(6)} ms (${((n / r.load) * 1000).toFixed(0)} items/s)  raw read ${r.raw.toFixed(0)} ms  ratio ${(r.load / r.raw).toFixed(1)}×`,
     );
+    recordBenchRow({
+      benchmark: `library load + validate + verify, ${n.toLocaleString("en-US")} items`,
+      value: (n / r.load) * 1000,
+      unit: "items/s",
+      baseline: `raw read of the same files ${r.raw.toFixed(0)} ms`,
+      ratio: r.load / r.raw,
+      ratioKind: "time",
+      target: "≥ 10,000 items/s",
+      met: (n / r.load) * 1000 >= 10_000,
+    });
     if (n === Math.max(...(process.env.BENCH_SIZES ?? "1000,10000").split(",").map(Number))) big = r;
     else await rm(r.projectRoot, { recursive: true, force: true });
   }
@@ -106,6 +117,13 @@ async function main() {
   console.log(
     `\nsearch over 10,000 items: p50 ${pct(samples, 50).toFixed(0)} µs, p99 ${pct(samples, 99).toFixed(0)} µs`,
   );
+  const items = Math.max(...(process.env.BENCH_SIZES ?? "1000,10000").split(",").map(Number));
+  for (const p of [50, 99])
+    recordBenchRow({
+      benchmark: `search over ${items.toLocaleString("en-US")} items, p${p}`,
+      value: pct(samples, p),
+      unit: "µs",
+    });
 
   // Three-deep chain: c3 → c2 → c1 → noop.
   const mk = (id: string, parent: string) =>
@@ -136,7 +154,18 @@ async function main() {
   console.log(
     `\nexecute, 3-deep chain over a no-op primitive: ${chained.toFixed(1)} µs/call; direct primitive call ${direct.toFixed(2)} µs/call; overhead ${(chained - direct).toFixed(1)} µs (${(chained / direct).toFixed(0)}×)`,
   );
+  recordBenchRow({
+    benchmark: "execute, 3-deep chain over a no-op primitive",
+    value: chained,
+    unit: "µs/call",
+    baseline: `direct primitive call ${direct.toFixed(2)} µs`,
+    ratio: chained / direct,
+    ratioKind: "time",
+    target: "≤ 20 µs",
+    met: chained <= 20,
+  });
   await rm(projectRoot, { recursive: true, force: true });
 }
 
 await main();
+writeBenchRows();
