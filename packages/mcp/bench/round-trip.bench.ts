@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { createTestProject, TOOLS } from "../src/test-project";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
@@ -116,6 +117,44 @@ async function main() {
   console.log(
     `diagnostic: @kiwi/mcp over a stand-in kernel is ${(l.p50 / b.p50).toFixed(2)}× bare at p50; the kernel's execute adds ≈${Math.max(0, k.p50 - l.p50).toFixed(0)} µs`,
   );
+  const vsBare = (figure: number, unit: string) =>
+    `bare official-SDK server ${Math.round(figure).toLocaleString("en-US")} ${unit}`;
+  for (const [name, s, targeted] of [
+    ["MCP execute round trip through kiwi-mcp", k, true],
+    ["@kiwi/mcp layer alone (stand-in kernel)", l, false],
+  ] as const) {
+    recordBenchRow({
+      benchmark: `${name}, p50`,
+      value: s.p50,
+      unit: "µs",
+      baseline: vsBare(b.p50, "µs"),
+      ratio: s.p50 / b.p50,
+      ratioKind: "time",
+      ...(targeted ? { target: `≤ ${TARGET_RATIO}×`, met: ratio <= TARGET_RATIO } : {}),
+    });
+    recordBenchRow({
+      benchmark: `${name}, p99`,
+      value: s.p99,
+      unit: "µs",
+      baseline: vsBare(b.p99, "µs"),
+      ratio: s.p99 / b.p99,
+      ratioKind: "time",
+    });
+    recordBenchRow({
+      benchmark: `${name}, throughput`,
+      value: s.perSecond,
+      unit: "calls/s",
+      baseline: vsBare(b.perSecond, "calls/s"),
+      ratio: s.perSecond / b.perSecond,
+      ratioKind: "faster",
+    });
+  }
+  recordBenchRow({
+    benchmark: "kernel execute within the round trip, p50 (kiwi-mcp minus the layer)",
+    value: Math.max(0, k.p50 - l.p50),
+    unit: "µs",
+  });
+  writeBenchRows();
 }
 
 main().catch((error: unknown) => {
