@@ -9,8 +9,8 @@
 // KIWI_BENCH_JSON_FILE, which this script sets to <package dir>/bench-results.json:
 //   {"rows": [{"benchmark": "…", "value": 1.5, "unit": "ms", "baseline": "…", "ratio": 1.2,
 //              "ratio_kind": "time" | "faster" | "value", "target": "≤ 1.25×", "met": true}]}
-// The table is built from those rows only; a bench that exits non-zero or writes no (valid) rows is
-// reported below the table with the tail of its output, and the script exits 1.
+// The table is built from those rows only. A bench that exits non-zero or writes no (valid) rows gets a
+// FAILED row in the table and the tail of its output below it, and the script exits 1.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -52,13 +52,13 @@ function rowProblem(r, i) {
 /** Reads and removes <package>/bench-results.json: {rows} or {problem}. */
 function readRows(file) {
   if (!existsSync(file))
-    return { rows: [], problem: "wrote no bench-results.json (see scripts/bench-rows.ts): raw output below" };
+    return { rows: [], problem: "wrote no rows (no bench-results.json: see scripts/bench-rows.ts)" };
   try {
     const rows = JSON.parse(readFileSync(file, "utf8"))?.rows;
     if (!Array.isArray(rows)) return { rows: [], problem: 'bench-results.json has no "rows" array' };
     const problem = rows.map(rowProblem).find(Boolean);
     if (problem) return { rows: [], problem: `bench-results.json: ${problem}` };
-    if (rows.length === 0) return { rows, problem: "bench-results.json holds no rows: raw output below" };
+    if (rows.length === 0) return { rows, problem: "wrote no rows (bench-results.json is empty)" };
     return { rows };
   } catch (error) {
     return { rows: [], problem: `could not read bench-results.json: ${error.message}` };
@@ -187,7 +187,7 @@ const body = results.flatMap((result) => {
     fmtTarget(r),
   ]);
   const failure = failureOf(result);
-  if (failure) cells.push([name, `✗ FAILED: ${failure} (details below)`, "", "", "", "", ""]);
+  if (failure) cells.push([name, `✗ FAILED: ${failure}; details below the table`, "", "", "", "", ""]);
   return cells;
 });
 const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));

@@ -93,7 +93,7 @@ async function main() {
       benchmark: `library load + validate + verify, ${n.toLocaleString("en-US")} items`,
       value: (n / r.load) * 1000,
       unit: "items/s",
-      baseline: `raw read of the same files ${r.raw.toFixed(0)} ms`,
+      baseline: `raw read of the same files ${Math.round(r.raw).toLocaleString("en-US")} ms`,
       ratio: r.load / r.raw,
       ratioKind: "time",
       target: "≥ 10,000 items/s",
