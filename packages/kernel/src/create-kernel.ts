@@ -30,6 +30,7 @@ import { readVerified } from "./meta/resolve-item";
 import { search } from "./meta/search";
 import { readSystemPrompt, signSystemPrompt } from "./meta/system-prompt";
 import { type PluginKind, PluginLoader } from "./plugins/plugin-loader";
+import { shippedWith } from "./plugins/shipped-with";
 import { resolveSettings } from "./settings";
 import { createDirectorySpace } from "./spaces/directory-space";
 import type { ItemSource, RegistrySource } from "./spaces/item-source";
@@ -228,6 +229,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
         export: def.export,
         definitionFile: item.file.location,
         spaceRoot: item.space.root,
+        shippedWith: shippedWith(library, item),
       };
       return pluginLoader.instantiate(decl, kind, settings ?? {}, context);
     },

@@ -2,6 +2,7 @@ import { closeSinks } from "@kiwi/sinks";
 import { KiwiError, SINK_KIND, type SinkContext, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import { readVerified } from "../meta/resolve-item";
+import { shippedWith } from "../plugins/shipped-with";
 import type { ChainLink } from "./tool-chain";
 
 /** A destination in `config.stream.destinations`: `{type: "return"}` or `{type: <sink tool id>, …settings}`. */
@@ -89,6 +90,7 @@ export async function openSinks(
         export: def.export!,
         definitionFile: item.file.location,
         spaceRoot: item.space.root,
+        shippedWith: shippedWith(ctx.library, item),
         optionsFrom: { file: o.declaredIn, field: `config.stream.destinations[${destination.index}]` },
       };
       sinks.push(await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, o.context));

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { KiwiError, type PluginKind, validatePlugin } from "@kiwi/spec";
@@ -20,6 +21,12 @@ export interface PluginDeclaration {
    * file a person has to fix, not the plugin's own YAML.
    */
   readonly optionsFrom?: { readonly file: string; readonly field: string };
+  /**
+   * Definition files of the same plugin where a package ships it (the core bundle inside @kiwi/kernel, a
+   * plugin package), when the declaration is a copy elsewhere (`kiwi init` copies the core bundle into the
+   * project). A package module resolves from there too, so a copy works wherever the original does.
+   */
+  readonly shippedWith?: readonly string[];
 }
 
 // The kinds themselves (SINK_KIND, PROVIDER_KIND, HARNESS_KIND) and their check live in @kiwi/spec, so the
@@ -65,6 +72,19 @@ function invalidOptions(
   });
 }
 
+/**
+ * The file a resolution starts from, with symlinks resolved: Node resolves a package's imports from its
+ * real location, and under pnpm (or a linked global install) only the real location's `node_modules`
+ * holds the package's own dependencies.
+ */
+function realParent(file: string): string {
+  try {
+    return pathToFileURL(realpathSync(file)).href;
+  } catch {
+    return pathToFileURL(file).href; // not on disk (a test's declaration): resolve from the path as given
+  }
+}
+
 async function resolveUrl(decl: PluginDeclaration, projectRoot: string): Promise<string> {
   if (isPathModule(decl.module)) {
     if (!decl.spaceRoot) throw loadError(decl, "a path module needs a definition inside a local space");
@@ -75,28 +95,34 @@ async function resolveUrl(decl: PluginDeclaration, projectRoot: string): Promise
     });
     return pathToFileURL(file).href;
   }
+  // The definition's own folder, then the project, then the packages that ship the same item: never the
+  // process's working directory.
   const parents = [
-    pathToFileURL(decl.definitionFile).href,
+    realParent(decl.definitionFile),
     pathToFileURL(join(projectRoot, "package.json")).href,
+    ...(decl.shippedWith ?? []).map(realParent),
   ];
   let lastError: unknown;
-  for (const parent of parents) {
+  for (const parent of new Set(parents)) {
     try {
       return resolveSpecifier(decl.module, parent);
     } catch (error) {
       lastError = error;
     }
   }
+  const shipping = decl.shippedWith?.length
+    ? `, the project, or ${decl.shippedWith.map(dirname).join(", ")}`
+    : " or the project";
   throw loadError(
     decl,
-    `cannot find package '${packageNameOf(decl.module)}' from ${dirname(decl.definitionFile)} or the project: run npm install ${packageNameOf(decl.module)}`,
+    `cannot find package '${packageNameOf(decl.module)}' from ${dirname(decl.definitionFile)}${shipping}: run npm install ${packageNameOf(decl.module)}`,
     lastError,
   );
 }
 
 /**
  * Turns a YAML `module` + `export` into a validated plugin instance: resolve (definition folder, then the
- * project), import lazily (cached), check the export, validate options against the plugin's own settings
+ * project, then where a package ships the same item), import lazily (cached), check the export, validate options against the plugin's own settings
  * schema (any Standard Schema on `factory.settingsSchema`), call the factory, check the version tag and
  * the shape. Every failure names the plugin and the YAML file.
  */
@@ -112,7 +138,9 @@ export class PluginLoader {
   async importExport(decl: PluginDeclaration): Promise<unknown> {
     // Package specifiers resolve the same way for the process's life (the import itself is cached by
     // Node anyway); path modules are re-resolved each time so their containment check always runs.
-    const cacheKey = isPathModule(decl.module) ? undefined : `${decl.module}\0${decl.definitionFile}`;
+    const cacheKey = isPathModule(decl.module)
+      ? undefined
+      : [decl.module, decl.definitionFile, ...(decl.shippedWith ?? [])].join("\0");
     let url = cacheKey ? this.#resolved.get(cacheKey) : undefined;
     if (!url) {
       url = await resolveUrl(decl, this.#projectRoot);
