@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { REGISTRY_SCHEMA_VERSION } from "./schema";
 import { THREAD_STATUSES } from "./statuses";
-import { codeOf, tempRegistry } from "./test-fixtures/helpers";
+import { codeOf, rawDatabase, tempRegistry } from "./test-fixtures/helpers";
 import { ThreadRegistry } from "./thread-registry";
 
 let cleanups: (() => void)[] = [];
@@ -22,7 +21,7 @@ describe("registry schema", () => {
   it("creates the tables, indexes, triggers and user_version in WAL mode", () => {
     const { file } = fresh();
     ThreadRegistry.open(file).close();
-    const raw = new Database(file, { readonly: true });
+    const raw = rawDatabase(file, { readonly: true });
     try {
       const names = (
         raw.prepare("SELECT type, name FROM sqlite_master ORDER BY name").all() as {
@@ -43,8 +42,8 @@ describe("registry schema", () => {
           { type: "trigger", name: "thread_events_no_delete" },
         ]),
       );
-      expect(raw.pragma("user_version", { simple: true })).toBe(REGISTRY_SCHEMA_VERSION);
-      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(raw.pragmaValue("user_version")).toBe(REGISTRY_SCHEMA_VERSION);
+      expect(raw.pragmaValue("journal_mode")).toBe("wal");
     } finally {
       raw.close();
     }
@@ -64,7 +63,7 @@ describe("registry schema", () => {
   it("refuses a database written by a newer version with REGISTRY_VERSION", () => {
     const { file } = fresh();
     ThreadRegistry.open(file).close();
-    const raw = new Database(file);
+    const raw = rawDatabase(file);
     raw.pragma("user_version = 99");
     raw.close();
     const err = codeOf(() => ThreadRegistry.open(file));
@@ -98,7 +97,7 @@ describe("registry schema", () => {
     reg.register({ threadId: "t1", directive: "d" });
     reg.appendEvent("t1", "message", { text: "hi" });
     reg.close();
-    const raw = new Database(file);
+    const raw = rawDatabase(file);
     try {
       expect(() => raw.prepare("UPDATE thread_events SET type = 'forged'").run()).toThrow(/append-only/);
       expect(() => raw.prepare("DELETE FROM thread_events").run()).toThrow(/append-only/);
@@ -120,7 +119,7 @@ describe("registry schema", () => {
     const reg = ThreadRegistry.open(file);
     for (const status of THREAD_STATUSES) reg.register({ threadId: `t_${status}`, directive: "d", status });
     reg.close();
-    const raw = new Database(file);
+    const raw = rawDatabase(file);
     try {
       expect(() =>
         raw

@@ -1,5 +1,5 @@
 import { KiwiError } from "@kiwi/spec";
-import type Database from "better-sqlite3";
+import { type SqliteDatabase, transaction } from "./sqlite/sqlite-database";
 
 /** The schema version this code writes; stored in the database as `PRAGMA user_version`. */
 export const REGISTRY_SCHEMA_VERSION = 1;
@@ -84,8 +84,8 @@ CREATE TABLE checkpoints (
 export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
 
 /** The database's schema version (`PRAGMA user_version`). */
-export function schemaVersion(db: Database.Database): number {
-  return db.pragma("user_version", { simple: true }) as number;
+export function schemaVersion(db: SqliteDatabase): number {
+  return Number(db.pragmaValue("user_version"));
 }
 
 /**
@@ -93,10 +93,10 @@ export function schemaVersion(db: Database.Database): number {
  * processes creating the same file at once take turns, the second finding the work done). A database
  * written by a newer version is refused with REGISTRY_VERSION rather than touched.
  */
-export function migrate(db: Database.Database, file: string): number {
+export function migrate(db: SqliteDatabase, file: string): number {
   refuseNewer(schemaVersion(db), file);
   if (schemaVersion(db) === REGISTRY_SCHEMA_VERSION) return REGISTRY_SCHEMA_VERSION;
-  const run = db.transaction(() => {
+  const run = transaction(db, () => {
     const found = schemaVersion(db);
     refuseNewer(found, file);
     for (const m of MIGRATIONS) {

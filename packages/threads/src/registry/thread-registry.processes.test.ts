@@ -1,6 +1,5 @@
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Child, spawnChild, tempRegistry } from "./test-fixtures/helpers";
+import { type Child, rawDatabase, spawnChild, tempRegistry } from "./test-fixtures/helpers";
 import { ThreadRegistry } from "./thread-registry";
 
 let cleanups: (() => void)[] = [];
@@ -31,7 +30,7 @@ describe("ThreadRegistry across processes", () => {
     expect(await Promise.all(procs.map((p) => p.exited))).toEqual([0, 0, 0, 0]);
     for (const s of summaries) expect(JSON.parse(s).errors).toEqual([]);
 
-    const raw = new Database(file, { readonly: true });
+    const raw = rawDatabase(file, { readonly: true });
     try {
       expect(raw.prepare("SELECT COUNT(*) AS n FROM thread_events").get()).toEqual({ n: 8000 });
       const perThread = raw
@@ -84,7 +83,7 @@ describe("ThreadRegistry under a held write lock", () => {
     cleanups.push(() => reg.close());
     reg.register({ threadId: "a", directive: "d" });
 
-    const blocker = new Database(file);
+    const blocker = rawDatabase(file);
     blocker.exec("BEGIN IMMEDIATE");
     for (let i = 1; i <= 5; i++) reg.appendEvent("a", "x", { i });
     await new Promise((r) => setTimeout(r, 60));
@@ -108,7 +107,7 @@ describe("ThreadRegistry under a held write lock", () => {
     cleanups.push(() => reg.close());
     reg.register({ threadId: "a", directive: "d" });
 
-    const blocker = new Database(file);
+    const blocker = rawDatabase(file);
     blocker.exec("BEGIN IMMEDIATE");
     reg.appendEvent("a", "x", { i: 1 });
     reg.appendEvent("a", "x", { i: 2 });

@@ -1,6 +1,5 @@
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { codeOf, steppingClock, tempRegistry } from "./test-fixtures/helpers";
+import { codeOf, rawDatabase, steppingClock, tempRegistry } from "./test-fixtures/helpers";
 import { ThreadRegistry, type ThreadRegistryOptions } from "./thread-registry";
 
 let cleanups: (() => void)[] = [];
@@ -238,7 +237,7 @@ describe("ThreadRegistry events", () => {
       }),
     );
     reg.flush();
-    const raw = new Database(reg.file, { readonly: true });
+    const raw = rawDatabase(reg.file, { readonly: true });
     try {
       expect(raw.prepare("SELECT COUNT(*) AS n FROM thread_events").get()).toEqual({
         n: producers * perProducer,

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
-import Database from "better-sqlite3";
 import { refuseRenamedOptions } from "../renamed-options";
 import { validateThreadId } from "../thread-id";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
@@ -19,6 +18,8 @@ import {
   toThreadRow,
 } from "./rows";
 import { migrate } from "./schema";
+import { openSqlite } from "./sqlite/open-sqlite";
+import { type SqliteDatabase, transaction } from "./sqlite/sqlite-database";
 import { ACTIVE_STATUSES, isTerminal, isThreadStatus, THREAD_STATUSES, type ThreadStatus } from "./statuses";
 
 export type { Checkpoint, ThreadEvent, ThreadRow } from "./rows";
@@ -135,7 +136,7 @@ const THREAD_COLUMNS =
  * database on first use); others write to it only once the owner is gone (markOrphans).
  */
 export class ThreadRegistry {
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
   readonly #now: () => Date;
   readonly #queue: EventQueue;
   readonly #seqs = new Map<string, number>();
@@ -143,7 +144,7 @@ export class ThreadRegistry {
   #closed = false;
 
   private constructor(
-    db: Database.Database,
+    db: SqliteDatabase,
     readonly file: string,
     /** The schema version of the open database (REGISTRY_SCHEMA_VERSION once migrated). */
     readonly schemaVersion: number,
@@ -152,7 +153,7 @@ export class ThreadRegistry {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
     this.#stmts = prepare(db);
-    const insertEvents = db.transaction((rows: readonly QueuedEvent[]) => {
+    const insertEvents = transaction(db, (rows: readonly QueuedEvent[]) => {
       for (const row of rows) this.#stmts.insertEvent.run(row);
     });
     const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
@@ -177,10 +178,10 @@ export class ThreadRegistry {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw invalid("batchSize must be a whole number, 1 or more", { batchSize });
     }
-    let db: Database.Database | undefined;
+    let db: SqliteDatabase | undefined;
     try {
       if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      db = new Database(file, { timeout: busyTimeoutMs });
+      db = openSqlite(file, { busyTimeoutMs });
       const version = setUp(db, file, busyTimeoutMs);
       return new ThreadRegistry(db, file, version, { ...options, batchSize });
     } catch (err) {
@@ -259,7 +260,7 @@ export class ThreadRegistry {
       throw invalid("reason must be a string (or omitted)", { thread_id: threadId });
     }
     const usage = options.usage === undefined ? undefined : recordJson("usage", options.usage);
-    const change = this.#db.transaction((): ThreadRow => {
+    const change = transaction(this.#db, (): ThreadRow => {
       const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
       if (!current) throw notFound(threadId);
       if (isTerminal(current.status)) {
@@ -279,7 +280,8 @@ export class ThreadRegistry {
         updated_at: now,
         finished_at: isTerminal(status) ? now : null,
       };
-      this.#stmts.updateStatus.run(next);
+      const { thread_id, reason, usage: nextUsage, updated_at, finished_at } = next;
+      this.#stmts.updateStatus.run({ thread_id, status, reason, usage: nextUsage, updated_at, finished_at });
       return toThreadRow(next);
     });
     return this.#guard("updating a thread's status", () => change.immediate());
@@ -413,7 +415,7 @@ export class ThreadRegistry {
     ) as { thread_id: string; pid: number | null }[];
     const gone = candidates.filter((c) => c.pid === null || !isAlive(c.pid));
     if (gone.length === 0) return [];
-    const mark = this.#db.transaction(() => {
+    const mark = transaction(this.#db, () => {
       const marked: { thread_id: string; seq: number }[] = [];
       for (const { thread_id, pid } of gone) {
         const now = this.#timestamp();
@@ -445,7 +447,7 @@ export class ThreadRegistry {
     }
     const state = toJson("checkpoint state", input.state);
     this.flush();
-    const save = this.#db.transaction((): Checkpoint => {
+    const save = transaction(this.#db, (): Checkpoint => {
       if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
       const { last } = this.#stmts.maxCheckpointSeq.get(threadId) as { last: number | null };
       const row = {
@@ -478,7 +480,7 @@ export class ThreadRegistry {
     this.#assertOpen();
     const json = toJson("control payload", payload);
     const requested_at = this.#timestamp();
-    const insert = this.#db.transaction(() => {
+    const insert = transaction(this.#db, () => {
       if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
       const info = this.#stmts.insertControl.run({
         thread_id: threadId,
@@ -507,7 +509,7 @@ export class ThreadRegistry {
     const mine = [...new Set(pending.map((p) => p.thread_id))].filter((id) => wanted.has(id));
     if (mine.length === 0) return [];
     const handled_at = this.#timestamp();
-    const take = this.#db.transaction(() => {
+    const take = transaction(this.#db, () => {
       const out: { id: number; thread_id: string; action: string; payload: Record<string, unknown> }[] = [];
       for (const thread_id of mine) {
         const rows = this.#stmts.pendingControls.all(thread_id) as {
@@ -542,7 +544,7 @@ export class ThreadRegistry {
   snapshot(options: { readonly threadId?: string } = {}): { threads: ThreadRow[]; events: ThreadEvent[] } {
     this.flush();
     const { threadId } = options;
-    const read = this.#db.transaction(() => {
+    const read = transaction(this.#db, () => {
       const threads = (
         threadId === undefined ? this.#stmts.allThreads.all() : this.#stmts.subtree.all(threadId)
       ) as RawThreadRow[];
@@ -628,7 +630,7 @@ export class ThreadRegistry {
   }
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     insertThread: db.prepare(
       `INSERT INTO threads (${THREAD_COLUMNS}) VALUES (@thread_id, @directive, @parent_id, @status, @reason, @pid, @created_at, @updated_at, @finished_at, @permission_context, @budget, @usage, @transcript_path)`,
@@ -685,7 +687,7 @@ function prepare(db: Database.Database) {
  * Pragmas and migrations. Another process creating the same file at the same moment can hold the lock
  * while it switches to WAL or migrates; busy errors are retried until busyTimeoutMs has passed.
  */
-function setUp(db: Database.Database, file: string, busyTimeoutMs: number): number {
+function setUp(db: SqliteDatabase, file: string, busyTimeoutMs: number): number {
   const deadline = Date.now() + busyTimeoutMs;
   for (;;) {
     try {
@@ -727,11 +729,19 @@ function sqliteCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** What to do about a SQLite failure: only a file SQLite says is damaged is worth moving aside. */
+function hintFor(err: unknown): string {
+  if (isBusy(err)) return "another process holds the database lock: retry, or raise busyTimeoutMs";
+  const code = sqliteCode(err) ?? "";
+  if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) {
+    return "the file is not a usable SQLite database: move the damaged file aside and a new registry is created";
+  }
+  return "check that the path is writable and is a Kiwi thread registry";
+}
+
 function unavailable(file: string, err: unknown, action: string): KiwiError {
   const busy = isBusy(err);
-  const hint = busy
-    ? "another process holds the database lock: retry, or raise busyTimeoutMs"
-    : "check that the path is writable and is a Kiwi thread registry (move a damaged file aside and a new one is created)";
+  const hint = hintFor(err);
   return new KiwiError({
     code: "REGISTRY_UNAVAILABLE",
     message: `the thread registry ${file} is unavailable (${action}: ${sqliteMessage(err)}): ${hint}`,

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KiwiError } from "@kiwi/spec";
+import { openSqlite } from "../sqlite/open-sqlite";
+import type { SqliteDatabase } from "../sqlite/sqlite-database";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = join(here, "../../..");
@@ -17,6 +19,14 @@ export function tempRegistry(): { dir: string; file: string; cleanup: () => void
     file: join(dir, "threads", "registry.db"),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A second connection to a registry file, through the same adapter the registry uses (node:sqlite on Node
+ * 22 and later, better-sqlite3 on Node 20), so these tests run on every supported Node.
+ */
+export function rawDatabase(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
+  return openSqlite(file, { busyTimeoutMs: 5000, ...options });
 }
 
 /** A clock that moves one second per call, from a fixed start. */
