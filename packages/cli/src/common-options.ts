@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import type { Kernel } from "@kiwi/kernel";
+import type { Kernel, KernelOptions } from "@kiwi/kernel";
 import { createMcpKernel } from "@kiwi/mcp";
 import type { Io } from "./io";
 
@@ -22,10 +22,15 @@ export function projectFrom(flags: KernelFlags, io: Io): string {
   return isAbsolute(raw) ? raw : resolve(io.cwd, raw);
 }
 
-export async function kernelFrom(flags: KernelFlags, io: Io): Promise<Kernel> {
+export async function kernelFrom(
+  flags: KernelFlags,
+  io: Io,
+  extra: Pick<KernelOptions, "pluginPackagesFrom"> = {},
+): Promise<Kernel> {
   return createMcpKernel({
     projectRoot: projectFrom(flags, io),
     userSpace: flags["user-space"],
     env: io.env,
+    ...extra,
   });
 }

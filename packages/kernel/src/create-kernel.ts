@@ -34,7 +34,7 @@ import { shippedWith } from "./plugins/shipped-with";
 import { resolveSettings } from "./settings";
 import { createDirectorySpace } from "./spaces/directory-space";
 import type { ItemSource, RegistrySource } from "./spaces/item-source";
-import { discoverPluginSpaces, type PluginSpaceProblem } from "./spaces/plugin-spaces";
+import { discoverPluginSpacesWithHosts, type PluginSpaceProblem } from "./spaces/plugin-spaces";
 
 export interface KernelOptions {
   /** The project this kernel serves. Required, absolute, pinned for the kernel's life. */
@@ -51,6 +51,12 @@ export interface KernelOptions {
   coreSpace?: string | false;
   /** Discover items in installed packages with a `kiwi` field (default true). */
   pluginSpaces?: boolean;
+  /**
+   * Package folders whose dependencies are also searched for plugin packages, after the project's own
+   * (a package the project installs itself wins): a host's installation, such as the `kiwi` command's
+   * folder, so the provider plugins installed with it serve a project that has none.
+   */
+  pluginPackagesFrom?: readonly string[];
   /** Extra trusted public keys (PEM). The user's own key and `<userSpace>/keys/trusted/*.pub` always count. */
   trustedKeys?: readonly { pem: string; origin: string }[];
   /**
@@ -130,7 +136,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const discovered =
     options.pluginSpaces === false
       ? { spaces: [], problems: [] }
-      : await discoverPluginSpaces(settings.projectRoot);
+      : await discoverPluginSpacesWithHosts(settings.projectRoot, options.pluginPackagesFrom ?? []);
   const plugins = discovered.spaces;
   const sources = [
     project,

@@ -1,6 +1,8 @@
-import { rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeScript, type FakeTurn } from "@kiwi/fake-llm";
+import { tempProject } from "@kiwi/testing";
 import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -126,6 +128,32 @@ describe("kiwi thread run", () => {
       expect(row?.usage).toMatchObject({ input_tokens: 580, output_tokens: 65 });
       expect(row?.permission_context).toMatchObject({ provider: "anthropic", model: "claude-haiku-4-5" });
       expect(readTranscript(transcript).events.at(-2)).toMatchObject({ type: "completed", turns: 3 });
+    },
+  );
+
+  it(
+    "in a `kiwi init` project with no provider plugin, runs on the providers installed with kiwi and says so",
+    LIVE,
+    async () => {
+      // No node_modules at all: the project's copy of file_sink (from `kiwi init`) names @kiwi/sinks, which
+      // resolves from the kernel that ships the core bundle, and the provider comes from @kiwi/cli's own.
+      const bare = await tempProject({ prefix: "kiwi-cli-bare" });
+      where = { project: bare.projectRoot, userSpace: bare.userSpace, remove: bare.remove };
+      expect((await kiwi(["init"], where)).code).toBe(0);
+      expect(existsSync(join(where.project, ".ai/tools/sinks/file_sink.yaml"))).toBe(true);
+      await createDirective(where, "cli_greeter", threadDirective({ name: "cli_greeter" }));
+      fake = await createFakeLlmServer({ script: GREET_SCRIPT });
+      const env = { ANTHROPIC_API_KEY: "test", ANTHROPIC_BASE_URL: fake.anthropicBaseUrl };
+      const run = await kiwi(["thread", "run", "cli_greeter"], { ...where, env });
+      expect(run.err).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.out).toMatch(
+        /^the project has no provider plugin: using anthropic from @kiwi\/provider-anthropic installed with kiwi \(\/.+\)/m,
+      );
+      expect(run.out).toMatch(/^status +completed$/m);
+      const id = /^thread (cli_greeter_\S+)/m.exec(run.out)![1]!;
+      expect(existsSync(join(where.project, ".ai/threads", id, "stream.jsonl"))).toBe(true);
+      expect(fake.requests.length).toBe(3);
     },
   );
 
@@ -269,10 +297,18 @@ describe("kiwi thread run", () => {
     const unknown = await k(["thread", "run", "no_such_directive"]);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain("error ITEM_NOT_FOUND");
-    // A project that does not depend on the provider plugin has no anthropic_thread tool.
+    // Without provider plugins the project runs on the ones installed with kiwi (the `kiwi init` test),
+    // but a project whose own provider definition cannot be used gets that problem, not another provider.
     await rm(join(where.project, "package.json"));
-    const bare = await k(["thread", "run", "cli_greeter"]);
-    expect(bare.code).toBe(1);
-    expect(bare.err).toContain("npm install @kiwi/provider-anthropic");
+    await mkdir(join(where.project, ".ai/tools/llm"), { recursive: true });
+    await writeFile(
+      join(where.project, ".ai/tools/llm/acme_provider.yaml"),
+      'tool_id: acme_provider\ntool_type: provider\nversion: "1.0.0"\ndescription: An unsigned provider\nmodule: acme-provider\nexport: createAcmeProvider\nrequires: none\n',
+    );
+    const broken = await k(["thread", "run", "cli_greeter"]);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toContain("npm install @kiwi/provider-anthropic");
+    expect(broken.err).toMatch(/unusable: project:tools\/llm\/acme_provider\.yaml: INTEGRITY_MISMATCH/);
+    expect(broken.out).not.toContain("installed with kiwi");
   });
 });

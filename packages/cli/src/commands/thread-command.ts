@@ -5,10 +5,10 @@ import { EXIT, UsageError } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printError, printJson } from "../io";
 import { describeBudget, tokensOf } from "../thread-display/describe-event";
+import { fallbackNote, findProviders } from "../thread-display/find-providers";
 import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
 import { onInterrupts } from "../thread-display/interrupts";
 import {
-  discoverProviders,
   type InstalledProvider,
   KNOWN_PROVIDER_PACKAGES,
   modelFor,
@@ -71,8 +71,10 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
   const message = positionals.slice(1).join(" ");
   const inputs = jsonObjectArg(values.inputs, "--inputs");
   if (values.model === "") throw new UsageError("--model needs a model id, e.g. --model claude-haiku-4-5");
-  // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses.
-  const pick = pickProvider(await discoverProviders(await kernelFrom(values, io)), values.provider, io.env);
+  // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses:
+  // the project's, else the provider plugins installed with kiwi itself.
+  const source = await findProviders((extra) => kernelFrom(values, io, extra));
+  const pick = pickProvider(source.discovery, values.provider, io.env);
   if (!pick.ok) {
     if (pick.usage) throw new UsageError(pick.message);
     printError(io, `kiwi thread run: ${pick.message}`);
@@ -83,7 +85,9 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
   const json = values.json === true;
   const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
   let model = values.model ?? "";
+  if (source.pluginPackagesFrom) display.note(fallbackNote(installed, source.pluginPackagesFrom));
   const runtime = await openThreadRuntime(values, io, {
+    pluginPackagesFrom: source.pluginPackagesFrom,
     models: (directiveModel) => {
       model = modelFor(installed.provider, directiveModel, values.model);
       return resolveModel(installed.provider, model);

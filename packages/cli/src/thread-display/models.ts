@@ -26,6 +26,8 @@ export interface InstalledProvider {
   /** The definition's tool id (`anthropic_provider`). */
   readonly itemId: string;
   readonly provider: ProviderV1;
+  /** The space of the definition (`plugin:@kiwi/provider-anthropic`, `project`…). */
+  readonly space?: string;
 }
 
 export interface ProviderDiscovery {
@@ -64,7 +66,8 @@ export async function discoverProviders(
     }
     try {
       const provider = await kernel.instantiatePlugin({ itemId: entry.id, kind: PROVIDER_KIND });
-      if (!byId.has(provider.id)) byId.set(provider.id, { id: provider.id, itemId: entry.id, provider });
+      if (!byId.has(provider.id))
+        byId.set(provider.id, { id: provider.id, itemId: entry.id, provider, space: entry.space.name });
     } catch (error) {
       const e = error as { code?: string; message?: string };
       problems.push(`${entry.label}: ${e.code ?? "PLUGIN_LOAD_FAILED"} ${e.message ?? String(error)}`);

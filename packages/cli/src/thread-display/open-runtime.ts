@@ -24,7 +24,12 @@ const noModels: RuntimeOptions["models"] = () => {
 export function openThreadRuntime(
   flags: KernelFlags,
   io: Io,
-  options: { models?: RuntimeOptions["models"]; onEvent?: RuntimeOptions["onEvent"] } = {},
+  options: {
+    models?: RuntimeOptions["models"];
+    onEvent?: RuntimeOptions["onEvent"];
+    /** Package folders whose plugin packages the runtime's kernel adds (the providers installed with kiwi). */
+    pluginPackagesFrom?: RuntimeOptions["pluginPackagesFrom"];
+  } = {},
 ): Promise<ThreadRuntime> {
   return createThreadRuntime({
     projectRoot: projectFrom(flags, io),
@@ -32,6 +37,7 @@ export function openThreadRuntime(
     env: io.env,
     models: options.models ?? noModels,
     onEvent: options.onEvent,
+    ...(options.pluginPackagesFrom ? { pluginPackagesFrom: options.pluginPackagesFrom } : {}),
   });
 }
 

@@ -119,7 +119,6 @@ describe("plugin spaces", () => {
     const f = await fixture();
     // Publish a signed tool from a scratch project, then install it as a package of the real project.
     await createItem(f, "tool", "plugged", toolYaml({ id: "plugged" }), { category: "vendor" });
-    const { readFile } = await import("node:fs/promises");
     const signed = await readFile(join(f.projectRoot, ".ai/tools/vendor/plugged.yaml"));
     await f.kernel.execute({
       item_type: "tool",
@@ -149,6 +148,58 @@ describe("plugin spaces", () => {
     expect(r.success).toBe(true);
     const hit = await kernel.search({ item_type: "tool", query: "plugged" });
     expect((ok(hit).results as { space: string }[])[0]?.space).toBe("plugin:kiwi-vendor-tools");
+  });
+
+  it("adds the plugin packages a host installed (pluginPackagesFrom) when the project lacks them", async () => {
+    const f = await fixture();
+    await createItem(f, "tool", "plugged", toolYaml({ id: "plugged" }), { category: "vendor" });
+    const signed = await readFile(join(f.projectRoot, ".ai/tools/vendor/plugged.yaml"));
+    await f.kernel.execute({
+      item_type: "tool",
+      action: "delete",
+      item_id: "plugged",
+      parameters: { confirm: true },
+    });
+    const vendor = (root: string) => [
+      writeRaw(
+        root,
+        "node_modules/kiwi-vendor-tools/package.json",
+        JSON.stringify({ name: "kiwi-vendor-tools", version: "1.0.0", kiwi: { items: "items" } }),
+      ),
+      writeRaw(root, "node_modules/kiwi-vendor-tools/items/tools/vendor/plugged.yaml", signed),
+    ];
+    // The host: a package folder (like @kiwi/cli's) that depends on the plugin package.
+    const host = await tempDir("host");
+    await writeRaw(
+      host,
+      "package.json",
+      JSON.stringify({ name: "host", dependencies: { "kiwi-vendor-tools": "1" } }),
+    );
+    await Promise.all(vendor(host));
+    const open = () =>
+      createKernel({
+        projectRoot: f.projectRoot,
+        userSpace: f.userSpace,
+        coreSpace: false,
+        indexTtlMs: 0,
+        pluginPackagesFrom: [host],
+      });
+    const kernel = await open();
+    const space = kernel.spaces.find((s) => s.name === "plugin:kiwi-vendor-tools");
+    expect(space?.root).toBe(join(host, "node_modules/kiwi-vendor-tools/items"));
+    expect((await kernel.execute({ item_type: "tool", action: "run", item_id: "plugged" })).success).toBe(
+      true,
+    );
+    // A project that installs the package itself uses its own copy; the host's is not added twice.
+    await writeRaw(
+      f.projectRoot,
+      "package.json",
+      JSON.stringify({ name: "app", dependencies: { "kiwi-vendor-tools": "1.0.0" } }),
+    );
+    await Promise.all(vendor(f.projectRoot));
+    const own = await open();
+    const spaces = own.spaces.filter((s) => s.name === "plugin:kiwi-vendor-tools");
+    expect(spaces.map((s) => s.root)).toEqual([join(f.projectRoot, "node_modules/kiwi-vendor-tools/items")]);
   });
 });
 

@@ -51,3 +51,26 @@ export async function discoverPluginSpaces(projectRoot: string): Promise<{
   }
   return { spaces, problems };
 }
+
+/**
+ * The project's plugin spaces, then those of `hosts` — package folders such as the `kiwi` command's own,
+ * whose dependencies include provider plugins — for packages the project does not install itself (the
+ * project's copy of a package always wins). Host spaces rank below the project's.
+ */
+export async function discoverPluginSpacesWithHosts(
+  projectRoot: string,
+  hosts: readonly string[],
+): Promise<{ spaces: ItemSource[]; problems: PluginSpaceProblem[] }> {
+  const found = await discoverPluginSpaces(projectRoot);
+  const names = new Set(found.spaces.map((s) => s.name));
+  for (const host of hosts) {
+    const extra = await discoverPluginSpaces(host);
+    for (const space of extra.spaces) {
+      if (names.has(space.name)) continue;
+      names.add(space.name);
+      found.spaces.push(space);
+    }
+    found.problems.push(...extra.problems.filter((p) => !names.has(`plugin:${p.package}`)));
+  }
+  return found;
+}
