@@ -1,10 +1,14 @@
 // The installable-packages promise, end to end: build, `pnpm -r pack` every publishable package, install
 // the tarballs with npm into a fresh project outside the workspace, and use them there the way a user
 // would — @kiwi/kernel alone, a plugin discovered from its data, `npx kiwi serve` driven by the official
-// MCP client, `npx kiwi demo`. Steps share one scratch project and run in order.
+// MCP client, `npx kiwi demo`, `kiwi init` and a managed thread on the scripted fake LLM. Then the same
+// thread from a pnpm project (strict node_modules) and from a global `kiwi` (npm install -g). Steps share
+// one scratch project and run in order.
+import { existsSync, readdirSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FakeLlmServer, FakeScript } from "@kiwi/fake-llm";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,11 +20,13 @@ import {
   publishableDirs,
 } from "./pack-workspace";
 import { type RegistryTrap, scopeLine, startRegistryTrap } from "./registry-trap";
-import { runCommand } from "./run-command";
+import { type CommandResult, runCommand } from "./run-command";
 import {
   createScratchProject,
+  installEnvFor,
   kiwiEnv,
   npmInstall,
+  npmInstallGlobal,
   pnpmInstall,
   provideLocalPrebuild,
   type ScratchProject,
@@ -32,7 +38,9 @@ const probeScript = fileURLToPath(new URL("../project-scripts/kernel-probe.mjs",
 
 let scratch: ScratchProject;
 let pnpmScratch: ScratchProject | undefined;
+let globalScratch: ScratchProject | undefined;
 let trap: RegistryTrap;
+let fake: FakeLlmServer | undefined;
 let packed: PackedPackage[] = [];
 /** What a release promises: ESM only, the Node versions tested, the @kiwi scope's own registry. */
 const ENGINES = "^20.12.0 || ^22.0.0 || ^24.0.0";
@@ -91,6 +99,78 @@ async function probeKernel(step: string): Promise<Probe> {
   }
 }
 
+/** What the scripted model answers last in hello_kiwi: the summary's final_text. */
+const HELLO_FINAL = "Hello, Ada! The greet tool greeted you; help(topic=kiwi-overview) tells you more.";
+
+/** hello_kiwi on the scripted model: run greet for Ada, then answer. */
+function helloScript(): FakeScript {
+  return {
+    turns: [
+      {
+        text: "Greeting Ada first.",
+        tool_calls: [
+          {
+            name: "execute",
+            arguments: { item_type: "tool", action: "run", item_id: "greet", parameters: { who: "Ada" } },
+          },
+        ],
+        usage: { input_tokens: 900, output_tokens: 30 },
+      },
+      { text: HELLO_FINAL, usage: { input_tokens: 1100, output_tokens: 25 } },
+    ],
+  };
+}
+
+/** Node 22.13+ and 24 have node:sqlite without a flag: the registry needs no native build there. */
+const nodeSqliteBuiltIn = (() => {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 13);
+})();
+
+/**
+ * `kiwi thread run hello_kiwi "Hi"` (with the directive's required input) in `project`, the Anthropic
+ * provider pointed at the loopback fake LLM with a dummy key. Exit 0 or 1: the caller checks the outcome.
+ */
+async function threadRun(step: string, kiwi: string, project: string, env: NodeJS.ProcessEnv) {
+  fake!.setScript(helloScript());
+  const asked = fake!.requests.length;
+  const result = await timed(step, () =>
+    runCommand({
+      step,
+      command: kiwi,
+      args: ["thread", "run", "hello_kiwi", "Hi", "--inputs", JSON.stringify({ name: "Ada" }), "--json"],
+      cwd: project,
+      env: { ...env, ANTHROPIC_API_KEY: "e2e-dummy-key", ANTHROPIC_BASE_URL: fake!.anthropicBaseUrl },
+      timeoutMs: 120_000,
+      okCodes: [0, 1],
+    }),
+  );
+  return { ...result, requests: fake!.requests.slice(asked) };
+}
+
+/** The thread completed on the fake LLM: two turns asked with the dummy key, the final text, a transcript. */
+function expectCompleted(run: CommandResult & { requests: FakeLlmServer["requests"] }, step: string) {
+  const detail = `${step} (exit ${run.code})\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
+  let summary: Record<string, unknown> | undefined;
+  try {
+    summary = JSON.parse(run.stdout) as Record<string, unknown>;
+  } catch {
+    summary = undefined;
+  }
+  expect(summary, detail).toMatchObject({
+    success: true,
+    status: "completed",
+    directive: "hello_kiwi",
+    provider: "anthropic",
+    turns: 2,
+    final_text: HELLO_FINAL,
+  });
+  expect(run.code, detail).toBe(0);
+  expect(existsSync(String(summary?.transcript_path)), detail).toBe(true);
+  expect(run.requests.map((r) => r.endpoint)).toEqual(["anthropic", "anthropic"]);
+  expect(run.requests[0]?.headers["x-api-key"]).toBe("e2e-dummy-key");
+}
+
 beforeAll(async () => {
   const pnpm = pnpmCommand(root);
   await timed("build (turbo run build)", () =>
@@ -105,6 +185,9 @@ beforeAll(async () => {
     }),
   );
   trap = await startRegistryTrap();
+  // Imported once the build has run: the scripted LLM the thread steps talk to, on loopback.
+  const { createFakeLlmServer } = await import("@kiwi/fake-llm");
+  fake = await createFakeLlmServer({ script: helloScript() });
   scratch = await createScratchProject({ npmrc: scopeLine(trap) });
   const packs = join(scratch.base, "packs");
   await mkdir(packs);
@@ -128,7 +211,8 @@ afterAll(async () => {
     ].join("\n"),
   );
   await trap?.close();
-  for (const s of [scratch, pnpmScratch]) {
+  await fake?.close();
+  for (const s of [scratch, pnpmScratch, globalScratch]) {
     if (!s) continue;
     if (process.env.KIWI_E2E_KEEP === "1") console.log(`scratch project kept: ${s.project}`);
     else await rm(s.base, { recursive: true, force: true });
@@ -321,10 +405,29 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     const finished = /^Done\b/m.test(stdout) || /\b[a-z][a-z0-9_]*_\d{8}_\d{6}\b/.test(stdout);
     expect(finished, `kiwi demo printed neither "Done" nor a thread id:\n${stdout}`).toBe(true);
   });
+
+  it("(d′) `kiwi init`, then `kiwi thread run hello_kiwi` completes on the scripted fake LLM", async () => {
+    const env = kiwiEnv(scratch);
+    const kiwi = join(scratch.project, "node_modules/.bin/kiwi");
+    await timed("kiwi init (npm project)", () =>
+      runCommand({
+        step: "kiwi init in the npm project",
+        command: kiwi,
+        args: ["init"],
+        cwd: scratch.project,
+        env,
+      }),
+    );
+    const step = "kiwi thread run hello_kiwi in the npm project";
+    const run = await threadRun(step, kiwi, scratch.project, env);
+    expectCompleted(run, step);
+    // The project installed @kiwi/provider-anthropic itself: no fallback to kiwi's own.
+    expect(run.stderr).not.toContain("installed with kiwi");
+  });
 });
 
 describe("packed tarballs, installed with pnpm (strict node_modules) outside the workspace", () => {
-  it("(e) installs @kiwi/cli and a provider with every @kiwi name pinned to its tarball, then `kiwi init`", async () => {
+  it("(e) installs @kiwi/cli and a provider with every @kiwi name pinned to its tarball, then `kiwi init`, a tool and a thread", async () => {
     const tarballOf = (name: string) => `file:${packed.find((p) => p.name === name)!.tarball}`;
     pnpmScratch = await createScratchProject({
       npmrc: scopeLine(trap),
@@ -334,36 +437,107 @@ describe("packed tarballs, installed with pnpm (strict node_modules) outside the
           "@kiwi/provider-anthropic": tarballOf("@kiwi/provider-anthropic"),
         },
         // A tarball's own @kiwi/* dependencies are ranges; pnpm would ask the scope's registry for them.
-        // Pinning every @kiwi name to its tarball is what keeps an install of packed tarballs local.
-        pnpm: {
-          overrides: tarballPins(packed),
-          onlyBuiltDependencies: ["better-sqlite3"],
-        },
+        // Pinning every @kiwi name to its tarball is what keeps an install of packed tarballs local. No
+        // onlyBuiltDependencies: pnpm 10 skips better-sqlite3's build, as it does for a user.
+        pnpm: { overrides: tarballPins(packed) },
       },
     });
     await provideLocalPrebuild(root, pnpmScratch);
-    await timed("pnpm install (cli + provider-anthropic)", () =>
-      pnpmInstall(pnpmScratch!, pnpmCommand(root)),
-    );
+    const pnpm = pnpmCommand(root);
+    await timed("pnpm install (cli + provider-anthropic)", () => pnpmInstall(pnpmScratch!, pnpm));
     expect(trap.take()).toEqual([]);
+    const project = pnpmScratch.project;
+    // Strict: the project's node_modules holds its two direct dependencies, not @kiwi/sinks or the kernel.
+    expect(readdirSync(join(project, "node_modules/@kiwi")).sort()).toEqual(["cli", "provider-anthropic"]);
     const env = kiwiEnv(pnpmScratch);
-    const kiwi = join(pnpmScratch.project, "node_modules/.bin/kiwi");
+    const kiwi = join(project, "node_modules/.bin/kiwi");
     await timed("kiwi init (pnpm project)", () =>
-      runCommand({
-        step: "kiwi init in the pnpm project",
-        command: kiwi,
-        args: ["init"],
-        cwd: pnpmScratch!.project,
-        env,
-      }),
+      runCommand({ step: "kiwi init in the pnpm project", command: kiwi, args: ["init"], cwd: project, env }),
     );
     const { stdout } = await runCommand({
       step: "kiwi run tool greet in the pnpm project",
       command: kiwi,
       args: ["run", "tool", "greet", "--params", JSON.stringify({ who: "pnpm" })],
-      cwd: pnpmScratch.project,
+      cwd: project,
       env,
     });
     expect(stdout).toContain("Hello, pnpm!");
+
+    // A thread: the project's copy of file_sink (from kiwi init) names @kiwi/sinks, which only the
+    // kernel's own dependencies hold under pnpm.
+    const step = "kiwi thread run hello_kiwi in the pnpm project";
+    const first = await threadRun(step, kiwi, project, env);
+    if (nodeSqliteBuiltIn) {
+      // node:sqlite: the build pnpm skipped is not needed at all.
+      expectCompleted(first, step);
+      return;
+    }
+    // Node 20 needs better-sqlite3's binding, which pnpm did not build: the error says what to do, and
+    // doing it works.
+    expect(first.code, first.stdout).toBe(1);
+    const said = `${first.stdout}\n${first.stderr}`;
+    expect(said).toContain("REGISTRY_UNAVAILABLE");
+    expect(said).toContain("pnpm approve-builds");
+    expect(said).toContain('"pnpm": {"onlyBuiltDependencies": ["better-sqlite3"]}');
+    expect(said).not.toMatch(/damaged/);
+    const manifestFile = join(project, "package.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { pnpm: Record<string, unknown> };
+    manifest.pnpm.onlyBuiltDependencies = ["better-sqlite3"];
+    await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+    await timed("pnpm rebuild better-sqlite3 (as the error says)", () =>
+      runCommand({
+        step: "pnpm rebuild better-sqlite3 after adding onlyBuiltDependencies",
+        command: pnpm.command,
+        args: [...pnpm.args, "rebuild", "better-sqlite3"],
+        cwd: project,
+        env: installEnvFor(pnpmScratch!),
+        timeoutMs: 600_000,
+      }),
+    );
+    expect(trap.take()).toEqual([]);
+    expectCompleted(await threadRun(`${step}, after the rebuild`, kiwi, project, env), step);
+  });
+});
+
+describe("a global kiwi (npm install -g) from a registry serving the packed tarballs", () => {
+  it("(f) `kiwi init` and `kiwi thread run` in a project with no node_modules, on the providers installed with kiwi", async () => {
+    globalScratch = await createScratchProject();
+    await provideLocalPrebuild(root, globalScratch);
+    const prefix = join(globalScratch.base, "global");
+    trap.serve(packed);
+    await timed("npm install -g @kiwi/cli (from the serving registry)", () =>
+      npmInstallGlobal(globalScratch!, { prefix, registry: trap.url, names: ["@kiwi/cli"] }),
+    );
+    // npm asked the loopback registry for every @kiwi package @kiwi/cli needs, and for nothing it could
+    // not answer from the packed tarballs (their integrity is in the metadata it served).
+    const closure = kiwiClosure(packed, "@kiwi/cli").map((p) => p.name);
+    const served = trap.takeServed();
+    expect([...new Set(served.filter((s) => !s.endsWith(" (tarball)")))].sort()).toEqual([...closure].sort());
+    expect(trap.take().length).toBe(served.length);
+    const cliDir = join(prefix, "lib/node_modules/@kiwi/cli");
+    const installed = JSON.parse(await readFile(join(cliDir, "package.json"), "utf8")) as { version: string };
+    expect(installed.version).toBe(packed.find((p) => p.name === "@kiwi/cli")!.manifest.version);
+
+    // A folder that is not a JavaScript project at all.
+    const project = join(globalScratch.base, "plain-project");
+    await mkdir(project);
+    const env = kiwiEnv(globalScratch);
+    const kiwi = join(prefix, "bin/kiwi");
+    await timed("kiwi init (global kiwi)", () =>
+      runCommand({
+        step: "kiwi init with the global kiwi",
+        command: kiwi,
+        args: ["init"],
+        cwd: project,
+        env,
+      }),
+    );
+    expect(existsSync(join(project, "node_modules"))).toBe(false);
+    const step = "kiwi thread run hello_kiwi with the global kiwi";
+    const run = await threadRun(step, kiwi, project, env);
+    expectCompleted(run, step);
+    expect(run.stderr).toContain(
+      `the project has no provider plugin: using anthropic from @kiwi/provider-anthropic installed with kiwi (${cliDir})`,
+    );
   });
 });

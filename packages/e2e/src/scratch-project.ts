@@ -136,7 +136,7 @@ export async function keepCompiledPrebuild(scratch: ScratchProject): Promise<voi
  * node-gyp pointed at the headers of the Node that runs (its own `include/node`), so a compile under
  * Node 22 or 24 never builds against another version's headers.
  */
-function installEnv(scratch: ScratchProject): NodeJS.ProcessEnv {
+export function installEnvFor(scratch: ScratchProject): NodeJS.ProcessEnv {
   const extra: Record<string, string> = {};
   if (scratch.prebuilds) extra.npm_config_better_sqlite3_local_prebuilds = scratch.prebuilds;
   const prefix = dirname(dirname(process.execPath));
@@ -167,7 +167,7 @@ export async function npmInstall(
     command: "npm",
     args: ["install", "--no-audit", "--no-fund"],
     cwd: scratch.project,
-    env: installEnv(scratch),
+    env: installEnvFor(scratch),
     timeoutMs: installTimeout(scratch),
   });
   await keepCompiledPrebuild(scratch);
@@ -186,7 +186,36 @@ export async function pnpmInstall(scratch: ScratchProject, pnpm: { command: stri
     command: pnpm.command,
     args: [...pnpm.args, "install", "--config.confirmModulesPurge=false"],
     cwd: scratch.project,
-    env: installEnv(scratch),
+    env: installEnvFor(scratch),
     timeoutMs: installTimeout(scratch),
   });
+}
+
+/**
+ * `npm install -g --prefix <prefix> <names>` the way a user installs a global `kiwi`: the @kiwi scope from
+ * `registry` (the trap, serving the packed tarballs), everything else from npm's usual registry. The
+ * `kiwi` command lands in `<prefix>/bin`, its dependencies under `<prefix>/lib/node_modules/@kiwi/cli`.
+ */
+export async function npmInstallGlobal(
+  scratch: ScratchProject,
+  options: { prefix: string; registry: string; names: readonly string[] },
+) {
+  const result = await runCommand({
+    step: `npm install -g --prefix ${options.prefix} ${options.names.join(" ")}`,
+    command: "npm",
+    args: [
+      "install",
+      "--global",
+      "--prefix",
+      options.prefix,
+      `--@kiwi:registry=${options.registry}`,
+      "--no-audit",
+      "--no-fund",
+      ...options.names,
+    ],
+    cwd: scratch.base,
+    env: installEnvFor(scratch),
+    timeoutMs: installTimeout(scratch),
+  });
+  return result;
 }
