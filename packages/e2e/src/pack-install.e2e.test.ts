@@ -39,6 +39,7 @@ const probeScript = fileURLToPath(new URL("../project-scripts/kernel-probe.mjs",
 let scratch: ScratchProject;
 let pnpmScratch: ScratchProject | undefined;
 let globalScratch: ScratchProject | undefined;
+let leanScratch: ScratchProject | undefined;
 let trap: RegistryTrap;
 let fake: FakeLlmServer | undefined;
 let packed: PackedPackage[] = [];
@@ -212,7 +213,7 @@ afterAll(async () => {
   );
   await trap?.close();
   await fake?.close();
-  for (const s of [scratch, pnpmScratch, globalScratch]) {
+  for (const s of [scratch, pnpmScratch, globalScratch, leanScratch]) {
     if (!s) continue;
     if (process.env.KIWI_E2E_KEEP === "1") console.log(`scratch project kept: ${s.project}`);
     else await rm(s.base, { recursive: true, force: true });
@@ -540,4 +541,39 @@ describe("a global kiwi (npm install -g) from a registry serving the packed tarb
       `the project has no provider plugin: using anthropic from @kiwi/provider-anthropic installed with kiwi (${cliDir})`,
     );
   });
+});
+
+describe("without optional dependencies", () => {
+  // better-sqlite3 is an optional dependency of @kiwi/threads: Node 22.13+ and 24 use node:sqlite instead.
+  it.skipIf(!nodeSqliteBuiltIn)(
+    "(g) `npm install --omit=optional` leaves better-sqlite3 out, and a thread runs on node:sqlite",
+    async () => {
+      leanScratch = await createScratchProject({
+        npmrc: scopeLine(trap),
+        manifest: { overrides: tarballPins(packed) },
+      });
+      await timed("npm install --omit=optional @kiwi/cli", () =>
+        npmInstall(
+          leanScratch!,
+          kiwiClosure(packed, "@kiwi/cli"),
+          "npm install --omit=optional of @kiwi/cli",
+          ["--omit=optional"],
+        ),
+      );
+      expect(trap.take()).toEqual([]);
+      const project = leanScratch.project;
+      expect(existsSync(join(project, "node_modules/better-sqlite3"))).toBe(false);
+      const env = kiwiEnv(leanScratch);
+      const kiwi = join(project, "node_modules/.bin/kiwi");
+      await runCommand({
+        step: "kiwi init without better-sqlite3",
+        command: kiwi,
+        args: ["init"],
+        cwd: project,
+        env,
+      });
+      const step = "kiwi thread run hello_kiwi without better-sqlite3";
+      expectCompleted(await threadRun(step, kiwi, project, env), step);
+    },
+  );
 });

@@ -156,6 +156,8 @@ export async function npmInstall(
   scratch: ScratchProject,
   packages: readonly { name: string; tarball: string }[],
   step: string,
+  /** More `npm install` flags (`--omit=optional`). */
+  flags: readonly string[] = [],
 ) {
   const file = join(scratch.project, "package.json");
   const manifest = JSON.parse(readFileSync(file, "utf8")) as { dependencies?: Record<string, string> };
@@ -165,7 +167,7 @@ export async function npmInstall(
   const result = await runCommand({
     step,
     command: "npm",
-    args: ["install", "--no-audit", "--no-fund"],
+    args: ["install", "--no-audit", "--no-fund", ...flags],
     cwd: scratch.project,
     env: installEnvFor(scratch),
     timeoutMs: installTimeout(scratch),
