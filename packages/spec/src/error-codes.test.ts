@@ -26,6 +26,8 @@ const NOT_CODES: Readonly<Record<string, string>> = {
   SQLITE_CONSTRAINT_PRIMARYKEY: "better-sqlite3's error code, read",
   DUPLICATE_KEY: "the yaml library's error code, read",
   ERR_PARSE_ARGS: "node:util parseArgs's error code prefix, read",
+  ERR_DLOPEN_FAILED: "Node's error code for a native addon that does not load, read",
+  MODULE_NOT_FOUND: "Node's error code for a missing package, read",
   STREAM_ENDED_MID_EVENT: "a `reason` of STREAM_INCOMPLETE, not a code",
 };
 

@@ -732,8 +732,7 @@ function sqliteCode(err: unknown): string | undefined {
 /** What to do about a SQLite failure: only a file SQLite says is damaged is worth moving aside. */
 function hintFor(err: unknown): string {
   if (isBusy(err)) return "another process holds the database lock: retry, or raise busyTimeoutMs";
-  const code = sqliteCode(err) ?? "";
-  if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) {
+  if (/^SQLITE_(NOTADB|CORRUPT)/.test(sqliteCode(err) ?? "")) {
     return "the file is not a usable SQLite database: move the damaged file aside and a new registry is created";
   }
   return "check that the path is writable and is a Kiwi thread registry";
