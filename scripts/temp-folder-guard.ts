@@ -12,9 +12,8 @@ import { aroundAll } from "vitest";
 const VARIABLES = ["TMPDIR", "TMP", "TEMP"] as const;
 
 // What tools keep in the temp folder on their own, not a test's leftover: tsx's compile cache, made by the
-// child processes that run TypeScript fixtures (`node --import tsx`), and Node's module compile cache,
-// which npm and pnpm turn on (module.enableCompileCache) when they run on Node 22 or later.
-const TOOL_CACHES = /^(tsx-\d+|node-compile-cache)$/;
+// child processes that run TypeScript fixtures (`node --import tsx`).
+const TOOL_CACHES = /^tsx-\d+$/;
 
 const previous = VARIABLES.map((name) => [name, process.env[name]] as const);
 const fileDir = realpathSync(mkdtempSync(join(tmpdir(), "kiwi-run-")));
