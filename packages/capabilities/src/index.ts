@@ -23,6 +23,7 @@ export { orchestrationAdmits, scopeAdmits } from "./orchestration/orchestration-
 export type { IsProtectedPathOptions, ProtectedPathVerdict } from "./paths/is-protected-path";
 export { isProtectedPath } from "./paths/is-protected-path";
 export type { DirectivePermissions, PermissionTag } from "./permissions/directive-permissions";
+export { mcpServerId } from "./permissions/mcp-server-id";
 export { assertNoSystemCaps, permissionsToGrants, systemCapsIn } from "./permissions/permissions-to-grants";
 export type { CapabilityClaims } from "./token/capability-claims";
 export type { MintedToken, MintTokenOptions } from "./token/mint-token";

@@ -188,6 +188,12 @@ export const ErrorCode = {
   CONTEXT_EXCEEDED: "CONTEXT_EXCEEDED",
   /** An MCP server cannot be started or connected to. */
   MCP_CONNECTION_FAILED: "MCP_CONNECTION_FAILED",
+  /** `mcp_connect` names a server no person approved: no configuration signed with the user's key (`kiwi connect` writes one). */
+  MCP_SERVER_NOT_APPROVED: "MCP_SERVER_NOT_APPROVED",
+  /** A remote tool's definition differs from the one a person approved: it stays disabled until `kiwi connect … --approve`. */
+  MCP_TOOLS_CHANGED: "MCP_TOOLS_CHANGED",
+  /** A remote tool in `tools/list` is malformed (no usable name, a description or input schema of the wrong type): skipped and reported. */
+  MCP_TOOL_INVALID: "MCP_TOOL_INVALID",
   /** An unexpected failure (a bug): `toToolFailure` gives it to anything thrown that is not a KiwiError. */
   INTERNAL_ERROR: "INTERNAL_ERROR",
 } as const;

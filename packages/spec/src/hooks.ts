@@ -16,6 +16,11 @@ export type AuthorizationRequest =
       readonly params: Readonly<Record<string, unknown>>;
       /** The rendered `config.url`, when the chain has one (host-scoped capabilities are checked on it). */
       readonly url?: string;
+      /**
+       * The rendered config merged down the chain. Scoped capabilities are checked on the concrete values
+       * in it (`mcp.connect` on `config.mcp_server`, the server the call talks to).
+       */
+      readonly config?: Readonly<Record<string, unknown>>;
       readonly meta: Readonly<Record<string, unknown>>;
     }
   | {

@@ -4,6 +4,7 @@ import { matchPath } from "../glob/match-path";
 import { matchToolId } from "../glob/match-tool-id";
 import type { CategoryScope, Grant } from "../grant";
 import { isProtectedPath } from "../paths/is-protected-path";
+import { mcpServerId } from "../permissions/mcp-server-id";
 import type { CapabilityClaims } from "../token/capability-claims";
 import type { TokenVerifier } from "../token/token-verifier";
 import { capabilityDenied } from "./denial";
@@ -43,7 +44,8 @@ function missingToken(what: string): KiwiError {
  * outside Kiwi" case) and item reads and writes are the local user's own. With a token: it is verified
  * (EdDSA, audience, expiry, thread), the tool id must fall within a `tool.execute` grant, every
  * capability the chain requires must be held, a request URL must match a `net.http` host scope when the
- * chain requires net.http, knowledge and directive categories follow their rules (deny wins), and item
+ * chain requires net.http, the MCP server (`config.mcp_server`) must match an `mcp.connect` scope when
+ * the chain requires mcp.connect, knowledge and directive categories follow their rules (deny wins), and item
  * writes need `item.sign`. Scoped checks on concrete paths happen in the primitive (`checkPath`).
  */
 export function createCapabilityGuard(options: {
@@ -87,6 +89,20 @@ export function createCapabilityGuard(options: {
         (g) => typeof g.scope === "string" && matchToolId(g.scope, req.toolId),
       );
       for (const cap of req.requires) requireCap(claims, cap);
+      if (req.requires.includes("mcp.connect")) {
+        // The server the call talks to: an approved configuration's name, set by the signed tool (a
+        // generated tool) or by the caller (mcp_connect's `name`). A scoped grant needs it to match.
+        const named = req.config?.mcp_server;
+        const server = typeof named === "string" && named !== "" ? mcpServerId(named) : undefined;
+        requireCap(
+          claims,
+          "mcp.connect",
+          server ?? "(no server named)",
+          (g) =>
+            g.scope === undefined ||
+            (server !== undefined && typeof g.scope === "string" && matchToolId(g.scope, server)),
+        );
+      }
       const url = req.url;
       if (req.requires.includes("net.http") && typeof url === "string") {
         const host = new URL(url).hostname;

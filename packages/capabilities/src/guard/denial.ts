@@ -15,7 +15,7 @@ export function suggestionFor(cap: string, scope?: string): string {
     case "net.http":
       return `add <read resource="net" host="${scope ?? "<host>"}"/> to the directive's permissions`;
     case "mcp.connect":
-      return `add <execute resource="mcp" id="<server>"/> to the directive's permissions`;
+      return `add <execute resource="mcp" id="${scope ?? "<server>"}"/> to the directive's permissions`;
     default:
       if (resource === "kiwi")
         return `add <execute resource="kiwi-mcp" action="${action}"/> to the directive's permissions`;

@@ -3,6 +3,7 @@ import type { CapabilityRegistry } from "../definitions/capability-registry";
 import { validatePattern } from "../glob/validate-pattern";
 import type { Grant } from "../grant";
 import type { DirectivePermissions, PermissionTag } from "./directive-permissions";
+import { mcpServerId } from "./mcp-server-id";
 
 const KIWI_ACTIONS = ["search", "load", "execute", "help"] as const;
 const FS_VERBS: Record<string, string> = { read: "fs.read", write: "fs.write", delete: "fs.delete" };
@@ -46,7 +47,10 @@ function tagToGrants(tag: PermissionTag, options: { allowOmnibus: boolean }): Gr
     case "net":
       return [{ cap: "net.http", scope: tag.host ?? "" }];
     case "mcp":
-      return [{ cap: "mcp.connect" }];
+      // `id` names one approved server (or a pattern of them); without it the grant covers every server.
+      return tag.id === undefined
+        ? [{ cap: "mcp.connect" }]
+        : [{ cap: "mcp.connect", scope: validatePattern(mcpServerId(tag.id), "tool_id", options) }];
     default: {
       // registry, spawn, fs, thread, extractor, item, process: <execute resource="X" action="Y"/> → X.Y
       const action = tag.action ?? "";
@@ -59,7 +63,8 @@ function tagToGrants(tag: PermissionTag, options: { allowOmnibus: boolean }): Gr
 /**
  * Turns a directive's permissions into grants: filesystem → fs.read/write/delete with a path scope, tool
  * → tool.execute with a tool-id scope, kiwi-mcp → kiwi.<action>, registry/spawn/fs/thread/extractor/item/
- * process → <resource>.<action>, net → net.http with a host scope; orchestration, knowledge and directive
+ * process → <resource>.<action>, net → net.http with a host scope, mcp → mcp.connect (scoped to a server
+ * when the tag names one); orchestration, knowledge and directive
  * rules become structured scopes. Every capability must be defined in the registry (CAPABILITY_UNKNOWN),
  * scopes must be valid patterns, and `scope_required` capabilities need one.
  */

@@ -87,6 +87,7 @@ export async function runTool(
     requires,
     params: values,
     ...(typeof config.url === "string" ? { url: config.url } : {}),
+    config,
     meta,
   });
   const opened: SinkV1[] = sinkDefs.length
