@@ -1,10 +1,12 @@
 import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
+import { jsonRpcProtocolError } from "../jsonrpc/jsonrpc-error";
 import { type JsonRpcMessage, parseJsonRpcMessage } from "../jsonrpc/jsonrpc-message";
+import { checkRpcPin, type RpcPin, readRpcPin } from "../jsonrpc/rpc-pin";
 import { createSseParser } from "../sse/sse-parser";
 import type { HttpRequestSpec } from "./http-types";
 import { runSyncAttempt } from "./sync-request";
 
-type Step = { method: string; params?: unknown } | { notify: string; params?: unknown };
+type Step = { method: string; params?: unknown; pin?: RpcPin } | { notify: string; params?: unknown };
 
 export interface HttpRpcSettings {
   readonly sequence: readonly Step[];
@@ -27,11 +29,14 @@ export function parseHttpRpc(value: unknown): HttpRpcSettings | undefined {
   if (!v || typeof v !== "object" || !Array.isArray(v.sequence) || v.sequence.length === 0) {
     throw invalid("needs a non-empty sequence of {method, params?} or {notify, params?} steps");
   }
-  for (const [i, step] of v.sequence.entries()) {
+  const sequence = v.sequence.map((step, i): Step => {
     const s = step as Record<string, unknown>;
     if (typeof s?.method !== "string" && typeof s?.notify !== "string")
       throw invalid(`sequence[${i}] needs method or notify`);
-  }
+    if (s.pin === undefined) return s as Step;
+    if (typeof s.method !== "string") throw invalid(`sequence[${i}].pin: only a request can be pinned`);
+    return { ...(s as { method: string }), pin: readRpcPin(`sequence[${i}].pin`, s.pin) };
+  });
   if (
     v.session_header !== undefined &&
     (typeof v.session_header !== "string" || !/^[a-z0-9-]+$/i.test(v.session_header))
@@ -39,7 +44,7 @@ export function parseHttpRpc(value: unknown): HttpRpcSettings | undefined {
     throw invalid("session_header must be a header name");
   }
   return {
-    sequence: v.sequence as Step[],
+    sequence,
     sessionHeader: (v.session_header as string | undefined)?.toLowerCase(),
   };
 }
@@ -56,6 +61,36 @@ function messagesIn(body: unknown, contentType: string): JsonRpcMessage[] {
   }
   const list = Array.isArray(body) ? body : [body];
   return list.map((m) => parseJsonRpcMessage(typeof m === "string" ? m : JSON.stringify(m)));
+}
+
+/**
+ * For a request answered as an SSE stream: stops reading once the response to `id` arrived (a server may
+ * keep the stream open) and fails at once on a response to another id or an error without one, instead of
+ * waiting for timeout_ms. The server's own requests and notifications on the stream are skipped.
+ */
+function watchEventStream(headers: Headers, id: number, method: string) {
+  if (!(headers.get("content-type") ?? "").includes("text/event-stream")) return undefined;
+  let answered = false;
+  const parser = createSseParser({
+    onEvent: (e) => {
+      if (answered) return;
+      const m = parseJsonRpcMessage(e.data);
+      if ("method" in m) return;
+      if (m.id === id) {
+        answered = true;
+        return;
+      }
+      throw jsonRpcProtocolError(
+        m.id === null ? "error_without_id" : "unknown_id",
+        `no usable answer to "${method}" (id ${id}): the server sent a response for ${m.id === null ? "no id" : `id ${JSON.stringify(m.id)}`}`,
+        { id: m.id },
+      );
+    },
+  });
+  return (chunk: Uint8Array) => {
+    parser.feed(chunk);
+    return answered;
+  };
 }
 
 /**
@@ -98,6 +133,9 @@ export async function runHttpRpc(options: {
       fetch: options.fetch,
       spec: { ...spec, method: "POST", headers, body: JSON.stringify(message), mode: "sync" },
       signal: options.signal,
+      ...("method" in step && id !== undefined
+        ? { watchBody: (h: Headers) => watchEventStream(h, id, step.method) }
+        : {}),
     });
     if (outcome.error) {
       return {
@@ -108,7 +146,7 @@ export async function runHttpRpc(options: {
       };
     }
     if (rpc.sessionHeader && outcome.headers[rpc.sessionHeader]) session = outcome.headers[rpc.sessionHeader];
-    if (!isRequest) continue;
+    if (!("method" in step)) continue;
     const reply = messagesIn(outcome.body, outcome.headers["content-type"] ?? "").find(
       (m) => "id" in m && m.id === id,
     );
@@ -136,6 +174,16 @@ export async function runHttpRpc(options: {
           jsonrpc_code: reply.error.code,
           retryable: false,
         },
+      };
+    }
+    const broken = step.pin && "result" in reply ? await checkRpcPin(reply.result, step.pin) : undefined;
+    if (broken) {
+      // A pinned answer changed: nothing after this step is sent.
+      return {
+        success: false,
+        status_code: outcome.status,
+        responses,
+        error: { ...broken, step: step.method },
       };
     }
   }

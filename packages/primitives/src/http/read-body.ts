@@ -9,8 +9,16 @@ export function headerRecord(headers: Headers): Record<string, string> {
   return out;
 }
 
-/** Reads at most `limit` bytes of a body; a longer body is cancelled and fails RESPONSE_TOO_LARGE. */
-export async function readBodyBytes(response: Response, limit: number): Promise<Uint8Array> {
+/**
+ * Reads at most `limit` bytes of a body; a longer body is cancelled and fails RESPONSE_TOO_LARGE. `onChunk`
+ * sees each chunk as it arrives: returning true stops reading there (the body is what arrived so far), and
+ * what it throws fails the read at once.
+ */
+export async function readBodyBytes(
+  response: Response,
+  limit: number,
+  onChunk?: (chunk: Uint8Array) => boolean,
+): Promise<Uint8Array> {
   const tooLarge = () =>
     httpFailure(
       "RESPONSE_TOO_LARGE",
@@ -37,6 +45,17 @@ export async function readBodyBytes(response: Response, limit: number): Promise<
       throw tooLarge();
     }
     chunks.push(value);
+    let stop = false;
+    try {
+      stop = onChunk?.(value) === true;
+    } catch (error) {
+      await reader.cancel().catch(() => undefined);
+      throw error;
+    }
+    if (stop) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
   }
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(size);

@@ -12,6 +12,8 @@ export async function runSyncAttempt(options: {
   fetch: typeof fetch;
   spec: HttpRequestSpec;
   signal?: AbortSignal;
+  /** Given the response headers, may return a watcher of the body's chunks (see `readBodyBytes`). */
+  watchBody?: (headers: Headers) => ((chunk: Uint8Array) => boolean) | undefined;
 }): Promise<AttemptOutcome> {
   const { spec } = options;
   const origin = spec.url.origin;
@@ -25,7 +27,7 @@ export async function runSyncAttempt(options: {
   let response: Response | undefined;
   try {
     response = await sendRequest({ fetch: options.fetch, spec, signal: ctl.signal });
-    const bytes = await readBodyBytes(response, spec.maxResponseBytes);
+    const bytes = await readBodyBytes(response, spec.maxResponseBytes, options.watchBody?.(response.headers));
     const outcome: AttemptOutcome = {
       status: response.status,
       headers: headerRecord(response.headers),

@@ -1,4 +1,5 @@
 import type { JsonRpcParams } from "../jsonrpc/jsonrpc-message";
+import { type RpcPin, readRpcPin } from "../jsonrpc/rpc-pin";
 import {
   invalidConfig,
   isRecord,
@@ -10,7 +11,7 @@ import {
 
 /** One step of an rpc sequence: a request (waits for its response) or a notification (does not). */
 export type RpcStep =
-  | { kind: "request"; method: string; params?: JsonRpcParams }
+  | { kind: "request"; method: string; params?: JsonRpcParams; pin?: RpcPin }
   | { kind: "notify"; method: string; params?: JsonRpcParams };
 
 export interface RpcConfig {
@@ -24,16 +25,22 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 function readStep(field: string, value: unknown): RpcStep {
   if (!isRecord(value))
-    throw invalidConfig(field, "must be an object {method, params?} or {notify, params?}");
-  rejectUnknownKeys(field, value, ["method", "notify", "params"]);
+    throw invalidConfig(field, "must be an object {method, params?, pin?} or {notify, params?}");
+  rejectUnknownKeys(field, value, ["method", "notify", "params", "pin"]);
   if ("method" in value === "notify" in value)
     throw invalidConfig(field, 'needs exactly one of "method" (a request) and "notify" (a notification)');
   const params = value.params;
   if (params !== undefined && !isRecord(params) && !Array.isArray(params))
     throw invalidConfig(`${field}.params`, "must be an object or a list");
-  const step =
+  if ("notify" in value && value.pin !== undefined)
+    throw invalidConfig(`${field}.pin`, "only a request's response can be pinned");
+  const step: RpcStep =
     "method" in value
-      ? { kind: "request" as const, method: readString(`${field}.method`, value.method) }
+      ? {
+          kind: "request" as const,
+          method: readString(`${field}.method`, value.method),
+          ...(value.pin !== undefined ? { pin: readRpcPin(`${field}.pin`, value.pin) } : {}),
+        }
       : { kind: "notify" as const, method: readString(`${field}.notify`, value.notify) };
   return params === undefined ? step : { ...step, params };
 }

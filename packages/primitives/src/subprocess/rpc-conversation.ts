@@ -4,6 +4,7 @@ import { JSONRPC_ERROR, jsonRpcErrorToKiwi } from "../jsonrpc/jsonrpc-error";
 import type { JsonRpcErrorObject, JsonRpcId } from "../jsonrpc/jsonrpc-message";
 import { JsonRpcSession } from "../jsonrpc/jsonrpc-session";
 import { createNdjsonTransport } from "../jsonrpc/ndjson-transport";
+import { checkRpcPin } from "../jsonrpc/rpc-pin";
 import type { RpcConfig } from "./rpc-config";
 
 export type RpcResponseRecord =
@@ -19,6 +20,13 @@ export interface RpcOutcome {
 }
 
 const MAX_PROTOCOL_ERRORS = 20;
+/**
+ * Protocol errors that can only be a broken answer to the request in flight (requests run one at a time):
+ * an oversized line, a response to an id never sent, an error with a null id, a JSON object that is not a
+ * JSON-RPC message. Waiting for the timeout would only delay the failure, so the request fails at once.
+ * Lines that are not JSON at all (a server's stray log output) are only recorded.
+ */
+const FATAL_REASONS = new Set(["line_too_long", "unknown_id", "error_without_id", "invalid_message"]);
 
 function describeFailure(error: unknown, method: string): NonNullable<RpcOutcome["error"]> {
   if (KiwiError.isInstance(error) && error.context.reason === "session_closed")
@@ -49,10 +57,16 @@ export function createRpcConversation(options: {
       writable: stdin,
       maxLineBytes: options.maxLineBytes,
     });
+    let inFlight: AbortController | undefined;
+    let fatal: KiwiError | undefined;
     const session = new JsonRpcSession(transport, {
       defaultTimeoutMs: options.rpc.requestTimeoutMs,
       onProtocolError: (error) => {
         if (outcome.protocolErrors.length < MAX_PROTOCOL_ERRORS) outcome.protocolErrors.push(error.message);
+        if (inFlight && !fatal && FATAL_REASONS.has(String(error.context.reason))) {
+          fatal = error;
+          inFlight.abort();
+        }
       },
     });
     let method = "";
@@ -63,9 +77,25 @@ export function createRpcConversation(options: {
           await session.notify(step.method, step.params);
           continue;
         }
-        const response = await session.call(step.method, step.params, { signal: options.signal });
+        inFlight = new AbortController();
+        const signal = options.signal ? AbortSignal.any([options.signal, inFlight.signal]) : inFlight.signal;
+        const response = await session.call(step.method, step.params, { signal }).catch((error) => {
+          if (!fatal) throw error;
+          throw new KiwiError({
+            code: fatal.code,
+            message: `no usable answer to "${step.method}": ${fatal.message}`,
+            context: fatal.context,
+          });
+        });
+        inFlight = undefined;
         if ("result" in response) {
           outcome.responses.push({ id: response.id, result: response.result });
+          const broken = step.pin ? await checkRpcPin(response.result, step.pin) : undefined;
+          if (broken) {
+            // A pinned answer changed: nothing after this step is sent.
+            outcome.error ??= { ...broken, method };
+            break;
+          }
           continue;
         }
         // Only responses to our own (numeric) ids reach here; a null-id error goes to onProtocolError.

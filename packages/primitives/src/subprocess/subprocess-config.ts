@@ -46,9 +46,10 @@ const KNOWN = [
   "max_line_bytes",
   "rpc",
   // Annotations other layers write into config and the primitive ignores: the kernel's secret marker and
-  // the MCP connector's pin of a remote tool's definition.
+  // the MCP connector's pin of a remote tool's definition and the approved server a tool talks to.
   "carries_secret",
   "mcp_tool",
+  "mcp_server",
 ] as const;
 
 const MAX_TIMER_MS = 2_147_483_647;

@@ -1,7 +1,10 @@
 // A tiny real JSON-RPC 2.0 server over newline-delimited stdin/stdout, for the subprocess rpc-mode tests.
 // Methods: echo (result = params), fail (-32602 with data), slow ({ms}), crash (exits 1 without answering),
 // garbage (writes a non-JSON line, then answers), ask_client (sends the client a request, returns its
-// answer), notify_me (sends a notification, then answers). Unknown methods get -32601.
+// answer), notify_me (sends a notification, then answers). Hostile answers, each sent at once and then
+// nothing more for the request: huge ({bytes}: a result line that long), wrong_id (a response to another id),
+// null_error (an error with a null id), no_result (a response with neither result nor error). Unknown
+// methods get -32601.
 // `--linger` keeps running after stdin ends (to test that the client terminates it).
 import { createInterface } from "node:readline";
 
@@ -36,12 +39,21 @@ const handlers = {
   },
 };
 
+const hostile = {
+  huge: (id, params) =>
+    send({ jsonrpc: "2.0", id, result: { padding: "x".repeat(params?.bytes ?? 8 * 1024 * 1024) } }),
+  wrong_id: (id) => send({ jsonrpc: "2.0", id: id + 1000, result: "for someone else" }),
+  null_error: () => send({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "who knows" } }),
+  no_result: (id) => send({ jsonrpc: "2.0", id }),
+};
+
 const rl = createInterface({ input: process.stdin });
 rl.on("line", async (line) => {
   const message = JSON.parse(line);
   if (!("method" in message)) return waiting.get(message.id)?.(message);
   process.stderr.write(`got ${message.method}\n`);
   if (!("id" in message)) return;
+  if (hostile[message.method]) return hostile[message.method](message.id, message.params);
   const handler = handlers[message.method];
   if (!handler) return send({ jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "no such method" } });
   try {
