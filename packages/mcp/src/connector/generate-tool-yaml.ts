@@ -14,9 +14,67 @@ function paramType(schema: unknown): string {
   return typeof first === "string" && TYPES.has(first) ? first : "string";
 }
 
+/** The fields of a remote tool its pin covers, each with the value it takes when the server omits it. */
+export const MCP_PIN_FIELDS = { name: "", description: "", inputSchema: {} } as const;
+
 /** Config strings are templated by the kernel: remote text must stay literal, so braces are doubled. */
-function literal(text: string): string {
+export function literal(text: string): string {
   return text.replace(/[{}]/g, (c) => c + c);
+}
+
+/** The inverse of `literal`, for text read back from a definition's (unrendered) config. */
+export function unliteral(text: string): string {
+  return text.replace(/\{\{|\}\}/g, (c) => c[0]!);
+}
+
+/** Where a generated tool's calls go: the approved server's command or URL. */
+export function transportConfig(server: McpServerSpec): Record<string, unknown> {
+  return isHttpServer(server)
+    ? { url: literal(server.url) }
+    : {
+        command: literal(server.command),
+        args: (server.args ?? []).map(literal),
+        ...(server.envAllow?.length ? { env_allow: server.envAllow } : {}),
+      };
+}
+
+/**
+ * The JSON-RPC sequence of one call: initialize → initialized → tools/list, whose answer must still hold
+ * the tool exactly as pinned (otherwise the primitive stops with MCP_TOOLS_CHANGED and tools/call is never
+ * sent) → tools/call. `name` and `args` are already literal (braces doubled) where they are remote text.
+ */
+export function callSequence(options: {
+  name: string;
+  args: Record<string, unknown>;
+  hash: string;
+  clientVersion: string;
+}): Record<string, unknown>[] {
+  const { name, args, hash, clientVersion } = options;
+  return [
+    {
+      method: "initialize",
+      params: {
+        protocolVersion: MCP_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: "kiwi", version: clientVersion },
+      },
+    },
+    { notify: "notifications/initialized" },
+    {
+      method: "tools/list",
+      params: {},
+      pin: {
+        list: "tools",
+        key: "name",
+        value: name,
+        fields: MCP_PIN_FIELDS,
+        sha256: hash,
+        code: "MCP_TOOLS_CHANGED",
+        message: `the server's tool ${name} is no longer the one a person approved (its name, description or input schema changed): it stays disabled until a person reviews it and runs kiwi connect --approve`,
+      },
+    },
+    { method: "tools/call", params: { name, arguments: args } },
+  ];
 }
 
 function oneLine(text: string, max: number): string {
@@ -30,8 +88,9 @@ function oneLine(text: string, max: number): string {
 
 /**
  * The YAML definition of one remote tool: parameters derived from its input schema (unsafe or
- * unrepresentable property names are left out), the pinned schema hash, and the JSON-RPC sequence the
- * subprocess primitive runs (initialize → initialized → tools/call with the parameters templated in).
+ * unrepresentable property names are left out), the pinned schema hash, the approved server it talks to
+ * (`mcp_server`, which `mcp.connect` grants are scoped by), and the JSON-RPC sequence the primitive runs
+ * (see `callSequence`).
  */
 export function generateToolYaml(options: {
   id: string;
@@ -76,28 +135,10 @@ export function generateToolYaml(options: {
     parameters,
     input_schema: tool.inputSchema ?? { type: "object" },
     config: {
-      ...(isHttpServer(server)
-        ? { url: literal(server.url) }
-        : {
-            command: literal(server.command),
-            args: (server.args ?? []).map(literal),
-            ...(server.envAllow?.length ? { env_allow: server.envAllow } : {}),
-          }),
-      mcp_tool: { server: literal(server.name), name: literal(tool.name), schema_sha256: hash },
-      rpc: {
-        sequence: [
-          {
-            method: "initialize",
-            params: {
-              protocolVersion: MCP_PROTOCOL_VERSION,
-              capabilities: {},
-              clientInfo: { name: "kiwi", version: clientVersion },
-            },
-          },
-          { notify: "notifications/initialized" },
-          { method: "tools/call", params: { name: literal(tool.name), arguments: args } },
-        ],
-      },
+      ...transportConfig(server),
+      mcp_server: server.name,
+      mcp_tool: { server: server.name, name: literal(tool.name), schema_sha256: hash },
+      rpc: { sequence: callSequence({ name: literal(tool.name), args, hash, clientVersion }) },
     },
   };
   return stringify(definition, { lineWidth: 0 });

@@ -162,7 +162,12 @@ export async function runHttpRpc(options: {
         },
       };
     }
-    responses.push(reply);
+    // A pinned answer gates the steps after it; the caller gets the verdict, not the answer.
+    responses.push(
+      "pin" in step && step.pin && "result" in reply
+        ? { jsonrpc: "2.0", id: reply.id, result: { pinned_sha256: step.pin.sha256 } }
+        : reply,
+    );
     if ("error" in reply && reply.error) {
       return {
         success: false,

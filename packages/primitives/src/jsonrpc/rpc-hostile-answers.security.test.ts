@@ -90,7 +90,11 @@ describe("subprocess rpc: a pinned answer", () => {
       ],
     });
     expect(result).toMatchObject({ success: true });
-    expect(result.responses).toHaveLength(2);
+    // The pinned answer is checked, not handed back: the caller sees the verdict only.
+    expect(result.responses).toEqual([
+      { id: 1, result: { pinned_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } },
+      { id: 2, result: ["called"] },
+    ]);
   });
 
   it.each([
@@ -261,6 +265,9 @@ describe("http_client rpc against a loopback server", () => {
       },
     });
     expect(result).toMatchObject({ success: true });
+    expect((result.responses as { result: unknown }[])[0]?.result).toEqual({
+      pinned_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(server!.requests.map((r) => JSON.parse(r.body).method)).toEqual(["tools/list", "tools/call"]);
   });
 });

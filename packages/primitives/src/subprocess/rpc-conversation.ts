@@ -89,8 +89,13 @@ export function createRpcConversation(options: {
         });
         inFlight = undefined;
         if ("result" in response) {
-          outcome.responses.push({ id: response.id, result: response.result });
-          const broken = step.pin ? await checkRpcPin(response.result, step.pin) : undefined;
+          if (!step.pin) {
+            outcome.responses.push({ id: response.id, result: response.result });
+            continue;
+          }
+          // A pinned answer gates the steps after it; the caller gets the verdict, not the answer.
+          const broken = await checkRpcPin(response.result, step.pin);
+          outcome.responses.push({ id: response.id, result: { pinned_sha256: step.pin.sha256 } });
           if (broken) {
             // A pinned answer changed: nothing after this step is sent.
             outcome.error ??= { ...broken, method };
