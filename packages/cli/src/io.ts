@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { inertJson } from "./thread-display/inert";
 
 /** Where a command writes; injectable so tests capture output without patching globals. */
 export interface Io {
@@ -12,8 +13,9 @@ export function print(io: Io, text = ""): void {
   io.stdout.write(`${text}\n`);
 }
 
+/** JSON on stdout; terminal and bidi controls inside strings are written as `\u` escapes (same value). */
 export function printJson(io: Io, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout.write(`${inertJson(JSON.stringify(value, null, 2))}\n`);
 }
 
 export function printError(io: Io, text: string): void {

@@ -1,6 +1,7 @@
 import type { MetaResult } from "@kiwi/kernel";
 import { EXIT } from "./cli-error";
 import { type Io, print, printError, printJson } from "./io";
+import { inert } from "./thread-display/inert";
 
 /** Prints a meta-tool result (JSON, or `render` for humans) and returns the exit code. */
 export function reportResult(
@@ -11,7 +12,7 @@ export function reportResult(
 ): number {
   if (!result.success) {
     if (json) printJson(io, result);
-    else printError(io, `error ${result.error.code}: ${result.error.message}`);
+    else printError(io, `error ${inert(result.error.code)}: ${inert(result.error.message)}`);
     return EXIT.failed;
   }
   if (json || !render) printJson(io, result);

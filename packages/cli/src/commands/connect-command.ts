@@ -1,17 +1,19 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { mintToken } from "@kiwi/capabilities";
+import {
+  approveServerConfig,
+  type ConnectResult,
+  connectApprovedServer,
+  describeServer,
+  type McpServerSpec,
+  readApprovedServer,
+  serverConfigRef,
+} from "@kiwi/mcp";
+import { KiwiError } from "@kiwi/spec";
 import { EXIT, UsageError } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printError, printJson } from "../io";
-
-interface ConnectedTool {
-  id: string;
-  remote: string;
-  status: "created" | "unchanged" | "changed" | "updated" | "removed";
-  schema_sha256?: string;
-  pinned_sha256?: string;
-}
+import { inert } from "../thread-display/inert";
 
 /** Programs that run another program named by their first argument: the server is named after that. */
 const RUNNERS = new Set([
@@ -79,7 +81,7 @@ export function serverNameFor(target: { url?: string; command?: string; args?: r
   return name || "mcp";
 }
 
-const SIGNS: Record<ConnectedTool["status"], string> = {
+const SIGNS: Record<ConnectResult["tools"][number]["status"], string> = {
   created: "+",
   unchanged: "=",
   changed: "~",
@@ -88,10 +90,12 @@ const SIGNS: Record<ConnectedTool["status"], string> = {
 };
 
 /**
- * kiwi connect <server command…|url> [--name n] [--env NAME]… [--approve] [--json] — runs the core
- * `mcp_connect` tool (initialize + tools/list on the server) and lists the signed tools it generated in
- * `.ai/tools/mcp/<name>/`. `mcp_connect` requires `mcp.connect`; the CLI acts as the local user, who
- * holds the signing key, so it mints a five-minute token granting exactly that tool and capability.
+ * kiwi connect <server command…|url> [--name n] [--env NAME]… [--approve] [--json] — a person's approval
+ * of an MCP server: writes its configuration (command, arguments, environment names or URL) as a signed
+ * item in `.ai/tools/mcp/<name>/`, then connects (initialize + tools/list) and lists the signed tools it
+ * generated. `kiwi connect --name n [--approve]` reconnects to the configuration already approved. The
+ * model-facing `mcp_connect` tool can only name an approved configuration and never approves changed
+ * remote tools: `--approve` here is the only way a changed tool is enabled again.
  */
 export async function connectCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -104,46 +108,42 @@ export async function connectCommand(args: string[], io: Io): Promise<number> {
       approve: { type: "boolean", default: false },
     },
   });
-  if (positionals.length === 0) {
+  if (positionals.length === 0 && values.name === undefined) {
     throw new UsageError(
-      "kiwi connect <server command…|http(s) url> [--name n] — e.g. kiwi connect --name files -- npx -y @modelcontextprotocol/server-filesystem .",
+      "kiwi connect <server command…|http(s) url> [--name n] — e.g. kiwi connect --name files -- npx -y @modelcontextprotocol/server-filesystem .\n       kiwi connect --name n [--approve] reconnects to a server you approved before",
     );
   }
-  const argv = positionals.length === 1 ? splitCommandLine(positionals[0]!) : positionals;
-  if (argv.length === 0) throw new UsageError("the server command is empty");
-  const isUrl = /^https?:\/\//i.test(argv[0]!);
-  if (isUrl && argv.length > 1) throw new UsageError("a server URL takes no arguments");
-  const target = isUrl ? { url: argv[0]! } : { command: argv[0]!, args: argv.slice(1) };
-  const name = values.name ?? serverNameFor(target);
+  let target: { url: string } | { command: string; args: string[] } | undefined;
+  if (positionals.length) {
+    const argv = positionals.length === 1 ? splitCommandLine(positionals[0]!) : positionals;
+    if (argv.length === 0) throw new UsageError("the server command is empty");
+    const isUrl = /^https?:\/\//i.test(argv[0]!);
+    if (isUrl && argv.length > 1) throw new UsageError("a server URL takes no arguments");
+    if (isUrl && values.env.length) throw new UsageError("--env applies to a server command, not a URL");
+    target = isUrl ? { url: argv[0]! } : { command: argv[0]!, args: argv.slice(1) };
+  } else if (values.env.length) {
+    throw new UsageError("--env goes with the server command it applies to");
+  }
+  const name = values.name ?? serverNameFor(target!);
 
   const kernel = await kernelFrom(values, io);
-  const { token } = await mintToken({
-    key: await kernel.signingKey(),
-    grants: [{ cap: "tool.execute", scope: "mcp_connect" }, { cap: "mcp.connect" }],
-    directiveId: "kiwi-cli-connect",
-    threadId: "kiwi-cli",
-    ttlSeconds: 300,
-  });
-  const result = await kernel.execute(
-    {
-      item_type: "tool",
-      action: "run",
-      item_id: "mcp_connect",
-      parameters: {
-        name,
-        ...target,
-        ...(values.env.length ? { env_allow: values.env } : {}),
-        approve: values.approve,
-      },
-    },
-    { meta: { __auth: token } },
-  );
-  if (!result.success) {
-    if (values.json) printJson(io, result);
-    else printError(io, `error ${result.error.code}: ${result.error.message}`);
+  let approval: string | undefined;
+  let connected: ConnectResult;
+  let server: McpServerSpec;
+  try {
+    if (target) {
+      server = { name, ...target, ...(values.env.length ? { envAllow: values.env } : {}) };
+      approval = await approveServerConfig({ kernel, server });
+    } else {
+      server = await readApprovedServer(kernel, name);
+    }
+    connected = await connectApprovedServer({ kernel, name, env: { ...io.env }, approve: values.approve });
+  } catch (error) {
+    if (!KiwiError.isInstance(error)) throw error;
+    if (values.json) printJson(io, { success: false, error: error.toJSON() });
+    else printError(io, `error ${error.code}: ${inert(error.message)}`);
     return EXIT.failed;
   }
-  const connected = result.result as { server: string; category: string; tools: ConnectedTool[] };
   const descriptions = new Map(
     (await kernel.inventory())
       .filter((e) => e.itemType === "tool" && e.space.kind === "project" && e.category === connected.category)
@@ -151,19 +151,33 @@ export async function connectCommand(args: string[], io: Io): Promise<number> {
   );
   const tools = connected.tools.map((t) => ({ ...t, description: descriptions.get(t.id) ?? "" }));
   if (values.json) {
-    printJson(io, { success: true, server: connected.server, category: connected.category, tools });
+    printJson(io, {
+      success: true,
+      server: connected.server,
+      category: connected.category,
+      configuration: { id: serverConfigRef(name).ref, status: approval ?? "unchanged" },
+      tools,
+      skipped: connected.skipped,
+    });
     return EXIT.ok;
   }
-  const via = isUrl ? target.url : [target.command, ...(target.args ?? [])].join(" ");
+  const isUrl = "url" in server;
+  const via = isUrl ? server.url : [server.command, ...(server.args ?? [])].join(" ");
   const live = tools.filter((t) => t.status !== "removed");
-  print(io, `connected to ${name} (${isUrl ? "Streamable HTTP" : "stdio"}: ${via})`);
+  print(io, `connected to ${name} (${isUrl ? "Streamable HTTP" : "stdio"}: ${inert(via)})`);
+  if (approval && approval !== "unchanged") {
+    print(
+      io,
+      `approved configuration ${approval}: ${serverConfigRef(name).ref} (${inert(describeServer(server))})`,
+    );
+  }
   print(
     io,
     `${live.length} tools in ${kernel.projectRoot}/.ai/tools/${connected.category}/, each signed with your key:`,
   );
   const width = Math.max(...tools.map((t) => t.id.length), 4);
   for (const t of tools) {
-    const description = t.description.replace(/\s+/g, " ").trim();
+    const description = inert(t.description.replace(/\s+/g, " ").trim());
     print(
       io,
       `  ${SIGNS[t.status]} ${t.id.padEnd(width)}  ${description.length > 90 ? `${description.slice(0, 89)}…` : description}`,
@@ -171,10 +185,11 @@ export async function connectCommand(args: string[], io: Io): Promise<number> {
   }
   const changed = tools.filter((t) => t.status === "changed");
   print(io, "  (+ created, = unchanged, ~ changed on the server, ↻ updated, - removed)");
+  for (const s of connected.skipped) print(io, `  ! ${inert(s.message)} (${s.code})`);
   if (changed.length) {
     print(
       io,
-      `${changed.length} tool definitions changed on the server and stay pinned to what you approved: review, then kiwi connect … --approve`,
+      `${changed.length} tool definitions changed on the server: they stay disabled (calls are refused with MCP_TOOLS_CHANGED) until you review them and run kiwi connect --name ${name} --approve`,
     );
   }
   print(

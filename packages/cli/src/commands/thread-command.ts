@@ -7,6 +7,7 @@ import { type Io, print, printError, printJson } from "../io";
 import { describeBudget, tokensOf } from "../thread-display/describe-event";
 import { fallbackNote, findProviders } from "../thread-display/find-providers";
 import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { inert } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import {
   type InstalledProvider,
@@ -145,7 +146,8 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     });
     if (json) printJson(io, summary);
     else {
-      if (summary.error) printError(io, `error ${summary.error.code}: ${summary.error.message}`);
+      if (summary.error)
+        printError(io, `error ${inert(summary.error.code)}: ${inert(summary.error.message)}`);
       print(io, "");
       print(io, renderSummary(summary));
     }
@@ -225,17 +227,17 @@ function summarise(
 export function renderSummary(s: RunSummary): string {
   const budget = describeBudget(s.budget);
   return keyValueTable([
-    ["thread", s.thread_id],
-    ["status", s.status],
-    ["reason", s.reason ?? "-"],
+    ["thread", inert(s.thread_id)],
+    ["status", inert(s.status)],
+    ["reason", inert(s.reason ?? "-")],
     ["turns", String(s.turns)],
     ["tokens", `in ${formatInt(s.usage.input_tokens)} · out ${formatInt(s.usage.output_tokens)}`],
     [
       "cost",
       `${s.usage.usd === null ? "unpriced" : formatUsd(s.usage.usd)}${budget ? ` (budget ${budget})` : ""}`,
     ],
-    ["model", `${s.provider} ${s.model}`],
-    ["transcript", s.transcript_path],
+    ["model", inert(`${s.provider} ${s.model}`)],
+    ["transcript", inert(s.transcript_path)],
     ["duration", formatDuration(s.duration_ms)],
   ]);
 }

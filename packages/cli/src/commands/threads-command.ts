@@ -20,6 +20,7 @@ import { type KernelFlags, kernelOptions, projectFrom } from "../common-options"
 import { type Io, print, printJson } from "../io";
 import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
 import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { inert } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
 
@@ -127,7 +128,7 @@ function usageText(row: ThreadRow): { tokens: string; usd: string } {
 }
 
 function statusText(row: ThreadRow): string {
-  return row.reason && row.reason !== row.status ? `${row.status} (${row.reason})` : row.status;
+  return inert(row.reason && row.reason !== row.status ? `${row.status} (${row.reason})` : row.status);
 }
 
 // ── list / status / events ─────────────────────────────────────────────────────────────────────────
@@ -179,13 +180,13 @@ async function listThreads(args: string[], io: Io): Promise<number> {
       rows.map((r) => {
         const u = usageText(r);
         return [
-          r.thread_id,
+          inert(r.thread_id),
           statusText(r),
-          r.directive,
+          inert(r.directive),
           u.tokens,
           u.usd,
-          when(r.created_at),
-          r.parent_id ?? "-",
+          inert(when(r.created_at)),
+          inert(r.parent_id ?? "-"),
         ];
       }),
     ),
@@ -230,7 +231,7 @@ async function threadStatus(args: string[], io: Io): Promise<number> {
       ["process", row.pid !== null ? String(row.pid) : "-"],
       ["transcript", transcript],
     ];
-    print(io, keyValueTable(rows));
+    print(io, keyValueTable(rows.map(([k, v]) => [k, inert(v)] as const)));
     return EXIT.ok;
   });
 }
@@ -265,8 +266,8 @@ async function threadEvents(args: string[], io: Io): Promise<number> {
         ["SEQ", "TIME", "TYPE", "DETAIL"],
         events.map((e) => [
           String(e.seq),
-          clock(e.ts),
-          e.type,
+          inert(clock(e.ts)),
+          inert(e.type),
           describeEvent({ ...e.data, type: e.type }, { short: true, calls }),
         ]),
       ),
@@ -296,7 +297,7 @@ async function tailThread(args: string[], io: Io): Promise<number> {
       io.stdout.write(`${JSON.stringify(e)}\n`);
       return;
     }
-    const prefix = `${clock(e.ts)} ${String(e.seq).padStart(4)}  `;
+    const prefix = `${inert(clock(e.ts))} ${String(e.seq).padStart(4)}  `;
     const text = describeEvent(e, { calls }).replaceAll("\n", `\n${" ".repeat(prefix.length)}`);
     print(io, `${prefix}${text}`);
   };

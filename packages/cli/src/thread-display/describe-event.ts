@@ -2,11 +2,12 @@
 // events and registry event data share their field names, so one describer serves `thread run`,
 // `threads tail` and `threads events`.
 import { formatInt, formatUsd, NO_COLOURS, oneLine, type Paint } from "./format";
+import { inert } from "./inert";
 
 export type EventFields = { readonly type: string } & Readonly<Record<string, unknown>>;
 
-const str = (v: unknown): string =>
-  typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
+/** A field of an event as printable text: model, tool and transcript text is untrusted, so made inert. */
+const str = (v: unknown): string => inert(typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 /** Token totals of a `usage` object: input, output and their sum (cache reads/writes count as input). */
@@ -108,7 +109,7 @@ export function describeEvent(e: EventFields, options: DescribeOptions = {}): st
       return p.yellow(`orphaned: ${str(e.reason)}`);
     default: {
       const { type, v: _v, ts: _ts, seq: _seq, ...rest } = e;
-      return `${type} ${JSON.stringify(rest)}`;
+      return inert(`${type} ${JSON.stringify(rest)}`);
     }
   }
 }

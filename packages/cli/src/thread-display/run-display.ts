@@ -4,6 +4,7 @@
 import type { Writable } from "node:stream";
 import { callLabel, describeEvent, type EventFields, tokensOf } from "./describe-event";
 import { formatDuration, formatInt, formatShort, formatUsd, type Paint, paintFor, stripAnsi } from "./format";
+import { inert } from "./inert";
 
 export interface RunDisplayOptions {
   readonly out: Writable;
@@ -79,9 +80,9 @@ export class RunDisplay {
       start.maxTurns !== undefined ? `${start.maxTurns} turns` : undefined,
     ].filter(Boolean);
     this.line(
-      `${p.bold(`thread ${start.threadId}`)} · ${start.directive} on ${start.provider} ${start.model}${limits.length ? ` · budget ${limits.join(", ")}` : ""}`,
+      `${p.bold(`thread ${inert(start.threadId)}`)} · ${inert(start.directive)} on ${inert(start.provider)} ${inert(start.model)}${limits.length ? ` · budget ${limits.join(", ")}` : ""}`,
     );
-    this.line(p.dim(`transcript ${start.transcript}`));
+    this.line(p.dim(`transcript ${inert(start.transcript)}`));
     if (this.#tty) {
       this.#timer = setInterval(() => {
         this.#frame += 1;
@@ -122,7 +123,7 @@ export class RunDisplay {
         return;
       case "assistant_message": {
         const text = typeof e.text === "string" ? e.text.trim() : "";
-        if (text) this.line(text);
+        if (text) this.line(inert(text));
         return;
       }
       case "user_message":
@@ -163,16 +164,16 @@ export class RunDisplay {
     const shown = ["tool_call", "tool_result", "warning", "budget_exceeded", "context_exceeded", "completed"];
     if (!shown.includes(e.type)) return;
     const text = describeEvent(e, { paint: this.#paint, short: true, calls: this.#calls });
-    this.line(`  ${this.#paint.dim(`[${threadId}]`)} ${text}`);
+    this.line(`  ${this.#paint.dim(`[${inert(threadId)}]`)} ${text}`);
   }
 
   /** A registry status change of the root thread (paused, terminating…). */
   status(status: string, reason: string | null): void {
     this.#status = status;
     if (status === "paused" || status === "terminating" || (status === "running" && this.#turn > 0)) {
-      const why = reason && reason !== status ? ` (${reason})` : "";
+      const why = reason && reason !== status ? ` (${inert(reason)})` : "";
       if (status !== "terminating") this.#flushCost(); // terminate lands mid-turn; the others between turns
-      this.line(`  ${this.#paint.yellow(`status → ${status}${why}`)}`);
+      this.line(`  ${this.#paint.yellow(`status → ${inert(status)}${why}`)}`);
     }
     this.#drawStatus();
   }

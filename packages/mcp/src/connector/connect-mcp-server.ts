@@ -1,9 +1,18 @@
 import type { Kernel } from "@kiwi/kernel";
 import { KiwiError } from "@kiwi/spec";
-import { generateToolYaml, MCP_PROTOCOL_VERSION } from "./generate-tool-yaml";
-import { isHttpServer, type McpServerSpec, type RemoteTool, remoteToolsOf } from "./remote-tool";
+import { stringify } from "yaml";
+import { callSequence, generateToolYaml, MCP_PROTOCOL_VERSION, transportConfig } from "./generate-tool-yaml";
+import {
+  isHttpServer,
+  type McpServerSpec,
+  printableName,
+  type RemoteTool,
+  remoteToolsOf,
+  type SkippedTool,
+} from "./remote-tool";
 import { uniqueIds } from "./sanitize-tool-name";
 import { schemaHash } from "./schema-hash";
+import { checkServerName, serverConfigRef, serverFolder } from "./server-config";
 
 /** One JSON-RPC step: a request (answered) or a notification. */
 export type RpcStep = { method: string; params?: unknown } | { notify: string; params?: unknown };
@@ -19,7 +28,10 @@ export interface ConnectOptions {
   prefix?: string;
   /** Capabilities every generated tool requires: Kiwi policy, never what the server claims. */
   requires?: readonly string[];
-  /** Accept changed remote definitions: all of them, or these generated ids. */
+  /**
+   * Accept changed remote definitions: all of them, or these generated ids. A person's act: the
+   * model-facing `mcp_connect` tool never sets it.
+   */
   approve?: boolean | readonly string[];
   location?: "project" | "user";
   clientVersion?: string;
@@ -31,16 +43,70 @@ export interface ConnectResult {
   server: string;
   category: string;
   tools: { id: string; remote: string; status: ToolStatus; schema_sha256?: string; pinned_sha256?: string }[];
+  /** Remote tools that could not be used (malformed, or their definition was refused): reported, not fatal. */
+  skipped: SkippedTool[];
 }
 
-const SERVER_NAME = /^[a-z][a-z0-9_-]{0,40}$/;
+interface GeneratedData {
+  tool_type?: unknown;
+  config?: {
+    mcp_tool?: { schema_sha256?: unknown; name?: unknown; changed_sha256?: unknown };
+    rpc?: { sequence?: unknown };
+  } & Record<string, unknown>;
+}
 
-function pinnedHash(entry: { record?: { parsed: { itemType: string; data: unknown } } }): string | undefined {
-  const data = entry.record?.parsed.data as
-    | { tool_type?: string; config?: { mcp_tool?: { schema_sha256?: unknown } } }
-    | undefined;
+function pinnedHash(data: GeneratedData | undefined): string | undefined {
   const h = data?.tool_type === "mcp_tool" ? data.config?.mcp_tool?.schema_sha256 : undefined;
   return typeof h === "string" ? h : undefined;
+}
+
+/** The arguments template of a generated tool's tools/call step (already literal where remote). */
+function callArguments(data: GeneratedData): Record<string, unknown> {
+  const steps = Array.isArray(data.config?.rpc?.sequence) ? (data.config.rpc.sequence as unknown[]) : [];
+  const call = steps.find((s) => (s as { method?: unknown })?.method === "tools/call") as
+    | { params?: { arguments?: unknown } }
+    | undefined;
+  const args = call?.params?.arguments;
+  return typeof args === "object" && args !== null && !Array.isArray(args)
+    ? (args as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * A generated tool whose remote definition changed, kept on its approved pin (so every call stops at the
+ * pinned tools/list with MCP_TOOLS_CHANGED) and marked with the hash the server now shows, so `kiwi
+ * validate` reports it without asking the server. Its description, parameters and schema stay the
+ * approved ones; its transport and call sequence are brought up to date (an older generated tool may
+ * predate the pinned call).
+ */
+function markedChanged(options: {
+  data: GeneratedData & Record<string, unknown>;
+  server: McpServerSpec;
+  pinned: string;
+  seen: string;
+  clientVersion: string;
+}): string {
+  const { data, server, pinned, seen, clientVersion } = options;
+  const mcpTool = data.config?.mcp_tool ?? {};
+  const name = String(mcpTool.name ?? "");
+  const {
+    url: _u,
+    command: _c,
+    args: _a,
+    env_allow: _e,
+    rpc: _r,
+    mcp_tool: _m,
+    mcp_server: _s,
+    ...rest
+  } = data.config ?? {};
+  const config = {
+    ...rest,
+    ...transportConfig(server),
+    mcp_server: server.name,
+    mcp_tool: { ...mcpTool, server: server.name, schema_sha256: pinned, changed_sha256: seen },
+    rpc: { sequence: callSequence({ name, args: callArguments(data), hash: pinned, clientVersion }) },
+  };
+  return stringify({ ...data, config }, { lineWidth: 0 });
 }
 
 async function must(
@@ -53,19 +119,15 @@ async function must(
 
 /**
  * Connects to an MCP server, lists its tools and keeps one signed Kiwi tool per remote tool in
- * `.ai/tools/mcp/<server>/`: new tools are created, tools whose definition (name, description, input
- * schema) changed are reported and left pinned until approved, and tools that disappeared are removed.
- * Kiwi tokens never reach the server: the generated tools template only the model's arguments.
+ * `.ai/tools/mcp/<server>/`: new tools are created; a tool whose definition (name, description, input
+ * schema) changed keeps its approved pin — every call checks the pin first, so it stays disabled — and is
+ * marked changed until approved (`approve`, a person's act); tools that disappeared are removed. A
+ * malformed remote tool, or one whose generated definition is refused, is skipped and reported; the others
+ * are kept. Kiwi tokens never reach the server: the generated tools template only the model's arguments.
  */
 export async function connectMcpServer(options: ConnectOptions): Promise<ConnectResult> {
   const { kernel, server, runRpc } = options;
-  if (!SERVER_NAME.test(server.name)) {
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `MCP server name '${server.name.slice(0, 60)}' must be lowercase letters, digits, - or _ (it names a folder)`,
-      context: { field: "server.name" },
-    });
-  }
+  checkServerName(server.name);
   const clientVersion = options.clientVersion ?? "0.1.0";
   let results: unknown[];
   try {
@@ -89,71 +151,61 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
       cause,
     });
   }
-  const remote: RemoteTool[] = remoteToolsOf(results[1]);
-  const category = `mcp/${server.name.replace(/-/g, "_")}`;
+  const listed = remoteToolsOf(results[1]);
+  const skipped: SkippedTool[] = [...listed.skipped];
+  const folder = serverFolder(server.name);
+  const category = `mcp/${folder}`;
   const location = options.location ?? "project";
-  const ids = uniqueIds(
-    remote.map((t) => t.name),
-    options.prefix ?? `${server.name.replace(/-/g, "_")}_`,
-  );
+  const listedNames = Array.isArray((results[1] as { tools?: unknown } | undefined)?.tools)
+    ? ((results[1] as { tools: unknown[] }).tools
+        .map((t) => (t as { name?: unknown } | null)?.name)
+        .filter((n): n is string => typeof n === "string") as string[])
+    : [];
+  // Ids come from every listed name, usable or not, so a tool that turns malformed keeps its id (and its
+  // file, disabled by its pin) instead of being removed and its neighbours renumbered.
+  const ids = uniqueIds(listedNames, options.prefix ?? `${folder}_`);
+  const { id: configId } = serverConfigRef(server.name);
   const existing = new Map(
     (await kernel.inventory())
-      .filter((e) => e.itemType === "tool" && e.space.kind === location && e.category === category)
+      .filter(
+        (e) =>
+          e.itemType === "tool" && e.space.kind === location && e.category === category && e.id !== configId,
+      )
       .map((e) => [e.id, e]),
   );
+  const usable = new Set(listed.tools.map((t) => t.name));
+  for (const name of listedNames) if (!usable.has(name)) existing.delete(ids.get(name)!);
   const approve = options.approve ?? false;
-  const out: ConnectResult = { server: server.name, category, tools: [] };
-  for (const tool of remote) {
+  const out: ConnectResult = { server: server.name, category, tools: [], skipped };
+  for (const tool of listed.tools) {
     const id = ids.get(tool.name)!;
-    const hash = schemaHash(tool);
-    const content = generateToolYaml({
-      id,
-      tool,
-      server,
-      hash,
-      requires: options.requires ?? ["mcp.connect"],
-      clientVersion,
-    });
-    const old = existing.get(id);
     existing.delete(id);
-    const parameters = { content, category, location };
-    if (!old) {
-      await must(
-        kernel.execute({ item_type: "tool", action: "create", item_id: id, parameters }),
-        `creating ${id}`,
-      );
-      out.tools.push({ id, remote: tool.name, status: "created", schema_sha256: hash });
-      continue;
-    }
-    const pinned = pinnedHash(old);
-    if (pinned === hash) {
-      out.tools.push({ id, remote: tool.name, status: "unchanged", schema_sha256: hash });
-      continue;
-    }
-    if (approve === true || (Array.isArray(approve) && approve.includes(id))) {
-      await must(
-        kernel.execute({ item_type: "tool", action: "update", item_id: `${category}/${id}`, parameters }),
-        `updating ${id}`,
-      );
-      out.tools.push({
+    try {
+      const entry = await syncTool({
+        kernel,
+        server,
+        tool,
         id,
-        remote: tool.name,
-        status: "updated",
-        schema_sha256: hash,
-        ...(pinned ? { pinned_sha256: pinned } : {}),
+        category,
+        location,
+        approve,
+        clientVersion,
+        requires: options.requires,
       });
-    } else {
-      out.tools.push({
-        id,
-        remote: tool.name,
-        status: "changed",
-        schema_sha256: hash,
-        ...(pinned ? { pinned_sha256: pinned } : {}),
+      out.tools.push(entry);
+    } catch (error) {
+      if (!KiwiError.isInstance(error)) throw error;
+      skipped.push({
+        remote: printableName(tool.name),
+        index: -1,
+        code: error.code,
+        message: `remote tool ${printableName(tool.name)}: ${error.message}; skipped`,
       });
     }
   }
   for (const [id, entry] of existing) {
-    if (pinnedHash(entry) === undefined) continue; // not generated by the connector: never touched
+    const data = entry.record?.parsed.data as GeneratedData | undefined;
+    if (pinnedHash(data) === undefined) continue; // not generated by the connector: never touched
     await must(
       kernel.execute({
         item_type: "tool",
@@ -166,4 +218,65 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
     out.tools.push({ id, remote: "", status: "removed" });
   }
   return out;
+}
+
+/** Creates, refreshes, marks or (approved) updates the generated tool of one remote tool. */
+async function syncTool(o: {
+  kernel: Kernel;
+  server: McpServerSpec;
+  tool: RemoteTool;
+  id: string;
+  category: string;
+  location: "project" | "user";
+  approve: boolean | readonly string[];
+  clientVersion: string;
+  requires: readonly string[] | undefined;
+}): Promise<ConnectResult["tools"][number]> {
+  const { kernel, server, tool, id, category, location } = o;
+  const hash = await schemaHash(tool);
+  const content = generateToolYaml({
+    id,
+    tool,
+    server,
+    hash,
+    requires: o.requires ?? ["mcp.connect"],
+    clientVersion: o.clientVersion,
+  });
+  const ref = `${category}/${id}`;
+  const write = (action: "create" | "update", text: string) =>
+    must(
+      kernel.execute({
+        item_type: "tool",
+        action,
+        item_id: action === "create" ? id : ref,
+        parameters: { content: text, category, location },
+      }),
+      `${action === "create" ? "creating" : "updating"} ${id}`,
+    );
+  const base = { id, remote: tool.name, schema_sha256: hash };
+  const loaded = await kernel.load({ item_type: "tool", item_id: ref, source: location });
+  if (!loaded.success && loaded.error.code === "ITEM_NOT_FOUND") {
+    await write("create", content);
+    return { ...base, status: "created" };
+  }
+  const data = loaded.success ? (loaded.data as GeneratedData & Record<string, unknown>) : undefined;
+  const pinned = pinnedHash(data);
+  if (pinned === hash) {
+    // Unchanged remotely. The file is rewritten only when Kiwi's side moved on (a re-approved command,
+    // an older format, a change mark the server has since taken back).
+    if (!loaded.success || loaded.content !== content) await write("update", content);
+    return { ...base, status: "unchanged" };
+  }
+  const pin = pinned ? { pinned_sha256: pinned } : {};
+  if (o.approve === true || (Array.isArray(o.approve) && o.approve.includes(id))) {
+    await write("update", content);
+    return { ...base, status: "updated", ...pin };
+  }
+  if (data && pinned && data.config?.mcp_tool?.changed_sha256 !== hash) {
+    await write(
+      "update",
+      markedChanged({ data, server, pinned, seen: hash, clientVersion: o.clientVersion }),
+    );
+  }
+  return { ...base, status: "changed", ...pin };
 }

@@ -1,26 +1,14 @@
 import type { Kernel } from "@kiwi/kernel";
-import { DEFAULT_ENV_ALLOW } from "@kiwi/primitives/node";
 import { KiwiError, type PrimitiveV1 } from "@kiwi/spec";
-import { connectMcpServer } from "./connect-mcp-server";
-import { httpRpcRunner } from "./http-rpc-runner";
-import { stdioRpcRunner } from "./stdio-rpc-runner";
-
-function strings(value: unknown, field: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `${field} must be a list of strings`,
-      context: { field },
-    });
-  }
-  return value;
-}
+import { connectApprovedServer } from "./connect-approved-server";
 
 /**
- * The `mcp_connector` primitive behind the `mcp_connect` tool: connects to a stdio or HTTP MCP server and
- * maintains its generated tools through the kernel (so every generated file is validated and signed).
- * It needs the kernel it runs in, given lazily because the kernel is created with its primitives.
+ * The `mcp_connector` primitive behind the `mcp_connect` tool: refreshes the generated tools of a server a
+ * person approved, named by `config.mcp_server`. Nothing else in the call decides what runs: the command,
+ * arguments, environment names or URL come from the approved configuration, and changed remote tools are
+ * never approved here (a person approves them with `kiwi connect … --approve`). Every generated file is
+ * written through the kernel, so it is validated and signed; the kernel is given lazily because it is
+ * created with its primitives.
  */
 export function createMcpConnectorPrimitive(options: {
   kernel: () => Kernel;
@@ -30,40 +18,23 @@ export function createMcpConnectorPrimitive(options: {
   return {
     specificationVersion: "primitive-v1",
     id: "mcp_connector",
-    description: "Connects to an MCP server and writes one signed Kiwi tool per remote tool.",
-    async run({ config, context }) {
-      const server = (config.server ?? {}) as Record<string, unknown>;
-      if (
-        typeof server.name !== "string" ||
-        (typeof server.command !== "string") === (typeof server.url !== "string")
-      ) {
+    description:
+      "Refreshes the tools of an MCP server a person approved (kiwi connect): one signed Kiwi tool per remote tool.",
+    async run({ config }) {
+      const name = config.mcp_server;
+      if (typeof name !== "string" || name === "") {
         throw new KiwiError({
           code: "INVALID_INPUT",
-          message: "config.server needs a name and exactly one of command (stdio) or url (Streamable HTTP)",
-          context: { field: "config.server" },
+          message:
+            "mcp_connect needs the name of a server a person approved (config.mcp_server); a command or URL is never taken from a call",
+          context: { field: "config.mcp_server" },
         });
       }
-      const common = { kernel: options.kernel(), approve: config.approve === true };
-      if (typeof server.url === "string") {
-        const result = await connectMcpServer({
-          ...common,
-          server: { name: server.name, url: server.url },
-          runRpc: httpRpcRunner({ http: options.http, projectRoot: context.projectRoot }),
-        });
-        return { success: true, ...result };
-      }
-      const envAllow = strings(server.env_allow, "server.env_allow");
-      const stdio = {
-        name: server.name,
-        command: server.command as string,
-        args: strings(server.args, "server.args"),
-        // env_allow replaces the subprocess default, so keep the default names and add the requested ones.
-        ...(envAllow.length ? { envAllow: [...DEFAULT_ENV_ALLOW, ...envAllow] } : {}),
-      };
-      const result = await connectMcpServer({
-        ...common,
-        server: stdio,
-        runRpc: stdioRpcRunner({ subprocess: options.subprocess, projectRoot: context.projectRoot }),
+      const result = await connectApprovedServer({
+        kernel: options.kernel(),
+        name,
+        subprocess: options.subprocess,
+        http: options.http,
       });
       return { success: true, ...result };
     },

@@ -1,21 +1,11 @@
-import { createHash } from "node:crypto";
+import { pinDigest } from "@kiwi/primitives";
+import { MCP_PIN_FIELDS } from "./generate-tool-yaml";
+import type { RemoteTool } from "./remote-tool";
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
-/** SHA-256 of a remote tool's definition (name, description, input schema) in canonical JSON. */
-export function schemaHash(tool: { name: string; description?: string; inputSchema?: unknown }): string {
-  const body = JSON.stringify(
-    canonical({ name: tool.name, description: tool.description ?? "", inputSchema: tool.inputSchema ?? {} }),
-  );
-  return createHash("sha256").update(body).digest("hex");
+/**
+ * SHA-256 of a remote tool's definition (name, description, input schema) in canonical JSON: the pin a
+ * generated tool carries. The same digest the rpc step's pin recomputes on every call, from one function.
+ */
+export function schemaHash(tool: RemoteTool): Promise<string> {
+  return pinDigest(tool, MCP_PIN_FIELDS);
 }
