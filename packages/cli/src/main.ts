@@ -17,7 +17,7 @@ const USAGE = `kiwi <command> [options]
   init [--force]                    put the core .ai/ bundle into the project; create the user space and signing key
   serve --project <path>            MCP server over stdio (search, load, execute, help)
   demo [--keep] [--scripted]        the kernel, the MCP server, then a directive on a managed thread (no key needed)
-  connect <server command…|url> [--name n]   run the MCP connector and list the tools it generated
+  connect <server command…|url> [--name n]   approve an MCP server and list the tools it generated
   search <type> [query…]            keyword search (type: directive, tool, knowledge)
   load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
   run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge

@@ -162,7 +162,7 @@ export async function connectCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const isUrl = "url" in server;
-  const via = isUrl ? server.url : [server.command, ...(server.args ?? [])].join(" ");
+  const via = "url" in server ? server.url : [server.command, ...(server.args ?? [])].join(" ");
   const live = tools.filter((t) => t.status !== "removed");
   print(io, `connected to ${name} (${isUrl ? "Streamable HTTP" : "stdio"}: ${inert(via)})`);
   if (approval && approval !== "unchanged") {

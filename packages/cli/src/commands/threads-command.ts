@@ -20,7 +20,7 @@ import { type KernelFlags, kernelOptions, projectFrom } from "../common-options"
 import { type Io, print, printJson } from "../io";
 import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
 import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
-import { inert } from "../thread-display/inert";
+import { inert, inertJson } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
 
@@ -294,7 +294,7 @@ async function tailThread(args: string[], io: Io): Promise<number> {
   const calls = new Map<string, string>();
   const show = (e: TranscriptEvent) => {
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(e)}\n`);
+      io.stdout.write(`${inertJson(JSON.stringify(e))}\n`);
       return;
     }
     const prefix = `${inert(clock(e.ts))} ${String(e.seq).padStart(4)}  `;

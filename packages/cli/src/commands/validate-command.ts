@@ -21,6 +21,7 @@ import { KiwiError } from "@kiwi/spec";
 import { EXIT } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printJson } from "../io";
+import { mcpChangeProblem } from "./mcp-change-problem";
 
 /** A directive's own budget, as far as it bounds spend. */
 export interface OwnBudget {
@@ -430,8 +431,10 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     return problem ? EXIT.failed : EXIT.ok;
   }
 
+  // Item problems, and generated MCP tools a connect found changed on their server (disabled until approved).
+  const problemOf = (e: LibraryEntry) => entryProblem(e) ?? mcpChangeProblem(e);
   const problems = entries.filter(
-    (e) => entryProblem(e) && (values.all || e.space.kind === "project" || e.space.kind === "user"),
+    (e) => problemOf(e) && (values.all || e.space.kind === "project" || e.space.kind === "user"),
   );
   const reports = values.all
     ? [...directivesByName(entries).values()]
@@ -448,16 +451,17 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
         item_type: e.itemType,
         id: e.id,
         path: e.label,
-        status: entryStatus(e),
-        error: entryProblem(e),
+        status: entryProblem(e) ? entryStatus(e) : "disabled",
+        error: problemOf(e),
       })),
       ...(values.all ? { directives: reports } : {}),
     });
   } else {
     for (const e of problems) {
-      const problem = entryProblem(e)!;
+      const problem = problemOf(e)!;
       const issues = (problem.issues as Issue[] | undefined) ?? [];
-      print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${entryStatus(e)}, ${problem.code}`);
+      const status = entryProblem(e) ? entryStatus(e) : "disabled";
+      print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${status}, ${problem.code}`);
       for (const line of issues.length ? issues.map(formatIssue) : [problem.message])
         print(io, `    ${line}`);
     }

@@ -7,7 +7,8 @@ import { inert } from "./inert";
 export type EventFields = { readonly type: string } & Readonly<Record<string, unknown>>;
 
 /** A field of an event as printable text: model, tool and transcript text is untrusted, so made inert. */
-const str = (v: unknown): string => inert(typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
+const str = (v: unknown): string =>
+  inert(typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 /** Token totals of a `usage` object: input, output and their sum (cache reads/writes count as input). */

@@ -30,5 +30,8 @@ export function inert(text: string): string {
  * safe on a terminal. They can only occur inside JSON strings, where the escape means the same character.
  */
 export function inertJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${hex(c, 4)}`);
+  return json.replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${hex(c, 4)}`,
+  );
 }

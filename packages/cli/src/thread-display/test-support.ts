@@ -139,3 +139,25 @@ export function withRegistry<T>(
     fn,
   );
 }
+
+/** Real sequences a hostile model, tool or MCP server can put in its text. */
+export const HOSTILE_TEXT = {
+  colour: "\x1b[31mred\x1b[0m",
+  title: "\x1b]0;pwned title\x07",
+  hyperlink: "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",
+  clear: "\x1b[2J\x1b[H",
+  cursor: "\x1b[1A\x1b[2K",
+  c1Csi: "\u009b31mc1 red",
+  c1Osc: "\u009d0;c1 title\u009c",
+  carriage: "harmless\roverwritten",
+  backspace: "ab\b\bXY",
+  rlo: "file\u202Etxt.exe",
+  embeddings: "\u202Aa\u202Bb\u202Cc\u202Dd\u202Ee",
+  isolates: "\u2066x\u2067y\u2068z\u2069",
+  marks: "\u200Eleft\u200Fright\u061Carabic",
+} as const;
+
+/** Every character `inert` must never let through. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const LIVE_CONTROL =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
