@@ -158,6 +158,6 @@ export const HOSTILE_TEXT = {
 } as const;
 
 /** Every character `inert` must never let through. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 export const LIVE_CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
