@@ -1,14 +1,15 @@
 // The connector config end to end, public APIs only: the package is installed into a project next to the
-// real MCP reference server (its items signed by a publisher key the user trusts); running the config
-// connects over stdio, generates one signed tool per remote tool, and a thread the directive allows calls
-// one of them, which starts the server and calls the tool for real.
+// real MCP reference server (its items signed by a publisher key the user trusts). The package cannot
+// approve a server: until the person does (what `kiwi connect` writes), running the config is refused.
+// Once approved it connects over stdio, generates one signed tool per remote tool, and a thread the
+// directive allows calls one of them, which starts the server and calls the tool for real.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Grant, mintToken, permissionsToGrants } from "@kiwi/capabilities";
 import { createKernel, type Directive, type Kernel, type MetaResult } from "@kiwi/kernel";
-import { createMcpKernel } from "@kiwi/mcp";
+import { approveServerConfig, createMcpKernel } from "@kiwi/mcp";
 import { installSigned } from "@kiwi/testing/install";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -52,11 +53,24 @@ describe("the everything connector config", () => {
   });
   afterAll(() => remove());
 
-  it("connects over stdio and writes one signed tool per remote tool", async () => {
+  it("refuses to connect until a person approved the server, then writes one signed tool per remote tool", async () => {
     const connectMeta = await meta(
-      [{ cap: "tool.execute", scope: "connect_everything" }, { cap: "mcp.connect" }],
+      [{ cap: "tool.execute", scope: "connect_everything" }, { cap: "mcp.connect", scope: "everything" }],
       "connect_1",
     );
+    const before = await run("connect_everything", {}, connectMeta);
+    expect(before.success ? before : before.error).toMatchObject({ code: "MCP_SERVER_NOT_APPROVED" });
+
+    // What `kiwi connect --name everything -- node node_modules/…/index.js stdio` writes, signed with the
+    // user's own key.
+    await approveServerConfig({
+      kernel,
+      server: {
+        name: "everything",
+        command: "node",
+        args: ["node_modules/@modelcontextprotocol/server-everything/dist/index.js", "stdio"],
+      },
+    });
     const r = ok(await run("connect_everything", {}, connectMeta));
     const { tools, category } = r.result as { category: string; tools: { id: string; status: string }[] };
     expect(category).toBe("mcp/everything");
