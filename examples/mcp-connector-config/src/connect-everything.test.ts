@@ -55,7 +55,10 @@ describe("the everything connector config", () => {
 
   it("refuses to connect until a person approved the server, then writes one signed tool per remote tool", async () => {
     const connectMeta = await meta(
-      [{ cap: "tool.execute", scope: "connect_everything" }, { cap: "mcp.connect", scope: "everything" }],
+      [
+        { cap: "tool.execute", scope: "connect_everything" },
+        { cap: "mcp.connect", scope: "everything" },
+      ],
       "connect_1",
     );
     const before = await run("connect_everything", {}, connectMeta);
