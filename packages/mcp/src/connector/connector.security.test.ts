@@ -127,6 +127,20 @@ describe("the model never chooses what runs", () => {
     expect(errorOf(await runTool(setup.kernel, "docs_search", { q: "x" }))?.code).toBe("MCP_TOOLS_CHANGED");
   }, 30_000);
 
+  it("the approved configuration itself refreshes its server when run, and only that server", async () => {
+    const setup = await connectorSetup();
+    const server = await scripted([tool("search")]);
+    expect(
+      await approveServerConfig({
+        kernel: setup.kernel,
+        server: { name: "docs", command: process.execPath, args: server.args },
+      }),
+    ).toBe("created");
+    // Its own `name` parameter cannot point it elsewhere: the configuration fixes the server.
+    const r = await runTool(setup.kernel, "mcp_server_docs", { name: "other" });
+    expect(toolsOf(r)).toEqual([expect.objectContaining({ id: "docs_search", status: "created" })]);
+  }, 30_000);
+
   it("approve is not a parameter: the model cannot accept a changed tool, a person can", async () => {
     const setup = await connectorSetup();
     const server = await scripted([tool("search", "v1")]);
