@@ -2,37 +2,21 @@
 // a connect found changed stays disabled and `kiwi validate` counts it; remote text prints inert.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { tempProject } from "@kiwi/testing";
 import { describe, expect, it } from "vitest";
-import { main } from "../main";
-import { LIVE_CONTROL } from "../thread-display/test-support";
+import { kiwi, LIVE_CONTROL } from "../thread-display/test-support";
 
 const SCRIPTED = fileURLToPath(
   new URL("../../../mcp/src/connector/__fixtures__/scripted-mcp-server.mjs", import.meta.url),
 );
 
 async function setup(tools: unknown[]) {
-  const { projectRoot: project, userSpace, base } = await tempProject({ prefix: "kiwi-connect-sec" });
+  const { projectRoot: project, userSpace, base, remove } = await tempProject({ prefix: "kiwi-connect-sec" });
   const file = join(base, "tools.json");
   await writeFile(file, JSON.stringify(tools));
-  const k = async (args: string[]) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += c));
-    stderr.on("data", (c) => (err += c));
-    const [command, ...rest] = args;
-    const code = await main([command!, "--project", project, "--user-space", userSpace, ...rest], {
-      stdout,
-      stderr,
-      cwd: project,
-      env: { PATH: process.env.PATH ?? "" },
-    });
-    return { code, out, err };
-  };
+  // In-process, in the project folder, with KIWI_USER_SPACE set (test-support's `kiwi`).
+  const k = (args: string[]) => kiwi(args, { project, userSpace, remove });
   return { project, k, file, set: (next: unknown[]) => writeFile(file, JSON.stringify(next)) };
 }
 

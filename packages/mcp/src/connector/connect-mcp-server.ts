@@ -1,7 +1,7 @@
 import type { Kernel } from "@kiwi/kernel";
 import { KiwiError } from "@kiwi/spec";
 import { stringify } from "yaml";
-import { callSequence, generateToolYaml, MCP_PROTOCOL_VERSION, transportConfig } from "./generate-tool-yaml";
+import { callSequence, generateToolYaml, initializeStep, transportConfig } from "./generate-tool-yaml";
 import {
   isHttpServer,
   type McpServerSpec,
@@ -132,14 +132,7 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
   let results: unknown[];
   try {
     results = await runRpc(server, [
-      {
-        method: "initialize",
-        params: {
-          protocolVersion: MCP_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: "kiwi", version: clientVersion },
-        },
-      },
+      initializeStep(clientVersion),
       { notify: "notifications/initialized" },
       { method: "tools/list", params: {} },
     ]);

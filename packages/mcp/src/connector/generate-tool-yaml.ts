@@ -38,6 +38,21 @@ export function transportConfig(server: McpServerSpec): Record<string, unknown> 
       };
 }
 
+/** The `initialize` request Kiwi opens every MCP session with. */
+export function initializeStep(clientVersion: string): {
+  method: "initialize";
+  params: Record<string, unknown>;
+} {
+  return {
+    method: "initialize",
+    params: {
+      protocolVersion: MCP_PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: "kiwi", version: clientVersion },
+    },
+  };
+}
+
 /**
  * The JSON-RPC sequence of one call: initialize → initialized → tools/list, whose answer must still hold
  * the tool exactly as pinned (otherwise the primitive stops with MCP_TOOLS_CHANGED and tools/call is never
@@ -51,14 +66,7 @@ export function callSequence(options: {
 }): Record<string, unknown>[] {
   const { name, args, hash, clientVersion } = options;
   return [
-    {
-      method: "initialize",
-      params: {
-        protocolVersion: MCP_PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: "kiwi", version: clientVersion },
-      },
-    },
+    initializeStep(clientVersion),
     { notify: "notifications/initialized" },
     {
       method: "tools/list",
