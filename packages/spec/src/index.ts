@@ -14,15 +14,32 @@ export { emptyStreamState } from "./conversation";
 export type { KiwiErrorCode, KnownErrorCode } from "./error-codes";
 export { ErrorCode } from "./error-codes";
 export type {
+  HarnessOutcome,
   HarnessRunInput,
   HarnessRunner,
   HarnessRunResult,
   HarnessV1,
+  HarnessV2,
   RunControl,
   RunSnapshot,
+  TurnConversation,
   TurnDirective,
 } from "./harness";
 export { HARNESS_KIND } from "./harness-kind";
+export type {
+  HarnessBudgetState,
+  HarnessControlState,
+  HarnessDirective,
+  HarnessEmittedEvent,
+  HarnessModelOptions,
+  HarnessModelRequest,
+  HarnessModelResponse,
+  HarnessRunContext,
+  HarnessThread,
+  HarnessToolRequest,
+  HarnessToolResult,
+  HarnessTurn,
+} from "./harness-run-context";
 export type {
   AuthorizationRequest,
   Authorizer,
@@ -36,6 +53,7 @@ export type { ModelTier } from "./model-tiers";
 export { MODEL_TIERS } from "./model-tiers";
 export type {
   PluginKind,
+  PluginUpgrade,
   StandardSchemaIssue,
   StandardSchemaResult,
   StandardSchemaV1,
@@ -53,5 +71,6 @@ export { PROVIDER_KIND } from "./provider-kind";
 export { isReservedKey, RESERVED_KEYS, RESERVED_PREFIX } from "./reserved";
 export type { SinkContext, SinkEvent, SinkFactory, SinkFailure, SinkV1 } from "./sink";
 export { SINK_KIND } from "./sink-kind";
+export { upgradeHarnessV1 } from "./upgrade-harness-v1";
 export type { PluginValidation } from "./validate-plugin";
 export { validatePlugin } from "./validate-plugin";

@@ -34,4 +34,19 @@ export interface PluginKind<T> {
   readonly specificationVersion: string;
   /** The instance's shape (fields besides the tag), as a Standard Schema. */
   readonly shape: StandardSchemaV1<unknown, T>;
+  /**
+   * Older contract versions still accepted: an instance carrying one of these tags is checked against
+   * that version's shape, then upgraded to `T` (`HARNESS_KIND` runs `harness-v1` plugins this way).
+   */
+  readonly upgrades?: readonly PluginUpgrade<T>[];
+}
+
+/** An older version of a plugin kind, and how an instance of it becomes one of the current version. */
+export interface PluginUpgrade<T> {
+  /** The older tag (`harness-v1`). */
+  readonly specificationVersion: string;
+  /** That version's shape. */
+  readonly shape: StandardSchemaV1;
+  /** Wraps a checked older instance as a current one. */
+  upgrade(value: unknown): T;
 }

@@ -10,15 +10,17 @@ const provider = {
   formatRequest: noop,
   createStreamParser: noop,
 };
-const harness = { specificationVersion: "harness-v1", id: "h", createRunner: noop };
+const harness = { specificationVersion: "harness-v2", id: "h", run: noop };
+const harnessV1 = { specificationVersion: "harness-v1", id: "old", createRunner: noop };
 
 describe("the plugin kinds", () => {
   it("name each kind with its version tag", () => {
     expect([SINK_KIND, PROVIDER_KIND, HARNESS_KIND].map((k) => [k.name, k.specificationVersion])).toEqual([
       ["sink", "sink-v1"],
       ["provider", "provider-v1"],
-      ["harness", "harness-v1"],
+      ["harness", "harness-v2"],
     ]);
+    expect(HARNESS_KIND.upgrades?.map((u) => u.specificationVersion)).toEqual(["harness-v1"]);
     expect(Object.isFrozen(PROVIDER_KIND)).toBe(true);
   });
 
@@ -70,8 +72,29 @@ describe("the plugin kinds", () => {
       ok: false,
       reason: "wrong_version",
       message: expect.stringContaining(
-        "declares specificationVersion 'provider-v1', but this Kiwi knows 'harness-v1'",
+        "declares specificationVersion 'provider-v1', but this Kiwi knows 'harness-v2' or 'harness-v1'",
       ),
+    });
+  });
+
+  it("accept an older version the kind still knows, upgraded, after checking that version's shape", async () => {
+    const result = await validatePlugin(HARNESS_KIND, harnessV1);
+    expect(result).toMatchObject({
+      ok: true,
+      upgradedFrom: "harness-v1",
+      value: { specificationVersion: "harness-v2", id: "old", run: expect.any(Function) },
+    });
+    expect(await validatePlugin(HARNESS_KIND, { ...harnessV1, createRunner: 1 })).toMatchObject({
+      ok: false,
+      reason: "shape",
+      message: "it does not have the harness shape (harness-v1): createRunner: must be a function",
+    });
+    // A v2 instance carrying v1's method is still checked as v2.
+    expect(
+      await validatePlugin(HARNESS_KIND, { ...harness, run: undefined, createRunner: noop }),
+    ).toMatchObject({
+      ok: false,
+      message: "it does not have the harness shape: run: must be a function",
     });
   });
 
