@@ -139,7 +139,7 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
       const system = await this.systemPrompt();
       for (;;) {
         if (this.signal?.aborted) return end("aborted", "aborted");
-        const directive = await input.control?.beforeTurn(this.turn + 1);
+        const directive = await input.control?.beforeTurn(this.turn + 1, { messages: this.messages });
         if (this.signal?.aborted) return end("aborted", "aborted");
         if (directive?.stop) return end(directive.stop.status, directive.stop.reason);
         if (directive?.inject?.length) {

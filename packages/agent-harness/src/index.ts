@@ -5,6 +5,7 @@ export { BaseHarnessRunner, CUT_OFF_NOTE, interruptedResult } from "./base-harne
 export { completedCalls } from "./completed-calls";
 export type { HarnessContext } from "./harness-context";
 export type { ModelCallResult, ModelClient } from "./model-client";
+export { runOnContext } from "./run-on-context";
 export { createStateSink } from "./state-sink";
 export type { ToolRunner } from "./tool-model-client";
 export { createToolModelClient } from "./tool-model-client";
