@@ -44,7 +44,7 @@ describe("runOnContext", () => {
     const replies = [{ calls: [{ id: "c1", name: "greet", args: { who: "Ada" } }] }, { text: "greeted" }];
     const requests: unknown[] = [];
     const context = {
-      thread: { id: "t", parentId: null, provider: "p", model: "m" },
+      thread: { id: "t", parentId: null, provider: "p", model: "m", maxTokens: 100 },
       directive: {
         name: "d",
         version: "1.0.0",

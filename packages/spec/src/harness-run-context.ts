@@ -11,7 +11,7 @@ export interface HarnessModelRequest {
   readonly system: string;
   readonly messages: readonly NeutralMessage[];
   readonly tools: readonly ToolSpec[];
-  /** Output tokens wanted (default: the model's limit, at most 8192). */
+  /** Output tokens wanted (default and cap: `thread.maxTokens`). */
   readonly max_tokens?: number;
 }
 
@@ -74,15 +74,18 @@ export interface HarnessTurn {
 export interface HarnessBudgetState {
   /** Model calls so far (a resumed run includes the checkpoint's). */
   readonly turns: number;
-  readonly max_turns: number;
-  readonly on_exceeded: "stop" | "warn" | "escalate";
+  readonly maxTurns: number;
+  readonly onExceeded: "stop" | "warn" | "escalate";
   /** The thread's own usage, summed over its model calls. */
   readonly usage: Usage;
   /** Its own cost in USD, or null when the model is unpriced (never counted as $0). */
   readonly usd: number | null;
   /** What its children have spent (rolled up into the checks). */
   readonly children: { readonly usd: number; readonly tokens: number };
-  /** The limits in force: the directive's `<cost>`, lowered to the thread's reservation, raised by decisions. */
+  /**
+   * The limits in force, keyed as in the directive's `<cost>` (`max_total_tokens`, …): lowered to the
+   * thread's reservation, raised by escalation decisions.
+   */
   readonly limits: Readonly<Record<string, number>>;
 }
 
@@ -90,10 +93,10 @@ export interface HarnessBudgetState {
 export interface HarnessControlState {
   /** A stop the runtime has decided (returned by the next `beforeTurn`). */
   readonly stop?: { readonly status: HarnessRunResult["status"]; readonly reason: string };
-  readonly pause_requested: boolean;
-  readonly terminate_requested: boolean;
+  readonly pauseRequested: boolean;
+  readonly terminateRequested: boolean;
   /** Injected messages waiting for the next turn boundary. */
-  readonly pending_messages: number;
+  readonly pendingMessages: number;
   /** The run's signal fired (kill, immediate terminate, the runtime closing). */
   readonly aborted: boolean;
 }
@@ -122,6 +125,8 @@ export interface HarnessThread {
   /** The provider (`anthropic`) and model id the runtime chose from the directive's `<model>`. */
   readonly provider: string;
   readonly model: string;
+  /** Output tokens a model call asks for when its request names none (the model's limit, at most 8192). */
+  readonly maxTokens: number;
 }
 
 /** A transcript event a harness adds: its own `type` (`[a-z][a-z0-9_]*`) and fields. */

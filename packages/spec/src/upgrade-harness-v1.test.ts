@@ -48,7 +48,7 @@ function fakeContext(turns: HarnessTurn[]) {
   const emitted: unknown[] = [];
   const conversations: unknown[] = [];
   const context = {
-    thread: { id: "t", parentId: null, provider: "p", model: "m-1" },
+    thread: { id: "t", parentId: null, provider: "p", model: "m-1", maxTokens: 100 },
     directive: {
       name: "d",
       version: "1.0.0",

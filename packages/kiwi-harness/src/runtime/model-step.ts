@@ -1,0 +1,78 @@
+import { createToolModelClient, type ModelClient } from "@kiwi/agent-harness";
+import type { Kernel } from "@kiwi/kernel";
+import type { HarnessModelOptions, HarnessModelRequest, HarnessModelResponse, ProviderV1 } from "@kiwi/spec";
+import type { HarnessEvent } from "../harness-events";
+import type { BudgetPolicy } from "./budget-policy";
+import type { ThreadToken } from "./thread-token";
+
+export interface ModelStepDeps {
+  readonly client: ModelClient;
+  readonly model: string;
+  readonly maxTokens: number;
+  readonly budget: BudgetPolicy;
+  readonly signal: AbortSignal | undefined;
+  readonly emit: (event: HarnessEvent) => void;
+}
+
+/** The model client of a thread: the provider's thread tool, run through the kernel under the runtime's own token. */
+export function threadModelClient(options: {
+  kernel: Kernel;
+  provider: ProviderV1;
+  threadId: string;
+  token: ThreadToken;
+}): ModelClient {
+  const { kernel } = options;
+  return createToolModelClient({
+    provider: options.provider,
+    run: (toolId, parameters, callOptions) =>
+      kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, callOptions),
+    params: { thread_id: options.threadId },
+    meta: () => options.token.modelMeta(),
+  });
+}
+
+/**
+ * One model call of a thread (`context.model`): the runtime's model, `max_tokens` capped at what the
+ * model produces, then — when anything arrived — the usage and cost accounted (`cost_update`), the reply
+ * recorded (`assistant_message`, `stream_incomplete`), and the context and cost budgets checked, which
+ * may decide a stop (or wait for an escalation's decision) before the harness sees the reply.
+ */
+export async function runModelStep(
+  deps: ModelStepDeps,
+  request: HarnessModelRequest,
+  options: HarnessModelOptions = {},
+): Promise<HarnessModelResponse> {
+  const turn = ++deps.budget.turns;
+  const maxTokens = Math.min(request.max_tokens ?? deps.maxTokens, deps.maxTokens);
+  const result = await deps.client.call(
+    {
+      model: deps.model,
+      system: request.system,
+      messages: request.messages,
+      tools: request.tools,
+      max_tokens: maxTokens,
+    },
+    { signal: deps.signal, onUpdate: options.onUpdate },
+  );
+  // Nothing arrived (refused, unreachable): nothing to account; the harness decides what a failure means.
+  if (result.interrupted && result.state.events === 0) return result;
+  const usage = result.state.usage;
+  deps.budget.account(usage, turn);
+  deps.emit({
+    type: "assistant_message",
+    turn,
+    text: result.state.text_blocks.join(""),
+    tool_calls: result.state.tool_calls
+      .filter((c) => c.is_complete && !c.parse_error)
+      .map((c) => ({ id: c.id, name: c.name })),
+  });
+  if (result.interrupted)
+    deps.emit({
+      type: "stream_incomplete",
+      turn,
+      code: result.interrupted.code,
+      message: result.interrupted.message,
+    });
+  await deps.budget.check(usage);
+  return result;
+}

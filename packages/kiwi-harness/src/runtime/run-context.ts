@@ -1,0 +1,182 @@
+import {
+  type HarnessEmittedEvent,
+  type HarnessRunContext,
+  type HarnessRunInput,
+  KiwiError,
+  type NeutralMessage,
+} from "@kiwi/spec";
+import { directiveContext } from "../directive-context";
+import type { HarnessEvent } from "../harness-events";
+import type { BudgetPolicy } from "./budget-policy";
+import { describeTool } from "./describe-tool";
+import type { LoadedDirective } from "./loaded-directive";
+import { runModelStep, threadModelClient } from "./model-step";
+import type { StepRunner } from "./step-runner";
+import type { ThreadRunnerOptions } from "./thread-runner";
+import type { ThreadToken } from "./thread-token";
+import { runToolStep } from "./tool-step";
+import type { TurnGate } from "./turn-gate";
+
+/** Event types only the runtime writes: a harness's `emit` of one is refused (it would forge the record). */
+const RUNTIME_EVENT_TYPES = new Set([
+  "spawned",
+  "directive_loaded",
+  "token_minted",
+  "resumed",
+  "turn_start",
+  "assistant_message",
+  "tool_call",
+  "tool_result",
+  "cost_update",
+  "signal",
+  "intervention",
+  "status",
+  "checkpoint",
+  "stream_incomplete",
+  "budget_exceeded",
+  "context_exceeded",
+  "child_spawned",
+  "child_completed",
+  "error",
+  "completed",
+]);
+/** Types a harness emits that displays know (the rest reach the transcript only). */
+const SHARED_EVENT_TYPES = new Set(["user_message", "warning"]);
+const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+
+export interface RunContextParts {
+  readonly options: ThreadRunnerOptions;
+  readonly directive: LoadedDirective;
+  readonly input: HarnessRunInput;
+  readonly gate: TurnGate;
+  readonly budget: BudgetPolicy;
+  readonly token: ThreadToken;
+  readonly steps: StepRunner;
+  readonly maxTokens: number;
+  readonly emit: (event: HarnessEvent) => void;
+}
+
+/**
+ * The `HarnessRunContext` of one run. Each method with an effect or a nondeterministic answer is one
+ * step of `steps` (kind + request in, outcome out); the methods only wire the runtime's parts together.
+ */
+export function buildRunContext(parts: RunContextParts): HarnessRunContext {
+  const { options: o, directive: d, input, gate, budget, token, steps, emit } = parts;
+  const signal = input.signal ?? new AbortController().signal;
+  const client = threadModelClient({ kernel: o.kernel, provider: o.provider, threadId: o.threadId, token });
+  let stepIds = 0;
+  const toolDeps = {
+    kernel: o.kernel,
+    token,
+    signal: input.signal,
+    turn: () => budget.turns,
+    emit,
+    fallbackId: () => `step_${steps.seq}_${++stepIds}`,
+  };
+  const modelDeps = {
+    client,
+    model: o.model,
+    maxTokens: parts.maxTokens,
+    budget,
+    signal: input.signal,
+    emit,
+  };
+  const limits = (): Record<string, number> =>
+    Object.fromEntries(Object.entries(budget.limits).filter(([, v]) => typeof v === "number")) as Record<
+      string,
+      number
+    >;
+
+  return {
+    thread: {
+      id: o.threadId,
+      parentId: o.parentId ?? null,
+      provider: o.provider.id,
+      model: o.model,
+      maxTokens: parts.maxTokens,
+    },
+    directive: {
+      name: d.name,
+      version: d.version,
+      description: d.description,
+      category: d.category,
+      inputs: { ...(d.provided_inputs ?? {}) },
+      prompt: directiveContext(d, input.message),
+      tools: token.exactTools(),
+    },
+    message: input.message,
+    ...(input.resume ? { resume: input.resume } : {}),
+    signal,
+    beforeTurn: (conversation) =>
+      steps.run("turn", { turn: budget.turns + 1 }, () => gate.pass(conversation)),
+    async model(request, modelOptions) {
+      let asked = request;
+      if (!gate.passed) {
+        // The harness skipped the boundary: the runtime runs it (pause, terminate, max_turns hold anyway).
+        const turn = await steps.run("turn", { turn: budget.turns + 1, implicit: true }, () => gate.pass());
+        const extra = [...turn.inject, ...turn.notes].map(
+          (content): NeutralMessage => ({ role: "user", content }),
+        );
+        if (extra.length) asked = { ...request, messages: [...request.messages, ...extra] };
+      }
+      if (gate.decided) throw gate.refusal();
+      gate.consume();
+      return steps.run("model", asked, () => runModelStep(modelDeps, asked, modelOptions));
+    },
+    tool: (request) => steps.run("tool", request, () => runToolStep(toolDeps, request)),
+    describeTool: (toolId) =>
+      steps.run("describe_tool", { tool: toolId }, () => describeTool(o.kernel, toolId, token.meta())),
+    systemPrompt: () => steps.run("system_prompt", {}, async () => (await o.kernel.systemPrompt()).text),
+    emit(event: HarnessEmittedEvent) {
+      const type = typeof event?.type === "string" ? event.type : "";
+      if (!EVENT_TYPE.test(type) || RUNTIME_EVENT_TYPES.has(type)) {
+        throw new KiwiError({
+          code: "INVALID_INPUT",
+          message: `a harness may not emit a '${type}' event: ${EVENT_TYPE.test(type) ? "the runtime writes it itself" : "types are [a-z][a-z0-9_]*"}; use a type of your own`,
+          context: { type },
+        });
+      }
+      const { injected: _runtimeOnly, ...fields } = event as HarnessEmittedEvent & { injected?: unknown };
+      if (SHARED_EVENT_TYPES.has(type)) emit(fields as unknown as HarnessEvent);
+      else o.onHarnessEvent?.(fields as HarnessEmittedEvent);
+    },
+    help: (request) =>
+      steps.run("help", request, async () => {
+        // Displays see a stuck signal at once; the kernel's signal handler records it on the thread.
+        if (request.kind === "stuck") emit({ type: "signal", kind: "stuck", reason: request.reason ?? "" });
+        const answer = await o.kernel.help(
+          {
+            action: request.kind,
+            ...(request.reason !== undefined ? { reason: request.reason } : {}),
+            ...(request.topic !== undefined ? { topic: request.topic } : {}),
+          },
+          { meta: token.meta() },
+        );
+        return answer as Record<string, unknown>;
+      }),
+    exceeded: (limit) =>
+      steps.run("exceeded", limit, () => budget.exceeded(String(limit.what), String(limit.kind))),
+    budget: () => ({
+      turns: budget.turns,
+      maxTurns: budget.limits.max_turns,
+      onExceeded: budget.limits.on_exceeded,
+      usage: { ...budget.usage },
+      usd: budget.cost().usd,
+      children: budget.children(),
+      limits: limits(),
+    }),
+    control() {
+      const s = o.supervisor?.();
+      const stop = gate.decided ?? budget.stop;
+      return {
+        ...(stop ? { stop } : {}),
+        pauseRequested: s?.pauseRequested ?? false,
+        terminateRequested: s?.terminateRequested ?? false,
+        pendingMessages: s?.pendingMessages ?? 0,
+        aborted: signal.aborted,
+      };
+    },
+    now: () => steps.runSync("clock", null, () => Date.now()),
+    random: () => steps.runSync("random", null, () => Math.random()),
+  };
+}

@@ -1,0 +1,42 @@
+/** What a run's steps are: every call of the run context with an effect or a nondeterministic answer. */
+export type StepKind =
+  | "turn" // context.beforeTurn: pause gate, injected messages, stop decisions, max_turns
+  | "model" // context.model: one model call (its usage and cost accounted inside the step)
+  | "tool" // context.tool: one Kiwi call under the thread's token
+  | "describe_tool" // context.describeTool
+  | "system_prompt" // context.systemPrompt
+  | "help" // context.help: a help signal
+  | "exceeded" // context.exceeded: a harness limit and the on_exceeded decision
+  | "clock" // context.now
+  | "random"; // context.random
+
+/** One step as the boundary sees it before it runs: its number in the run, its kind and its request. */
+export interface StepIntent {
+  /** 1, 2, 3, … in the order the run asks (a resumed run's replay asks again in the same order). */
+  readonly seq: number;
+  readonly kind: StepKind;
+  /** JSON-safe description of what was asked (the model request, the tool call, …). */
+  readonly request: unknown;
+}
+
+/** How a step ended: its result, or the error it threw. */
+export type StepOutcome =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * The seam a step journal plugs into. `begin` sees every step before it runs and may hand back a recorded
+ * outcome instead (a replay: the step is not run again); `end` sees its outcome after it ran. The
+ * in-memory default passes everything through. It is synchronous on purpose: `context.now()` and
+ * `context.random()` are synchronous steps, and the SQLite journal writes synchronously.
+ */
+export interface StepJournal {
+  begin(intent: StepIntent): StepOutcome | undefined;
+  end(intent: StepIntent, outcome: StepOutcome): void;
+}
+
+/** The default journal: records nothing, replays nothing. */
+export const PASS_THROUGH_JOURNAL: StepJournal = Object.freeze({
+  begin: () => undefined,
+  end: () => undefined,
+});

@@ -1,0 +1,88 @@
+import {
+  type HarnessTurn,
+  KiwiError,
+  type NeutralMessage,
+  type RunControl,
+  type TurnConversation,
+} from "@kiwi/spec";
+import type { HarnessEvent } from "../harness-events";
+import type { BudgetPolicy, StopDecision } from "./budget-policy";
+import type { ThreadToken } from "./thread-token";
+
+export interface TurnGateDeps {
+  readonly budget: BudgetPolicy;
+  readonly token: ThreadToken;
+  /** The supervisor's side (the thread manager's pause gate, injected messages, terminate). */
+  readonly control: RunControl | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly emit: (event: HarnessEvent) => void;
+}
+
+/**
+ * The turn boundary of a run (`context.beforeTurn`): the supervisor first (checkpoint, pause, terminate,
+ * injected messages), then the runtime's own stops (a decided budget stop, `max_turns`), then a fresh
+ * token when the current one is about to expire, and `turn_start`. The stop it hands out is the run's
+ * decision: the result's status and reason come from it, and a model call after it is refused.
+ */
+export class TurnGate {
+  readonly #d: TurnGateDeps;
+  /** The stop handed to the harness, once there is one. */
+  decided: StopDecision | undefined;
+  /** The conversation at the last boundary (what a checkpoint saves). */
+  messages: readonly NeutralMessage[] = [];
+  #passed = false;
+
+  constructor(deps: TurnGateDeps) {
+    this.#d = deps;
+  }
+
+  /** True when the harness passed a boundary since its last model call. */
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  async pass(conversation?: TurnConversation): Promise<HarnessTurn> {
+    const { budget, control, signal, emit } = this.#d;
+    if (conversation) this.messages = [...conversation.messages];
+    this.#passed = true;
+    const turn = budget.turns + 1;
+    if (this.decided) return { turn, stop: this.decided, inject: [], notes: [] };
+    const directive = await control?.beforeTurn(turn, { messages: this.messages });
+    if (signal?.aborted) return this.#stop(turn, { status: "aborted", reason: "aborted" });
+    if (directive?.stop) return this.#stop(turn, directive.stop);
+    const inject = [...(directive?.inject ?? [])];
+    for (const text of inject) emit({ type: "user_message", turn, text, injected: true });
+    const stop = budget.beforeTurn(turn);
+    if (stop) return { ...this.#stop(turn, stop), inject };
+    await this.#d.token.refresh(Date.now() / 1000);
+    const notes = budget.takeNotes();
+    emit({ type: "turn_start", turn });
+    return { turn, inject, notes };
+  }
+
+  #stop(turn: number, stop: StopDecision): HarnessTurn {
+    this.decided = stop;
+    return { turn, stop, inject: [], notes: [] };
+  }
+
+  /** Called as a model call starts: the next one needs another boundary. */
+  consume(): void {
+    this.#passed = false;
+  }
+
+  /** Why a model call after a stop is refused. */
+  refusal(): KiwiError {
+    const reason = this.decided?.reason ?? "stopped";
+    const code =
+      reason === "budget_exceeded"
+        ? "BUDGET_EXCEEDED"
+        : reason === "context_exceeded"
+          ? "CONTEXT_EXCEEDED"
+          : "ABORTED";
+    return new KiwiError({
+      code,
+      message: `the thread is ending (${reason}): no more model calls; return from run()`,
+      context: { reason },
+    });
+  }
+}
