@@ -57,6 +57,12 @@ export interface KernelOptions {
    * folder, so the provider plugins installed with it serve a project that has none.
    */
   pluginPackagesFrom?: readonly string[];
+  /**
+   * Folders of packages whose own `kiwi` items join the plugin spaces after the project's dependencies
+   * (a host's built-in plugins: the thread runtime adds its default harness this way). A package the
+   * project already depends on is not added twice.
+   */
+  pluginPackages?: readonly string[];
   /** Extra trusted public keys (PEM). The user's own key and `<userSpace>/keys/trusted/*.pub` always count. */
   trustedKeys?: readonly { pem: string; origin: string }[];
   /**
@@ -136,7 +142,9 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const discovered =
     options.pluginSpaces === false
       ? { spaces: [], problems: [] }
-      : await discoverPluginSpacesWithHosts(settings.projectRoot, options.pluginPackagesFrom ?? []);
+      : await discoverPluginSpacesWithHosts(settings.projectRoot, options.pluginPackagesFrom ?? [], {
+          packageDirs: options.pluginPackages,
+        });
   const plugins = discovered.spaces;
   const sources = [
     project,

@@ -5,6 +5,7 @@ import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import { checkDirectiveCapabilities } from "../library/capability-policy";
+import { checkDirectiveHarness } from "../library/harness-policy";
 import type { ItemRecord } from "../library/item-reader";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
 import { writeSpace } from "./write-target";
@@ -26,6 +27,8 @@ export async function signAndWrite(ctx: KernelContext, space: ItemSource, record
       registry: ctx.capabilities(),
       core: ctx.allowSystemCaps,
     });
+    // A directive naming its harness must name one this project can run (VALIDATION_FAILED otherwise).
+    checkDirectiveHarness(record.parsed.data, ctx.library);
   }
   const key = await ctx.signingKey();
   const bytes = await ctx.reader.sign(record, key, ctx.now());

@@ -9,6 +9,7 @@ const METADATA_CHILDREN = [
   "category",
   "author",
   "model",
+  "harness",
   "cost",
   "permissions",
   "relationships",
@@ -46,6 +47,8 @@ export function mapMetadata(el: XmlElement, ctx: XmlMapContext): Record<string, 
     if (model.text !== "") mapped.reasoning = model.text;
     out.model = mapped;
   }
+  const harness = textChild(el, "harness", "metadata", ctx);
+  if (harness !== undefined) out.harness = harness;
   const cost = onlyChild(el, "cost", "metadata", ctx);
   if (cost) out.cost = mapCost(cost, ctx);
   const permissions = onlyChild(el, "permissions", "metadata", ctx);

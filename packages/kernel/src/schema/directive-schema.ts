@@ -54,6 +54,11 @@ export const metadataSchema = z.strictObject({
   category: z.string().describe('The <category> text ("" when absent); must match the folder when given.'),
   author: z.string().optional(),
   model: modelSchema.optional(),
+  harness: snakeCaseSchema
+    .optional()
+    .describe(
+      "<harness>: the tool id of the tool_type: harness definition that runs this directive on a thread (default kiwi_harness); checked when the directive is signed.",
+    ),
   cost: costSchema.optional(),
   permissions: permissionsSchema,
   relationships: relationshipsSchema.optional(),

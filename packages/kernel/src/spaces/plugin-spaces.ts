@@ -14,12 +14,36 @@ export interface PluginSpaceProblem {
   message: string;
 }
 
+/** The item space a package declares, or why its `kiwi` field cannot be used (undefined: it declares none). */
+async function spaceOf(
+  name: string,
+  dir: string,
+): Promise<{ space: ItemSource } | { problem: PluginSpaceProblem } | undefined> {
+  const pkg = await readJson(join(dir, "package.json"));
+  const field = pkg?.kiwi as Partial<KiwiPackageField> | undefined;
+  if (field === undefined) return undefined;
+  if (typeof field !== "object" || field === null || typeof field.items !== "string") {
+    return { problem: { package: name, message: `"kiwi" in package.json must be {"items": "<folder>"}` } };
+  }
+  const root = resolve(dir, field.items);
+  const rel = relative(dir, root);
+  if (rel.startsWith("..") || rel.split(sep).includes("..")) {
+    return { problem: { package: name, message: `"kiwi.items" points outside the package: ${field.items}` } };
+  }
+  return { space: createDirectorySpace({ name: `plugin:${name}`, kind: "plugin", root, writable: false }) };
+}
+
 /**
  * Item spaces of the packages the project depends on (dependencies, devDependencies, optional and peer)
  * whose package.json has `"kiwi": {"items": "<folder>"}`. Spaces are ordered by package name so
- * precedence between plugins is stable. A malformed field is reported, not fatal.
+ * precedence between plugins is stable. A malformed field is reported, not fatal. `packageDirs` are
+ * package folders a host adds after those (a runtime's own items, e.g. the default harness): one the
+ * project already depends on is not added twice.
  */
-export async function discoverPluginSpaces(projectRoot: string): Promise<{
+export async function discoverPluginSpaces(
+  projectRoot: string,
+  options: { packageDirs?: readonly string[] } = {},
+): Promise<{
   spaces: ItemSource[];
   problems: PluginSpaceProblem[];
 }> {
@@ -31,23 +55,19 @@ export async function discoverPluginSpaces(projectRoot: string): Promise<{
   }
   const spaces: ItemSource[] = [];
   const problems: PluginSpaceProblem[] = [];
+  const add = (found: Awaited<ReturnType<typeof spaceOf>>) => {
+    if (found && "space" in found) spaces.push(found.space);
+    else if (found) problems.push(found.problem);
+  };
   for (const name of [...names].sort()) {
     const dir = await findPackageDir(name, projectRoot);
-    if (!dir) continue;
-    const pkg = await readJson(join(dir, "package.json"));
-    const field = pkg?.kiwi as Partial<KiwiPackageField> | undefined;
-    if (field === undefined) continue;
-    if (typeof field !== "object" || field === null || typeof field.items !== "string") {
-      problems.push({ package: name, message: `"kiwi" in package.json must be {"items": "<folder>"}` });
-      continue;
-    }
-    const root = resolve(dir, field.items);
-    const rel = relative(dir, root);
-    if (rel.startsWith("..") || rel.split(sep).includes("..")) {
-      problems.push({ package: name, message: `"kiwi.items" points outside the package: ${field.items}` });
-      continue;
-    }
-    spaces.push(createDirectorySpace({ name: `plugin:${name}`, kind: "plugin", root, writable: false }));
+    if (dir) add(await spaceOf(name, dir));
+  }
+  for (const dir of options.packageDirs ?? []) {
+    const name = (await readJson(join(dir, "package.json")))?.name;
+    if (typeof name !== "string" || names.has(name)) continue;
+    names.add(name);
+    add(await spaceOf(name, dir));
   }
   return { spaces, problems };
 }
@@ -55,13 +75,15 @@ export async function discoverPluginSpaces(projectRoot: string): Promise<{
 /**
  * The project's plugin spaces, then those of `hosts` — package folders such as the `kiwi` command's own,
  * whose dependencies include provider plugins — for packages the project does not install itself (the
- * project's copy of a package always wins). Host spaces rank below the project's.
+ * project's copy of a package always wins). Host spaces rank below the project's (and below the
+ * `packageDirs` a host adds itself, see `discoverPluginSpaces`).
  */
 export async function discoverPluginSpacesWithHosts(
   projectRoot: string,
   hosts: readonly string[],
+  options: { packageDirs?: readonly string[] } = {},
 ): Promise<{ spaces: ItemSource[]; problems: PluginSpaceProblem[] }> {
-  const found = await discoverPluginSpaces(projectRoot);
+  const found = await discoverPluginSpaces(projectRoot, options);
   const names = new Set(found.spaces.map((s) => s.name));
   for (const host of hosts) {
     const extra = await discoverPluginSpaces(host);
