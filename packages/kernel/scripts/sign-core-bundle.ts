@@ -36,9 +36,16 @@ for (const itemType of ["directive", "tool", "knowledge"] as const) {
     failed++;
   }
 }
-// First-party plugins ship items too (plugins/*/.ai): signed by the same key, trusted, never "core".
-for (const name of readdirSync(join(repo, "plugins"))) {
-  const root = join(repo, "plugins", name);
+// First-party plugins ship items too (plugins/*/.ai, and packages/*/.ai such as kiwi-harness's default
+// harness definition): signed by the same key, trusted, never "core".
+const shipping = ["plugins", "packages"].flatMap((parent) =>
+  readdirSync(join(repo, parent)).map((name) => ({
+    name: `${parent}/${name}`,
+    root: join(repo, parent, name),
+  })),
+);
+for (const { name: where, root } of shipping) {
+  const name = where.slice(where.indexOf("/") + 1);
   if (name.startsWith("_") || !existsSync(join(root, ".ai"))) continue;
   const plugin = await createKernel({
     projectRoot: root,
@@ -48,9 +55,9 @@ for (const name of readdirSync(join(repo, "plugins"))) {
   });
   for (const itemType of ["directive", "tool", "knowledge"] as const) {
     const result = await plugin.execute({ item_type: itemType, action: "sign", item_id: "*" });
-    if (result.success) console.log(`plugins/${name} ${itemType}: ${String(result.summary)}`);
+    if (result.success) console.log(`${where} ${itemType}: ${String(result.summary)}`);
     else if (result.error.code !== "ITEM_NOT_FOUND") {
-      console.error(`plugins/${name} ${itemType}: ${result.error.message}`);
+      console.error(`${where} ${itemType}: ${result.error.message}`);
       failed++;
     }
   }

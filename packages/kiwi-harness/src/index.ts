@@ -3,11 +3,18 @@
 export type { CostLimits } from "./budget";
 export { directiveContext } from "./directive-context";
 export type { HarnessEvent } from "./harness-events";
+export { createKiwiHarness } from "./kiwi/create-kiwi-harness";
 export type { KiwiHarnessOptions } from "./kiwi-harness-runner";
 export { KiwiHarnessRunner } from "./kiwi-harness-runner";
 export type { LoopPattern } from "./loop-detector";
 export { LoopDetector } from "./loop-detector";
 export { metaToolSpecs } from "./meta-tool-specs";
+export type { LoadedDirective } from "./runtime/loaded-directive";
+export { DEFAULT_HARNESS, harnessIds, resolveHarness } from "./runtime/resolve-harness";
+export type { StepIntent, StepJournal, StepKind, StepOutcome } from "./runtime/step-journal";
+export { PASS_THROUGH_JOURNAL } from "./runtime/step-journal";
+export type { SupervisorState, ThreadRunnerOptions } from "./runtime/thread-runner";
+export { ThreadRunner } from "./runtime/thread-runner";
 export type {
   DirectiveModel,
   ModelChoice,

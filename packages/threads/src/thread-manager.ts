@@ -41,12 +41,16 @@ export interface ThreadHandle {
   record(type: string, fields?: Record<string, unknown>): void;
   /** Holds the thread paused (reason `escalated`) until a decision arrives (`onExceeded: "escalate"`). */
   escalate(): Promise<Decision>;
+  /** What the thread's supervisors have asked for and the run has not yet taken up. */
+  supervisor(): { pauseRequested: boolean; terminateRequested: boolean; pendingMessages: number };
 }
 
 export interface SpawnRequest {
   /** Required: `[A-Za-z0-9_-]{1,128}`. */
   readonly threadId: string;
   readonly directive: string;
+  /** The harness definition that drives the thread (recorded in the `spawned` event). */
+  readonly harness?: string;
   /** Builds the runner once the thread is registered (it gets the thread's handle). */
   readonly runner: (thread: ThreadHandle) => HarnessRunner;
   readonly message: string;
@@ -282,6 +286,7 @@ export class ThreadManager {
     }
     this.record(id, "spawned", {
       directive: request.directive,
+      ...(request.harness ? { harness: request.harness } : {}),
       parent_id: parentId,
       budget: written,
       inputs: request.inputs ?? {},
@@ -299,6 +304,11 @@ export class ThreadManager {
       budget,
       record: (type, fields = {}) => this.record(id, type, fields),
       escalate: () => live.waitForDecision("escalated"),
+      supervisor: () => ({
+        pauseRequested: live.pauseRequested,
+        terminateRequested: live.terminateRequested || live.killRequested,
+        pendingMessages: live.inject.length,
+      }),
     };
     live.done = this.#run(live, handle, request);
     this.#ensurePolling();

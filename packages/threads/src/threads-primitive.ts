@@ -8,6 +8,8 @@ export interface SpawnDirectiveRequest {
   readonly directive: string;
   readonly message: string;
   readonly inputs: Record<string, unknown>;
+  /** The harness the caller asked for (a `tool_type: harness` definition's id), when it named one. */
+  readonly harness?: string;
   /** The caller's opaque metadata (`__auth`, `__thread_id`, …), for the host to verify. */
   readonly meta: Readonly<Record<string, unknown>>;
 }
@@ -107,6 +109,7 @@ export function createThreadsPrimitive(options: ThreadsPrimitiveOptions): Primit
           directive: str(params, "directive_name"),
           message: typeof params.message === "string" ? params.message : "",
           inputs: (params.inputs as Record<string, unknown> | undefined) ?? {},
+          ...(typeof params.harness === "string" && params.harness !== "" ? { harness: params.harness } : {}),
           meta,
         });
       }

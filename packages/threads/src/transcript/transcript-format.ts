@@ -22,7 +22,7 @@ import { ErrorCode } from "@kiwi/spec";
  *
  * | type                | fields                                                                   | written when                                         |
  * | ------------------- | ------------------------------------------------------------------------ | ---------------------------------------------------- |
- * | `spawned`           | `directive`, `parent_id` (null at top level), `budget`, `inputs`          | the thread is registered                             |
+ * | `spawned`           | `directive`, `harness?`, `parent_id` (null at top level), `budget`, `inputs` | the thread is registered                          |
  * | `directive_loaded`  | `directive`, `version`, `core`                                           | the runner loaded and verified its directive         |
  * | `token_minted`      | `jti`, `exp`, `grants` (count), `dropped` (grants the parent lacked)      | the thread's capability token was minted             |
  * | `resumed`           | `turn`, `messages`                                                       | the run continues a checkpoint                       |
