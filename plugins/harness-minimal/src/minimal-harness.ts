@@ -15,7 +15,9 @@ export const minimalHarnessSettingsSchema = z.strictObject({
     .array(z.string().regex(/^[a-z][a-z0-9_]*$/))
     .min(1)
     .optional()
-    .describe("Kiwi tool ids the model may call directly (default: the tools the thread's token grants by id)."),
+    .describe(
+      "Kiwi tool ids the model may call directly (default: the tools the thread's token grants by id).",
+    ),
   max_turns: z
     .number()
     .int()
