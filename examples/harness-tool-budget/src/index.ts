@@ -7,5 +7,4 @@ export type {
   ToolBudgetHarnessSettings,
 } from "./tool-budget-harness-settings";
 export { toolBudgetHarnessSettingsSchema } from "./tool-budget-harness-settings";
-export type { ToolBudgetHarnessContext } from "./tool-budget-runner";
 export { ToolBudgetRunner } from "./tool-budget-runner";

@@ -1,26 +1,49 @@
 // End to end, public APIs only: the harness is selected from its data definition (installed, signed by a
 // publisher key the user trusts), instantiated through the kernel's plugin loader, and drives a
-// conversation against the scripted fake LLM (Anthropic wire format) with real Kiwi tools.
+// conversation on Kiwi's thread runtime against the scripted fake LLM (Anthropic wire format) with real
+// Kiwi tools under the thread's capability token. It also runs the harness conformance suite.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createToolModelClient, type HarnessContext } from "@kiwi/agent-harness";
-import { mintToken } from "@kiwi/capabilities";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { createKernel, type Kernel } from "@kiwi/kernel";
+import { createThreadRuntime, ThreadRunner } from "@kiwi/kiwi-harness";
 import { createAnthropicProvider } from "@kiwi/provider-anthropic";
-import { HARNESS_KIND, type ToolSpec } from "@kiwi/spec";
+import { HARNESS_KIND, type HarnessV2 } from "@kiwi/spec";
+import { testHarness } from "@kiwi/testing";
 import { installSigned } from "@kiwi/testing/install";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ToolBudgetHarnessContext } from "./tool-budget-runner";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
-const THREAD = "budget_1";
+const PROVIDER_DIR = join(PACKAGE_DIR, "node_modules/@kiwi/provider-anthropic");
 
 const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: args });
 
+/** What a directive grants the thread: greet and read_file, reads under docs/ only. */
+const DIRECTIVE = `# budget_demo
+
+Greets people and reads docs.
+
+\`\`\`xml
+<directive name="budget_demo" version="1.0.0">
+  <metadata>
+    <description>Greets people and reads the docs</description>
+    <category></category>
+    <model tier="fast">quick</model>
+    <cost><max_turns>10</max_turns><on_exceeded>stop</on_exceeded></cost>
+    <permissions>
+      <execute resource="tool" id="greet"/>
+      <execute resource="tool" id="read_file"/>
+      <read resource="filesystem" path="docs/**"/>
+    </permissions>
+  </metadata>
+  <process><step name="work"><description>Work</description><action>Use the tools.</action></step></process>
+</directive>
+\`\`\`
+`;
+
 /** The host's half: a kernel on a project with this package and the Anthropic provider installed. */
-async function host(fake: FakeLlmServer) {
+async function host(fake: FakeLlmServer): Promise<Kernel> {
   // Removed when the test ends.
   const { projectRoot, userSpace } = await installSigned({
     packageDir: PACKAGE_DIR,
@@ -41,64 +64,26 @@ async function host(fake: FakeLlmServer) {
     },
     indexTtlMs: 0,
   });
+  const created = await kernel.execute({
+    item_type: "directive",
+    action: "create",
+    item_id: "budget_demo",
+    parameters: { content: DIRECTIVE },
+  });
+  if (!created.success) throw new Error(created.error.message);
   return kernel;
 }
 
-/** Everything a runner is given: the model client (provider thread tool), tool runner, tool specs, tokens. */
-async function contextFor(kernel: Kernel): Promise<ToolBudgetHarnessContext> {
-  const key = await kernel.signingKey();
-  // Two tokens, as a Kiwi host would mint them: one for the model calls (the provider's thread tool and
-  // its stream file), one for the model's own tool calls (what a directive would grant).
-  const modelToken = await mintToken({
-    key,
-    directiveId: "budget_demo",
-    threadId: THREAD,
-    grants: [
-      { cap: "tool.execute", scope: "anthropic_thread" },
-      { cap: "net.http" },
-      { cap: "fs.write", scope: `.ai/threads/${THREAD}/**` },
-    ],
-  });
-  const toolToken = await mintToken({
-    key,
-    directiveId: "budget_demo",
-    threadId: THREAD,
-    grants: [
-      { cap: "tool.execute", scope: "greet" },
-      { cap: "tool.execute", scope: "read_file" },
-      { cap: "fs.read", scope: "docs/**" },
-    ],
-  });
-  const runTool: HarnessContext["runTool"] = (toolId, parameters, options) =>
-    kernel.execute({ item_type: "tool", action: "run", item_id: toolId, parameters }, options);
-  return {
-    modelId: "claude-haiku-4-5",
-    runTool,
-    model: createToolModelClient({
-      provider: createAnthropicProvider(),
-      run: runTool,
-      params: { thread_id: THREAD },
-      meta: () => ({ __auth: modelToken.token, __thread_id: THREAD }),
-    }),
-    toolMeta: () => ({ __auth: toolToken.token, __thread_id: THREAD }),
-    async describeTool(id): Promise<ToolSpec> {
-      const r = await kernel.load({ item_type: "tool", item_id: id });
-      if (!r.success) throw new Error(r.error.message);
-      const data = r.data as {
-        description: string;
-        parameters: { name: string; type: string; required?: boolean }[];
-      };
-      return {
-        name: id,
-        description: data.description,
-        input_schema: {
-          type: "object",
-          properties: Object.fromEntries(data.parameters.map((p) => [p.name, { type: p.type }])),
-          required: data.parameters.filter((p) => p.required).map((p) => p.name),
-        },
-      };
-    },
-  };
+/** The runtime side of one thread (no registry needed here): token, budgets, steps. */
+function runOn(kernel: Kernel, harness: HarnessV2, message: string) {
+  return new ThreadRunner({
+    kernel,
+    harness,
+    provider: createAnthropicProvider(),
+    model: "claude-haiku-4-5",
+    directive: "budget_demo",
+    threadId: "budget_1",
+  }).run({ message });
 }
 
 describe("the tool-budget harness plugin", () => {
@@ -113,7 +98,7 @@ describe("the tool-budget harness plugin", () => {
     return { fake, kernel };
   }
 
-  it("is selected from data, runs real tools under a token, and stops offering tools once the budget is spent", async () => {
+  it("is selected from data, runs real tools under the thread's token, and stops offering tools once the budget is spent", async () => {
     const { fake, kernel } = await setUp([
       { tool_calls: [call("greet", { who: "Ada" }), call("read_file", { path: "src/secret.txt" })] },
       { tool_calls: [call("read_file", { path: "docs/readme.md" }), call("greet", { who: "Grace" })] },
@@ -129,9 +114,7 @@ describe("the tool-budget harness plugin", () => {
       },
     });
     expect(harness.id).toBe("tool_budget");
-    const result = await harness
-      .createRunner(await contextFor(kernel))
-      .run({ message: "greet Ada, read the docs" });
+    const result = await runOn(kernel, harness, "greet Ada, read the docs");
     expect(result).toMatchObject({
       status: "completed",
       reason: "end_turn",
@@ -162,7 +145,7 @@ describe("the tool-budget harness plugin", () => {
       kind: HARNESS_KIND,
       settings: { system_prompt: "Greet.", tools: ["greet"], max_tool_calls: 1 },
     });
-    const result = await harness.createRunner(await contextFor(kernel)).run({ message: "greet" });
+    const result = await runOn(kernel, harness, "greet");
     expect(result).toMatchObject({ status: "stopped", reason: "tool_budget", turns: 2 });
     expect(fake.requests).toHaveLength(2);
   });
@@ -180,4 +163,14 @@ describe("the tool-budget harness plugin", () => {
       message: expect.stringMatching(/tool_budget_harness\.yaml.*max_tool_calls/),
     });
   });
+});
+
+// On managed threads (no settings: the thread's granted tools, 10 tool calls), like every harness.
+testHarness("tool_budget_harness", {
+  harness: "tool_budget_harness",
+  packageDir: PACKAGE_DIR,
+  signWith: createKernel,
+  createThreadRuntime,
+  provider: { packageDir: PROVIDER_DIR, create: createAnthropicProvider, model: "claude-haiku-4-5" },
+  toolCall: (id, parameters) => ({ name: id, arguments: parameters }),
 });

@@ -2,15 +2,6 @@ import { BaseHarnessRunner, type HarnessContext, type StopDecision } from "@kiwi
 import { isReservedKey, type ToolCall, type ToolResult, type ToolSpec } from "@kiwi/spec";
 import type { ResolvedToolBudgetHarnessSettings } from "./tool-budget-harness-settings";
 
-/**
- * What a host hands this harness: the generic HarnessContext plus, optionally, the metadata each tool call
- * carries (a Kiwi thread's `__auth` token and `__thread_id`). Without it, calls carry no token and Kiwi's
- * guard lets only tools that require nothing run.
- */
-export interface ToolBudgetHarnessContext extends HarnessContext {
-  readonly toolMeta?: () => Record<string, unknown>;
-}
-
 const MAX_RESULT_CHARS = 20_000;
 
 function refusal(call: ToolCall, code: string, message: string): ToolResult {
@@ -26,16 +17,23 @@ function refusal(call: ToolCall, code: string, message: string): ToolResult {
  * repeat, with interrupt hygiene). This class only says what the model sees and how calls run.
  */
 export class ToolBudgetRunner extends BaseHarnessRunner {
-  readonly #context: ToolBudgetHarnessContext;
+  readonly #context: HarnessContext;
   readonly #settings: ResolvedToolBudgetHarnessSettings;
+  readonly #tools: readonly string[];
   #specs: ToolSpec[] | undefined;
   #used = 0;
   #answerTurnGiven = false;
 
-  constructor(context: ToolBudgetHarnessContext, settings: ResolvedToolBudgetHarnessSettings) {
+  /** `tools`: the tool ids the model is offered (the settings', else the thread's granted ones). */
+  constructor(
+    context: HarnessContext,
+    settings: ResolvedToolBudgetHarnessSettings,
+    tools: readonly string[],
+  ) {
     super({ model: context.model, modelId: context.modelId, maxTurns: settings.max_turns });
     this.#context = context;
     this.#settings = settings;
+    this.#tools = tools;
   }
 
   /** Tool calls made so far (each one counts, refused by the tool layer or not). */
@@ -54,7 +52,7 @@ export class ToolBudgetRunner extends BaseHarnessRunner {
   /** Called before every model call: once the budget is spent, the model sees no tools at all. */
   protected async tools(): Promise<readonly ToolSpec[]> {
     if (this.#spent()) return [];
-    this.#specs ??= await Promise.all(this.#settings.tools.map((id) => this.#context.describeTool(id)));
+    this.#specs ??= await Promise.all(this.#tools.map((id) => this.#context.describeTool(id)));
     return this.#specs;
   }
 
@@ -72,10 +70,8 @@ export class ToolBudgetRunner extends BaseHarnessRunner {
     const results: ToolResult[] = [];
     for (const call of calls) {
       if (this.signal?.aborted) break; // the base class closes what is left with "interrupted" results
-      if (!this.#settings.tools.includes(call.name)) {
-        results.push(
-          refusal(call, "UNKNOWN_TOOL", `no tool ${call.name}: use ${this.#settings.tools.join(", ")}`),
-        );
+      if (!this.#tools.includes(call.name)) {
+        results.push(refusal(call, "UNKNOWN_TOOL", `no tool ${call.name}: use ${this.#tools.join(", ")}`));
         continue;
       }
       // `__*` keys are injected by hosts, never taken from a model (the kernel refuses them as well).
@@ -92,8 +88,11 @@ export class ToolBudgetRunner extends BaseHarnessRunner {
         continue;
       }
       this.#used += 1;
-      const meta = this.#context.toolMeta?.() ?? {};
-      const result = await this.#context.runTool(call.name, call.arguments, { meta, signal: this.signal });
+      // The managed thread's token travels with the call (the runtime attaches it): the guard decides.
+      const result = await this.#context.runTool(call.name, call.arguments, {
+        meta: {},
+        signal: this.signal,
+      });
       let content = JSON.stringify(result);
       if (content.length > MAX_RESULT_CHARS) content = `${content.slice(0, MAX_RESULT_CHARS)}… (truncated)`;
       results.push({ tool_call_id: call.id, content, is_error: !result.success });
