@@ -25,7 +25,7 @@ const USAGE = `kiwi <command> [options]
   validate [--all]                  list every item that is invalid, unsigned/modified/untrusted, or whose chain is broken
   validate <directive>              its spawn tree: worst-case spend and the capabilities it can ever hold
   thread run <directive> [message]  run a directive on a managed thread and follow it live
-       [--inputs JSON] [--provider anthropic|openai] [--model id]   (Ctrl-C: stop gracefully; twice: kill)
+       [--inputs JSON] [--provider anthropic|openai] [--model id] [--harness id]   (Ctrl-C: stop gracefully; twice: kill)
   threads list|status|events|tail|pause|resume|inject|terminate|kill|export   the thread registry (kiwi threads help)
 
   Common options: --project <path> (default: KIWI_PROJECT or the current directory),

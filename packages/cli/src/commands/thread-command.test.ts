@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeScript, type FakeTurn } from "@kiwi/fake-llm";
+import { createKernel } from "@kiwi/kernel";
 import { tempProject } from "@kiwi/testing";
 import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
@@ -310,5 +311,84 @@ describe("kiwi thread run", () => {
     expect(broken.err).toContain("npm install @kiwi/provider-anthropic");
     expect(broken.err).toMatch(/unusable: project:tools\/llm\/acme_provider\.yaml: INTEGRITY_MISMATCH/);
     expect(broken.out).not.toContain("installed with kiwi");
+  });
+
+  it("--harness runs the thread on another harness from data; an unknown one fails before anything runs", async () => {
+    const { where, env, fake } = await setup({
+      turns: [{ tool_calls: [{ name: "greet", arguments: { who: "Ada" } }] }, { text: "plain loop done" }],
+    });
+    // A project harness in plain JavaScript: the granted tools by name, a loop on the run context.
+    const dir = join(where.project, ".ai/tools/harnesses");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "plain.mjs"),
+      `export function createPlainHarness() {
+  return { specificationVersion: "harness-v2", id: "plain", async run(context) {
+    const tools = await Promise.all(context.directive.tools.map((id) => context.describeTool(id)));
+    const messages = [{ role: "user", content: context.directive.prompt }];
+    for (;;) {
+      const turn = await context.beforeTurn({ messages });
+      if (turn.stop) return { ...turn.stop, final_text: "" };
+      const reply = await context.model({ system: "plain", messages, tools });
+      const text = reply.state.text_blocks.join("");
+      const calls = reply.state.tool_calls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+      messages.push({ role: "assistant", text, tool_calls: calls });
+      if (calls.length === 0) return { status: "completed", reason: "end_turn", final_text: text };
+      const results = [];
+      for (const c of calls) {
+        const r = await context.tool({ tool: c.name, parameters: c.arguments, callId: c.id });
+        results.push({ tool_call_id: c.id, content: JSON.stringify(r), is_error: !r.success });
+      }
+      messages.push({ role: "tool", results });
+    }
+  } };
+}
+`,
+    );
+    const kernel = await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} });
+    const created = await kernel.execute({
+      item_type: "tool",
+      action: "create",
+      item_id: "plain_harness",
+      parameters: {
+        category: "harnesses",
+        content: `tool_id: plain_harness
+tool_type: harness
+version: "1.0.0"
+description: A plain loop for the CLI tests.
+module: "./plain.mjs"
+export: createPlainHarness
+requires: none
+`,
+      },
+    });
+    expect(created.success).toBe(true);
+    const k = (args: string[]) => kiwi(args, { ...where, env });
+    const run = await k([
+      "thread",
+      "run",
+      "cli_greeter",
+      "greet Ada",
+      "--harness",
+      "plain_harness",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.out) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      status: "completed",
+      reason: "end_turn",
+      harness: "plain_harness",
+      final_text: "plain loop done",
+    });
+    expect(JSON.stringify(fake.requests[1]!.body)).toContain("Hello, Ada!");
+    const unknown = await k(["thread", "run", "cli_greeter", "--harness", "no_such_harness"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("error ITEM_NOT_FOUND");
+    expect(unknown.err).toContain("no harness 'no_such_harness'");
+    expect((await k(["thread", "run", "cli_greeter", "--harness", ""])).code).toBe(2);
+    // Nothing ran for the refused ones: the one thread is the plain harness's.
+    const rows = await withRegistry(where, ({ manager }) => manager.registry.query({}));
+    expect(rows).toHaveLength(1);
   });
 });

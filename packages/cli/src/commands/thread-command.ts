@@ -21,7 +21,7 @@ import { RunDisplay } from "../thread-display/run-display";
 import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =
-  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--json]";
+  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--json]";
 
 /** kiwi thread run … — the only `thread` subcommand (`kiwi threads …` works on existing threads). */
 export async function threadCommand(args: string[], io: Io): Promise<number> {
@@ -45,6 +45,8 @@ export interface RunSummary {
   budget: Record<string, unknown>;
   provider: string;
   model: string;
+  /** The harness definition the thread ran on (`kiwi_harness` unless the command or directive said). */
+  harness: string;
   transcript_path: string;
   duration_ms: number;
   final_text: string;
@@ -65,6 +67,7 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
       inputs: { type: "string" },
       provider: { type: "string" },
       model: { type: "string" },
+      harness: { type: "string" },
     },
   });
   const directive = positionals[0];
@@ -72,6 +75,10 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
   const message = positionals.slice(1).join(" ");
   const inputs = jsonObjectArg(values.inputs, "--inputs");
   if (values.model === "") throw new UsageError("--model needs a model id, e.g. --model claude-haiku-4-5");
+  if (values.harness === "")
+    throw new UsageError(
+      "--harness needs a harness id, e.g. --harness minimal_harness (a tool_type: harness definition)",
+    );
   // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses:
   // the project's, else the provider plugins installed with kiwi itself.
   const source = await findProviders((extra) => kernelFrom(values, io, extra));
@@ -104,7 +111,15 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     }
     const maxTurns = await maxTurnsOf(runtime, directive, inputs);
     const startedAt = Date.now();
-    const spawned = await runtime.spawn({ directive, ...(message ? { message } : {}), inputs });
+    // --harness wins over the directive's <harness>; an unknown, unsigned or non-harness id fails here,
+    // before a thread is registered.
+    const harness = values.harness;
+    const spawned = await runtime.spawn({
+      directive,
+      ...(message ? { message } : {}),
+      inputs,
+      ...(harness ? { harness } : {}),
+    });
     const id = spawned.thread_id;
     const { manager } = runtime;
     stopInterrupts = onInterrupts(io, (count) => {
@@ -202,6 +217,7 @@ function summarise(
   const completed = tail.find((e) => e.type === "completed");
   const error = tail.find((e) => e.type === "error");
   const tokens = tokensOf(row.usage);
+  const harness = row.permission_context?.harness;
   const usd = typeof row.usage?.usd === "number" ? row.usage.usd : null;
   const finished = row.finished_at ? Date.parse(row.finished_at) : Date.now();
   const created = Date.parse(row.created_at);
@@ -216,6 +232,7 @@ function summarise(
     budget: row.budget ?? {},
     provider: run.provider,
     model: run.model,
+    harness: typeof harness === "string" ? harness : "kiwi_harness",
     transcript_path: manager.transcriptPath(row.thread_id),
     duration_ms: Number.isNaN(created) ? Date.now() - run.startedAt : finished - created,
     final_text: typeof completed?.final_text === "string" ? completed.final_text : "",
