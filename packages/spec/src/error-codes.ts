@@ -184,7 +184,7 @@ export const ErrorCode = {
   TRANSCRIPT_TORN_LINE: "TRANSCRIPT_TORN_LINE",
   /** A cost or token budget is used up. */
   BUDGET_EXCEEDED: "BUDGET_EXCEEDED",
-  /** A model call would not fit the context limit (reserved). */
+  /** The context budget ended the thread: a model call made after that is refused. */
   CONTEXT_EXCEEDED: "CONTEXT_EXCEEDED",
   /** An MCP server cannot be started or connected to. */
   MCP_CONNECTION_FAILED: "MCP_CONNECTION_FAILED",
