@@ -3,6 +3,7 @@ import type { Kernel } from "@kiwi/kernel";
 import type { HarnessModelOptions, HarnessModelRequest, HarnessModelResponse, ProviderV1 } from "@kiwi/spec";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy } from "./budget-policy";
+import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
 
 export interface ModelStepDeps {
@@ -12,6 +13,7 @@ export interface ModelStepDeps {
   readonly budget: BudgetPolicy;
   readonly signal: AbortSignal | undefined;
   readonly emit: (event: HarnessEvent) => void;
+  readonly steps: StepRunner;
 }
 
 /** The model client of a thread: the provider's thread tool, run through the kernel under the runtime's own token. */
@@ -33,7 +35,7 @@ export function threadModelClient(options: {
 
 /**
  * One model call of a thread (`context.model`): the runtime's model, `max_tokens` capped at what the
- * model produces, then — when anything arrived — the usage and cost accounted (`cost_update`), the reply
+ * model produces; the call is the step, then — when anything arrived — the usage and cost accounted (`cost_update`), the reply
  * recorded (`assistant_message`, `stream_incomplete`), and the context and cost budgets checked, which
  * may decide a stop (or wait for an escalation's decision) before the harness sees the reply.
  */
@@ -44,15 +46,15 @@ export async function runModelStep(
 ): Promise<HarnessModelResponse> {
   const turn = ++deps.budget.turns;
   const maxTokens = Math.min(request.max_tokens ?? deps.maxTokens, deps.maxTokens);
-  const result = await deps.client.call(
-    {
-      model: deps.model,
-      system: request.system,
-      messages: request.messages,
-      tools: request.tools,
-      max_tokens: maxTokens,
-    },
-    { signal: deps.signal, onUpdate: options.onUpdate },
+  const asked = {
+    model: deps.model,
+    system: request.system,
+    messages: request.messages,
+    tools: request.tools,
+    max_tokens: maxTokens,
+  };
+  const result = await deps.steps.run("model", asked, () =>
+    deps.client.call(asked, { signal: deps.signal, onUpdate: options.onUpdate }),
   );
   // Nothing arrived (refused, unreachable): nothing to account; the harness decides what a failure means.
   if (result.interrupted && result.state.events === 0) return result;

@@ -57,8 +57,11 @@ export interface RunContextParts {
 }
 
 /**
- * The `HarnessRunContext` of one run. Each method with an effect or a nondeterministic answer is one
- * step of `steps` (kind + request in, outcome out); the methods only wire the runtime's parts together.
+ * The `HarnessRunContext` of one run. Every effect or nondeterministic read behind its methods is one
+ * step of `steps` (kind + request in, outcome out): the supervisor's answer at a boundary, a model call, a
+ * kernel call, an escalation's decision, a tool description, the system prompt, a help signal, the clock,
+ * randomness. What the runtime derives from them (turns, usage, budget decisions, events) is computed
+ * outside the steps, so a replayed run rebuilds the same state. The methods only wire the parts together.
  */
 export function buildRunContext(parts: RunContextParts): HarnessRunContext {
   const { options: o, directive: d, input, gate, budget, token, steps, emit } = parts;
@@ -72,6 +75,7 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     turn: () => budget.turns,
     emit,
     fallbackId: () => `step_${steps.seq}_${++stepIds}`,
+    steps,
   };
   const modelDeps = {
     client,
@@ -80,6 +84,7 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     budget,
     signal: input.signal,
     emit,
+    steps,
   };
   const limits = (): Record<string, number> =>
     Object.fromEntries(Object.entries(budget.limits).filter(([, v]) => typeof v === "number")) as Record<
@@ -107,13 +112,12 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     message: input.message,
     ...(input.resume ? { resume: input.resume } : {}),
     signal,
-    beforeTurn: (conversation) =>
-      steps.run("turn", { turn: budget.turns + 1 }, () => gate.pass(conversation)),
+    beforeTurn: (conversation) => gate.pass(conversation),
     async model(request, modelOptions) {
       let asked = request;
       if (!gate.passed) {
         // The harness skipped the boundary: the runtime runs it (pause, terminate, max_turns hold anyway).
-        const turn = await steps.run("turn", { turn: budget.turns + 1, implicit: true }, () => gate.pass());
+        const turn = await gate.pass();
         const extra = [...turn.inject, ...turn.notes].map(
           (content): NeutralMessage => ({ role: "user", content }),
         );
@@ -121,9 +125,9 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
       }
       if (gate.decided) throw gate.refusal();
       gate.consume();
-      return steps.run("model", asked, () => runModelStep(modelDeps, asked, modelOptions));
+      return runModelStep(modelDeps, asked, modelOptions);
     },
-    tool: (request) => steps.run("tool", request, () => runToolStep(toolDeps, request)),
+    tool: (request) => runToolStep(toolDeps, request),
     describeTool: (toolId) =>
       steps.run("describe_tool", { tool: toolId }, () => describeTool(o.kernel, toolId, token.meta())),
     systemPrompt: () => steps.run("system_prompt", {}, async () => (await o.kernel.systemPrompt()).text),
@@ -154,8 +158,8 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
         );
         return answer as Record<string, unknown>;
       }),
-    exceeded: (limit) =>
-      steps.run("exceeded", limit, () => budget.exceeded(String(limit.what), String(limit.kind))),
+    // The on_exceeded policy follows from the limits; an escalation's decision is its own step.
+    exceeded: (limit) => budget.exceeded(String(limit.what), String(limit.kind)),
     budget: () => ({
       turns: budget.turns,
       maxTurns: budget.limits.max_turns,

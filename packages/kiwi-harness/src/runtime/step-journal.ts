@@ -1,16 +1,21 @@
 /** What a run's steps are: every call of the run context with an effect or a nondeterministic answer. */
 export type StepKind =
-  | "turn" // context.beforeTurn: pause gate, injected messages, stop decisions, max_turns
-  | "model" // context.model: one model call (its usage and cost accounted inside the step)
-  | "tool" // context.tool: one Kiwi call under the thread's token
+  | "turn" // the supervisor's answer at a turn boundary (checkpoint, pause, injected messages, terminate)
+  | "model" // one model call: the provider's thread tool streamed through the kernel
+  | "tool" // one Kiwi call under the thread's token (the kernel's answer, refusals included)
+  | "escalation" // the decision an `on_exceeded: escalate` waited for
   | "describe_tool" // context.describeTool
   | "system_prompt" // context.systemPrompt
-  | "help" // context.help: a help signal
-  | "exceeded" // context.exceeded: a harness limit and the on_exceeded decision
+  | "help" // context.help: a help signal through the kernel
   | "clock" // context.now
   | "random"; // context.random
 
-/** One step as the boundary sees it before it runs: its number in the run, its kind and its request. */
+/**
+ * One step as the boundary sees it before it runs: its number in the run, its kind and its request. A
+ * step is only the effect or the read itself; what the runtime derives from its result (turns, usage,
+ * budget checks, transcript events) is computed after it, the same way whether the result was just
+ * produced or replayed.
+ */
 export interface StepIntent {
   /** 1, 2, 3, … in the order the run asks (a resumed run's replay asks again in the same order). */
   readonly seq: number;

@@ -111,8 +111,15 @@ export class ThreadRunner implements HarnessRunner {
       notAfter: options.notAfter,
       ttlSeconds: options.tokenTtlSeconds,
     });
-    this.#budget = new BudgetPolicy({ ...options, emit: (e) => this.#emit(e) });
-    this.#steps = new StepRunner(options.journal);
+    const steps = new StepRunner(options.journal);
+    this.#steps = steps;
+    const escalate = options.escalate;
+    this.#budget = new BudgetPolicy({
+      ...options,
+      // Waiting for a person's decision is a step: a replay does not ask again.
+      escalate: escalate && ((request) => steps.run("escalation", request, () => escalate(request))),
+      emit: (e) => this.#emit(e),
+    });
   }
 
   #emit(event: HarnessEvent): void {
@@ -150,6 +157,7 @@ export class ThreadRunner implements HarnessRunner {
       control: input.control,
       signal: input.signal,
       emit: (e) => this.#emit(e),
+      steps: this.#steps,
     });
     this.#gate = gate;
     let outcome: HarnessOutcome | undefined;

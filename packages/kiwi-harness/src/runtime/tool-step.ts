@@ -3,6 +3,7 @@ import { suggestionFor } from "@kiwi/capabilities";
 import type { Kernel, MetaResult } from "@kiwi/kernel";
 import { type HarnessToolRequest, type HarnessToolResult, KiwiError, type KnownErrorCode } from "@kiwi/spec";
 import type { HarnessEvent } from "../harness-events";
+import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
 
 const META_TOOLS = new Set(["search", "load", "execute", "help"]);
@@ -16,6 +17,7 @@ export interface ToolStepDeps {
   readonly emit: (event: HarnessEvent) => void;
   /** An id for a call the harness gave none (`step_<n>`). */
   readonly fallbackId: () => string;
+  readonly steps: StepRunner;
 }
 
 function hasReservedKey(value: unknown): boolean {
@@ -122,12 +124,13 @@ export async function runToolStep(
     jti: deps.token.jti,
     ...authority,
   });
+  // Refusals the runtime can decide itself follow from the grants; the kernel's answer is the step.
   const result =
     precheck(request, name, args, deps.token) ??
-    ((await dispatch(deps.kernel, request, name, args, {
-      meta: deps.token.meta(),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    })) as HarnessToolResult);
+    (await deps.steps.run("tool", { id, ...request }, async () => {
+      const options = { meta: deps.token.meta(), ...(deps.signal ? { signal: deps.signal } : {}) };
+      return (await dispatch(deps.kernel, request, name, args, options)) as HarnessToolResult;
+    }));
   const code = result.success ? undefined : result.error?.code;
   deps.emit({
     type: "tool_result",

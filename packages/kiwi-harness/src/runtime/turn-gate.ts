@@ -7,6 +7,7 @@ import {
 } from "@kiwi/spec";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy, StopDecision } from "./budget-policy";
+import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
 
 export interface TurnGateDeps {
@@ -16,6 +17,7 @@ export interface TurnGateDeps {
   readonly control: RunControl | undefined;
   readonly signal: AbortSignal | undefined;
   readonly emit: (event: HarnessEvent) => void;
+  readonly steps: StepRunner;
 }
 
 /**
@@ -47,7 +49,10 @@ export class TurnGate {
     this.#passed = true;
     const turn = budget.turns + 1;
     if (this.decided) return { turn, stop: this.decided, inject: [], notes: [] };
-    const directive = await control?.beforeTurn(turn, { messages: this.messages });
+    // The supervisor's answer is the step (a replay gets it from the journal); the rest follows from it.
+    const directive = await this.#d.steps.run("turn", { turn }, async () =>
+      control ? ((await control.beforeTurn(turn, { messages: this.messages })) ?? null) : null,
+    );
     if (signal?.aborted) return this.#stop(turn, { status: "aborted", reason: "aborted" });
     if (directive?.stop) return this.#stop(turn, directive.stop);
     const inject = [...(directive?.inject ?? [])];
