@@ -136,11 +136,12 @@ export interface HarnessEmittedEvent {
 }
 
 /**
- * What a managed thread's runtime hands a `harness-v2` run. Every call with an effect or a
- * nondeterministic answer — `model`, `tool`, `describeTool`, `systemPrompt`, `beforeTurn`, `help`,
- * `exceeded`, `now`, `random` — is one numbered step of the run, passed through the runtime's step
- * boundary (where a journal records it and a recovery replays it), so a harness written against this
- * context stays correct when its thread is resumed. A harness must not keep its own clock or randomness.
+ * What a managed thread's runtime hands a `harness-v2` run. Every effect or nondeterministic answer
+ * behind it — the supervisor's answer in `beforeTurn`, a `model` call, a `tool` call, an escalation's
+ * decision, `describeTool`, `systemPrompt`, `help`, `now`, `random` — is one numbered step of the run,
+ * passed through the runtime's step boundary (where a journal records it and a recovery replays it), so
+ * a harness written against this context stays correct when its thread is resumed. A harness must not
+ * keep its own clock or randomness.
  */
 export interface HarnessRunContext {
   readonly thread: HarnessThread;
