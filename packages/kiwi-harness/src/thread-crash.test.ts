@@ -60,9 +60,9 @@ async function until(test: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** Registry events of a thread, before the `orphaned` one the recovering runtime appended. */
+/** Registry events of a thread, before the `interrupted` one the recovering runtime appended. */
 function mirrored(events: ThreadEvent[]): ThreadEvent[] {
-  return events.filter((e) => e.type !== "orphaned");
+  return events.filter((e) => e.type !== "interrupted");
 }
 
 /**
@@ -136,7 +136,7 @@ async function crashProject(): Promise<Crashed> {
 }
 
 describe("a runtime process killed mid-stream", () => {
-  it("leaves its live threads orphaned, its finished thread completed, transcripts readable and the registry intact", async () => {
+  it("leaves its live threads interrupted, its finished thread completed, transcripts readable and the registry intact", async () => {
     const { projectRoot, fake, ready, transcriptOf } = await crashProject();
 
     // What the dead process left, before anyone recovers it: a WAL it never checkpointed, and a database
@@ -183,25 +183,26 @@ describe("a runtime process killed mid-stream", () => {
       atCrash.get(ready.busy_id)!.events.filter((e) => e.type === "turn_start").length,
     ).toBeGreaterThanOrEqual(30);
 
-    // A new runtime on the project recovers: the dead process's active threads become orphaned.
+    // A new runtime on the project recovers: the dead process's active threads become interrupted.
     const runtime: ThreadRuntime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
     cleanups.push(() => runtime.close());
     const { registry } = runtime.manager;
 
     for (const id of [ready.thread_id, ready.busy_id]) {
       const row = registry.get(id)!;
-      expect(row).toMatchObject({ status: "orphaned", pid: ready.pid });
+      expect(row).toMatchObject({ status: "interrupted", pid: ready.pid });
       expect(row.reason).toContain(String(ready.pid));
-      expect(row.finished_at).not.toBeNull();
-      const orphaned = registry.getEvents(id, { types: ["orphaned"] });
-      expect(orphaned).toHaveLength(1);
-      expect(orphaned[0]!.data).toMatchObject({ pid: ready.pid });
-      expect(String(orphaned[0]!.data.reason)).toContain(String(ready.pid));
-      // The orphaned event comes right after what the dead process had committed; then come the
+      // Not finished: it resumes in place.
+      expect(row.finished_at).toBeNull();
+      const interrupted = registry.getEvents(id, { types: ["interrupted"] });
+      expect(interrupted).toHaveLength(1);
+      expect(interrupted[0]!.data).toMatchObject({ pid: ready.pid });
+      expect(String(interrupted[0]!.data.reason)).toContain(String(ready.pid));
+      // The interrupted event comes right after what the dead process had committed; then come the
       // transcript events it had not committed yet, copied in by the recovery (marked `recovered`).
       const all = registry.getEvents(id);
       expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
-      const at = all.findIndex((e) => e.type === "orphaned");
+      const at = all.findIndex((e) => e.type === "interrupted");
       const committed = all.slice(0, at);
       const recovered = all.slice(at + 1);
       for (const e of recovered) expect(e.data.recovered).toBe(true);
@@ -219,7 +220,7 @@ describe("a runtime process killed mid-stream", () => {
       expect(after.events.slice(0, crashed.events.length)).toEqual(crashed.events);
       const added = after.events.slice(crashed.events.length);
       expect(added.map((e) => e.type)).toEqual(crashed.torn ? ["warning", "status"] : ["status"]);
-      expect(added.at(-1)).toMatchObject({ status: "orphaned", seq: after.events.length });
+      expect(added.at(-1)).toMatchObject({ status: "interrupted", seq: after.events.length });
       expect(String(added.at(-1)!.reason)).toContain(String(ready.pid));
     }
     // The slow thread's events were all committed before the kill: registry and transcript agree exactly.
@@ -229,7 +230,7 @@ describe("a runtime process killed mid-stream", () => {
     const done = registry.get(ready.completed_id)!;
     expect(done).toMatchObject({ status: "completed", reason: "end_turn" });
     const doneEvents = registry.getEvents(ready.completed_id);
-    expect(doneEvents.some((e) => e.type === "orphaned")).toBe(false);
+    expect(doneEvents.some((e) => e.type === "interrupted")).toBe(false);
     const doneTranscript = readTranscript(transcriptOf(ready.completed_id));
     expect(doneTranscript.torn).toBe(false);
     expect(doneEvents.map((e) => e.type)).toEqual(doneTranscript.events.map((e) => e.type));
@@ -240,7 +241,7 @@ describe("a runtime process killed mid-stream", () => {
     // Only those two threads were recovered, and a second recovery finds nothing left to do.
     expect(
       registry
-        .query({ status: "orphaned" })
+        .query({ status: "interrupted" })
         .map((r) => r.thread_id)
         .sort(),
     ).toEqual([ready.thread_id, ready.busy_id].sort());
@@ -275,14 +276,14 @@ describe("a runtime process killed mid-stream", () => {
 
     const runtime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
     cleanups.push(() => runtime.close());
-    expect(runtime.manager.registry.get(ready.busy_id)?.status).toBe("orphaned");
+    expect(runtime.manager.registry.get(ready.busy_id)?.status).toBe("interrupted");
     const after = readTranscript(file);
     expect(after.torn).toBe(false);
     expect(after.events.slice(0, before.events.length)).toEqual(before.events);
     const added = after.events.slice(before.events.length);
     expect(added.map((e) => e.type)).toEqual(["warning", "status"]);
     expect(added[0]).toMatchObject({ code: "TRANSCRIPT_TORN_LINE", seq: before.events.length + 1 });
-    expect(added[1]).toMatchObject({ status: "orphaned", seq: before.events.length + 2 });
+    expect(added[1]).toMatchObject({ status: "interrupted", seq: before.events.length + 2 });
     // The fragment stays in the file, on a line of its own, right before the warning that explains it.
     const lines = readFileSync(file, "utf8").split("\n");
     expect(lines.at(-4)).toBe(fragment);
@@ -294,8 +295,8 @@ describe("a runtime process killed mid-stream", () => {
     cleanups.push(() => again.close());
     expect(readFileSync(file, "utf8")).toBe(recovered);
     for (const id of [ready.thread_id, ready.busy_id]) {
-      expect(again.manager.registry.get(id)?.status).toBe("orphaned");
-      expect(again.manager.registry.getEvents(id, { types: ["orphaned"] })).toHaveLength(1);
+      expect(again.manager.registry.get(id)?.status).toBe("interrupted");
+      expect(again.manager.registry.getEvents(id, { types: ["interrupted"] })).toHaveLength(1);
     }
     expect(again.manager.registry.get(ready.completed_id)?.status).toBe("completed");
   }, 30_000);

@@ -176,6 +176,18 @@ export const ErrorCode = {
   REGISTRY_UNAVAILABLE: "REGISTRY_UNAVAILABLE",
   /** The thread registry was written by a newer Kiwi (a newer schema version). */
   REGISTRY_VERSION: "REGISTRY_VERSION",
+  /** A thread's step journal cannot be read: a row is not valid JSON or not a step. Nothing is rewritten; the thread is not resumed. */
+  JOURNAL_CORRUPT: "JOURNAL_CORRUPT",
+  /** A thread's step journal was written in a newer journal format than this Kiwi reads: upgrade Kiwi to resume it. */
+  JOURNAL_VERSION: "JOURNAL_VERSION",
+  /** Replaying a thread asked for a step other than the one recorded (an edited directive, a changed tool): the thread is not resumed. */
+  JOURNAL_DIVERGED: "JOURNAL_DIVERGED",
+  /** The thread is owned by another live process (or another resume won the race): only its owner runs it. */
+  THREAD_OWNED: "THREAD_OWNED",
+  /** An interrupted tool call must be reconciled by a person first (`kiwi threads resume <id> --rerun` or `--skip`). */
+  NEEDS_RECONCILIATION: "NEEDS_RECONCILIATION",
+  /** The result a tool call gets when a person chose not to run an interrupted call again (`--skip`). */
+  STEP_SKIPPED: "STEP_SKIPPED",
   /** A complete transcript line is not a valid event. */
   TRANSCRIPT_CORRUPT: "TRANSCRIPT_CORRUPT",
   /** A transcript cannot be opened or written (a symlink, not a regular file, permissions, closed). */

@@ -3,20 +3,44 @@
 export type { TreeLimits, TreeLimitsRecord, TreeSpend } from "./budget-tree";
 export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
-export type { ExportOptions, RegistryExport } from "./registry/export-registry";
+export type { ExportedStep, ExportOptions, RegistryExport } from "./registry/export-registry";
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
+export type {
+  JournalIntent,
+  JournalOutcome,
+  JournalStart,
+  JournalStep,
+  PendingDecision,
+  ThreadJournalOptions,
+} from "./registry/journal";
+export {
+  canonicalJson,
+  JOURNAL_FORMAT_VERSION,
+  readJournal,
+  requestHash,
+  skippedResult,
+  ThreadJournal,
+} from "./registry/journal";
 export type { Checkpoint, ThreadEvent, ThreadRow } from "./registry/rows";
 export { REGISTRY_SCHEMA_VERSION } from "./registry/schema";
 export type { ThreadStatus } from "./registry/statuses";
-export { ACTIVE_STATUSES, isTerminal, isThreadStatus, THREAD_STATUSES } from "./registry/statuses";
+export {
+  ACTIVE_STATUSES,
+  isTerminal,
+  isThreadStatus,
+  TERMINAL_STATUSES,
+  THREAD_STATUSES,
+} from "./registry/statuses";
 export type {
   EventQuery,
+  RawJournalStep,
   RegisterThreadInput,
+  ThreadOwner,
   ThreadQuery,
   ThreadRegistryOptions,
   UpdateStatusOptions,
 } from "./registry/thread-registry";
-export { ThreadRegistry } from "./registry/thread-registry";
+export { BOOT_ID, DEFAULT_LEASE_MS, ThreadRegistry } from "./registry/thread-registry";
 export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
 export type {
   ControlResult,

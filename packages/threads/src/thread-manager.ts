@@ -20,7 +20,7 @@ import {
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
-import { ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
+import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
@@ -37,8 +37,12 @@ export interface ThreadHandle {
   readonly parentId: string | null;
   /** The thread's budget node (its reservation, own spend, children). */
   readonly budget: BudgetNode;
-  /** Records an event in the transcript and the registry (secrets redacted). */
-  record(type: string, fields?: Record<string, unknown>): void;
+  /**
+   * Records an event in the transcript and the registry (secrets redacted). `{replayed: true}`: the event
+   * is one a resume in place derives again from a journaled step — it was written before the crash, so
+   * it is not written again (a `cost_update` still sets the budget tree and the registry's usage).
+   */
+  record(type: string, fields?: Record<string, unknown>, options?: { replayed?: boolean }): void;
   /** Holds the thread paused (reason `escalated`) until a decision arrives (`onExceeded: "escalate"`). */
   escalate(): Promise<Decision>;
   /** What the thread's supervisors have asked for and the run has not yet taken up. */
@@ -69,6 +73,29 @@ export interface SpawnRequest {
   /** Continue from a checkpoint. */
   readonly resume?: RunSnapshot;
 }
+
+/** A resume in place (`ThreadManager.resumeInPlace`): the same thread id, its run started again. */
+export interface ResumeInPlaceRequest {
+  readonly threadId: string;
+  /** Builds the runner (the runtime gives it the thread's journal, so the run replays what was recorded). */
+  readonly runner: (thread: ThreadHandle) => HarnessRunner;
+  /** The run's first message (the one it was spawned with). */
+  readonly message: string;
+  /** What the `resumed` event adds (e.g. journaled steps, decisions). */
+  readonly note?: Record<string, unknown>;
+  /** Called once this process owns the thread and before the run starts: a throw leaves it parked instead. */
+  readonly claimed?: (row: ThreadRow) => { park: string; fields: Record<string, unknown> } | undefined;
+}
+
+/** What a resume in place did: the thread runs again here, or was parked for a person's decision. */
+export type ResumeInPlaceResult =
+  | { readonly thread_id: string; readonly status: "resumed"; readonly transcript_path: string }
+  | {
+      readonly thread_id: string;
+      readonly status: "paused";
+      readonly reason: string;
+      readonly [key: string]: unknown;
+    };
 
 export interface SpawnResult {
   readonly [key: string]: unknown;
@@ -121,6 +148,8 @@ const SPAWN_RENAMES = {
 const BUDGET_RENAMES = { max_cost_usd: "maxCostUsd", max_total_tokens: "maxTotalTokens" };
 
 const MAX_EVENT_TEXT = 4_000;
+/** Polls between lease renewals (HEARTBEAT_MS / CONTROL_POLL_MS). */
+const HEARTBEAT_EVERY = Math.max(1, Math.round(HEARTBEAT_MS / 100));
 /** How often a manager running threads looks for control requests queued by other processes. */
 const CONTROL_POLL_MS = 100;
 
@@ -164,24 +193,33 @@ export class ThreadManager {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Opens the registry and marks threads left active by dead processes `orphaned`. */
+  /**
+   * Opens the registry and marks threads left active by owners that are gone `interrupted` (not finished:
+   * they resume in place with `resumeInPlace`).
+   */
   static open(options: ThreadManagerOptions): ThreadManager {
     // The default registry lives in the project's .ai/threads, created without following links.
     const file =
       options.registryFile ?? join(ensureThreadDir(realpathSync(options.projectRoot)), "registry.db");
     const registry = ThreadRegistry.open(file, { now: options.now });
     const manager = new ThreadManager(options, registry);
-    for (const id of registry.markOrphans()) manager.#noteOrphan(id);
+    for (const id of registry.markInterrupted()) manager.#noteInterrupted(id);
     return manager;
   }
 
   /**
-   * Recovers an orphaned thread's record: transcript events the dead process wrote but had not yet
-   * committed to the registry are copied in (marked `recovered`), then the transcript gets the final
-   * status line (a torn last line is closed off first).
+   * Recovers an interrupted thread's record: transcript events the dead process wrote but had not yet
+   * committed to the registry are copied in (marked `recovered`), then the transcript gets the status
+   * line (a torn last line is closed off first).
    */
-  #noteOrphan(id: string): void {
+  #noteInterrupted(id: string): void {
     const row = this.registry.get(id);
+    this.#recoverEvents(id);
+    this.#transcriptLine(id, "status", { status: row?.status ?? "interrupted", reason: row?.reason ?? null });
+  }
+
+  /** Copies transcript events the registry has not got (a dead owner's queued ones), marked `recovered`. */
+  #recoverEvents(id: string): void {
     try {
       let known = 0;
       for (const e of this.registry.getEvents(id)) {
@@ -201,12 +239,18 @@ export class ThreadManager {
     } catch {
       // No readable transcript: the registry keeps what it has.
     }
+  }
+
+  /** One line in the transcript of a thread this process does not run (opened and closed again). */
+  #transcriptLine(id: string, type: string, fields: Record<string, unknown>): number | undefined {
     try {
       const writer = TranscriptWriter.open(this.transcriptPath(id), { redact: this.#redact, now: this.#now });
-      writer.write("status", { status: "orphaned", reason: row?.reason ?? null });
+      const event = writer.write(type, fields);
       writer.close();
+      return event.seq;
     } catch {
       // No transcript (the thread died before writing one) or it is unusable: the registry has the status.
+      return undefined;
     }
   }
 
@@ -302,7 +346,7 @@ export class ThreadManager {
       directive: request.directive,
       parentId,
       budget,
-      record: (type, fields = {}) => this.record(id, type, fields),
+      record: (type, fields = {}, options) => this.#recordFor(id, type, fields, options),
       escalate: () => live.waitForDecision("escalated"),
       supervisor: () => ({
         pauseRequested: live.pauseRequested,
@@ -322,7 +366,107 @@ export class ThreadManager {
     };
   }
 
-  async #run(live: LiveThread, handle: ThreadHandle, request: SpawnRequest): Promise<void> {
+  /**
+   * Resumes a thread in place: the same id, transcript and registry row, owned by this process from now
+   * on. The thread is claimed first (`ThreadRegistry.claim`: exactly one of several processes wins; a
+   * finished thread is THREAD_FINISHED, one a live process owns THREAD_OWNED); its transcript continues
+   * with a `resumed` event, and the runner runs again in the background (the runtime's runner replays
+   * its journal). `claimed` may park it for a person's decision instead (status `paused`, no owner).
+   */
+  async resumeInPlace(request: ResumeInPlaceRequest): Promise<ResumeInPlaceResult> {
+    this.#assertOpen();
+    const id = validateThreadId(request.threadId);
+    if (this.#live.has(id)) {
+      throw new KiwiError({
+        code: "THREAD_OWNED",
+        message: `thread ${id} is running in this process already`,
+        context: { thread_id: id },
+      });
+    }
+    const row = this.registry.claim(id);
+    this.#recoverEvents(id);
+    const transcript = this.transcriptPath(id);
+    const parked = request.claimed?.(row);
+    if (parked) {
+      this.registry.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
+      this.registry.park(id, parked.park);
+      const seq = this.#transcriptLine(id, parked.park, parked.fields);
+      this.#transcriptLine(id, "status", { status: "paused", reason: parked.park });
+      if (seq !== undefined) this.registry.flush();
+      for (const l of this.#listeners) l({ threadId: id, status: "paused", reason: parked.park });
+      return { thread_id: id, status: "paused", reason: parked.park, ...parked.fields };
+    }
+    const parentId = row.parent_id;
+    const parent = parentId ? this.#live.get(parentId) : undefined;
+    const recorded = (row.budget ?? {}) as { max_cost_usd?: number; max_total_tokens?: number };
+    const limits = {
+      ...(typeof recorded.max_cost_usd === "number" ? { maxCostUsd: recorded.max_cost_usd } : {}),
+      ...(typeof recorded.max_total_tokens === "number" ? { maxTotalTokens: recorded.max_total_tokens } : {}),
+    };
+    const budget = new BudgetNode(limits, parent?.budget);
+    const onExceeded = (row.budget as { on_exceeded?: string } | null)?.on_exceeded;
+    const live = new LiveThread(
+      id,
+      row.directive,
+      parentId,
+      budget,
+      onExceeded === "escalate",
+      (reason) => this.#setStatus(id, "paused", reason),
+      () => this.#setStatus(id, "running", null),
+    );
+    live.checkpoint = () => this.#checkpoint(id);
+    this.#live.set(id, live);
+    try {
+      ensureThreadDir(this.projectRoot, id);
+      this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+    } catch (error) {
+      this.#live.delete(id);
+      budget.release();
+      parent?.budget.children.delete(budget);
+      const code = KiwiError.isInstance(error) ? error.code : "TRANSCRIPT_UNAVAILABLE";
+      this.registry.updateStatus(id, "error", { reason: code });
+      throw error;
+    }
+    this.record(id, "resumed", { in_place: true, pid: process.pid, ...(request.note ?? {}) });
+    this.record(id, "status", { status: "running", reason: null });
+    for (const l of this.#listeners) l({ threadId: id, status: "running", reason: null });
+    const handle: ThreadHandle = {
+      id,
+      directive: row.directive,
+      parentId,
+      budget,
+      record: (type, fields = {}, options) => this.#recordFor(id, type, fields, options),
+      escalate: () => live.waitForDecision("escalated"),
+      supervisor: () => ({
+        pauseRequested: live.pauseRequested,
+        terminateRequested: live.terminateRequested || live.killRequested,
+        pendingMessages: live.inject.length,
+      }),
+    };
+    live.done = this.#run(live, handle, { runner: request.runner, message: request.message });
+    this.#ensurePolling();
+    return { thread_id: id, status: "resumed", transcript_path: relative(this.projectRoot, transcript) };
+  }
+
+  #recordFor(
+    id: string,
+    type: string,
+    fields: Record<string, unknown>,
+    options: { replayed?: boolean } | undefined,
+  ): void {
+    if (!options?.replayed) {
+      this.record(id, type, fields);
+      return;
+    }
+    // Written before the crash: only what the manager keeps in memory follows it.
+    if (type === "cost_update") this.#rollUsage(id, fields);
+  }
+
+  async #run(
+    live: LiveThread,
+    handle: ThreadHandle,
+    request: Pick<SpawnRequest, "runner" | "message" | "resume">,
+  ): Promise<void> {
     // One macrotask later: spawn has returned to its caller before any runner code runs.
     await new Promise((resolve) => setImmediate(resolve));
     let result: HarnessRunResult | undefined;
@@ -405,14 +549,18 @@ export class ThreadManager {
     this.#write(threadId, type, fields);
   }
 
-  #write(threadId: string, type: string, fields: Record<string, unknown>): void {
+  /** A `cost_update` (cumulative usage) sets the budget tree's own spend and the registry's usage. */
+  #rollUsage(threadId: string, fields: Record<string, unknown>): void {
     const live = this.#live.get(threadId);
-    if (type === "cost_update" && live) {
-      const usage = fields.usage as { input_tokens?: number; output_tokens?: number } | undefined;
-      live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
-      if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
-      this.registry.updateUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
-    }
+    if (!live) return;
+    const usage = fields.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+    live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
+    if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
+    this.registry.updateUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
+  }
+
+  #write(threadId: string, type: string, fields: Record<string, unknown>): void {
+    if (type === "cost_update") this.#rollUsage(threadId, fields);
     const writer = this.#writers.get(threadId);
     const event = writer?.write(type, fields);
     const data = this.#registryCopy(fields);
@@ -462,6 +610,13 @@ export class ThreadManager {
         context: { thread_id: threadId, status: row.status },
       });
     }
+    if (row.status === "interrupted" || (row.status === "paused" && row.pid === null)) {
+      throw new KiwiError({
+        code: "THREAD_NOT_RUNNING",
+        message: `thread ${threadId} has no owner process (${row.status}${row.reason ? `: ${row.reason}` : ""}): resume it in place first (kiwi threads resume ${threadId})`,
+        context: { thread_id: threadId, status: row.status, reason: row.reason },
+      });
+    }
     return undefined;
   }
 
@@ -496,6 +651,7 @@ export class ThreadManager {
 
   #ensurePolling(): void {
     if (this.#poller || this.#closed) return;
+    let polls = 0;
     this.#poller = setInterval(() => {
       if (this.#live.size === 0) {
         clearInterval(this.#poller);
@@ -503,6 +659,14 @@ export class ThreadManager {
         return;
       }
       this.#applyRemote();
+      polls += 1;
+      if (polls % HEARTBEAT_EVERY === 0) {
+        try {
+          this.registry.heartbeat([...this.#live.keys()]);
+        } catch {
+          // Busy: the next beat renews the lease.
+        }
+      }
     }, CONTROL_POLL_MS);
     this.#poller.unref();
   }

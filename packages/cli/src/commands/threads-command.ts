@@ -305,13 +305,14 @@ async function tailThread(args: string[], io: Io): Promise<number> {
     const file = manager.transcriptPath(id);
     const recent = readOrEmpty(file, Math.max(lastN, 1));
     for (const e of recent.slice(Math.max(0, recent.length - lastN))) show(e);
-    if (!values.follow || isTerminal(row.status)) return EXIT.ok;
+    const ended = (r: ThreadRow) => isTerminal(r.status) || r.status === "interrupted";
+    if (!values.follow || ended(row)) return EXIT.ok;
     const controller = new AbortController();
     const stopInterrupts = onInterrupts(io, () => controller.abort());
-    // A thread that ends without a `completed` line (its process died: orphaned) stops the follow too.
+    // A thread that stops without a `completed` line (its process died: interrupted) stops the follow too.
     const watcher = setInterval(() => {
       const now = manager.registry.get(id);
-      if (now && isTerminal(now.status)) setTimeout(() => controller.abort(), 500).unref?.();
+      if (now && ended(now)) setTimeout(() => controller.abort(), 500).unref?.();
     }, 500);
     watcher.unref?.();
     try {

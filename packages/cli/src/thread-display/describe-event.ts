@@ -108,6 +108,12 @@ export function describeEvent(e: EventFields, options: DescribeOptions = {}): st
       return `completed: ${str(e.status)}${e.reason ? ` (${str(e.reason)})` : ""}${num(e.turns) !== undefined ? ` after ${str(e.turns)} turn${e.turns === 1 ? "" : "s"}` : ""}`;
     case "orphaned":
       return p.yellow(`orphaned: ${str(e.reason)}`);
+    case "interrupted":
+      return p.yellow(`interrupted: ${str(e.reason)} (kiwi threads resume continues it in place)`);
+    case "needs_reconciliation":
+      return p.yellow(
+        `needs reconciliation: step ${str(e.seq)} ${str(e.tool)} (call ${str(e.call_id)}) may have run: kiwi threads resume <id> --rerun or --skip`,
+      );
     default: {
       const { type, v: _v, ts: _ts, seq: _seq, ...rest } = e;
       return inert(`${type} ${JSON.stringify(rest)}`);

@@ -32,7 +32,8 @@ describe("exportRegistry", () => {
     const out = exportRegistry(reg, { now: () => new Date("2025-02-01T00:00:00Z") });
     expect(out).toMatchObject({
       format: "kiwi-threads",
-      format_version: 1,
+      format_version: 2,
+      journal_format_version: 1,
       exported_at: "2025-02-01T00:00:00.000Z",
       schema_version: REGISTRY_SCHEMA_VERSION,
     });

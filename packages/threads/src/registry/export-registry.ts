@@ -1,10 +1,25 @@
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
+import { JOURNAL_FORMAT_VERSION } from "./journal";
 import type { ThreadEvent, ThreadRow } from "./rows";
-import type { ThreadRegistry } from "./thread-registry";
+import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 export const EXPORT_FORMAT = "kiwi-threads";
-export const EXPORT_FORMAT_VERSION = 1;
+/** 2: `journal_format_version` and `steps` (the step journal) added. */
+export const EXPORT_FORMAT_VERSION = 2;
+
+/** One step of a thread's journal as exported: its JSON columns parsed (kept as text when they do not parse). */
+export interface ExportedStep {
+  thread_id: string;
+  seq: number;
+  format: number;
+  kind: string;
+  request: unknown;
+  request_hash: string;
+  outcome: unknown;
+  started_at: string;
+  ended_at: string | null;
+}
 
 /** A portable copy of registry contents (JSON-serialisable). */
 export interface RegistryExport {
@@ -12,8 +27,11 @@ export interface RegistryExport {
   format_version: typeof EXPORT_FORMAT_VERSION;
   exported_at: string;
   schema_version: number;
+  journal_format_version: number;
   threads: ThreadRow[];
   events: ThreadEvent[];
+  /** The step journal (intents and outcomes: model replies and tool results as they were, secrets redacted when `redact` is given). */
+  steps: ExportedStep[];
 }
 
 export interface ExportOptions {
@@ -21,6 +39,22 @@ export interface ExportOptions {
   readonly threadId?: string;
   /** The clock for exported_at (default: the system clock). */
   readonly now?: () => Date;
+  /** Applied to the journal's JSON before it is exported (e.g. the thread manager's secret redactor). */
+  readonly redact?: (text: string) => string;
+}
+
+function parsed(text: string | null, redact: (s: string) => string): unknown {
+  if (text === null) return null;
+  const safe = redact(text);
+  try {
+    return JSON.parse(safe);
+  } catch {
+    return safe;
+  }
+}
+
+function exportedStep(row: RawJournalStep, redact: (s: string) => string): ExportedStep {
+  return { ...row, request: parsed(row.request, redact), outcome: parsed(row.outcome, redact) };
 }
 
 /**
@@ -30,7 +64,7 @@ export interface ExportOptions {
 export function exportRegistry(registry: ThreadRegistry, options: ExportOptions = {}): RegistryExport {
   refuseRenamedOptions(options, { thread_id: "threadId" }, "exportRegistry");
   const { threadId } = options;
-  const { threads, events } = registry.snapshot(threadId === undefined ? {} : { threadId });
+  const { threads, events, steps } = registry.snapshot(threadId === undefined ? {} : { threadId });
   if (threadId !== undefined && threads.length === 0) {
     throw new KiwiError({
       code: "ITEM_NOT_FOUND",
@@ -43,7 +77,9 @@ export function exportRegistry(registry: ThreadRegistry, options: ExportOptions 
     format_version: EXPORT_FORMAT_VERSION,
     exported_at: (options.now ?? (() => new Date()))().toISOString(),
     schema_version: registry.schemaVersion,
+    journal_format_version: JOURNAL_FORMAT_VERSION,
     threads,
     events,
+    steps: steps.map((s) => exportedStep(s, options.redact ?? ((t) => t))),
   };
 }

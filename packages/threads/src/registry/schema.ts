@@ -2,7 +2,7 @@ import { KiwiError } from "@kiwi/spec";
 import { type SqliteDatabase, transaction } from "./sqlite/sqlite-database";
 
 /** The schema version this code writes; stored in the database as `PRAGMA user_version`. */
-export const REGISTRY_SCHEMA_VERSION = 1;
+export const REGISTRY_SCHEMA_VERSION = 2;
 
 /** One schema step: the DDL that takes a database from `version - 1` to `version`. Never edit a published one. */
 export interface Migration {
@@ -80,8 +80,66 @@ CREATE TABLE checkpoints (
 );
 `;
 
+// Version 2: resume in place. `threads` gains the status 'interrupted' (its owner is gone; not finished)
+// and the owner lease (owner_boot_id, heartbeat_at beside pid); SQLite cannot alter a CHECK, so the table
+// is rebuilt (migrate runs it with foreign keys off, then checks them). `thread_steps` is the step journal
+// (JOURNAL_FORMAT_VERSION in journal.ts): one row per step, its intent written before the step runs and
+// its outcome once after; a recorded outcome is never changed, and no step is deleted.
+const V2 = `
+CREATE TABLE threads_v2 (
+  thread_id TEXT PRIMARY KEY,
+  directive TEXT NOT NULL,
+  parent_id TEXT NULL,
+  status TEXT NOT NULL CHECK (status IN
+    ('spawning', 'running', 'paused', 'terminating', 'completed', 'error', 'killed', 'orphaned', 'interrupted')),
+  reason TEXT,
+  pid INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT,
+  permission_context TEXT,
+  budget TEXT,
+  usage TEXT,
+  transcript_path TEXT,
+  owner_boot_id TEXT,
+  heartbeat_at TEXT
+);
+INSERT INTO threads_v2 (thread_id, directive, parent_id, status, reason, pid, created_at, updated_at, finished_at, permission_context, budget, usage, transcript_path)
+  SELECT thread_id, directive, parent_id, status, reason, pid, created_at, updated_at, finished_at, permission_context, budget, usage, transcript_path FROM threads ORDER BY rowid;
+DROP TABLE threads;
+ALTER TABLE threads_v2 RENAME TO threads;
+CREATE INDEX threads_status ON threads (status);
+CREATE INDEX threads_parent_id ON threads (parent_id);
+CREATE INDEX threads_directive ON threads (directive);
+
+CREATE TABLE thread_steps (
+  thread_id TEXT NOT NULL REFERENCES threads (thread_id),
+  seq INTEGER NOT NULL,
+  format INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  request TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  outcome TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  PRIMARY KEY (thread_id, seq)
+);
+CREATE TRIGGER thread_steps_outcome_once BEFORE UPDATE ON thread_steps
+  WHEN OLD.outcome IS NOT NULL OR NEW.request IS NOT OLD.request OR NEW.request_hash IS NOT OLD.request_hash OR NEW.kind IS NOT OLD.kind OR NEW.seq IS NOT OLD.seq
+BEGIN
+  SELECT RAISE(ABORT, 'thread_steps is a journal: a step is written once, its outcome once');
+END;
+CREATE TRIGGER thread_steps_no_delete BEFORE DELETE ON thread_steps
+BEGIN
+  SELECT RAISE(ABORT, 'thread_steps is a journal: steps cannot be deleted');
+END;
+`;
+
 /** Every migration, in order; the last one's version is REGISTRY_SCHEMA_VERSION. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];
 
 /** The database's schema version (`PRAGMA user_version`). */
 export function schemaVersion(db: SqliteDatabase): number {
@@ -104,8 +162,18 @@ export function migrate(db: SqliteDatabase, file: string): number {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }
+    // A rebuilt table keeps every reference intact, or nothing is committed.
+    const broken = db.prepare("PRAGMA foreign_key_check").all();
+    if (broken.length) throw new Error(`migration left ${broken.length} broken references`);
   });
-  run.immediate();
+  // Rebuilding a table others reference needs foreign keys off (it cannot change inside a transaction).
+  const fk = Number(db.pragmaValue("foreign_keys"));
+  db.pragma("foreign_keys = OFF");
+  try {
+    run.immediate();
+  } finally {
+    if (fk) db.pragma("foreign_keys = ON");
+  }
   return schemaVersion(db);
 }
 

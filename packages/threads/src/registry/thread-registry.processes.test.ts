@@ -46,7 +46,7 @@ describe("ThreadRegistry across processes", () => {
     }
   }, 60_000);
 
-  it("orphans the thread of a SIGKILLed owner and keeps the events it wrote", async () => {
+  it("marks the thread of a SIGKILLed owner interrupted and keeps the events it wrote", async () => {
     const { file, cleanup } = tempRegistry();
     cleanups.push(cleanup);
     const holder = child("hold", file, "victim", 25);
@@ -57,20 +57,23 @@ describe("ThreadRegistry across processes", () => {
     const pid = holder.proc.pid!;
     expect(reg.get("victim")).toMatchObject({ status: "running", pid });
 
-    // While the owner lives nothing is orphaned.
+    // While the owner lives nothing is interrupted.
     expect(reg.markOrphans()).toEqual([]);
     holder.proc.kill("SIGKILL");
     expect(await holder.exited).toBe("SIGKILL");
 
     expect(reg.markOrphans()).toEqual(["victim"]);
-    expect(reg.get("victim")).toMatchObject({ status: "orphaned", reason: `owner process ${pid} is gone` });
+    expect(reg.get("victim")).toMatchObject({
+      status: "interrupted",
+      reason: `owner process ${pid} is gone`,
+    });
     expect(reg.get("mine")?.status).toBe("running");
     const events = reg.getEvents("victim");
     expect(events).toHaveLength(26);
     expect(events.slice(0, 25).map((e) => (e.data as { i: number }).i)).toEqual(
       Array.from({ length: 25 }, (_, i) => i + 1),
     );
-    expect(events[25]).toMatchObject({ seq: 26, type: "orphaned", data: { pid } });
+    expect(events[25]).toMatchObject({ seq: 26, type: "interrupted", data: { pid } });
   }, 60_000);
 });
 

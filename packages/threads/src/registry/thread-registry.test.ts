@@ -276,7 +276,7 @@ describe("ThreadRegistry close", () => {
 });
 
 describe("ThreadRegistry markOrphans (in process)", () => {
-  it("orphans active threads of dead or unknown owners, never this process's, with an orphaned event", () => {
+  it("marks active threads of dead or unknown owners interrupted, never this process's, with an interrupted event", () => {
     const { reg } = open();
     const deadPid = 999_999_991;
     reg.register({ threadId: "mine", directive: "d", status: "running" });
@@ -288,9 +288,9 @@ describe("ThreadRegistry markOrphans (in process)", () => {
     const marked = reg.markOrphans((pid) => pid === 424242);
     expect(marked.sort()).toEqual(["dead", "nobody"]);
     expect(reg.get("dead")).toMatchObject({
-      status: "orphaned",
+      status: "interrupted",
       reason: `owner process ${deadPid} is gone`,
-      finished_at: expect.any(String),
+      finished_at: null,
     });
     expect(reg.get("nobody")?.reason).toBe("owner process (unknown) is gone");
     expect(reg.get("mine")?.status).toBe("running");
@@ -298,7 +298,7 @@ describe("ThreadRegistry markOrphans (in process)", () => {
     expect(reg.get("done")?.status).toBe("completed");
     expect(reg.getEvents("dead").map((e) => [e.seq, e.type])).toEqual([
       [1, "message"],
-      [2, "orphaned"],
+      [2, "interrupted"],
     ]);
     expect(reg.getEvents("dead")[1]?.data).toEqual({
       reason: `owner process ${deadPid} is gone`,

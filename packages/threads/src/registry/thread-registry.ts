@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
@@ -113,6 +113,41 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** This host's boot id (`/proc/sys/kernel/random/boot_id`), or null where there is none. */
+export const BOOT_ID: string | null = (() => {
+  try {
+    const id = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return id.length > 0 ? id : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** How long a heartbeat counts when the owner cannot be checked on this host (another boot, another host). */
+export const DEFAULT_LEASE_MS = 30_000;
+/** How often a process running threads renews its lease. */
+export const HEARTBEAT_MS = 5_000;
+
+/** The owner lease of a thread: its process, that process's boot id, its last heartbeat. */
+export interface ThreadOwner {
+  readonly pid: number | null;
+  readonly owner_boot_id: string | null;
+  readonly heartbeat_at: string | null;
+}
+
+/** One step of a thread's journal as stored (`thread_steps`); JSON columns unparsed. */
+export interface RawJournalStep {
+  readonly thread_id: string;
+  readonly seq: number;
+  readonly format: number;
+  readonly kind: string;
+  readonly request: string;
+  readonly request_hash: string;
+  readonly outcome: string | null;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+}
+
 const REGISTER_RENAMES = {
   thread_id: "threadId",
   parent_id: "parentId",
@@ -225,7 +260,11 @@ export class ThreadRegistry {
       transcript_path: input.transcriptPath ?? null,
     };
     try {
-      this.#stmts.insertThread.run(raw);
+      this.#stmts.insertThread.run({
+        ...raw,
+        owner_boot_id: pid === process.pid ? BOOT_ID : null,
+        heartbeat_at: pid === null ? null : now,
+      });
     } catch (err) {
       if ((err as { code?: unknown }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
         throw new KiwiError({
@@ -405,39 +444,187 @@ export class ThreadRegistry {
   }
 
   /**
-   * Marks as `orphaned` every active thread whose owner process is gone (or unknown), with an `orphaned`
-   * event; returns their ids. Threads owned by this process are never touched.
+   * Marks as `interrupted` every active thread whose owner is gone, with an `interrupted` event; returns
+   * their ids. On this host (the same boot id) a dead owner process is recognised at once; an owner on
+   * another boot or host is gone once its heartbeat is older than `leaseMs`. A thread parked for a
+   * person's decision (`paused`, no owner) and threads owned by this process are never touched.
+   * An `interrupted` thread is not finished: `claim` takes it over and it resumes in place.
    */
-  markOrphans(isAlive: IsAlive = isProcessAlive): string[] {
+  markInterrupted(isAlive: IsAlive = isProcessAlive, options: { leaseMs?: number } = {}): string[] {
     this.flush();
-    const candidates = this.#guard("finding orphaned threads", () =>
+    const candidates = this.#guard("finding interrupted threads", () =>
       this.#stmts.selectForeignActive.all(process.pid),
-    ) as { thread_id: string; pid: number | null }[];
-    const gone = candidates.filter((c) => c.pid === null || !isAlive(c.pid));
+    ) as (ThreadOwner & { thread_id: string; status: string })[];
+    const now = this.#now().getTime();
+    const gone = candidates.filter(
+      (c) => !(c.status === "paused" && c.pid === null) && ownerGone(c, isAlive, now, options.leaseMs),
+    );
     if (gone.length === 0) return [];
     const mark = transaction(this.#db, () => {
       const marked: { thread_id: string; seq: number }[] = [];
       for (const { thread_id, pid } of gone) {
-        const now = this.#timestamp();
-        const reason = `owner process ${pid ?? "(unknown)"} is gone`;
-        const changed = this.#stmts.markOrphan.run({ thread_id, pid, reason, now }).changes;
-        if (changed === 0) continue; // it finished, or was claimed, since we looked
-        const { last } = this.#stmts.maxEventSeq.get(thread_id) as { last: number | null };
-        const seq = Math.max(last ?? 0, this.#seqs.get(thread_id) ?? 0) + 1;
-        this.#stmts.insertEvent.run({
-          thread_id,
-          seq,
-          ts: now,
-          type: "orphaned",
-          data: toJson("data", { reason, pid }),
-        });
-        marked.push({ thread_id, seq });
+        const seq = this.#interrupt(thread_id, pid);
+        if (seq !== undefined) marked.push({ thread_id, seq });
       }
       return marked;
     });
-    const marked = this.#guard("marking orphaned threads", () => mark.immediate());
+    const marked = this.#guard("marking interrupted threads", () => mark.immediate());
     for (const m of marked) this.#seqs.set(m.thread_id, m.seq);
     return marked.map((m) => m.thread_id);
+  }
+
+  /** The older name of `markInterrupted` (threads whose owner is gone are now `interrupted`, not `orphaned`). */
+  markOrphans(isAlive: IsAlive = isProcessAlive): string[] {
+    return this.markInterrupted(isAlive);
+  }
+
+  /** Inside a transaction: an active thread of a gone owner becomes `interrupted` (+ event); its event seq. */
+  #interrupt(thread_id: string, pid: number | null): number | undefined {
+    const now = this.#timestamp();
+    const reason = `owner process ${pid ?? "(unknown)"} is gone`;
+    const changed = this.#stmts.markInterrupted.run({ thread_id, pid, reason, now }).changes;
+    if (Number(changed) === 0) return undefined; // it finished, or was claimed, since we looked
+    const { last } = this.#stmts.maxEventSeq.get(thread_id) as { last: number | null };
+    const seq = Math.max(last ?? 0, this.#seqs.get(thread_id) ?? 0) + 1;
+    this.#stmts.insertEvent.run({
+      thread_id,
+      seq,
+      ts: now,
+      type: "interrupted",
+      data: toJson("data", { reason, pid }),
+    });
+    return seq;
+  }
+
+  /** The owner lease of a thread (undefined for an unknown one). */
+  owner(threadId: string): ThreadOwner | undefined {
+    this.#assertOpen();
+    return this.#guard("reading a thread's owner", () => this.#stmts.selectOwner.get(threadId)) as
+      | ThreadOwner
+      | undefined;
+  }
+
+  /**
+   * Takes a thread over for this process so it can resume in place: exactly one of several processes
+   * claiming at once wins (one BEGIN IMMEDIATE transaction). Claimable: an `interrupted` thread, one parked
+   * for a person's decision (`paused` without an owner), or an active one whose owner is gone (recognised
+   * as `markInterrupted` does, and recorded as interrupted first). It becomes `running` owned by this
+   * process. ITEM_NOT_FOUND for an unknown id, THREAD_FINISHED for a finished thread, THREAD_OWNED when a
+   * live process owns it (another resume won).
+   */
+  claim(threadId: string, options: { isAlive?: IsAlive; leaseMs?: number } = {}): ThreadRow {
+    this.#assertOpen();
+    this.flush();
+    const isAlive = options.isAlive ?? isProcessAlive;
+    const take = transaction(this.#db, (): { row: ThreadRow; seq?: number } => {
+      const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
+      if (!current) throw notFound(threadId);
+      if (isTerminal(current.status)) {
+        throw new KiwiError({
+          code: "THREAD_FINISHED",
+          message: `thread ${JSON.stringify(threadId)} already finished (${current.status}${current.reason ? `: ${current.reason}` : ""}): only an interrupted thread resumes in place; spawn a new thread (or resume_from its checkpoint) instead`,
+          context: { thread_id: threadId, status: current.status },
+        });
+      }
+      const lease = this.#stmts.selectOwner.get(threadId) as ThreadOwner;
+      let seq: number | undefined;
+      const parked = current.status === "paused" && current.pid === null;
+      if (current.status !== "interrupted" && !parked) {
+        const gone =
+          current.pid !== process.pid && ownerGone(lease, isAlive, this.#now().getTime(), options.leaseMs);
+        if (!gone) {
+          throw new KiwiError({
+            code: "THREAD_OWNED",
+            message: `thread ${JSON.stringify(threadId)} is ${current.status}, owned by process ${current.pid ?? "(unknown)"}${current.pid === process.pid ? " (this one)" : ""}: only its owner runs it; use pause/terminate/kill to control it`,
+            context: { thread_id: threadId, status: current.status, pid: current.pid },
+          });
+        }
+        seq = this.#interrupt(threadId, current.pid);
+      }
+      const now = this.#timestamp();
+      this.#stmts.claim.run({ thread_id: threadId, pid: process.pid, boot: BOOT_ID, now });
+      const row = this.#stmts.selectThread.get(threadId) as RawThreadRow;
+      return { row: toThreadRow(row), ...(seq !== undefined ? { seq } : {}) };
+    });
+    const taken = this.#guard("claiming a thread", () => take.immediate());
+    if (taken.seq !== undefined) this.#seqs.set(threadId, taken.seq);
+    // Seqs of events written by the earlier owner are read from the file again.
+    if (taken.seq === undefined) this.#seqs.delete(threadId);
+    return taken.row;
+  }
+
+  /**
+   * Leaves a thread without an owner, parked for a person's decision: `paused` with `reason` (and pid
+   * NULL, so it is not taken for interrupted). `claim` takes it again.
+   */
+  park(threadId: string, reason: string): ThreadRow {
+    this.#assertOpen();
+    const park = transaction(this.#db, (): ThreadRow => {
+      const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
+      if (!current) throw notFound(threadId);
+      const now = this.#timestamp();
+      this.#stmts.park.run({ thread_id: threadId, reason, now });
+      return toThreadRow(this.#stmts.selectThread.get(threadId) as RawThreadRow);
+    });
+    return this.#guard("parking a thread", () => park.immediate());
+  }
+
+  /** Renews this process's lease on the threads it runs (their heartbeat). */
+  heartbeat(threadIds: readonly string[]): void {
+    this.#assertOpen();
+    if (threadIds.length === 0) return;
+    const now = this.#timestamp();
+    const beat = transaction(this.#db, () => {
+      for (const thread_id of threadIds) this.#stmts.heartbeat.run({ thread_id, pid: process.pid, now });
+    });
+    this.#guard("renewing thread leases", () => beat.immediate());
+  }
+
+  // ── the step journal (`thread_steps`) ───────────────────────────────────────────────────────────
+
+  /**
+   * Writes a step's intent before it runs (committed at once, not group-committed: it must be on disk
+   * before the effect happens). `request` and `requestHash` as the journal format says.
+   */
+  beginStep(
+    threadId: string,
+    step: { seq: number; format: number; kind: string; request: string; requestHash: string },
+  ): void {
+    this.#assertOpen();
+    this.#guard("journaling a step", () =>
+      this.#stmts.insertStep.run({
+        thread_id: threadId,
+        seq: step.seq,
+        format: step.format,
+        kind: step.kind,
+        request: step.request,
+        request_hash: step.requestHash,
+        started_at: this.#timestamp(),
+      }),
+    );
+  }
+
+  /** Writes a step's outcome (once: a recorded outcome is never changed). */
+  endStep(threadId: string, seq: number, outcome: string): void {
+    this.#assertOpen();
+    const changed = this.#guard("journaling a step's outcome", () =>
+      this.#stmts.endStep.run({ thread_id: threadId, seq, outcome, ended_at: this.#timestamp() }),
+    ).changes;
+    if (Number(changed) === 0) {
+      throw new KiwiError({
+        code: "JOURNAL_CORRUPT",
+        message: `step ${seq} of thread ${JSON.stringify(threadId)} has no intent to end, or already has an outcome`,
+        context: { thread_id: threadId, seq },
+      });
+    }
+  }
+
+  /** A thread's journal rows in seq order, as stored. */
+  steps(threadId: string): RawJournalStep[] {
+    this.#assertOpen();
+    return this.#guard("reading a thread's journal", () =>
+      this.#stmts.selectSteps.all(threadId),
+    ) as RawJournalStep[];
   }
 
   /** Saves a run state for a thread (after its queued events); ITEM_NOT_FOUND for an unknown thread. */
@@ -541,7 +728,11 @@ export class ThreadRegistry {
    * Every thread and event (or one thread's subtree and its events), read in one transaction after the
    * queue is flushed: a consistent copy. Threads oldest first; events by thread id, then seq.
    */
-  snapshot(options: { readonly threadId?: string } = {}): { threads: ThreadRow[]; events: ThreadEvent[] } {
+  snapshot(options: { readonly threadId?: string } = {}): {
+    threads: ThreadRow[];
+    events: ThreadEvent[];
+    steps: RawJournalStep[];
+  } {
     this.flush();
     const { threadId } = options;
     const read = transaction(this.#db, () => {
@@ -551,7 +742,10 @@ export class ThreadRegistry {
       const events = (
         threadId === undefined ? this.#stmts.allEvents.all() : this.#stmts.subtreeEvents.all(threadId)
       ) as RawEvent[];
-      return { threads: threads.map(toThreadRow), events: events.map(toThreadEvent) };
+      const steps = (
+        threadId === undefined ? this.#stmts.allSteps.all() : this.#stmts.subtreeSteps.all(threadId)
+      ) as RawJournalStep[];
+      return { threads: threads.map(toThreadRow), events: events.map(toThreadEvent), steps };
     });
     return this.#guard("reading the registry", () => read.deferred());
   }
@@ -633,7 +827,7 @@ export class ThreadRegistry {
 function prepare(db: SqliteDatabase) {
   return {
     insertThread: db.prepare(
-      `INSERT INTO threads (${THREAD_COLUMNS}) VALUES (@thread_id, @directive, @parent_id, @status, @reason, @pid, @created_at, @updated_at, @finished_at, @permission_context, @budget, @usage, @transcript_path)`,
+      `INSERT INTO threads (${THREAD_COLUMNS}, owner_boot_id, heartbeat_at) VALUES (@thread_id, @directive, @parent_id, @status, @reason, @pid, @created_at, @updated_at, @finished_at, @permission_context, @budget, @usage, @transcript_path, @owner_boot_id, @heartbeat_at)`,
     ),
     selectThread: db.prepare(`SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = ?`),
     insertControl: db.prepare(
@@ -651,10 +845,36 @@ function prepare(db: SqliteDatabase) {
       `UPDATE threads SET usage = @usage, updated_at = @updated_at WHERE thread_id = @thread_id RETURNING ${THREAD_COLUMNS}`,
     ),
     selectForeignActive: db.prepare(
-      `SELECT thread_id, pid FROM threads WHERE status IN (${ACTIVE_LIST}) AND (pid IS NULL OR pid <> ?) ORDER BY created_at, rowid`,
+      `SELECT thread_id, status, pid, owner_boot_id, heartbeat_at FROM threads WHERE status IN (${ACTIVE_LIST}) AND (pid IS NULL OR pid <> ?) ORDER BY created_at, rowid`,
     ),
-    markOrphan: db.prepare(
-      `UPDATE threads SET status = 'orphaned', reason = @reason, updated_at = @now, finished_at = @now WHERE thread_id = @thread_id AND status IN (${ACTIVE_LIST}) AND pid IS @pid`,
+    markInterrupted: db.prepare(
+      `UPDATE threads SET status = 'interrupted', reason = @reason, updated_at = @now, finished_at = NULL WHERE thread_id = @thread_id AND status IN (${ACTIVE_LIST}) AND pid IS @pid`,
+    ),
+    selectOwner: db.prepare("SELECT pid, owner_boot_id, heartbeat_at FROM threads WHERE thread_id = ?"),
+    claim: db.prepare(
+      "UPDATE threads SET status = 'running', reason = NULL, pid = @pid, owner_boot_id = @boot, heartbeat_at = @now, updated_at = @now, finished_at = NULL WHERE thread_id = @thread_id",
+    ),
+    park: db.prepare(
+      "UPDATE threads SET status = 'paused', reason = @reason, pid = NULL, owner_boot_id = NULL, heartbeat_at = NULL, updated_at = @now WHERE thread_id = @thread_id",
+    ),
+    heartbeat: db.prepare(
+      "UPDATE threads SET heartbeat_at = @now WHERE thread_id = @thread_id AND pid = @pid",
+    ),
+    insertStep: db.prepare(
+      "INSERT INTO thread_steps (thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at) VALUES (@thread_id, @seq, @format, @kind, @request, @request_hash, NULL, @started_at, NULL)",
+    ),
+    endStep: db.prepare(
+      "UPDATE thread_steps SET outcome = @outcome, ended_at = @ended_at WHERE thread_id = @thread_id AND seq = @seq AND outcome IS NULL",
+    ),
+    selectSteps: db.prepare(
+      "SELECT thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at FROM thread_steps WHERE thread_id = ? ORDER BY seq",
+    ),
+    subtreeSteps: db.prepare(
+      `WITH RECURSIVE tree(id) AS (SELECT thread_id FROM threads WHERE thread_id = ? UNION SELECT t.thread_id FROM threads t JOIN tree ON t.parent_id = tree.id)
+       SELECT thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at FROM thread_steps WHERE thread_id IN (SELECT id FROM tree) ORDER BY thread_id, seq`,
+    ),
+    allSteps: db.prepare(
+      "SELECT thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at FROM thread_steps ORDER BY thread_id, seq",
     ),
     threadLastSeq: db.prepare(
       "SELECT (SELECT 1 FROM threads WHERE thread_id = ?) AS known, (SELECT MAX(seq) FROM thread_events WHERE thread_id = ?) AS last",
@@ -702,6 +922,18 @@ function setUp(db: SqliteDatabase, file: string, busyTimeoutMs: number): number 
       sleepSync(10 + Math.random() * 20);
     }
   }
+}
+
+/**
+ * Whether a thread's owner is gone: no owner recorded; on this boot of this host, a dead process; with no
+ * boot id recorded (an older Kiwi), a dead process; on another boot or host, a heartbeat older than the
+ * lease.
+ */
+function ownerGone(owner: ThreadOwner, isAlive: IsAlive, nowMs: number, leaseMs = DEFAULT_LEASE_MS): boolean {
+  if (owner.pid === null) return true;
+  if (owner.owner_boot_id === null || owner.owner_boot_id === BOOT_ID) return !isAlive(owner.pid);
+  const beat = owner.heartbeat_at ? Date.parse(owner.heartbeat_at) : Number.NaN;
+  return !(nowMs - beat < leaseMs);
 }
 
 function assertStatus(status: unknown): asserts status is ThreadStatus {

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
+import { REGISTRY_SCHEMA_VERSION } from "../schema";
 import { tempRegistry } from "../test-fixtures/helpers";
 import { ThreadRegistry } from "../thread-registry";
 import { nodeSqlite } from "./node-sqlite";
@@ -336,7 +337,7 @@ describe("one file format", () => {
       const child = spawnSync(peer!, ["--no-warnings", "-e", script, file], { encoding: "utf8" });
       expect(child.status, child.stderr).toBe(0);
       expect(JSON.parse(child.stdout)).toEqual({
-        version: 1,
+        version: REGISTRY_SCHEMA_VERSION,
         mode: "wal",
         thread: { thread_id: "t1", status: "running" },
         events: [{ seq: 1, type: "message", data: '{"text":"from here"}' }],

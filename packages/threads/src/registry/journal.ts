@@ -1,0 +1,324 @@
+import { createHash } from "node:crypto";
+import { KiwiError } from "@kiwi/spec";
+import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
+
+/**
+ * The step journal's format (`thread_steps.format` of every row). A row of a newer format is refused
+ * (JOURNAL_VERSION) rather than guessed at. Documented beside the transcript format in the README.
+ */
+export const JOURNAL_FORMAT_VERSION = 1;
+
+/** Step kinds whose request is stored as a digest only (the whole request is large and repeats the conversation). */
+const DIGEST_ONLY = new Set(["model"]);
+
+/** A step as the runtime's step boundary shows it (structurally `StepIntent` of @kiwi/kiwi-harness). */
+export interface JournalIntent {
+  readonly seq: number;
+  readonly kind: string;
+  readonly request: unknown;
+}
+
+/** How a step ended (structurally `StepOutcome` of @kiwi/kiwi-harness). */
+export type JournalOutcome =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** One journal row, parsed. */
+export interface JournalStep {
+  readonly seq: number;
+  readonly format: number;
+  readonly kind: string;
+  /** The request as stored: the whole request, or for a model call a summary (`request_hash` decides). */
+  readonly request: unknown;
+  readonly request_hash: string;
+  /** Absent while the step has an intent and no result (it was in flight when its owner died). */
+  readonly outcome?: JournalOutcome;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+}
+
+/** JSON with object keys sorted: the same request always gives the same text and hash. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v as Record<string, unknown>).sort())
+      sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+/** sha256 (base64url) of a request's canonical JSON. */
+export function requestHash(request: unknown): string {
+  return createHash("sha256")
+    .update(canonicalJson(request ?? null))
+    .digest("base64url");
+}
+
+function storedRequest(kind: string, request: unknown): unknown {
+  if (!DIGEST_ONLY.has(kind)) return request ?? null;
+  const r = (request ?? {}) as { model?: unknown; max_tokens?: unknown; messages?: unknown; tools?: unknown };
+  return {
+    model: r.model ?? null,
+    max_tokens: r.max_tokens ?? null,
+    messages: Array.isArray(r.messages) ? r.messages.length : 0,
+    tools: Array.isArray(r.tools) ? r.tools.length : 0,
+  };
+}
+
+/** An error as the journal keeps it (a KiwiError's code, message, context and retryable; else name and message). */
+function errorRecord(error: unknown): Record<string, unknown> {
+  if (KiwiError.isInstance(error)) {
+    return {
+      code: error.code,
+      message: error.message,
+      context: JSON.parse(JSON.stringify(error.context ?? {})),
+      retryable: error.retryable,
+    };
+  }
+  const e = error as { name?: unknown; message?: unknown; code?: unknown };
+  return {
+    name: typeof e?.name === "string" ? e.name : "Error",
+    message: typeof e?.message === "string" ? e.message : String(error),
+    ...(typeof e?.code === "string" ? { code: e.code } : {}),
+  };
+}
+
+/** The error a replayed failed step throws again. */
+function errorOf(record: Record<string, unknown>): Error {
+  const message = typeof record.message === "string" ? record.message : "a step failed";
+  if (typeof record.code === "string" && record.name === undefined) {
+    return new KiwiError({
+      code: record.code,
+      message,
+      context: (record.context as Record<string, unknown>) ?? {},
+      retryable: record.retryable === true,
+    });
+  }
+  const error = new Error(message);
+  if (typeof record.name === "string") error.name = record.name;
+  if (typeof record.code === "string") (error as Error & { code: string }).code = record.code;
+  return error;
+}
+
+function corrupt(threadId: string, seq: number, what: string): KiwiError {
+  return new KiwiError({
+    code: "JOURNAL_CORRUPT",
+    message: `the step journal of thread ${JSON.stringify(threadId)} is corrupt at step ${seq} (${what}): it cannot be replayed, so the thread is not resumed; nothing was changed (export it with kiwi threads export, and spawn a new thread)`,
+    context: { thread_id: threadId, seq, problem: what },
+  });
+}
+
+function parseJson(threadId: string, seq: number, field: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw corrupt(threadId, seq, `${field} is not JSON`);
+  }
+}
+
+/**
+ * A thread's journal rows, parsed and checked: JOURNAL_VERSION for a row of a newer format,
+ * JOURNAL_CORRUPT for anything unreadable (a gap in the seqs, JSON that does not parse, an outcome that
+ * is not `{ok, result|error}`). Nothing is rewritten.
+ */
+export function readJournal(registry: ThreadRegistry, threadId: string): JournalStep[] {
+  return parseSteps(threadId, registry.steps(threadId));
+}
+
+export function parseSteps(threadId: string, rows: readonly RawJournalStep[]): JournalStep[] {
+  const out: JournalStep[] = [];
+  // Step 0 (the run's input) is there for threads the runtime spawned; steps count 1, 2, 3… without gaps.
+  let expected = rows[0]?.seq === 0 ? 0 : 1;
+  for (const row of rows) {
+    if (!Number.isInteger(row.format) || row.format < 1) corruptThrow(threadId, row.seq, "no format");
+    if (row.format > JOURNAL_FORMAT_VERSION) {
+      throw new KiwiError({
+        code: "JOURNAL_VERSION",
+        message: `the step journal of thread ${JSON.stringify(threadId)} has format ${row.format}, newer than the ${JOURNAL_FORMAT_VERSION} this Kiwi reads: upgrade Kiwi to resume it (nothing was changed)`,
+        context: { thread_id: threadId, seq: row.seq, found: row.format, supported: JOURNAL_FORMAT_VERSION },
+      });
+    }
+    if (row.seq !== expected) corruptThrow(threadId, row.seq, `expected step ${expected}`);
+    expected += 1;
+    if (typeof row.kind !== "string" || row.kind.length === 0) corruptThrow(threadId, row.seq, "no kind");
+    if (typeof row.request_hash !== "string" || row.request_hash.length === 0)
+      corruptThrow(threadId, row.seq, "no request hash");
+    const request = parseJson(threadId, row.seq, "request", row.request);
+    let outcome: JournalOutcome | undefined;
+    if (row.outcome !== null) {
+      const o = parseJson(threadId, row.seq, "outcome", row.outcome) as Record<string, unknown> | null;
+      if (!o || typeof o !== "object" || typeof o.ok !== "boolean")
+        corruptThrow(threadId, row.seq, "outcome is not {ok, …}");
+      if (o!.ok) outcome = { ok: true, result: o!.result };
+      else {
+        if (!o!.error || typeof o!.error !== "object")
+          corruptThrow(threadId, row.seq, "a failed outcome has no error");
+        outcome = { ok: false, error: o!.error };
+      }
+    }
+    out.push({
+      seq: row.seq,
+      format: row.format,
+      kind: row.kind,
+      request,
+      request_hash: row.request_hash,
+      ...(outcome ? { outcome } : {}),
+      started_at: row.started_at,
+      ended_at: row.ended_at,
+    });
+  }
+  return out;
+}
+
+function corruptThrow(threadId: string, seq: number, what: string): never {
+  throw corrupt(threadId, seq, what);
+}
+
+/** What happens to a step whose intent was recorded without a result (it was in flight when its owner died). */
+export type PendingDecision = "rerun" | "skip" | "stop";
+
+/** The input of a thread's run, journaled as step 0 so a resume in place runs the same thing. */
+export interface JournalStart {
+  readonly [key: string]: unknown;
+}
+
+export interface ThreadJournalOptions {
+  /**
+   * A step whose intent is recorded without a result: run it again (`rerun`), give it the `STEP_SKIPPED`
+   * result (`skip`), or refuse (`stop`, NEEDS_RECONCILIATION). Default: rerun every kind but `tool`.
+   */
+  readonly pending?: (step: JournalStep) => PendingDecision;
+}
+
+/** The result a tool call whose effect is unknown gets when a person chose not to run it again. */
+export function skippedResult(step: JournalStep): Record<string, unknown> {
+  return {
+    success: false,
+    error: {
+      code: "STEP_SKIPPED",
+      message:
+        "this call was in flight when the thread's process died; a person chose not to run it again, so whether it took effect is unknown: check before relying on it",
+      retryable: false,
+      step: step.seq,
+    },
+  };
+}
+
+/**
+ * A thread's step journal in the registry (`thread_steps`, the same SQLite file): `begin` writes each
+ * step's intent before it runs and `end` its outcome after. Opened on a thread that already has steps
+ * (a resume in place), `begin` hands back each recorded outcome in turn — the step is not run again —
+ * after checking that the replay asks for the same step (kind and request hash; JOURNAL_DIVERGED
+ * otherwise). A step recorded without a result goes to `pending`. Structurally a `StepJournal` of
+ * @kiwi/kiwi-harness.
+ */
+export class ThreadJournal {
+  readonly threadId: string;
+  readonly #registry: ThreadRegistry;
+  readonly #recorded: Map<number, JournalStep>;
+  readonly #pending: (step: JournalStep) => PendingDecision;
+  /** The run's input (step 0), when one was recorded. */
+  readonly start: JournalStart | undefined;
+
+  private constructor(
+    registry: ThreadRegistry,
+    threadId: string,
+    steps: JournalStep[],
+    options: ThreadJournalOptions,
+  ) {
+    this.#registry = registry;
+    this.threadId = threadId;
+    this.#recorded = new Map(steps.map((s) => [s.seq, s]));
+    const first = this.#recorded.get(0);
+    this.start = first?.outcome?.ok ? (first.outcome.result as JournalStart) : undefined;
+    this.#pending =
+      options.pending ?? ((step) => (step.kind === "tool" ? "stop" : ("rerun" as PendingDecision)));
+  }
+
+  /** Opens the journal of a registered thread, reading (and checking) what it already holds. */
+  static open(registry: ThreadRegistry, threadId: string, options: ThreadJournalOptions = {}): ThreadJournal {
+    return new ThreadJournal(registry, threadId, readJournal(registry, threadId), options);
+  }
+
+  /** Steps recorded when the journal was opened (step 0, the run's input, excluded). */
+  get recordedSteps(): number {
+    return [...this.#recorded.keys()].filter((seq) => seq > 0).length;
+  }
+
+  /** Recorded steps without a result (in flight when the owner died). */
+  pendingSteps(): JournalStep[] {
+    return [...this.#recorded.values()].filter((s) => s.seq > 0 && !s.outcome);
+  }
+
+  /** Records the run's input as step 0 (a new thread; a resumed one keeps its own). */
+  recordStart(start: JournalStart): void {
+    if (this.#recorded.has(0)) return;
+    const request = { kind: "start" };
+    this.#registry.beginStep(this.threadId, {
+      seq: 0,
+      format: JOURNAL_FORMAT_VERSION,
+      kind: "start",
+      request: canonicalJson(request),
+      requestHash: requestHash(request),
+    });
+    this.#registry.endStep(this.threadId, 0, canonicalJson({ ok: true, result: start }));
+  }
+
+  begin(intent: JournalIntent): JournalOutcome | undefined {
+    const hash = requestHash(intent.request);
+    const recorded = this.#recorded.get(intent.seq);
+    if (recorded) {
+      if (recorded.kind !== intent.kind || recorded.request_hash !== hash) {
+        throw new KiwiError({
+          code: "JOURNAL_DIVERGED",
+          message: `thread ${JSON.stringify(this.threadId)} diverged from its journal at step ${intent.seq}: the replay asks for a ${intent.kind} step${recorded.kind === intent.kind ? " with another request" : ""} where a ${recorded.kind} step was recorded (was the directive, a tool or the harness changed?). Nothing more runs; spawn a new thread (or resume_from a checkpoint)`,
+          context: {
+            thread_id: this.threadId,
+            seq: intent.seq,
+            recorded_kind: recorded.kind,
+            asked_kind: intent.kind,
+            recorded_request: recorded.request,
+            asked_request: storedRequest(intent.kind, intent.request),
+          },
+        });
+      }
+      if (recorded.outcome) return replayed(recorded.outcome);
+      const decision = this.#pending(recorded);
+      if (decision === "rerun") return undefined;
+      if (decision === "skip") {
+        const outcome: JournalOutcome = { ok: true, result: skippedResult(recorded) };
+        this.#registry.endStep(this.threadId, intent.seq, canonicalJson(outcome));
+        this.#recorded.set(intent.seq, { ...recorded, outcome });
+        return outcome;
+      }
+      throw new KiwiError({
+        code: "NEEDS_RECONCILIATION",
+        message: `step ${intent.seq} of thread ${JSON.stringify(this.threadId)} (${intent.kind}) was in flight when its owner died and may have taken effect: a person decides (kiwi threads resume ${this.threadId} --rerun, or --skip)`,
+        context: { thread_id: this.threadId, seq: intent.seq, kind: intent.kind, request: recorded.request },
+      });
+    }
+    this.#registry.beginStep(this.threadId, {
+      seq: intent.seq,
+      format: JOURNAL_FORMAT_VERSION,
+      kind: intent.kind,
+      request: canonicalJson(storedRequest(intent.kind, intent.request)),
+      requestHash: hash,
+    });
+    return undefined;
+  }
+
+  end(intent: JournalIntent, outcome: JournalOutcome): void {
+    const stored = outcome.ok
+      ? { ok: true, result: outcome.result === undefined ? null : outcome.result }
+      : { ok: false, error: errorRecord(outcome.error) };
+    this.#registry.endStep(this.threadId, intent.seq, canonicalJson(stored));
+    this.#recorded.delete(intent.seq);
+  }
+}
+
+/** A recorded outcome as the step hands it back: a fresh copy, a failure as an Error again. */
+function replayed(outcome: JournalOutcome): JournalOutcome {
+  if (outcome.ok) return { ok: true, result: structuredClone(outcome.result) };
+  return { ok: false, error: errorOf(outcome.error as Record<string, unknown>) };
+}
