@@ -19,6 +19,7 @@ export type {
   DirectiveModel,
   ModelChoice,
   ModelResolver,
+  ResumeOptions,
   SpawnDirectiveOptions,
   ThreadRuntime,
   ThreadRuntimeOptions,

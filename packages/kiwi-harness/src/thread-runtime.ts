@@ -1,12 +1,18 @@
-import { type CapabilityClaims, orchestrationAdmits, TokenVerifier } from "@kiwi/capabilities";
+import { type CapabilityClaims, type Grant, orchestrationAdmits, TokenVerifier } from "@kiwi/capabilities";
 import { createKernel, type Kernel, type KernelOptions } from "@kiwi/kernel";
-import { KiwiError, type PrimitiveV1, type ProviderV1 } from "@kiwi/spec";
+import { type HarnessV2, KiwiError, type PrimitiveV1, type ProviderV1, type RunSnapshot } from "@kiwi/spec";
 import {
   createThreadsPrimitive,
+  isTerminal,
+  type JournalStep,
+  type PendingDecision,
+  type ResumeInPlaceResult,
   type SpawnResult,
   secretsFromEnv,
   type ThreadHandle,
+  ThreadJournal,
   ThreadManager,
+  type ThreadRegistry,
   threadIdFor,
 } from "@kiwi/threads";
 import type { CostLimits } from "./budget";
@@ -16,6 +22,7 @@ import { checkpointOf } from "./runtime/checkpoint-of";
 import { coreSpawnToken } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
 import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
+import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
 
 export type { DirectiveModel };
@@ -48,6 +55,33 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * definition (default `kiwi_harness`, shipped by this package).
    */
   readonly defaultHarness?: string;
+  /**
+   * Each thread's step journal. Default: the registry's (`ThreadJournal`, table `thread_steps` of the same
+   * SQLite file), which `resume` replays. `false`: nothing journaled (threads cannot resume in place).
+   */
+  readonly journal?: false | ((threadId: string, registry: ThreadRegistry) => StepJournal);
+}
+
+/** What `resume` does with a tool call that was in flight when the thread's owner died. */
+export interface ResumeOptions {
+  /**
+   * A person's decision for tool calls whose effect is unknown (their tool is not `idempotent: true`):
+   * run them again (`rerun`) or give them a `STEP_SKIPPED` result (`skip`). Without it such a call parks
+   * the thread (`paused`, reason `needs_reconciliation`).
+   */
+  readonly decision?: "rerun" | "skip";
+}
+
+/** The run's input, journaled as step 0: what a resume in place runs again. */
+interface ThreadStart {
+  readonly [key: string]: unknown;
+  readonly directive: string;
+  readonly message: string;
+  readonly inputs: Record<string, unknown>;
+  readonly harness: string;
+  readonly parent_grants: Grant[] | null;
+  readonly parent_jti: string | null;
+  readonly resume: RunSnapshot | null;
 }
 
 export interface SpawnDirectiveOptions {
@@ -76,6 +110,20 @@ export interface ThreadRuntime {
    * layer without a calling thread, so no orchestration rule applies and there is no parent budget.
    */
   spawn(options: SpawnDirectiveOptions): Promise<SpawnResult>;
+  /**
+   * Resumes an interrupted thread in place — the same id, transcript and registry row — replaying its
+   * journal: recorded model replies and tool results are used, not asked for or run again; the run goes on
+   * live from the first step without a result. A tool call in flight when the owner died runs again only
+   * when its tool is `idempotent: true` (or `decision` says so); otherwise the thread is parked `paused` /
+   * `needs_reconciliation` naming the call. THREAD_FINISHED for a finished thread, THREAD_OWNED when a live
+   * process owns it (or another resume won), JOURNAL_CORRUPT / JOURNAL_VERSION for a journal that cannot
+   * be replayed (nothing rewritten); a replay that asks for other steps stops with JOURNAL_DIVERGED.
+   */
+  resume(threadId: string, options?: ResumeOptions): Promise<ResumeInPlaceResult>;
+  /** Resumes every interrupted thread of the project (parents first); what each did, or its error. */
+  recover(): Promise<
+    ({ thread_id: string } & (ResumeInPlaceResult | { status: "failed"; code: string; message: string }))[]
+  >;
   /** Kills live threads, flushes and closes the registry. */
   close(): Promise<void>;
 }
@@ -91,7 +139,7 @@ const ID_RETRIES = 3;
  * (ThreadManager.spawn: validates, registers, starts in the background, returns at once).
  */
 export async function createThreadRuntime(options: ThreadRuntimeOptions): Promise<ThreadRuntime> {
-  const { models, registryFile, secrets, onEvent, defaultHarness, ...kernelOptions } = options;
+  const { models, registryFile, secrets, onEvent, defaultHarness, journal, ...kernelOptions } = options;
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
   const primitive: PrimitiveV1 = createThreadsPrimitive({
@@ -157,47 +205,24 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       : undefined;
     const cost = d.metadata.cost!;
     const core = await coreSpawnToken(kernel, caller?.thread_id ?? "kiwi-runtime");
-    const runnerFor = (handle: ThreadHandle): ThreadRunner => {
-      const runner = new ThreadRunner({
-        kernel,
+    const start: ThreadStart = {
+      directive: d.name,
+      message: request.message ?? "",
+      inputs: { ...(request.inputs ?? {}) },
+      harness: harnessId,
+      parent_grants: caller ? [...caller.caps] : null,
+      parent_jti: caller?.jti ?? null,
+      resume: resume ?? null,
+    };
+    const runnerFor = (handle: ThreadHandle): ThreadRunner =>
+      buildRunner(handle, {
+        d,
         harness,
-        provider: choice.provider,
-        model: choice.model,
-        price: choice.price,
-        contextWindow: choice.contextWindow,
-        maxTokens: choice.maxTokens,
-        directive: d,
-        inputs: request.inputs,
-        threadId: handle.id,
-        parentId: handle.parentId,
-        parentGrants: caller?.caps,
-        parentJti: caller?.jti,
+        choice,
+        start,
         // The child's token never outlives its parent's current one.
         notAfter: caller ? () => runners.get(caller.thread_id)?.tokenExpiry() || caller.exp : undefined,
-        costCap: handle.budget.limits,
-        childrenSpend: () => handle.budget.childrenSpent(),
-        supervisor: () => handle.supervisor(),
-        onEvent: (event) => {
-          // help(stuck) reaches the manager through the kernel's signal handler, which records it.
-          if (!(event.type === "signal" && event.kind === "stuck")) {
-            const { type, ...fields } = event;
-            handle.record(type, fields);
-          }
-          onEvent?.(handle.id, event);
-        },
-        onHarnessEvent: ({ type, ...fields }) => handle.record(type, fields),
-        escalate: async () => {
-          const decision = await handle.escalate();
-          return decision.action === "resume"
-            ? { action: "raise", limits: (decision.limits ?? {}) as Partial<CostLimits> }
-            : { action: "terminate" };
-        },
       });
-      // Kept while it runs: its children ask it for its token's current expiry.
-      runners.set(handle.id, runner);
-      void threads.done(handle.id).then(() => runners.delete(handle.id));
-      return runner;
-    };
     const base = threadIdFor(d.name, new Date());
     for (let attempt = 0; ; attempt += 1) {
       const threadId = attempt === 0 ? base : `${base}_${Math.random().toString(36).slice(2, 6)}`;
@@ -233,10 +258,213 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     }
   }
 
+  /** The thread's journal: the registry's unless the runtime says otherwise. */
+  function journalFor(threadId: string): StepJournal | undefined {
+    if (journal === false) return undefined;
+    if (journal) return journal(threadId, threads.registry);
+    return ThreadJournal.open(threads.registry, threadId, { redact: (t) => threads.redact(t) });
+  }
+
+  /** A ThreadRunner for a thread's handle: a new thread's, or a resumed one's (its journal replays). */
+  function buildRunner(
+    handle: ThreadHandle,
+    parts: {
+      d: LoadedDirective;
+      harness: HarnessV2;
+      choice: ModelChoice;
+      start: ThreadStart;
+      notAfter: ThreadRunnerOptions["notAfter"];
+      journal?: StepJournal;
+    },
+  ): ThreadRunner {
+    const { d, harness, choice, start } = parts;
+    let steps = parts.journal;
+    if (!steps) {
+      steps = journalFor(handle.id);
+      // The run's input is step 0: a resume in place runs the same thing.
+      if (steps instanceof ThreadJournal) steps.recordStart(start);
+    }
+    const runner: ThreadRunner = new ThreadRunner({
+      kernel,
+      harness,
+      provider: choice.provider,
+      model: choice.model,
+      price: choice.price,
+      contextWindow: choice.contextWindow,
+      maxTokens: choice.maxTokens,
+      directive: d,
+      inputs: start.inputs,
+      threadId: handle.id,
+      parentId: handle.parentId,
+      parentGrants: start.parent_grants ?? undefined,
+      parentJti: start.parent_jti ?? undefined,
+      notAfter: parts.notAfter,
+      costCap: handle.budget.limits,
+      childrenSpend: () => handle.budget.childrenSpent(),
+      supervisor: () => handle.supervisor(),
+      ...(steps ? { journal: steps } : {}),
+      onEvent: (event) => {
+        // Replayed from the journal: written before the crash, not again (usage still rolls up).
+        const replayed = runner.replaying;
+        // help(stuck) reaches the manager through the kernel's signal handler, which records it.
+        if (!(event.type === "signal" && event.kind === "stuck")) {
+          const { type, ...fields } = event;
+          handle.record(type, fields, { replayed });
+        }
+        if (!replayed) onEvent?.(handle.id, event);
+      },
+      onHarnessEvent: ({ type, ...fields }) => handle.record(type, fields, { replayed: runner.replaying }),
+      escalate: async () => {
+        const decision = await handle.escalate();
+        return decision.action === "resume"
+          ? { action: "raise", limits: (decision.limits ?? {}) as Partial<CostLimits> }
+          : { action: "terminate" };
+      },
+    });
+    // Kept while it runs: its children ask it for its token's current expiry.
+    runners.set(handle.id, runner);
+    void threads.done(handle.id).then(() => runners.delete(handle.id));
+    return runner;
+  }
+
+  /** Whether a tool call that was in flight may simply run again: reads, or a tool declared idempotent. */
+  async function rerunnable(step: JournalStep): Promise<boolean> {
+    const request = (step.request ?? {}) as {
+      meta?: string;
+      arguments?: { item_type?: string; action?: string; item_id?: string };
+      tool?: string;
+    };
+    let toolId: string | undefined;
+    if (request.meta !== undefined) {
+      if (request.meta === "search" || request.meta === "load" || request.meta === "help") return true;
+      const a = request.arguments ?? {};
+      if (request.meta !== "execute" || a.action !== "run") return false;
+      if (a.item_type !== "tool") return a.item_type === "directive" || a.item_type === "knowledge";
+      toolId = a.item_id;
+    } else toolId = request.tool;
+    if (typeof toolId !== "string") return false;
+    const loaded = await kernel.load({ item_type: "tool", item_id: toolId });
+    return loaded.success && (loaded.data as { idempotent?: unknown } | undefined)?.idempotent === true;
+  }
+
+  /** A pending tool call as the `needs_reconciliation` event names it. */
+  function pendingCall(step: JournalStep): Record<string, unknown> {
+    const r = (step.request ?? {}) as {
+      id?: string;
+      meta?: string;
+      tool?: string;
+      arguments?: { item_id?: string };
+    };
+    return {
+      seq: step.seq,
+      call_id: r.id ?? null,
+      tool: r.tool ?? (r.meta === "execute" ? (r.arguments?.item_id ?? "execute") : (r.meta ?? "?")),
+      started_at: step.started_at,
+    };
+  }
+
+  async function resumeThread(threadId: string, options: ResumeOptions = {}): Promise<ResumeInPlaceResult> {
+    const row = threads.registry.get(threadId);
+    if (!row) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `no thread ${threadId}: list threads with kiwi threads list`,
+        context: { thread_id: threadId },
+      });
+    }
+    if (isTerminal(row.status)) {
+      throw new KiwiError({
+        code: "THREAD_FINISHED",
+        message: `thread ${threadId} already finished (${row.status}${row.reason ? `: ${row.reason}` : ""}): only an interrupted thread resumes in place; spawn a new thread (or resume_from its checkpoint)`,
+        context: { thread_id: threadId, status: row.status },
+      });
+    }
+    if (journal === false) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: "this runtime journals nothing (journal: false): its threads cannot resume in place",
+        context: { thread_id: threadId },
+      });
+    }
+    // Read and checked before anything changes: a corrupt or newer journal is refused here.
+    const redact = (t: string) => threads.redact(t);
+    const recorded = ThreadJournal.open(threads.registry, threadId, { redact });
+    const start = recorded.start as ThreadStart | undefined;
+    if (!start || typeof start.directive !== "string" || typeof start.harness !== "string") {
+      throw new KiwiError({
+        code: "JOURNAL_CORRUPT",
+        message: `thread ${threadId} has no recorded start in its journal (spawned without a journal, or by an older Kiwi): it cannot resume in place; spawn a new thread`,
+        context: { thread_id: threadId },
+      });
+    }
+    const decisions = new Map<number, PendingDecision>();
+    const unresolved: JournalStep[] = [];
+    for (const step of recorded.pendingSteps()) {
+      if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
+      else if (options.decision) decisions.set(step.seq, options.decision);
+      else unresolved.push(step);
+    }
+    const d = await loadDirective(kernel, start.directive, start.inputs ?? {});
+    const harness = await resolveHarness(kernel, start.harness);
+    const choice = await models(d.metadata.model, d.name);
+    const replay = ThreadJournal.open(threads.registry, threadId, {
+      redact,
+      pending: (step) => decisions.get(step.seq) ?? "stop",
+    });
+    const parentId = row.parent_id;
+    return threads.resumeInPlace({
+      threadId,
+      message: start.message ?? "",
+      note: {
+        journaled_steps: replay.recordedSteps,
+        ...(decisions.size ? { pending: [...decisions].map(([seq, decision]) => ({ seq, decision })) } : {}),
+      },
+      claimed: () =>
+        unresolved.length
+          ? {
+              park: "needs_reconciliation",
+              fields: { ...pendingCall(unresolved[0]!), pending: unresolved.length },
+            }
+          : undefined,
+      runner: (handle) =>
+        buildRunner(handle, {
+          d,
+          harness,
+          choice,
+          start,
+          journal: replay,
+          notAfter: parentId ? () => runners.get(parentId)?.tokenExpiry() || undefined : undefined,
+        }),
+    });
+  }
+
+  async function recover() {
+    const interrupted = threads.registry
+      .query({ status: "interrupted", limit: 1000 })
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const out: Awaited<ReturnType<ThreadRuntime["recover"]>> = [];
+    for (const row of interrupted) {
+      try {
+        out.push(await resumeThread(row.thread_id));
+      } catch (error) {
+        const e = error as { code?: unknown; message?: unknown };
+        out.push({
+          thread_id: row.thread_id,
+          status: "failed",
+          code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR",
+          message: typeof e.message === "string" ? e.message : String(error),
+        });
+      }
+    }
+    return out;
+  }
+
   return {
     kernel,
     manager: threads,
     spawn: (o) => threadDirective(o, undefined),
+    resume: resumeThread,
+    recover,
     close: () => threads.close(),
   };
 }

@@ -44,6 +44,8 @@ export { BOOT_ID, DEFAULT_LEASE_MS, ThreadRegistry } from "./registry/thread-reg
 export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
 export type {
   ControlResult,
+  ResumeInPlaceRequest,
+  ResumeInPlaceResult,
   SpawnRequest,
   SpawnResult,
   StatusChange,

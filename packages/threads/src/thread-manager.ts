@@ -254,6 +254,11 @@ export class ThreadManager {
     }
   }
 
+  /** Replaces the manager's secrets in a text by `[REDACTED]` (what transcripts and the registry get). */
+  redact(text: string): string {
+    return this.#redact(text);
+  }
+
   /** The transcript file of a thread. */
   transcriptPath(threadId: string): string {
     return join(this.projectRoot, ".ai/threads", threadId, "transcript.jsonl");

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
-import { EXPORT_FORMAT, readTranscript } from "@kiwi/threads";
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, JOURNAL_FORMAT_VERSION, readTranscript } from "@kiwi/threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDirective,
@@ -276,7 +276,14 @@ describe("kiwi threads export", () => {
     const out = await k(["threads", "export", done]);
     expect(out.code).toBe(0);
     const doc = JSON.parse(out.out);
-    expect(doc.registry).toMatchObject({ format: EXPORT_FORMAT, format_version: 1 });
+    expect(doc.registry).toMatchObject({
+      format: EXPORT_FORMAT,
+      format_version: EXPORT_FORMAT_VERSION,
+      journal_format_version: JOURNAL_FORMAT_VERSION,
+    });
+    // The step journal is exported too: the run's input (step 0), then its steps.
+    expect(doc.registry.steps[0]).toMatchObject({ thread_id: done, seq: 0, kind: "start" });
+    expect(doc.registry.steps.some((s: { kind: string }) => s.kind === "model")).toBe(true);
     expect(doc.registry.threads.map((t: { thread_id: string }) => t.thread_id)).toEqual([done]);
     expect(doc.registry.events.length).toBeGreaterThan(5);
     const transcript = readTranscript(join(where.project, ".ai/threads", done, "transcript.jsonl")).events;

@@ -412,7 +412,8 @@ async function exportThread(args: string[], io: Io): Promise<number> {
   const id = idArg(positionals, "kiwi threads export <id> [--out file]");
   if (values.out === "") throw new UsageError("--out needs a file path");
   return withThread(id, values, io, async ({ manager }) => {
-    const registry = exportRegistry(manager.registry, { threadId: id });
+    // The journal keeps model replies and tool results as they were: secrets are redacted on the way out.
+    const registry = exportRegistry(manager.registry, { threadId: id, redact: (t) => manager.redact(t) });
     const transcripts: Record<string, TranscriptEvent[]> = {};
     for (const t of registry.threads) {
       transcripts[t.thread_id] = readOrEmpty(manager.transcriptPath(t.thread_id));

@@ -25,9 +25,16 @@ export interface StepIntent {
 }
 
 /** How a step ended: its result, or the error it threw. */
-export type StepOutcome =
+export type StepOutcome = (
   | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: unknown };
+  | { readonly ok: false; readonly error: unknown }
+) & {
+  /**
+   * Set by `begin` for an outcome it decided now rather than recorded before (a person chose to skip an
+   * interrupted call): the step does not run, but what follows from it is new, not a replay.
+   */
+  readonly decided?: true;
+};
 
 /**
  * The seam a step journal plugs into. `begin` sees every step before it runs and may hand back a recorded

@@ -34,7 +34,7 @@ export class StepRunner {
     this.#seq += 1;
     const intent = { seq: this.#seq, kind, request };
     const recorded = this.#journal.begin(intent);
-    this.#replaying = recorded !== undefined;
+    this.#replaying = recorded !== undefined && recorded.decided !== true;
     if (recorded) return settle(recorded) as T;
     let outcome: StepOutcome;
     try {
@@ -50,7 +50,7 @@ export class StepRunner {
     this.#seq += 1;
     const intent = { seq: this.#seq, kind, request };
     const recorded = this.#journal.begin(intent);
-    this.#replaying = recorded !== undefined;
+    this.#replaying = recorded !== undefined && recorded.decided !== true;
     if (recorded) return settle(recorded) as T;
     let outcome: StepOutcome;
     try {

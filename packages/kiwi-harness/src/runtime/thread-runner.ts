@@ -126,6 +126,14 @@ export class ThreadRunner implements HarnessRunner {
     this.#o.onEvent?.(event);
   }
 
+  /**
+   * True while the run replays its journal (the last step came from it): what the runtime derives from
+   * such a step was recorded before, so a transcript does not write it again.
+   */
+  get replaying(): boolean {
+    return this.#steps.replaying;
+  }
+
   /** The current token's expiry (epoch seconds; 0 before it is minted). */
   tokenExpiry(): number {
     return this.#token.exp;

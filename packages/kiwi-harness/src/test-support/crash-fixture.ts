@@ -11,6 +11,10 @@
 //     Prints `{"ready":true}`, waits for a line on stdin, spawns <count> threads of `crash_worker` with the
 //     messages "[<tag> worker N]" at once, waits for all of them, prints `{"done":true,…}` and closes.
 //
+//   node --import tsx src/test-support/crash-fixture.ts victim <projectRoot> <fakeUrl> <directive> <message>
+//     Spawns one thread of <directive> with <message>, prints `{"ready":true,"thread_id":…}` and waits to be
+//     killed (the resume tests kill it at a step boundary they choose).
+//
 // Imported (by the tests), it exports the helpers that start it and the shared pieces both sides need.
 import { type ChildProcess, spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
@@ -260,6 +264,15 @@ async function workers(projectRoot: string, fakeUrl: string, tag: string, count:
   process.stdin.destroy();
 }
 
+async function victim(projectRoot: string, fakeUrl: string, directive: string, message: string) {
+  const runtime = await fixtureRuntime(projectRoot, fakeUrl);
+  const spawned = await runtime.spawn({ directive, message });
+  print({ ready: true, pid: process.pid, thread_id: spawned.thread_id });
+  await runtime.manager.wait(spawned.thread_id, { timeoutMs: 120_000 });
+  print({ done: true });
+  await runtime.close();
+}
+
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : "";
 if (invoked === realpathSync(FIXTURE)) {
   const [mode, projectRoot, fakeUrl, tag, count] = process.argv.slice(2);
@@ -268,7 +281,9 @@ if (invoked === realpathSync(FIXTURE)) {
       ? crash(projectRoot!, fakeUrl!)
       : mode === "workers"
         ? workers(projectRoot!, fakeUrl!, tag!, Number(count))
-        : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
+        : mode === "victim"
+          ? victim(projectRoot!, fakeUrl!, tag!, count!)
+          : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
   run.catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

@@ -105,9 +105,14 @@ describe("ThreadJournal", () => {
     expect(stop.code).toBe("NEEDS_RECONCILIATION");
     expect(ThreadJournal.open(reg, "t1", { pending: () => "rerun" }).begin(call)).toBe(undefined);
     const skipped = ThreadJournal.open(reg, "t1", { pending: () => "skip" }).begin(call);
-    expect(skipped).toMatchObject({ ok: true, result: { success: false, error: { code: "STEP_SKIPPED" } } });
-    // The decision is recorded: the next replay gets it without asking.
-    expect(ThreadJournal.open(reg, "t1").begin(call)).toEqual(skipped);
+    expect(skipped).toMatchObject({
+      ok: true,
+      decided: true,
+      result: { success: false, error: { code: "STEP_SKIPPED" } },
+    });
+    // The decision is recorded: the next replay gets it without asking (as a recorded outcome now).
+    const { decided: _new, ...recorded } = skipped as { decided?: true };
+    expect(ThreadJournal.open(reg, "t1").begin(call)).toEqual(recorded);
   });
 
   it("a corrupt journal or one of a newer format is refused with a clear code, and nothing is rewritten", () => {

@@ -19,9 +19,13 @@ export interface JournalIntent {
 }
 
 /** How a step ended (structurally `StepOutcome` of @kiwi/kiwi-harness). */
-export type JournalOutcome =
+export type JournalOutcome = (
   | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: unknown };
+  | { readonly ok: false; readonly error: unknown }
+) & {
+  /** Decided now (a person's `skip`), not recorded before: what follows from it is new, not a replay. */
+  readonly decided?: true;
+};
 
 /** One journal row, parsed. */
 export interface JournalStep {
@@ -185,6 +189,12 @@ export interface JournalStart {
 
 export interface ThreadJournalOptions {
   /**
+   * Applied to every request and outcome before it is hashed and stored (the thread manager's secret
+   * redactor: the journal is on disk like the transcript). A replayed result then carries `[REDACTED]`
+   * where a secret was, and a replayed request is hashed the same way, so the checks still match.
+   */
+  readonly redact?: (text: string) => string;
+  /**
    * A step whose intent is recorded without a result: run it again (`rerun`), give it the `STEP_SKIPPED`
    * result (`skip`), or refuse (`stop`, NEEDS_RECONCILIATION). Default: rerun every kind but `tool`.
    */
@@ -218,6 +228,7 @@ export class ThreadJournal {
   readonly #registry: ThreadRegistry;
   readonly #recorded: Map<number, JournalStep>;
   readonly #pending: (step: JournalStep) => PendingDecision;
+  readonly #redact: (text: string) => string;
   /** The run's input (step 0), when one was recorded. */
   readonly start: JournalStart | undefined;
 
@@ -234,6 +245,7 @@ export class ThreadJournal {
     this.start = first?.outcome?.ok ? (first.outcome.result as JournalStart) : undefined;
     this.#pending =
       options.pending ?? ((step) => (step.kind === "tool" ? "stop" : ("rerun" as PendingDecision)));
+    this.#redact = options.redact ?? ((t) => t);
   }
 
   /** Opens the journal of a registered thread, reading (and checking) what it already holds. */
@@ -262,11 +274,17 @@ export class ThreadJournal {
       request: canonicalJson(request),
       requestHash: requestHash(request),
     });
-    this.#registry.endStep(this.threadId, 0, canonicalJson({ ok: true, result: start }));
+    this.#registry.endStep(this.threadId, 0, this.#redact(canonicalJson({ ok: true, result: start })));
+  }
+
+  /** The request as stored and hashed: redacted. */
+  #request(request: unknown): unknown {
+    return JSON.parse(this.#redact(canonicalJson(request ?? null)));
   }
 
   begin(intent: JournalIntent): JournalOutcome | undefined {
-    const hash = requestHash(intent.request);
+    const request = this.#request(intent.request);
+    const hash = requestHash(request);
     const recorded = this.#recorded.get(intent.seq);
     if (recorded) {
       if (recorded.kind !== intent.kind || recorded.request_hash !== hash) {
@@ -279,7 +297,7 @@ export class ThreadJournal {
             recorded_kind: recorded.kind,
             asked_kind: intent.kind,
             recorded_request: recorded.request,
-            asked_request: storedRequest(intent.kind, intent.request),
+            asked_request: storedRequest(intent.kind, request),
           },
         });
       }
@@ -288,9 +306,9 @@ export class ThreadJournal {
       if (decision === "rerun") return undefined;
       if (decision === "skip") {
         const outcome: JournalOutcome = { ok: true, result: skippedResult(recorded) };
-        this.#registry.endStep(this.threadId, intent.seq, canonicalJson(outcome));
+        this.#registry.endStep(this.threadId, intent.seq, JSON.stringify(outcome));
         this.#recorded.set(intent.seq, { ...recorded, outcome });
-        return outcome;
+        return { ...outcome, decided: true };
       }
       throw new KiwiError({
         code: "NEEDS_RECONCILIATION",
@@ -302,7 +320,7 @@ export class ThreadJournal {
       seq: intent.seq,
       format: JOURNAL_FORMAT_VERSION,
       kind: intent.kind,
-      request: canonicalJson(storedRequest(intent.kind, intent.request)),
+      request: canonicalJson(storedRequest(intent.kind, request)),
       requestHash: hash,
     });
     return undefined;
@@ -312,7 +330,8 @@ export class ThreadJournal {
     const stored = outcome.ok
       ? { ok: true, result: outcome.result === undefined ? null : outcome.result }
       : { ok: false, error: errorRecord(outcome.error) };
-    this.#registry.endStep(this.threadId, intent.seq, canonicalJson(stored));
+    // Plain JSON, not canonical: key order is kept, so a harness that prints a result gets the same text.
+    this.#registry.endStep(this.threadId, intent.seq, this.#redact(JSON.stringify(stored)));
     this.#recorded.delete(intent.seq);
   }
 }
