@@ -79,6 +79,12 @@ export const toolSchema = z
       .optional()
       .describe("Environment variables this file's config may read through ${NAME}."),
     retry: retrySchema.optional(),
+    idempotent: z
+      .boolean()
+      .optional()
+      .describe(
+        "True when running the tool twice with the same parameters has the effect of running it once: a managed thread whose process died during a call runs it again on resume. Otherwise such a call waits for a person (kiwi threads resume --rerun or --skip).",
+      ),
     dependencies: z
       .array(z.string().min(1))
       .optional()
