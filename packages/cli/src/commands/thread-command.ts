@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { ThreadRuntime } from "@kiwi/kiwi-harness";
 import type { ThreadRow } from "@kiwi/threads";
 import { EXIT, UsageError } from "../cli-error";
-import { kernelFrom, kernelOptions } from "../common-options";
+import { type KernelFlags, kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printError, printJson } from "../io";
 import { describeBudget, tokensOf } from "../thread-display/describe-event";
 import { fallbackNote, findProviders } from "../thread-display/find-providers";
@@ -122,19 +122,7 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     });
     const id = spawned.thread_id;
     const { manager } = runtime;
-    stopInterrupts = onInterrupts(io, (count) => {
-      try {
-        if (count === 1) {
-          display.note(`^C asking ${id} to stop after its current turn (Ctrl-C again kills it)`);
-          manager.terminate(id);
-        } else if (count === 2) {
-          display.note(`^C killing ${id}`);
-          manager.kill(id);
-        }
-      } catch {
-        // The thread ended between the key press and the request: nothing to stop.
-      }
-    });
+    stopInterrupts = onTreeInterrupts(io, runtime, id, display);
     const stopWatch = manager.watch((change) => {
       if (change.threadId === id) display.status(change.status, change.reason);
     });
@@ -149,6 +137,7 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     });
     try {
       await manager.done(id);
+      await waitForDescendants(runtime, display);
     } finally {
       stopWatch();
       display.finish();
@@ -171,6 +160,49 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     stopInterrupts?.();
     display.finish();
     await runtime.close();
+  }
+}
+
+/**
+ * Ctrl-C for a thread and every thread it started in this process: the first asks them all to stop after
+ * their current turn, the second kills them.
+ */
+export function onTreeInterrupts(
+  io: Io,
+  runtime: ThreadRuntime,
+  id: string,
+  display: RunDisplay,
+): () => void {
+  const { manager } = runtime;
+  return onInterrupts(io, (count) => {
+    const tree = [id, ...manager.liveThreads().filter((t) => t !== id)];
+    if (count === 1) display.note(`^C asking ${id} to stop after its current turn (Ctrl-C again kills it)`);
+    else if (count === 2) display.note(`^C killing ${id}`);
+    else return;
+    for (const t of tree) {
+      try {
+        if (count === 1) manager.terminate(t);
+        else manager.kill(t);
+      } catch {
+        // The thread ended between the key press and the request: nothing to stop.
+      }
+    }
+  });
+}
+
+/**
+ * Waits for the threads still running in this process — the descendants of the thread this command ran:
+ * they are not killed when their parent ends.
+ */
+export async function waitForDescendants(runtime: ThreadRuntime, display: RunDisplay): Promise<void> {
+  const { manager } = runtime;
+  let noted = false;
+  for (let live = manager.liveThreads(); live.length > 0; live = manager.liveThreads()) {
+    if (!noted) {
+      display.note(`waiting for ${live.length} descendant thread${live.length === 1 ? "" : "s"} to end`);
+      noted = true;
+    }
+    await Promise.all(live.map((t) => manager.done(t)));
   }
 }
 
@@ -257,4 +289,209 @@ export function renderSummary(s: RunSummary): string {
     ["transcript", inert(s.transcript_path)],
     ["duration", formatDuration(s.duration_ms)],
   ]);
+}
+
+/** The providers of a project and a runtime whose model choice follows the thread being resumed. */
+async function resumingRuntime(
+  values: KernelFlags,
+  io: Io,
+  display: RunDisplay,
+): Promise<
+  | {
+      ok: true;
+      runtime: ThreadRuntime;
+      /** The provider and model a thread ran on (recorded when it was spawned); its resume uses them. */
+      target(row: ThreadRow): { provider: string; model: string } | { problem: string; usage?: boolean };
+      clear(): void;
+    }
+  | { ok: false; message: string; usage?: boolean }
+> {
+  const source = await findProviders((extra) => kernelFrom(values, io, extra));
+  let current: { installed: InstalledProvider; model: string } | undefined;
+  let fallback: InstalledProvider | undefined;
+  const runtime = await openThreadRuntime(values, io, {
+    pluginPackagesFrom: source.pluginPackagesFrom,
+    models: (directiveModel) => {
+      // The resumed thread runs on what it ran on; threads it spawns choose as `kiwi thread run` does.
+      if (current) return resolveModel(current.installed.provider, current.model);
+      const installed = fallback;
+      if (!installed) throw new UsageError("no provider for a new thread");
+      return resolveModel(installed.provider, modelFor(installed.provider, directiveModel, undefined));
+    },
+    onEvent: (threadId, event) => display.event(threadId, event),
+  });
+  return {
+    ok: true,
+    runtime,
+    target(row) {
+      const ctx = row.permission_context ?? {};
+      const provider = typeof ctx.provider === "string" ? ctx.provider : undefined;
+      const model = typeof ctx.model === "string" ? ctx.model : undefined;
+      const pick = pickProvider(source.discovery, provider, io.env);
+      if (!pick.ok) return { problem: pick.message };
+      fallback = pick.provider;
+      const chosen = model ?? modelFor(pick.provider.provider, undefined, undefined);
+      current = { installed: pick.provider, model: chosen };
+      return { provider: pick.provider.id, model: chosen };
+    },
+    clear() {
+      current = undefined;
+    },
+  };
+}
+
+/**
+ * kiwi threads resume <id> on a thread without an owner (interrupted, or parked for a decision): resumes
+ * it in place — the same id — replaying its journal, and follows it (and the threads it starts) until it
+ * ends, like `kiwi thread run`. `decision` settles a tool call that was in flight (`--rerun`, `--skip`).
+ */
+export async function resumeInPlaceCommand(
+  id: string,
+  values: KernelFlags,
+  io: Io,
+  decision: "rerun" | "skip" | undefined,
+): Promise<number> {
+  const json = values.json === true;
+  const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
+  const opened = await resumingRuntime(values, io, display);
+  if (!opened.ok) throw new UsageError(opened.message);
+  const { runtime } = opened;
+  const { manager } = runtime;
+  let stopInterrupts: (() => void) | undefined;
+  try {
+    const row = manager.registry.get(id);
+    if (!row) {
+      printError(io, `kiwi threads resume: no thread ${inert(id)}: list threads with kiwi threads list`);
+      return EXIT.failed;
+    }
+    const target = opened.target(row);
+    if ("problem" in target) {
+      printError(io, `kiwi threads resume: ${target.problem}`);
+      return EXIT.failed;
+    }
+    const startedAt = Date.now();
+    let result: Awaited<ReturnType<ThreadRuntime["resume"]>>;
+    try {
+      result = await runtime.resume(id, decision ? { decision } : {});
+    } finally {
+      opened.clear();
+    }
+    if (result.status === "paused") {
+      if (json) printJson(io, { success: false, ...result });
+      else
+        printError(
+          io,
+          `${inert(id)}: paused (${inert(result.reason)}): step ${inert(String(result.seq))}, a call of ${inert(String(result.tool))} (${inert(String(result.call_id))}), was in flight when its process died and may have taken effect. Decide: kiwi threads resume ${inert(id)} --rerun (run it again) or --skip (do not run it; the model is told its effect is unknown)`,
+        );
+      return EXIT.failed;
+    }
+    display.note(`resumed ${id} in place (its journal replays; nothing recorded runs again)`);
+    stopInterrupts = onTreeInterrupts(io, runtime, id, display);
+    const stopWatch = manager.watch((change) => {
+      if (change.threadId === id) display.status(change.status, change.reason);
+    });
+    try {
+      await manager.done(id);
+      await waitForDescendants(runtime, display);
+    } finally {
+      stopWatch();
+      display.finish();
+    }
+    const summary = summarise(runtime, manager.registry.get(id)!, {
+      provider: target.provider,
+      model: target.model,
+      startedAt,
+      turnsSeen: display.turns,
+    });
+    if (json) printJson(io, summary);
+    else {
+      if (summary.error)
+        printError(io, `error ${inert(summary.error.code)}: ${inert(summary.error.message)}`);
+      print(io, "");
+      print(io, renderSummary(summary));
+    }
+    return summary.success ? EXIT.ok : EXIT.failed;
+  } finally {
+    stopInterrupts?.();
+    display.finish();
+    await runtime.close();
+  }
+}
+
+/**
+ * kiwi threads recover — resumes every interrupted thread of the project in place (parents first) and
+ * waits for them all. Exit 0 when every one resumed and ended `completed`.
+ */
+export async function recoverCommand(values: KernelFlags, io: Io): Promise<number> {
+  const json = values.json === true;
+  const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
+  const opened = await resumingRuntime(values, io, display);
+  if (!opened.ok) throw new UsageError(opened.message);
+  const { runtime } = opened;
+  const { manager } = runtime;
+  const results: Record<string, unknown>[] = [];
+  let stopInterrupts: (() => void) | undefined;
+  try {
+    const rows = manager.registry
+      .query({ status: "interrupted", limit: 1000 })
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    for (const row of rows) {
+      const target = opened.target(row);
+      if ("problem" in target) {
+        results.push({
+          thread_id: row.thread_id,
+          status: "failed",
+          code: "INVALID_INPUT",
+          message: target.problem,
+        });
+        continue;
+      }
+      try {
+        results.push({ ...(await runtime.resume(row.thread_id)) });
+      } catch (error) {
+        const e = error as { code?: unknown; message?: unknown };
+        results.push({
+          thread_id: row.thread_id,
+          status: "failed",
+          code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR",
+          message: typeof e.message === "string" ? e.message : String(error),
+        });
+      } finally {
+        opened.clear();
+      }
+    }
+    const resumed = results.filter((r) => r.status === "resumed").map((r) => String(r.thread_id));
+    if (resumed.length) {
+      stopInterrupts = onInterrupts(io, (count) => {
+        for (const t of manager.liveThreads()) {
+          try {
+            if (count === 1) manager.terminate(t);
+            else if (count === 2) manager.kill(t);
+          } catch {
+            // ended meanwhile
+          }
+        }
+      });
+      await waitForDescendants(runtime, display);
+    }
+    display.finish();
+    const ended = results.map((r) => {
+      const row = r.status === "resumed" ? manager.registry.get(String(r.thread_id)) : undefined;
+      return row ? { ...r, status: row.status, reason: row.reason } : r;
+    });
+    const ok = ended.every((r) => r.status === "completed");
+    if (json) printJson(io, { success: ok, threads: ended });
+    else if (ended.length === 0) print(io, "no interrupted threads");
+    else
+      for (const r of ended)
+        print(
+          io,
+          `${inert(String(r.thread_id))}: ${inert(String(r.status))}${r.reason ? ` (${inert(String(r.reason))})` : ""}${r.code ? ` ${inert(String(r.code))}: ${inert(String(r.message))}` : ""}`,
+        );
+    return ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    stopInterrupts?.();
+    display.finish();
+    await runtime.close();
+  }
 }

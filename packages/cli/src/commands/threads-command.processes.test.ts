@@ -2,6 +2,8 @@
 // ThreadManager on the same registry) that the child applies.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { createFakeLlmServer } from "@kiwi/fake-llm";
+import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createDirective,
@@ -88,4 +90,46 @@ describe("kiwi thread run in another process", () => {
     const status = JSON.parse((await k(["threads", "status", id, "--json"])).out);
     expect(status.thread).toMatchObject({ status: "completed", reason: "terminated" });
   });
+});
+
+describe("kiwi threads resume / recover after the owner process is SIGKILLed", () => {
+  it(
+    "continues the same thread in place from its journal: journaled turns are not asked again",
+    LIVE,
+    async () => {
+      const { where, owner, id } = await start("resume me");
+      // Turn 1 (a greet call) is done and journaled; turn 2 is streaming when the owner dies.
+      await until(() => owner.out().includes("── turn 2/6"), "the child's second turn", 15_000);
+      owner.proc.kill("SIGKILL");
+      await owner.exit;
+      const fake = await createFakeLlmServer({ script: { turns: [{ text: "resumed to the end" }] } });
+      cleanups.push(() => fake.close());
+      const env = {
+        PATH: process.env.PATH ?? "",
+        ANTHROPIC_API_KEY: "test",
+        ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+      };
+      const k = (args: string[]) => kiwi(args, { ...where, env });
+      const status = JSON.parse((await k(["threads", "status", id, "--json"])).out);
+      expect(status.thread).toMatchObject({ status: "interrupted" });
+
+      const resumed = await k(["threads", "resume", id, "--json"]);
+      expect(resumed.code, resumed.err).toBe(0);
+      expect(JSON.parse(resumed.out)).toMatchObject({
+        thread_id: id,
+        status: "completed",
+        final_text: "resumed to the end",
+      });
+      // Only the turn without a result was asked again, of this process's fake.
+      expect(fake.requests).toHaveLength(1);
+      const events = readTranscript(`${where.project}/.ai/threads/${id}/transcript.jsonl`).events;
+      expect(events.filter((e) => e.type === "resumed")).toHaveLength(1);
+      expect(events.filter((e) => e.type === "tool_result")).toHaveLength(1);
+      // Finished: it does not resume again, and recover finds nothing.
+      const again = await k(["threads", "resume", id]);
+      expect(again.code).toBe(1);
+      expect(again.err).toContain("THREAD_FINISHED");
+      expect((await k(["threads", "recover"])).out).toContain("no interrupted threads");
+    },
+  );
 });

@@ -23,6 +23,7 @@ import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from
 import { inert, inertJson } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
+import { recoverCommand, resumeInPlaceCommand } from "./thread-command";
 
 const USAGE = `kiwi threads <subcommand> [options]
 
@@ -31,7 +32,10 @@ const USAGE = `kiwi threads <subcommand> [options]
   events <id> [--after seq] [--limit n]   its registry events
   tail <id> [-n N] [-f]               its last N transcript events (default 20); -f follows until it ends
   pause <id>                          pause at the next turn boundary
-  resume <id> [--message m]           end a pause (optionally with a message for the next turn)
+  resume <id> [--message m]           end a pause (optionally with a message for the next turn); on an
+                                      interrupted thread: continue it in place from its journal and follow it
+         [--rerun | --skip]           a tool call in flight when its process died: run it again, or not
+  recover                             resume every interrupted thread of the project in place
   inject <id> <message…>              queue a user message for the next turn
   terminate <id> [--immediate]        finish the current turn, then stop (--immediate cuts it)
   kill <id>                           abort now
@@ -52,6 +56,17 @@ const SUBCOMMANDS: Record<string, Sub> = {
   terminate: (args, io) => control("terminate", args, io),
   kill: (args, io) => control("kill", args, io),
   export: exportThread,
+  recover: async (args, io) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: kernelOptions });
+    if (positionals.length)
+      throw new UsageError(`unexpected argument '${positionals[0]}': kiwi threads recover`);
+    if (!hasRegistry(values, io)) {
+      if (values.json) printJson(io, { success: true, threads: [] });
+      else print(io, "no interrupted threads");
+      return EXIT.ok;
+    }
+    return recoverCommand(values, io);
+  },
 };
 
 /** kiwi threads <list|status|events|tail|pause|resume|inject|terminate|kill|export> … */
@@ -367,7 +382,13 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
     allowPositionals: true,
     options: {
       ...kernelOptions,
-      ...(action === "resume" ? { message: { type: "string" as const } } : {}),
+      ...(action === "resume"
+        ? {
+            message: { type: "string" as const },
+            rerun: { type: "boolean" as const, default: false },
+            skip: { type: "boolean" as const, default: false },
+          }
+        : {}),
       ...(action === "terminate" ? { immediate: { type: "boolean" as const, default: false } } : {}),
     },
   });
@@ -377,7 +398,26 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
   if (action !== "inject" && positionals.length > 1) {
     throw new UsageError(`unexpected argument '${positionals[1]}': ${CONTROL_USAGE[action]}`);
   }
-  const flags = values as KernelFlags & { message?: string; immediate?: boolean };
+  const flags = values as KernelFlags & {
+    message?: string;
+    immediate?: boolean;
+    rerun?: boolean;
+    skip?: boolean;
+  };
+  if (flags.rerun && flags.skip) throw new UsageError("--rerun and --skip exclude each other: choose one");
+  if (action === "resume") {
+    // A thread without an owner (interrupted, or parked for a decision) continues in place.
+    const row = hasRegistry(values, io)
+      ? await withThreads(values, io, ({ manager }) => manager.registry.get(id))
+      : undefined;
+    const ownerless = row && (row.status === "interrupted" || (row.status === "paused" && row.pid === null));
+    if (ownerless)
+      return resumeInPlaceCommand(id, values, io, flags.rerun ? "rerun" : flags.skip ? "skip" : undefined);
+    if (flags.rerun || flags.skip)
+      throw new UsageError(
+        "--rerun and --skip apply to a thread waiting for a decision (needs_reconciliation) only",
+      );
+  }
   return withThread(id, values, io, ({ manager }) => {
     let result: ControlResult;
     if (action === "pause") result = manager.pause(id);
