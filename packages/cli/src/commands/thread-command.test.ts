@@ -392,3 +392,66 @@ requires: none
     expect(rows).toHaveLength(1);
   });
 });
+
+describe("kiwi thread run with children", () => {
+  it(
+    "waits for the thread's descendants before it exits: a child outliving its parent ends completed, not killed",
+    LIVE,
+    async () => {
+      const spawnChild: FakeTurn["tool_calls"] = [
+        {
+          name: "execute",
+          arguments: {
+            item_type: "tool",
+            action: "run",
+            item_id: "thread_directive",
+            parameters: { directive_name: "cli_child", message: "[child run]" },
+          },
+        },
+      ];
+      const { where, env, fake } = await setup({
+        turns: [],
+        routes: [
+          { match: "[child run]", turns: [slow({ text: "the child took its time and finished" })] },
+          {
+            match: "[parent run]",
+            turns: [
+              { text: "spawning a child", tool_calls: spawnChild },
+              { text: "the parent is done first" },
+            ],
+          },
+        ],
+      });
+      await createDirective(where, "cli_child", threadDirective({ name: "cli_child" }));
+      await createDirective(
+        where,
+        "cli_parent",
+        threadDirective({
+          name: "cli_parent",
+          permissions: `
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="thread_directive"/>
+      <orchestration enabled="true">
+        <allow_categories/>
+        <deny_categories/>
+        <allow_directives>cli_child</allow_directives>
+        <deny_directives/>
+      </orchestration>`,
+        }),
+      );
+      const run = await kiwi(["thread", "run", "cli_parent", "[parent run]", "--json"], { ...where, env });
+      expect(run.code, run.err).toBe(0);
+      expect(JSON.parse(run.out)).toMatchObject({
+        status: "completed",
+        final_text: "the parent is done first",
+      });
+      expect(run.err).toContain("waiting for 1 descendant thread to end");
+      expect(fake.requests).toHaveLength(3);
+      const children = await withRegistry(where, ({ manager }) =>
+        manager.registry.query({ directive: "cli_child" }),
+      );
+      expect(children).toHaveLength(1);
+      expect(children[0]).toMatchObject({ status: "completed", reason: "end_turn" });
+    },
+  );
+});
