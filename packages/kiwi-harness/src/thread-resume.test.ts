@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const DIRECTIVE = "resume_worker";
-const ROUTES = { tool: "[resume tool]", stream: "[resume stream]" } as const;
+const ROUTES = { tool: "[resume tool]", stream: "[resume stream]", paused: "[resume paused]" } as const;
 
 const bash = (command: string, id: string) =>
   call("execute", { item_type: "tool", action: "run", item_id: "bash", parameters: { command } }, id);
@@ -35,6 +35,14 @@ function script() {
           // The line is appended, then the call takes a few seconds: the owner dies in between.
           bash("echo two >> effects.log; sleep 3", "call_two"),
           { text: "done after the skipped call" },
+        ],
+      },
+      {
+        match: ROUTES.paused,
+        turns: [
+          // The call takes a second: a pause requested meanwhile holds the thread at the next boundary.
+          bash("echo one >> effects.log; sleep 1", "call_one"),
+          { text: "done after the pause and the crash" },
         ],
       },
       {
@@ -102,7 +110,7 @@ interface Crashed {
 /** Runs one thread in a child process and SIGKILLs it once `killWhen` holds. */
 async function crash(
   route: string,
-  killWhen: (c: Omit<Crashed, "threadId" | "transcript">) => boolean,
+  killWhen: (c: Omit<Crashed, "transcript">) => boolean,
 ): Promise<Crashed> {
   const projectRoot = await createTestProject();
   cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
@@ -124,7 +132,7 @@ async function crash(
   const child: FixtureChild = spawnFixture(["victim", projectRoot, fake.anthropicBaseUrl, DIRECTIVE, route]);
   cleanups.push(() => child.kill());
   const ready = (await child.waitForJson("ready")) as { thread_id: string };
-  await until("the kill point", () => killWhen(parts));
+  await until("the kill point", () => killWhen({ ...parts, threadId: ready.thread_id }));
   await child.kill();
   expect(await child.exited).toBe("SIGKILL");
   const transcript = () =>
@@ -226,6 +234,36 @@ describe("resume in place after the owner is SIGKILLed", () => {
       ["call_two", "STEP_SKIPPED"],
     ]);
     expectUsageOnce(winner, c.threadId, events, 3);
+  }, 60_000);
+
+  it("before a model call (held at a turn boundary by a pause): the boundary runs again, the model is asked once", async () => {
+    let observer: ThreadRuntime | undefined;
+    let opening = false;
+    const c = await crash(ROUTES.paused, (p) => {
+      if (!opening && p.effects() === "one\n") {
+        opening = true;
+        // Another process's control, queued in the registry: the owner applies it and holds at turn 2.
+        void p.runtime().then((r) => {
+          observer = r;
+          r.manager.pause(p.threadId);
+        });
+      }
+      return observer?.manager.registry.get(p.threadId)?.status === "paused";
+    });
+    const runtime = await c.runtime();
+    expect(runtime.manager.registry.get(c.threadId)?.status).toBe("interrupted");
+    expect(c.asked()).toBe(1);
+    await runtime.resume(c.threadId);
+    const row = await runtime.manager.wait(c.threadId, { timeoutMs: 20_000 });
+    expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(c.effects()).toBe("one\n");
+    expect(c.asked()).toBe(2);
+    const events = c.transcript();
+    expect(events.filter((e) => e.type === "assistant_message").map((e) => e.text)).toEqual([
+      "",
+      "done after the pause and the crash",
+    ]);
+    expectUsageOnce(runtime, c.threadId, events, 2);
   }, 60_000);
 
   it("an edited directive: the replay diverges from the journal and the thread stops with JOURNAL_DIVERGED", async () => {
