@@ -108,10 +108,7 @@ interface Crashed {
 }
 
 /** Runs one thread in a child process and SIGKILLs it once `killWhen` holds. */
-async function crash(
-  route: string,
-  killWhen: (c: Omit<Crashed, "transcript">) => boolean,
-): Promise<Crashed> {
+async function crash(route: string, killWhen: (c: Omit<Crashed, "transcript">) => boolean): Promise<Crashed> {
   const projectRoot = await createTestProject();
   cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
   const fake = await createFakeLlmServer({ script: script() });
