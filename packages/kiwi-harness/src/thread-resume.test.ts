@@ -263,6 +263,26 @@ describe("resume in place after the owner is SIGKILLed", () => {
     expectUsageOnce(runtime, c.threadId, events, 2);
   }, 60_000);
 
+  it("two processes resuming the same thread at once: exactly one wins, the other gets THREAD_OWNED", async () => {
+    const c = await crash(ROUTES.tool, (p) => p.effects() === "one\ntwo\n");
+    const resumers = [0, 1].map(() =>
+      spawnFixture(["resumer", c.projectRoot, c.fake.anthropicBaseUrl, c.threadId, "skip"]),
+    );
+    for (const r of resumers) cleanups.push(() => r.kill());
+    await Promise.all(resumers.map((r) => r.waitForJson("ready")));
+    for (const r of resumers) r.proc.stdin!.write("go\n");
+    const answers = await Promise.all(
+      resumers.map((r) => Promise.race([r.waitForJson("resumed"), r.waitForJson("failed")])),
+    );
+    expect(answers.filter((a) => a.resumed === "resumed")).toHaveLength(1);
+    expect(answers.filter((a) => a.failed === "THREAD_OWNED")).toHaveLength(1);
+    const winner = resumers[answers.findIndex((a) => a.resumed === "resumed")]!;
+    expect(await winner.waitForJson("done")).toEqual({ done: "completed" });
+    expect(c.effects()).toBe("one\ntwo\n");
+    expect(c.asked()).toBe(3);
+    expect(c.transcript().filter((e) => e.type === "resumed")).toHaveLength(1);
+  }, 60_000);
+
   it("an edited directive: the replay diverges from the journal and the thread stops with JOURNAL_DIVERGED", async () => {
     const c = await crash(ROUTES.stream, (p) => p.effects() === "one\n" && p.asked() === 2);
     await writeDirective(c.projectRoot, "An edited description");

@@ -15,6 +15,11 @@
 //     Spawns one thread of <directive> with <message>, prints `{"ready":true,"thread_id":…}` and waits to be
 //     killed (the resume tests kill it at a step boundary they choose).
 //
+//   node --import tsx src/test-support/crash-fixture.ts resumer <projectRoot> <fakeUrl> <threadId> <decision>
+//     Prints `{"ready":true}`, waits for a line on stdin, resumes <threadId> in place (decision rerun|skip|none)
+//     and prints `{"resumed":…}` (or `{"failed":code}`); a winner then waits for the thread and prints
+//     `{"done":status}`.
+//
 // Imported (by the tests), it exports the helpers that start it and the shared pieces both sides need.
 import { type ChildProcess, spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
@@ -273,6 +278,29 @@ async function victim(projectRoot: string, fakeUrl: string, directive: string, m
   await runtime.close();
 }
 
+async function resumer(projectRoot: string, fakeUrl: string, threadId: string, decision: string) {
+  const runtime = await fixtureRuntime(projectRoot, fakeUrl);
+  try {
+    print({ ready: true, pid: process.pid });
+    await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+    try {
+      const result = await runtime.resume(
+        threadId,
+        decision === "rerun" || decision === "skip" ? { decision } : {},
+      );
+      print({ resumed: result.status });
+    } catch (error) {
+      print({ failed: (error as { code?: string }).code ?? "?" });
+      return;
+    }
+    const row = await runtime.manager.wait(threadId, { timeoutMs: 30_000 });
+    print({ done: row.status });
+  } finally {
+    await runtime.close();
+    process.stdin.destroy();
+  }
+}
+
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : "";
 if (invoked === realpathSync(FIXTURE)) {
   const [mode, projectRoot, fakeUrl, tag, count] = process.argv.slice(2);
@@ -283,7 +311,9 @@ if (invoked === realpathSync(FIXTURE)) {
         ? workers(projectRoot!, fakeUrl!, tag!, Number(count))
         : mode === "victim"
           ? victim(projectRoot!, fakeUrl!, tag!, count!)
-          : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
+          : mode === "resumer"
+            ? resumer(projectRoot!, fakeUrl!, tag!, count!)
+            : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
   run.catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
