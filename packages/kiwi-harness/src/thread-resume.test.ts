@@ -283,6 +283,18 @@ describe("resume in place after the owner is SIGKILLed", () => {
     expect(c.transcript().filter((e) => e.type === "resumed")).toHaveLength(1);
   }, 60_000);
 
+  it("recover resumes every interrupted thread of the project", async () => {
+    const c = await crash(ROUTES.stream, (p) => p.effects() === "one\n" && p.asked() === 2);
+    const runtime = await c.runtime();
+    const recovered = await runtime.recover();
+    expect(recovered).toEqual([expect.objectContaining({ thread_id: c.threadId, status: "resumed" })]);
+    const row = await runtime.manager.wait(c.threadId, { timeoutMs: 20_000 });
+    expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(c.effects()).toBe("one\n");
+    expect(c.asked()).toBe(3);
+    expect(await runtime.recover()).toEqual([]);
+  }, 60_000);
+
   it("an edited directive: the replay diverges from the journal and the thread stops with JOURNAL_DIVERGED", async () => {
     const c = await crash(ROUTES.stream, (p) => p.effects() === "one\n" && p.asked() === 2);
     await writeDirective(c.projectRoot, "An edited description");

@@ -245,6 +245,16 @@ describe("ThreadRegistry owner lease and claim", () => {
     expect(reg.markInterrupted(() => false, { leaseMs: -1 })).toEqual(["far"]);
   });
 
+  it("heartbeat renews the lease of this process's threads only", () => {
+    const { reg } = open();
+    reg.register({ threadId: "mine", directive: "d", status: "running" });
+    reg.register({ threadId: "theirs", directive: "d", status: "running", pid: 4242 });
+    const before = reg.owner("theirs")?.heartbeat_at;
+    reg.heartbeat(["mine", "theirs"]);
+    expect(reg.owner("mine")?.heartbeat_at).toEqual(expect.any(String));
+    expect(reg.owner("theirs")?.heartbeat_at).toBe(before);
+  });
+
   it("a thread parked for a person's decision has no owner and is not taken for interrupted", () => {
     const { reg } = open();
     reg.register({ threadId: "t", directive: "d", status: "running" });
