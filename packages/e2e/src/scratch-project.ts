@@ -18,7 +18,8 @@ export interface ScratchProject {
 
 // Variables a parent pnpm, npm, turbo or vitest run puts in the environment; a user's shell has none of
 // them, and some (npm_config_*, NODE_OPTIONS) would change what npm or node do in the scratch project.
-const INHERITED = /^(npm_|pnpm_|VITEST|TINYPOOL|TURBO_|NODE_OPTIONS$|NODE_ENV$|NODE_PATH$|FORCE_TTY$|INIT_CWD$|PNPM_SCRIPT_SRC_DIR$|PNPM_PACKAGE_NAME$)/;
+const INHERITED =
+  /^(npm_|pnpm_|VITEST|TINYPOOL|TURBO_|NODE_OPTIONS$|NODE_ENV$|NODE_PATH$|FORCE_TTY$|INIT_CWD$|PNPM_SCRIPT_SRC_DIR$|PNPM_PACKAGE_NAME$)/;
 
 /** The environment of a user's shell: the parent's, minus what the runners injected. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
