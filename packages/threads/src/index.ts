@@ -53,6 +53,8 @@ export type {
   ThreadManagerOptions,
 } from "./thread-manager";
 export { ThreadManager } from "./thread-manager";
+export type { ThreadResult, ThreadUsage } from "./thread-result";
+export { threadResultOf, threadUsageOf } from "./thread-result";
 export type { SpawnDirectiveRequest, ThreadsPrimitiveOptions } from "./threads-primitive";
 export { createThreadsPrimitive } from "./threads-primitive";
 export type { FollowTranscriptOptions } from "./transcript/follow-transcript";

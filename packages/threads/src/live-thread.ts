@@ -1,5 +1,6 @@
 import type { HarnessRunResult, RunControl, TurnDirective } from "@kiwi/spec";
 import type { BudgetNode } from "./budget-tree";
+import type { ThreadResult } from "./thread-result";
 
 /** A decision that ends a pause: go on (with raised limits for an escalation) or stop. */
 export type Decision =
@@ -22,7 +23,8 @@ export class LiveThread {
   /** Saves the run's state (set by the manager). */
   checkpoint: () => void = () => {};
   result: HarnessRunResult | undefined;
-  done: Promise<void> = Promise.resolve();
+  /** The run: resolves with its result once the thread has ended and been recorded. */
+  done: Promise<ThreadResult> = new Promise(() => {});
   #waiters: ((d: Decision) => void)[] = [];
 
   constructor(

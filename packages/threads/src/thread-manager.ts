@@ -24,6 +24,7 @@ import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-
 import { refuseRenamedOptions } from "./renamed-options";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
+import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";
 import { followTranscript } from "./transcript/follow-transcript";
 import { readTranscript } from "./transcript/read-transcript";
 import { createRedactor, secretsFromEnv } from "./transcript/redactor";
@@ -89,7 +90,13 @@ export interface ResumeInPlaceRequest {
 
 /** What a resume in place did: the thread runs again here, or was parked for a person's decision. */
 export type ResumeInPlaceResult =
-  | { readonly thread_id: string; readonly status: "resumed"; readonly transcript_path: string }
+  | {
+      readonly thread_id: string;
+      readonly status: "resumed";
+      readonly transcript_path: string;
+      /** The resumed run's result once the thread has ended (not enumerable: the answer stays plain data). */
+      done(): Promise<ThreadResult>;
+    }
   | {
       readonly thread_id: string;
       readonly status: "paused";
@@ -106,6 +113,13 @@ export interface SpawnResult {
   readonly started_at: string;
   /** The budget actually reserved (the request capped by the parent's remainder). */
   readonly budget: TreeLimitsRecord;
+  /**
+   * The run's result once the thread has ended and been recorded: status, reason, final text, turns,
+   * usage and USD. (Not enumerable: the spawn result a model sees stays plain data.)
+   */
+  done(): Promise<ThreadResult>;
+  /** Like `done()`, but TIMEOUT after `timeoutMs` (the thread runs on). */
+  wait(options?: { timeoutMs?: number }): Promise<ThreadResult>;
 }
 
 /**
@@ -361,14 +375,25 @@ export class ThreadManager {
     };
     live.done = this.#run(live, handle, request);
     this.#ensurePolling();
-    return {
-      success: true,
+    const spawned = {
+      success: true as const,
       thread_id: id,
-      status: "spawned",
+      status: "spawned" as const,
       transcript_path: relative(this.projectRoot, transcript),
       started_at: row.created_at,
       budget: written,
     };
+    const done = live.done;
+    return Object.defineProperties(spawned, {
+      done: { value: () => done, enumerable: false },
+      wait: {
+        value: async (options: { timeoutMs?: number } = {}) => {
+          await this.wait(id, options);
+          return done;
+        },
+        enumerable: false,
+      },
+    }) as SpawnResult;
   }
 
   /**
@@ -450,7 +475,16 @@ export class ThreadManager {
     };
     live.done = this.#run(live, handle, { runner: request.runner, message: request.message });
     this.#ensurePolling();
-    return { thread_id: id, status: "resumed", transcript_path: relative(this.projectRoot, transcript) };
+    const done = live.done;
+    const resumed = {
+      thread_id: id,
+      status: "resumed" as const,
+      transcript_path: relative(this.projectRoot, transcript),
+    };
+    return Object.defineProperty(resumed, "done", {
+      value: () => done,
+      enumerable: false,
+    }) as ResumeInPlaceResult;
   }
 
   #recordFor(
@@ -471,7 +505,7 @@ export class ThreadManager {
     live: LiveThread,
     handle: ThreadHandle,
     request: Pick<SpawnRequest, "runner" | "message" | "resume">,
-  ): Promise<void> {
+  ): Promise<ThreadResult> {
     // One macrotask later: spawn has returned to its caller before any runner code runs.
     await new Promise((resolve) => setImmediate(resolve));
     let result: HarnessRunResult | undefined;
@@ -494,14 +528,14 @@ export class ThreadManager {
         message: error instanceof Error ? error.message : String(error),
       };
     }
-    this.#finish(live, result, failure);
+    return this.#finish(live, result, failure);
   }
 
   #finish(
     live: LiveThread,
     result: HarnessRunResult | undefined,
     failure: { code: KiwiErrorCode; message: string } | undefined,
-  ): void {
+  ): ThreadResult {
     let status: ThreadStatus;
     let reason: string;
     if (live.killRequested) {
@@ -541,6 +575,18 @@ export class ThreadManager {
     this.#writers.delete(live.id);
     this.#runners.delete(live.id);
     this.#live.delete(live.id);
+    const error = failure ?? result?.error;
+    return {
+      thread_id: live.id,
+      status,
+      reason,
+      final_text: result?.final_text ?? "",
+      turns: result?.turns ?? 0,
+      usage: threadUsageOf(usage),
+      ...(status === "error"
+        ? { error: error ? { code: error.code, message: error.message } : { code: reason, message: "" } }
+        : {}),
+    };
   }
 
   /**
@@ -851,9 +897,28 @@ export class ThreadManager {
     });
   }
 
-  /** The live run's promise (resolves when the thread has ended and been recorded). */
-  done(threadId: string): Promise<void> {
-    return this.#live.get(threadId)?.done ?? Promise.resolve();
+  /**
+   * The live run's promise: resolves when the thread has ended and been recorded, with its result. For a
+   * thread this process does not run: its result when it has ended, else undefined at once.
+   */
+  done(threadId: string): Promise<ThreadResult | undefined> {
+    return this.#live.get(threadId)?.done ?? Promise.resolve(this.result(threadId));
+  }
+
+  /**
+   * A finished thread's result (status, reason, final text, turns, usage, USD) from the registry and the
+   * end of its transcript; undefined while it has not ended (or when there is no such thread).
+   */
+  result(threadId: string): ThreadResult | undefined {
+    const row = this.registry.get(threadId);
+    if (!row || !isTerminal(row.status)) return undefined;
+    let tail: TranscriptEvent[] = [];
+    try {
+      tail = this.readTranscript(threadId, 8).events;
+    } catch {
+      // No transcript (never started): the registry's row still says how it ended.
+    }
+    return threadResultOf(row, tail);
   }
 
   /** Streams a thread's transcript events into a sink until the thread completes or `signal` aborts. */
