@@ -9,6 +9,24 @@ export { KiwiHarnessRunner } from "./kiwi-harness-runner";
 export type { LoopPattern } from "./loop-detector";
 export { LoopDetector } from "./loop-detector";
 export { metaToolSpecs } from "./meta-tool-specs";
+export type { ProviderChoice, ProviderSource } from "./providers/find-providers";
+export { discoveredModels, fallbackNote, findProviders, packageDirOf } from "./providers/find-providers";
+export type {
+  DirectiveModelLike,
+  InstalledProvider,
+  ProviderDiscovery,
+  ProviderPick,
+  ResolvedModel,
+} from "./providers/models";
+export {
+  discoverProviders,
+  KNOWN_PROVIDER_PACKAGES,
+  modelFor,
+  NO_PROVIDER_MESSAGE,
+  PROVIDER_TOOL_TYPE,
+  pickProvider,
+  resolveModel,
+} from "./providers/models";
 export type { LoadedDirective } from "./runtime/loaded-directive";
 export { DEFAULT_HARNESS, harnessIds, resolveHarness } from "./runtime/resolve-harness";
 export type { StepIntent, StepJournal, StepKind, StepOutcome } from "./runtime/step-journal";
@@ -23,5 +41,6 @@ export type {
   SpawnDirectiveOptions,
   ThreadRuntime,
   ThreadRuntimeOptions,
+  ThreadRuntimeProviders,
 } from "./thread-runtime";
 export { createThreadRuntime } from "./thread-runtime";

@@ -18,6 +18,12 @@ import {
 import type { CostLimits } from "./budget";
 import type { HarnessEvent } from "./harness-events";
 import { KIWI_HARNESS_PACKAGE_DIR } from "./own-package";
+import {
+  discoveredModels,
+  findProviders,
+  type ProviderChoice,
+  type ProviderSource,
+} from "./providers/find-providers";
 import { checkpointOf } from "./runtime/checkpoint-of";
 import { coreSpawnToken } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
@@ -42,8 +48,28 @@ export type ModelResolver = (
   directive: string,
 ) => ModelChoice | Promise<ModelChoice>;
 
+/** Where the default model choice looks for providers, and its overrides. */
+export interface ThreadRuntimeProviders extends ProviderChoice {
+  /**
+   * Package folders whose provider plugins serve a project that has none of its own (no provider
+   * definition at all): the runtime's kernel is then opened with them as `pluginPackagesFrom` (e.g. the
+   * `kiwi` command passes its own folder, so a fresh `kiwi init` project runs threads).
+   */
+  readonly fallbackFrom?: readonly string[];
+}
+
 export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler"> {
-  readonly models: ModelResolver;
+  /**
+   * Maps a directive's `<model>` to a provider and model. Default: the providers the project's spaces
+   * define, found from data (`tool_type: provider` definitions; `runtime.providers`), chosen with
+   * `providers`' overrides (`discoveredModels`).
+   */
+  readonly models?: ModelResolver;
+  /**
+   * Provider discovery and the default model choice's overrides. Discovery runs when `models` is not
+   * given, or when this is (a host that resolves models itself but shows what is installed).
+   */
+  readonly providers?: ThreadRuntimeProviders;
   /** Default `<projectRoot>/.ai/threads/registry.db`. */
   readonly registryFile?: string;
   /** Values never written to transcripts or the registry. Default: secret-looking values of `env`. */
@@ -106,6 +132,11 @@ export interface ThreadRuntime {
   readonly kernel: Kernel;
   readonly manager: ThreadManager;
   /**
+   * The providers found from data when the runtime discovered them (no `models`, or `providers` given):
+   * usable ones, unusable definitions, and `pluginPackagesFrom` when they are the host's (`fallbackFrom`).
+   */
+  readonly providers?: ProviderSource;
+  /**
    * Runs a directive on a new top-level thread for the local user (CLI, demo): the `thread_directive`
    * layer without a calling thread, so no orchestration rule applies and there is no parent budget.
    */
@@ -139,7 +170,8 @@ const ID_RETRIES = 3;
  * (ThreadManager.spawn: validates, registers, starts in the background, returns at once).
  */
 export async function createThreadRuntime(options: ThreadRuntimeOptions): Promise<ThreadRuntime> {
-  const { models, registryFile, secrets, onEvent, defaultHarness, journal, ...kernelOptions } = options;
+  const { models, providers, registryFile, secrets, onEvent, defaultHarness, journal, ...kernelOptions } =
+    options;
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
   const primitive: PrimitiveV1 = createThreadsPrimitive({
@@ -150,13 +182,32 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       return threadDirective({ directive, message, inputs, ...(harness ? { harness } : {}) }, caller);
     },
   });
-  const kernel = await createKernel({
-    ...kernelOptions,
-    // The default harness's definition ships with this package: found whatever the project depends on.
-    pluginPackages: [...(kernelOptions.pluginPackages ?? []), KIWI_HARNESS_PACKAGE_DIR],
-    primitives: [...(kernelOptions.primitives ?? []), primitive],
-    signalHandler: (signal) => manager!.signalHandler(signal),
-  });
+  const openKernel = (extra: Pick<KernelOptions, "pluginPackagesFrom"> = {}) =>
+    createKernel({
+      ...kernelOptions,
+      ...(extra.pluginPackagesFrom
+        ? { pluginPackagesFrom: [...(kernelOptions.pluginPackagesFrom ?? []), ...extra.pluginPackagesFrom] }
+        : {}),
+      // The default harness's definition ships with this package: found whatever the project depends on.
+      pluginPackages: [...(kernelOptions.pluginPackages ?? []), KIWI_HARNESS_PACKAGE_DIR],
+      primitives: [...(kernelOptions.primitives ?? []), primitive],
+      signalHandler: (signal) => manager!.signalHandler(signal),
+    });
+  // One kernel: the one providers were found on (a second only when the project has none of its own and
+  // the host's `fallbackFrom` is looked at).
+  let kernel: Kernel;
+  let source: ProviderSource | undefined;
+  if (models && !providers) kernel = await openKernel();
+  else {
+    const found = await findProviders(openKernel, providers?.fallbackFrom ?? []);
+    kernel = found.kernel;
+    source = {
+      discovery: found.discovery,
+      ...(found.pluginPackagesFrom ? { pluginPackagesFrom: found.pluginPackagesFrom } : {}),
+    };
+  }
+  const resolveModels: ModelResolver =
+    models ?? discoveredModels(source!, providers ?? {}, kernelOptions.env ?? process.env);
   const key = await kernel.signingKey();
   const verifier = new TokenVerifier({ keys: [{ keyId: key.keyId, publicKey: key.publicKey }] });
   manager = ThreadManager.open({
@@ -199,7 +250,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const harnessId = request.harness ?? d.metadata.harness ?? defaultHarness ?? DEFAULT_HARNESS;
     // Before anything is registered: an unknown, unsigned or non-harness id fails the spawn here.
     const harness = await resolveHarness(kernel, harnessId);
-    const choice = await models(d.metadata.model, d.name);
+    const choice = await resolveModels(d.metadata.model, d.name);
     const resume = request.resumeFrom
       ? checkpointOf(threads.registry, request.resumeFrom, d.name)
       : undefined;
@@ -406,7 +457,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     }
     const d = await loadDirective(kernel, start.directive, start.inputs ?? {});
     const harness = await resolveHarness(kernel, start.harness);
-    const choice = await models(d.metadata.model, d.name);
+    const choice = await resolveModels(d.metadata.model, d.name);
     const replay = ThreadJournal.open(threads.registry, threadId, {
       redact,
       pending: (step) => decisions.get(step.seq) ?? "stop",
@@ -462,6 +513,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   return {
     kernel,
     manager: threads,
+    ...(source ? { providers: source } : {}),
     spawn: (o) => threadDirective(o, undefined),
     resume: resumeThread,
     recover,

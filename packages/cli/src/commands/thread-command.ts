@@ -1,21 +1,21 @@
 import { parseArgs } from "node:util";
-import type { ThreadRuntime } from "@kiwi/kiwi-harness";
-import type { ThreadRow } from "@kiwi/threads";
-import { EXIT, UsageError } from "../cli-error";
-import { type KernelFlags, kernelFrom, kernelOptions } from "../common-options";
-import { type Io, print, printError, printJson } from "../io";
-import { describeBudget, tokensOf } from "../thread-display/describe-event";
-import { fallbackNote, findProviders } from "../thread-display/find-providers";
-import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
-import { inert } from "../thread-display/inert";
-import { onInterrupts } from "../thread-display/interrupts";
 import {
+  fallbackNote,
   type InstalledProvider,
   KNOWN_PROVIDER_PACKAGES,
   modelFor,
   pickProvider,
   resolveModel,
-} from "../thread-display/models";
+  type ThreadRuntime,
+} from "@kiwi/kiwi-harness";
+import type { ThreadRow } from "@kiwi/threads";
+import { EXIT, UsageError } from "../cli-error";
+import { type KernelFlags, kernelOptions } from "../common-options";
+import { type Io, print, printError, printJson } from "../io";
+import { describeBudget, tokensOf } from "../thread-display/describe-event";
+import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { inert } from "../thread-display/inert";
+import { onInterrupts } from "../thread-display/interrupts";
 import { openThreadRuntime } from "../thread-display/open-runtime";
 import { RunDisplay } from "../thread-display/run-display";
 import { jsonObjectArg } from "./run-command";
@@ -79,31 +79,30 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     throw new UsageError(
       "--harness needs a harness id, e.g. --harness minimal_harness (a tool_type: harness definition)",
     );
-  // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses:
-  // the project's, else the provider plugins installed with kiwi itself.
-  const source = await findProviders((extra) => kernelFrom(values, io, extra));
-  const pick = pickProvider(source.discovery, values.provider, io.env);
-  if (!pick.ok) {
-    if (pick.usage) throw new UsageError(pick.message);
-    printError(io, `kiwi thread run: ${pick.message}`);
-    return EXIT.failed;
-  }
-  const installed = pick.provider;
-  const provider = installed.id;
   const json = values.json === true;
   const display = new RunDisplay({ out: json ? io.stderr : io.stdout, env: io.env });
-  let model = values.model ?? "";
-  if (source.pluginPackagesFrom) display.note(fallbackNote(installed, source.pluginPackagesFrom));
+  // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses:
+  // the runtime finds the project's, else the provider plugins installed with kiwi itself, on the one
+  // kernel that then runs the thread; the CLI passes only its overrides.
   const runtime = await openThreadRuntime(values, io, {
-    pluginPackagesFrom: source.pluginPackagesFrom,
-    models: (directiveModel) => {
-      model = modelFor(installed.provider, directiveModel, values.model);
-      return resolveModel(installed.provider, model);
+    providers: {
+      ...(values.provider !== undefined ? { provider: values.provider } : {}),
+      ...(values.model !== undefined ? { model: values.model } : {}),
     },
     onEvent: (threadId, event) => display.event(threadId, event),
   });
   let stopInterrupts: (() => void) | undefined;
   try {
+    const source = runtime.providers!;
+    const pick = pickProvider(source.discovery, values.provider, io.env);
+    if (!pick.ok) {
+      if (pick.usage) throw new UsageError(pick.message);
+      printError(io, `kiwi thread run: ${pick.message}`);
+      return EXIT.failed;
+    }
+    const installed = pick.provider;
+    const provider = installed.id;
+    if (source.pluginPackagesFrom) display.note(fallbackNote(installed, source.pluginPackagesFrom));
     const missing = await providerToolProblem(runtime, installed);
     if (missing) {
       printError(io, `kiwi thread run: ${missing}`);
@@ -122,6 +121,9 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     });
     const id = spawned.thread_id;
     const { manager } = runtime;
+    // The model the runtime chose for it (recorded with the thread).
+    const chosen = manager.registry.get(id)?.permission_context?.model;
+    const model = typeof chosen === "string" ? chosen : (values.model ?? "");
     stopInterrupts = onTreeInterrupts(io, runtime, id, display);
     const stopWatch = manager.watch((change) => {
       if (change.threadId === id) display.status(change.status, change.reason);
@@ -306,11 +308,12 @@ async function resumingRuntime(
     }
   | { ok: false; message: string; usage?: boolean }
 > {
-  const source = await findProviders((extra) => kernelFrom(values, io, extra));
   let current: { installed: InstalledProvider; model: string } | undefined;
   let fallback: InstalledProvider | undefined;
+  // The library finds the providers (the project's, else the ones installed with kiwi) on the runtime's
+  // kernel; the model choice follows the thread being resumed.
   const runtime = await openThreadRuntime(values, io, {
-    pluginPackagesFrom: source.pluginPackagesFrom,
+    providers: {},
     models: (directiveModel) => {
       // The resumed thread runs on what it ran on; threads it spawns choose as `kiwi thread run` does.
       if (current) return resolveModel(current.installed.provider, current.model);
@@ -327,7 +330,7 @@ async function resumingRuntime(
       const ctx = row.permission_context ?? {};
       const provider = typeof ctx.provider === "string" ? ctx.provider : undefined;
       const model = typeof ctx.model === "string" ? ctx.model : undefined;
-      const pick = pickProvider(source.discovery, provider, io.env);
+      const pick = pickProvider(runtime.providers!.discovery, provider, io.env);
       if (!pick.ok) return { problem: pick.message };
       fallback = pick.provider;
       const chosen = model ?? modelFor(pick.provider.provider, undefined, undefined);

@@ -1,13 +1,13 @@
 import { createFakeLlmServer, defaultDemoScript, type FakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
-import { KiwiError, type ModelCost, type ProviderV1, type Usage } from "@kiwi/spec";
 import {
   discoverProviders,
   type InstalledProvider,
   modelFor,
   NO_PROVIDER_MESSAGE,
   pickProvider,
-} from "../thread-display/models";
+} from "@kiwi/kiwi-harness";
+import { KiwiError, type ModelCost, type ProviderV1, type Usage } from "@kiwi/spec";
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Price = (model: string, usage: Usage) => ModelCost;

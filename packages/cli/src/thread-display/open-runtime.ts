@@ -4,6 +4,7 @@ import { createThreadRuntime, type ThreadRuntime } from "@kiwi/kiwi-harness";
 import { KiwiError } from "@kiwi/spec";
 import { type KernelFlags, projectFrom } from "../common-options";
 import type { Io } from "../io";
+import { cliPackageDir } from "./find-providers";
 
 type RuntimeOptions = Parameters<typeof createThreadRuntime>[0];
 
@@ -27,17 +28,24 @@ export function openThreadRuntime(
   options: {
     models?: RuntimeOptions["models"];
     onEvent?: RuntimeOptions["onEvent"];
-    /** Package folders whose plugin packages the runtime's kernel adds (the providers installed with kiwi). */
-    pluginPackagesFrom?: RuntimeOptions["pluginPackagesFrom"];
+    /**
+     * Provider discovery (the library's) with the CLI's overrides (--provider, --model); the providers
+     * installed with kiwi serve a project that has none. Without it (and without `models`) the runtime
+     * only reads and controls threads.
+     */
+    providers?: Omit<NonNullable<RuntimeOptions["providers"]>, "fallbackFrom">;
   } = {},
 ): Promise<ThreadRuntime> {
+  const cliDir = cliPackageDir();
   return createThreadRuntime({
     projectRoot: projectFrom(flags, io),
     userSpace: flags["user-space"],
     env: io.env,
-    models: options.models ?? noModels,
+    ...(options.models || !options.providers ? { models: options.models ?? noModels } : {}),
+    ...(options.providers
+      ? { providers: { ...options.providers, ...(cliDir ? { fallbackFrom: [cliDir] } : {}) } }
+      : {}),
     onEvent: options.onEvent,
-    ...(options.pluginPackagesFrom ? { pluginPackagesFrom: options.pluginPackagesFrom } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
-// Which provider and model `kiwi thread run` uses. Providers are plugins found from data, like sinks and
-// harnesses: every `tool_type: provider` definition in the project's spaces (an installed package's
+// Which provider and model a thread runs on when the application writes no `models` resolver (and
+// `kiwi thread run`, which uses the same). Providers are plugins found from data, like sinks and harnesses: every `tool_type: provider` definition in the project's spaces (an installed package's
 // `.ai/`, the project, the user space) is instantiated through the kernel's plugin loader and checked
 // against PROVIDER_KIND. Nothing here imports a provider package: tiers, pricing and limits come from
 // the provider's `models`, the key and endpoint variables from its `env`.

@@ -1,10 +1,12 @@
 // Providers are found from data: the `tool_type: provider` definitions of the installed plugin packages
-// (and of the project, for a third-party provider), instantiated through the kernel. The CLI never
+// (and of the project, for a third-party provider), instantiated through the kernel. The runtime never
 // imports a provider package; tiers, prices and limits come from the provider's `models`.
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createKernel } from "@kiwi/kernel";
 import type { ProviderV1, Usage } from "@kiwi/spec";
+import { tempProject } from "@kiwi/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   discoverProviders,
@@ -15,7 +17,26 @@ import {
   pickProvider,
   resolveModel,
 } from "./models";
-import { createThreadProject, type ThreadProject } from "./test-support";
+
+const PLUGINS = fileURLToPath(new URL("../../../../plugins/", import.meta.url));
+
+interface ThreadProject {
+  readonly project: string;
+  readonly userSpace: string;
+  remove(): Promise<void>;
+}
+
+/** A temp project whose package.json depends on both provider plugins (linked), and a user space. */
+async function createThreadProject(): Promise<ThreadProject> {
+  const { projectRoot, userSpace, remove } = await tempProject({
+    prefix: "kiwi-providers",
+    packages: {
+      "@kiwi/provider-anthropic": join(PLUGINS, "provider-anthropic"),
+      "@kiwi/provider-openai": join(PLUGINS, "provider-openai"),
+    },
+  });
+  return { project: projectRoot, userSpace, remove };
+}
 
 const usage: Usage = {
   input_tokens: 1000,
