@@ -70,6 +70,11 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * given, or when this is (a host that resolves models itself but shows what is installed).
    */
   readonly providers?: ThreadRuntimeProviders;
+  /**
+   * Called with the providers found (when discovery runs) before the registry is opened: a throw ends
+   * `createThreadRuntime` with that error and nothing is created (a host checks its `--provider` here).
+   */
+  readonly onProviders?: (source: ProviderSource) => void | Promise<void>;
   /** Default `<projectRoot>/.ai/threads/registry.db`. */
   readonly registryFile?: string;
   /** Values never written to transcripts or the registry. Default: secret-looking values of `env`. */
@@ -170,8 +175,17 @@ const ID_RETRIES = 3;
  * (ThreadManager.spawn: validates, registers, starts in the background, returns at once).
  */
 export async function createThreadRuntime(options: ThreadRuntimeOptions): Promise<ThreadRuntime> {
-  const { models, providers, registryFile, secrets, onEvent, defaultHarness, journal, ...kernelOptions } =
-    options;
+  const {
+    models,
+    providers,
+    onProviders,
+    registryFile,
+    secrets,
+    onEvent,
+    defaultHarness,
+    journal,
+    ...kernelOptions
+  } = options;
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
   const primitive: PrimitiveV1 = createThreadsPrimitive({
@@ -206,6 +220,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       ...(found.pluginPackagesFrom ? { pluginPackagesFrom: found.pluginPackagesFrom } : {}),
     };
   }
+  if (source) await onProviders?.(source);
   const resolveModels: ModelResolver =
     models ?? discoveredModels(source!, providers ?? {}, kernelOptions.env ?? process.env);
   const key = await kernel.signingKey();

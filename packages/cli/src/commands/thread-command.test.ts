@@ -274,6 +274,8 @@ describe("kiwi thread run", () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain("set ANTHROPIC_API_KEY or OPENAI_API_KEY");
     expect(none.err).toContain("kiwi demo");
+    // Checked before the runtime opens its registry: a run that cannot start creates nothing.
+    expect(existsSync(join(where.project, ".ai/threads/registry.db"))).toBe(false);
     const wrong = await kiwi(["thread", "run", "cli_greeter", "--provider", "openai"], {
       ...where,
       env: { ANTHROPIC_API_KEY: "test" },

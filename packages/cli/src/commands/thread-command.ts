@@ -4,6 +4,7 @@ import {
   type InstalledProvider,
   KNOWN_PROVIDER_PACKAGES,
   modelFor,
+  type ProviderPick,
   pickProvider,
   resolveModel,
   type ThreadRuntime,
@@ -22,6 +23,9 @@ import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =
   "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--json]";
+
+/** Thrown by `thread run`'s provider check: no usable provider, reported by the command itself. */
+const NO_PROVIDER = Symbol("no provider");
 
 /** kiwi thread run … — the only `thread` subcommand (`kiwi threads …` works on existing threads). */
 export async function threadCommand(args: string[], io: Io): Promise<number> {
@@ -84,26 +88,39 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
   // Providers are plugins found from data (tool_type: provider definitions), like sinks and harnesses:
   // the runtime finds the project's, else the provider plugins installed with kiwi itself, on the one
   // kernel that then runs the thread; the CLI passes only its overrides.
-  const runtime = await openThreadRuntime(values, io, {
-    providers: {
-      ...(values.provider !== undefined ? { provider: values.provider } : {}),
-      ...(values.model !== undefined ? { model: values.model } : {}),
-    },
-    onEvent: (threadId, event) => display.event(threadId, event),
-  });
+  let failed: Extract<ProviderPick, { ok: false }> | undefined;
+  let installed: InstalledProvider | undefined;
+  let runtime: ThreadRuntime;
+  try {
+    runtime = await openThreadRuntime(values, io, {
+      providers: {
+        ...(values.provider !== undefined ? { provider: values.provider } : {}),
+        ...(values.model !== undefined ? { model: values.model } : {}),
+      },
+      // Checked before the registry is opened: a run that cannot start creates nothing.
+      onProviders: (found) => {
+        const pick = pickProvider(found.discovery, values.provider, io.env);
+        if (!pick.ok) {
+          failed = pick;
+          throw NO_PROVIDER;
+        }
+        installed = pick.provider;
+      },
+      onEvent: (threadId, event) => display.event(threadId, event),
+    });
+  } catch (error) {
+    if (error !== NO_PROVIDER || !failed) throw error;
+    if (failed.usage) throw new UsageError(failed.message);
+    printError(io, `kiwi thread run: ${failed.message}`);
+    return EXIT.failed;
+  }
   let stopInterrupts: (() => void) | undefined;
   try {
     const source = runtime.providers!;
-    const pick = pickProvider(source.discovery, values.provider, io.env);
-    if (!pick.ok) {
-      if (pick.usage) throw new UsageError(pick.message);
-      printError(io, `kiwi thread run: ${pick.message}`);
-      return EXIT.failed;
-    }
-    const installed = pick.provider;
-    const provider = installed.id;
-    if (source.pluginPackagesFrom) display.note(fallbackNote(installed, source.pluginPackagesFrom));
-    const missing = await providerToolProblem(runtime, installed);
+    const chosen = installed!;
+    const provider = chosen.id;
+    if (source.pluginPackagesFrom) display.note(fallbackNote(chosen, source.pluginPackagesFrom));
+    const missing = await providerToolProblem(runtime, chosen);
     if (missing) {
       printError(io, `kiwi thread run: ${missing}`);
       return EXIT.failed;
@@ -122,8 +139,8 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
     const id = spawned.thread_id;
     const { manager } = runtime;
     // The model the runtime chose for it (recorded with the thread).
-    const chosen = manager.registry.get(id)?.permission_context?.model;
-    const model = typeof chosen === "string" ? chosen : (values.model ?? "");
+    const recorded = manager.registry.get(id)?.permission_context?.model;
+    const model = typeof recorded === "string" ? recorded : (values.model ?? "");
     stopInterrupts = onTreeInterrupts(io, runtime, id, display);
     const stopWatch = manager.watch((change) => {
       if (change.threadId === id) display.status(change.status, change.reason);

@@ -34,6 +34,8 @@ export function openThreadRuntime(
      * only reads and controls threads.
      */
     providers?: Omit<NonNullable<RuntimeOptions["providers"]>, "fallbackFrom">;
+    /** Checks the providers found before the registry is opened (a throw: nothing is created). */
+    onProviders?: RuntimeOptions["onProviders"];
   } = {},
 ): Promise<ThreadRuntime> {
   const cliDir = cliPackageDir();
@@ -45,6 +47,7 @@ export function openThreadRuntime(
     ...(options.providers
       ? { providers: { ...options.providers, ...(cliDir ? { fallbackFrom: [cliDir] } : {}) } }
       : {}),
+    ...(options.onProviders ? { onProviders: options.onProviders } : {}),
     onEvent: options.onEvent,
   });
 }

@@ -1,6 +1,7 @@
 // createThreadRuntime({projectRoot}) without a `models` resolver: the providers come from data (the
 // project's installed provider plugins, else the ones next to the host), the model from the directive's
 // tier through the provider's own data. A real runtime against the loopback fake LLM.
+import { existsSync } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,5 +102,22 @@ describe("the default models resolver", () => {
       message: NO_PROVIDER_MESSAGE,
     });
     expect(none.manager.registry.query({ limit: 10 })).toEqual([]);
+  });
+
+  it("onProviders sees what was found before the registry opens; its throw creates nothing", async () => {
+    const bare = await dir(async () => realpath(await mkdtemp(join(tmpdir(), "kiwi-bare-"))));
+    const seen: unknown[] = [];
+    const refused = createThreadRuntime({
+      projectRoot: bare,
+      userSpace: join(bare, ".user"),
+      env: {},
+      onProviders: (found) => {
+        seen.push(found.discovery);
+        throw new Error("no provider for this host");
+      },
+    });
+    await expect(refused).rejects.toThrow("no provider for this host");
+    expect(seen).toEqual([{ providers: [], problems: [] }]);
+    expect(existsSync(join(bare, ".ai/threads/registry.db"))).toBe(false);
   });
 });
