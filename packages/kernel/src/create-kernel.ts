@@ -1,3 +1,4 @@
+import { sep } from "node:path";
 import { CapabilityRegistry, createCapabilityGuard, TokenVerifier } from "@kiwi/capabilities";
 import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
@@ -10,11 +11,13 @@ import {
   type PrimitiveV1,
   toToolFailure,
 } from "@kiwi/spec";
+import { version as kernelVersion } from "../package.json";
 import { CORE_PUBLIC_KEYS } from "./core-keys";
 import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
+import { loadVerificationCache, saveVerificationCache } from "./files/verification-cache-file";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
@@ -22,6 +25,7 @@ import { buildCapabilityRegistry, checkDirectives } from "./library/capability-p
 import { checkToolChains } from "./library/check-tools";
 import { ItemReader } from "./library/item-reader";
 import { Library, type LibraryEntry } from "./library/library";
+import { verificationCacheKey, verificationCacheTag } from "./library/verification-cache";
 import type { Limits } from "./limits";
 import { execute } from "./meta/execute";
 import { help } from "./meta/help";
@@ -170,7 +174,15 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   });
   for (const pem of CORE_PUBLIC_KEYS) keyring.add(pem, "core");
   const verifier = new IntegrityVerifier(keyring);
-  const reader = new ItemReader({ limits: settings.limits, verifier });
+  // What earlier runs proved about unchanged files, kept in the user space and authenticated with a key
+  // derived from the user's signing key. Parse results depend on the kernel version and the limits.
+  const cacheFile = {
+    userSpace: settings.userSpace,
+    key: verificationCacheKey(own.privateKey),
+    tag: verificationCacheTag({ kernelVersion, limits: settings.limits }),
+  };
+  const verificationCache = await loadVerificationCache(cacheFile);
+  const reader = new ItemReader({ limits: settings.limits, verifier, cache: verificationCache });
   // The tool-layer guard: tokens are minted by the harness with the user's key and verified with it.
   const guard =
     options.guard === false
@@ -192,7 +204,14 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     ...builtIn.filter((b) => !given.some((p) => p.id === b.id)),
     ...given,
   ]);
-  const library = new Library({ sources, reader, ttlMs: settings.indexTtlMs, now: () => performance.now() });
+  const roots = sources.flatMap((s) => (s.root ? [s.root.endsWith(sep) ? s.root : s.root + sep] : []));
+  const library = new Library({
+    sources,
+    reader,
+    ttlMs: settings.indexTtlMs,
+    now: () => performance.now(),
+    afterRefresh: () => saveVerificationCache(verificationCache, { ...cacheFile, roots }),
+  });
   let capabilityRegistry = new CapabilityRegistry();
   library.onRefresh = (lib) => {
     checkToolChains(lib, (id) => primitives.has(id));

@@ -1,14 +1,36 @@
+import type { KeyObject } from "node:crypto";
 import { createHash } from "node:crypto";
 import { type Keyring, type SigningKey, signBytes, verifyBytes } from "@kiwi/keys";
 import { KiwiError } from "@kiwi/spec";
 import type { SplitResult } from "./signature-line";
-import { type SignedPayload, signedMessage } from "./signed-message";
+import { type SignedPayload, signedMessage, signedMessageParts } from "./signed-message";
 
 export interface VerifiedSignature {
   readonly keyId: string;
   readonly signedAt: string;
   /** Why the key is trusted ("user", "core", "trusted-dir:<file>"). */
   readonly signerOrigin: string;
+}
+
+/**
+ * What a successful check proves, independent of trust: this signature over this exact signed message
+ * verifies under this public key. Recorded by the verification cache; whether the key is trusted is
+ * asked of the keyring every time.
+ */
+export interface VerificationFact {
+  /** `<signature>:<SHA-256 of the signed message, base64url>` */
+  readonly message: string;
+  /** SHA-256 (base64url) of the signer's public key, SPKI-encoded. */
+  readonly publicKey: string;
+}
+
+export interface VerifyOptions {
+  file: string;
+  split: SplitResult;
+  payload: SignedPayload;
+  signHint: string;
+  /** A fact recorded earlier (the verification cache): when it is about this very message and key, the Ed25519 check is skipped. */
+  known?: VerificationFact;
 }
 
 function mismatch(file: string, reason: string, message: string, extra: Record<string, unknown> = {}) {
@@ -22,7 +44,8 @@ function mismatch(file: string, reason: string, message: string, extra: Record<s
  */
 export class IntegrityVerifier {
   readonly #keyring: Keyring;
-  readonly #verified = new Map<string, VerifiedSignature>();
+  readonly #verified = new Map<string, { signature: VerifiedSignature; fact: VerificationFact }>();
+  readonly #fingerprints = new WeakMap<KeyObject, string>();
   readonly #maxEntries: number;
 
   constructor(keyring: Keyring, maxEntries = 8192) {
@@ -58,15 +81,27 @@ export class IntegrityVerifier {
     return { line: split.line, trusted };
   }
 
-  verify(options: { file: string; split: SplitResult; payload: SignedPayload; signHint: string }) {
-    const { file, payload, signHint } = options;
+  verify(options: VerifyOptions): VerifiedSignature {
+    return this.check(options).signature;
+  }
+
+  /** Like `verify`, and also returns the fact the check established (for the verification cache). */
+  check(options: VerifyOptions): { signature: VerifiedSignature; fact: VerificationFact } {
+    const { file, payload, signHint, known } = options;
     const { line, trusted } = this.precheck(options);
     const { keyId, signedAt, signature } = line;
-    const message = signedMessage(payload, keyId, signedAt);
-    const cacheKey = `${signature}:${createHash("sha256").update(message).digest("base64url")}`;
+    const parts = signedMessageParts(payload, keyId, signedAt);
+    const hash = createHash("sha256");
+    for (const part of parts) hash.update(part);
+    const cacheKey = `${signature}:${hash.digest("base64url")}`;
     const cached = this.#verified.get(cacheKey);
     if (cached) return cached;
-    if (!verifyBytes(trusted.publicKey, message, Buffer.from(signature, "base64url"))) {
+    const fact: VerificationFact = { message: cacheKey, publicKey: this.#fingerprint(trusted.publicKey) };
+    const proven = known?.message === fact.message && known.publicKey === fact.publicKey;
+    if (
+      !proven &&
+      !verifyBytes(trusted.publicKey, Buffer.concat(parts), Buffer.from(signature, "base64url"))
+    ) {
       throw mismatch(
         file,
         "modified",
@@ -74,13 +109,24 @@ export class IntegrityVerifier {
         { key_id: keyId, signed_at: signedAt },
       );
     }
-    const result: VerifiedSignature = { keyId, signedAt, signerOrigin: trusted.origin };
+    const result = { signature: { keyId, signedAt, signerOrigin: trusted.origin }, fact };
     if (this.#verified.size >= this.#maxEntries) {
       const oldest = this.#verified.keys().next().value;
       if (oldest !== undefined) this.#verified.delete(oldest);
     }
     this.#verified.set(cacheKey, result);
     return result;
+  }
+
+  #fingerprint(publicKey: KeyObject): string {
+    let fp = this.#fingerprints.get(publicKey);
+    if (fp === undefined) {
+      fp = createHash("sha256")
+        .update(publicKey.export({ format: "der", type: "spki" }))
+        .digest("base64url");
+      this.#fingerprints.set(publicKey, fp);
+    }
+    return fp;
   }
 }
 

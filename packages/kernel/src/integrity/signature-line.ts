@@ -40,7 +40,7 @@ export function splitSignature(type: SignedKind, bytes: Uint8Array): SplitResult
   const newline = bytes.indexOf(0x0a);
   const firstEnd = newline === -1 ? bytes.length : newline;
   // Signature lines are short ASCII; never decode more than that.
-  const first = Buffer.from(bytes.subarray(0, Math.min(firstEnd, 512))).toString("latin1");
+  const first = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(firstEnd, 512)).toString("latin1");
   const marker = isMarkdown(type) ? "<!-- kiwi:signature" : "# kiwi:signature";
   if (!first.startsWith(marker)) return { kind: "unsigned", body: bytes };
   const body = newline === -1 ? new Uint8Array(0) : bytes.subarray(newline + 1);

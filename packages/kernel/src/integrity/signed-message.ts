@@ -25,20 +25,13 @@ export interface SignedPayload {
  * unambiguous, so no part can be shifted into another.
  */
 export function signedMessage(payload: SignedPayload, keyId: string, signedAt: string): Buffer {
-  const lines = [
-    "kiwi-item-signature:v1",
-    `type=${payload.itemType}`,
-    `id=${payload.itemId}`,
-    `category=${payload.category}`,
-    `key=${keyId}`,
-    `ts=${signedAt}`,
-    `body=${payload.body.length}`,
-    ...payload.attachments.map((a) => `attachment=${encodeURIComponent(a.label)}:${a.bytes.length}`),
-    "",
-  ];
-  return Buffer.concat([
-    Buffer.from(lines.join("\n"), "utf8"),
-    payload.body,
-    ...payload.attachments.map((a) => a.bytes),
-  ]);
+  return Buffer.concat(signedMessageParts(payload, keyId, signedAt));
+}
+
+/** The signed message as its parts, in order (hashing them one after the other needs no copy). */
+export function signedMessageParts(payload: SignedPayload, keyId: string, signedAt: string): Uint8Array[] {
+  let header = `kiwi-item-signature:v1\ntype=${payload.itemType}\nid=${payload.itemId}\ncategory=${payload.category}\nkey=${keyId}\nts=${signedAt}\nbody=${payload.body.length}\n`;
+  for (const a of payload.attachments)
+    header += `attachment=${encodeURIComponent(a.label)}:${a.bytes.length}\n`;
+  return [Buffer.from(header, "utf8"), payload.body, ...payload.attachments.map((a) => a.bytes)];
 }

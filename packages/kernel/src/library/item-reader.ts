@@ -8,6 +8,7 @@ import type { ItemType } from "../items/item-type";
 import type { Limits } from "../limits";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
 import { type ParsedItem, parseItemBody } from "./parse-item";
+import type { VerificationCache, VerificationCacheQuery } from "./verification-cache";
 
 /** An item read from a space: its bytes, signature line and parsed content. */
 export interface ItemRecord {
@@ -51,10 +52,26 @@ export class ItemReader {
   readonly #verifiedByBytes = new WeakMap<Uint8Array, VerifiedItem>();
   readonly #limits: Limits;
   readonly #verifier: IntegrityVerifier;
+  /** What earlier runs proved about unchanged files (parse results, signature checks), if enabled. */
+  readonly #cache: VerificationCache | undefined;
 
-  constructor(options: { limits: Limits; verifier: IntegrityVerifier }) {
+  constructor(options: { limits: Limits; verifier: IntegrityVerifier; cache?: VerificationCache }) {
     this.#limits = options.limits;
     this.#verifier = options.verifier;
+    this.#cache = options.cache;
+  }
+
+  #query(record: Pick<ItemRecord, "file" | "label" | "itemType" | "id" | "category" | "contentHash">) {
+    const query: VerificationCacheQuery = {
+      location: record.file.location,
+      identity: record.file.stamp,
+      label: record.label,
+      itemType: record.itemType,
+      id: record.id,
+      category: record.category,
+      contentHash: record.contentHash,
+    };
+    return query;
   }
 
   async read(space: ItemSource, file: ItemFile): Promise<ItemRecord> {
@@ -68,6 +85,19 @@ export class ItemReader {
     const split = splitSignature(file.itemType, bytes);
     const cacheKey = `${file.itemType}:${file.id}:${file.category}:${contentHash}`;
     let parsed = this.#parsed.get(cacheKey);
+    // Parsed by an earlier run from these very bytes at this very file? Then its result stands.
+    if (!parsed && file.stamp) {
+      parsed = this.#cache?.parsed(
+        this.#query({
+          file,
+          label,
+          itemType: file.itemType,
+          id: file.id,
+          category: file.category,
+          contentHash,
+        }),
+      );
+    }
     if (!parsed) {
       parsed = parseItemBody({
         itemType: file.itemType,
@@ -152,12 +182,15 @@ export class ItemReader {
   /** Verifies the record's signature; throws INTEGRITY_MISMATCH when unsigned, modified or untrusted. */
   async verify(record: ItemRecord): Promise<VerifiedItem> {
     const payload = await this.payloadOf(record, record.split.body);
-    const signature = this.#verifier.verify({
+    const query = this.#cache && record.file.stamp ? this.#query(record) : undefined;
+    const { signature, fact } = this.#verifier.check({
       file: record.label,
       split: record.split,
       payload,
       signHint: signHint(record.itemType, record.category ? `${record.category}/${record.id}` : record.id),
+      known: query && this.#cache?.match(query)?.fact,
     });
+    if (query) this.#cache?.remember(query, record.parsed, fact, Date.now());
     return { ...record, signature, core: record.space.kind === "core" && signature.signerOrigin === "core" };
   }
 

@@ -85,6 +85,8 @@ export class Library {
   #refreshedAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<void> | undefined;
   #built = false;
+  #generation = 0;
+  readonly #afterRefresh: (() => Promise<void>) | undefined;
   /** Hook run after each refresh (the kernel checks tool chains here). */
   onRefresh: ((library: Library) => void) | undefined;
 
@@ -93,11 +95,22 @@ export class Library {
     reader: ItemReader;
     ttlMs: number;
     now: () => number;
+    /** Run at the end of every refresh (the kernel saves its verification cache here); must not throw. */
+    afterRefresh?: () => Promise<void>;
   }) {
     this.#sources = options.sources;
     this.#reader = options.reader;
     this.#ttlMs = options.ttlMs;
     this.#now = options.now;
+    this.#afterRefresh = options.afterRefresh;
+  }
+
+  /**
+   * Changes whenever a refresh found an item added, removed or changed: what a lookup returns can only
+   * differ between two calls when the generation differs.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   get sources(): readonly ItemSource[] {
@@ -167,11 +180,13 @@ export class Library {
     }
     this.#entries = next;
     this.#stamps = nextStamps;
+    if (changed) this.#generation++;
     if (changed || !this.#built) this.#reindex();
     // Cross-item checks (tool chains, capability policy) run whenever anything came, went or changed.
     if (changed || toolsChanged) this.onRefresh?.(this);
     this.#refreshedAt = startedAt;
     this.#built = true;
+    await this.#afterRefresh?.();
   }
 
   /** Rebuilds the sorted listings and the id index after the set of entries changed. */

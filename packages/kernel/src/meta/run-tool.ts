@@ -8,9 +8,26 @@ import { prepareChain, resolveChain } from "../executor/tool-chain";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { VerifiedItem } from "../library/item-reader";
+import { fileIdentities } from "../spaces/directory-space";
 import { readVerified } from "./resolve-item";
 
 const prepared = new WeakMap<KernelContext, Map<string, PreparedChain>>();
+
+/** A chain prepared from verified files, reusable while no file changed and the index did not move. */
+interface ReadyChain {
+  readonly headId: string;
+  readonly chain: PreparedChain;
+  /** The library generation its lookups were made in. */
+  readonly generation: number;
+  /** Every link's file with the identity its verified bytes were read under. */
+  readonly files: readonly {
+    readonly location: string;
+    readonly identity: string;
+    readonly current: (location: string) => string | undefined;
+  }[];
+}
+
+const ready = new WeakMap<KernelContext, Map<string, ReadyChain>>();
 
 function linkOf(item: VerifiedItem): ChainLink {
   if (item.parsed.itemType !== "tool") throw new Error("unreachable");
@@ -21,20 +38,75 @@ function linkOf(item: VerifiedItem): ChainLink {
 async function verifiedLinks(ctx: KernelContext, headRef: string) {
   const head = await readVerified(ctx, "tool", headRef);
   const found = new Map<string, ChainLink | KiwiError>([[head.id, linkOf(head)]]);
-  const hashes = [head.contentHash];
+  const items = [head];
   let next = head.parsed.itemType === "tool" ? head.parsed.data.executor_id : undefined;
   while (next && !ctx.primitives.has(next) && !found.has(next) && found.size < 16) {
     try {
       const item = await readVerified(ctx, "tool", next);
       found.set(next, linkOf(item));
-      hashes.push(item.contentHash);
+      items.push(item);
       next = item.parsed.itemType === "tool" ? item.parsed.data.executor_id : undefined;
     } catch (error) {
       if (KiwiError.isInstance(error) && error.code === "ITEM_NOT_FOUND") break; // reported by resolveChain
       throw error;
     }
   }
-  return { headId: head.id, found, hashes };
+  return { headId: head.id, found, items };
+}
+
+/**
+ * The prepared chain of a tool: reused while the index generation is the same (so every id still
+ * resolves to the same file) and every link's file still has the identity (device, inode, size, mtime,
+ * ctime: one lstat each) its verified bytes were read under, so an edit is seen on the next call.
+ * Otherwise every link is read and verified again.
+ */
+async function readyChain(ctx: KernelContext, itemId: string): Promise<ReadyChain> {
+  await ctx.library.ensureFresh();
+  let byId = ready.get(ctx);
+  if (!byId) {
+    byId = new Map();
+    ready.set(ctx, byId);
+  }
+  const hit = byId.get(itemId);
+  if (
+    hit &&
+    hit.generation === ctx.library.generation &&
+    hit.files.every((f) => f.current(f.location) === f.identity)
+  )
+    return hit;
+  const generation = ctx.library.generation;
+  const { headId, found, items } = await verifiedLinks(ctx, itemId);
+  const { links, primitive } = resolveChain({
+    headId,
+    lookup: (id) => found.get(id),
+    isPrimitive: (id) => ctx.primitives.has(id),
+  });
+  const cache = prepared.get(ctx) ?? new Map<string, PreparedChain>();
+  prepared.set(ctx, cache);
+  const key = items
+    .slice(0, links.length)
+    .map((i) => i.contentHash)
+    .join(":");
+  let chain = cache.get(key);
+  if (!chain) {
+    chain = prepareChain(links, primitive);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, chain);
+  }
+  const result: ReadyChain = { headId, chain, generation, files: [] };
+  if (ctx.library.generation !== generation) return result;
+  const files: { location: string; identity: string; current: (location: string) => string | undefined }[] =
+    [];
+  for (const item of items.slice(0, links.length)) {
+    const ids = fileIdentities(item.space);
+    const identity = ids?.ofRead(item.file.location, item.bytes);
+    if (!ids || identity === undefined) return result; // cannot vouch for this file: no reuse
+    files.push({ location: item.file.location, identity, current: ids.current });
+  }
+  const reusable = { ...result, files };
+  if (byId.size >= 1000) byId.clear();
+  byId.set(itemId, reusable);
+  return reusable;
 }
 
 /**
@@ -48,21 +120,8 @@ export async function runTool(
   params: Record<string, unknown>,
   options: CallOptions,
 ) {
-  const { headId, found, hashes } = await verifiedLinks(ctx, itemId);
-  const { links, primitive } = resolveChain({
-    headId,
-    lookup: (id) => found.get(id),
-    isPrimitive: (id) => ctx.primitives.has(id),
-  });
-  const cache = prepared.get(ctx) ?? new Map<string, PreparedChain>();
-  prepared.set(ctx, cache);
-  const key = hashes.slice(0, links.length).join(":");
-  let chain = cache.get(key);
-  if (!chain) {
-    chain = prepareChain(links, primitive);
-    if (cache.size > 1000) cache.clear();
-    cache.set(key, chain);
-  }
+  const { headId, chain } = await readyChain(ctx, itemId);
+  const { primitive } = chain;
   const values = validateParams({
     params,
     declared: chain.parameters,
@@ -78,8 +137,11 @@ export async function runTool(
   });
   // Sink definitions are read and verified before the guard runs, so their `requires` count too; they
   // are instantiated (opened) only after it allowed the call.
-  const sinkDefs = await sinkDefinitions(ctx, destinationsOf(config, headId));
-  const requires = [...new Set([...chain.requires, ...sinkDefs.flatMap((d) => d.requires)])].sort();
+  const destinations = destinationsOf(config, headId);
+  const sinkDefs = destinations.length ? await sinkDefinitions(ctx, destinations) : [];
+  const requires = sinkDefs.length
+    ? [...new Set([...chain.requires, ...sinkDefs.flatMap((d) => d.requires)])].sort()
+    : [...chain.requires];
   await ctx.authorizer?.({
     kind: "tool.run",
     toolId: headId,

@@ -57,7 +57,7 @@ function walk(base: string, folder: string, itemType: ItemType, out: ItemFile[],
       category: cats.join("/"),
       relPath,
       location,
-      stamp: `${info.mtimeMs}:${info.ctimeMs}:${info.size}:${info.ino}`,
+      stamp: identityOf(info),
     });
   }
 }
@@ -80,6 +80,11 @@ function assertSafeRelPath(relPath: string): string[] {
  * (open, stat, read, close) cost more than the read itself on every execute.
  */
 export async function readCapped(file: string, maxBytes: number, label: string): Promise<Uint8Array> {
+  return readCappedSync(file, maxBytes, label).bytes;
+}
+
+/** readCapped, synchronously, also returning the identity of the file that was read (its fstat). */
+function readCappedSync(file: string, maxBytes: number, label: string): { bytes: Uint8Array; info: Stats } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -116,10 +121,25 @@ export async function readCapped(file: string, maxBytes: number, label: string):
       if (n === 0) break;
       offset += n;
     }
-    return buffer.subarray(0, offset);
+    return { bytes: buffer.subarray(0, offset), info };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A file's identity: device, inode, size, mtime and ctime. An unprivileged process cannot set the ctime,
+ * and every write, rename or `utimes` changes it, so an unchanged identity means unchanged bytes.
+ * Millisecond floats keep sub-microsecond precision here and avoid BigInt conversions.
+ */
+function identityOf(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/** The identity of the regular file at `file` (never following a link), or undefined. */
+function currentIdentity(file: string): string | undefined {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? identityOf(st) : undefined;
 }
 
 /**
@@ -137,26 +157,53 @@ class ReadCache {
   ) {}
 
   read(file: string, maxBytes: number, label: string): Promise<Uint8Array> {
-    let identity: string | undefined;
+    const hit = this.#entries.get(file);
+    // Known file: one lstat tells whether the bytes held are still its bytes.
+    if (hit && hit.identity === currentIdentity(file)) return Promise.resolve(hit.bytes);
     try {
-      // Millisecond floats keep sub-microsecond precision here and avoid BigInt conversions.
-      const st = lstatSync(file);
-      if (st.isFile() && st.size <= this.maxFileBytes) {
-        identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-        const hit = this.#entries.get(file);
-        if (hit?.identity === identity) return Promise.resolve(hit.bytes);
+      // Unknown or changed: read it, and remember the bytes under the identity of what was read (fstat
+      // of the open file), so a change after the read shows as a different identity next time.
+      const { bytes, info } = readCappedSync(file, maxBytes, label);
+      if (bytes.length === info.size && info.size <= this.maxFileBytes) {
+        if (!hit && this.#entries.size >= this.maxEntries)
+          this.#entries.delete(this.#entries.keys().next().value!);
+        this.#entries.set(file, { identity: identityOf(info), bytes });
+      } else if (hit) {
+        this.#entries.delete(file);
       }
-    } catch {
-      // fall through: readCapped reports the real error
+      return Promise.resolve(bytes);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return readCapped(file, maxBytes, label).then((bytes) => {
-      if (identity !== undefined) {
-        if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-        this.#entries.set(file, { identity, bytes });
-      }
-      return bytes;
-    });
   }
+
+  /**
+   * The identity under which `bytes` were read from `file`, if the file still has it: the bytes object
+   * must be the one this cache holds for that identity. Undefined when that cannot be vouched for.
+   */
+  identityOfRead(file: string, bytes: Uint8Array): string | undefined {
+    const hit = this.#entries.get(file);
+    if (hit?.bytes !== bytes) return undefined;
+    return currentIdentity(file) === hit.identity ? hit.identity : undefined;
+  }
+}
+
+/**
+ * File identities of the local spaces this module made, for callers that reuse work done on a file's
+ * bytes while its identity is unchanged (the prepared tool chains of `execute`). Internal: keyed by the
+ * space objects, so the public ItemSource interface stays as it is.
+ */
+export interface FileIdentities {
+  /** The current identity of the item file at an absolute location (one lstat), or undefined. */
+  current(location: string): string | undefined;
+  /** The identity `bytes` were read under, when the file still has it and they are the bytes read. */
+  ofRead(location: string, bytes: Uint8Array): string | undefined;
+}
+
+const identities = new WeakMap<ItemSource, FileIdentities>();
+
+export function fileIdentities(space: ItemSource): FileIdentities | undefined {
+  return identities.get(space);
 }
 
 /** A space backed by a local `.ai` folder. */
@@ -168,7 +215,7 @@ export function createDirectorySpace(options: {
 }): ItemSource {
   const { name, kind, root, writable } = options;
   const cache = new ReadCache();
-  return {
+  const space: ItemSource = {
     name,
     kind,
     root,
@@ -183,6 +230,11 @@ export function createDirectorySpace(options: {
       return cache.read(join(root, ...parts), maxBytes, `${name}:${relPath}`);
     },
   };
+  identities.set(space, {
+    current: currentIdentity,
+    ofRead: (location, bytes) => cache.identityOfRead(location, bytes),
+  });
+  return space;
 }
 
 /** A read-only registry kept in a local folder with the `.ai` layout (directives/, tools/, knowledge/). */
@@ -193,5 +245,8 @@ export function createDirectoryRegistry(options: { name: string; root: string })
     root: options.root,
     writable: false,
   });
-  return { ...space, kind: "registry", writable: false };
+  const registry: RegistrySource = { ...space, kind: "registry", writable: false };
+  const ids = identities.get(space);
+  if (ids) identities.set(registry, ids);
+  return registry;
 }
