@@ -2,7 +2,7 @@ import { assertNoReservedKeys } from "../executor/params";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import { parseInput } from "./input-error";
-import { type ExecuteInput, executeInput } from "./inputs";
+import { type ExecuteInput, executeInput, quickExecuteInput } from "./inputs";
 import { runDirective } from "./run-directive";
 import { runKnowledge } from "./run-knowledge";
 import { runTool } from "./run-tool";
@@ -12,7 +12,7 @@ import { deleteItem, writeItem } from "./write-item";
 
 /** `execute(item_type, action, item_id, parameters)`: routes to run, sign, create, update or delete. */
 export async function execute(ctx: KernelContext, raw: ExecuteInput, options: CallOptions = {}) {
-  const input = parseInput(executeInput, raw, "execute");
+  const input = quickExecuteInput(raw) ?? parseInput(executeInput, raw, "execute");
   checkProjectPath(ctx, input.project_path);
   // `__*` keys only ever travel in options.meta, set by a harness; never in caller parameters.
   assertNoReservedKeys(input.parameters, `execute ${input.item_type} ${input.item_id}`);

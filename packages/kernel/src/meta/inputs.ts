@@ -64,6 +64,43 @@ export const executeInputShape = {
 export const executeInput = z.strictObject(executeInputShape);
 export type ExecuteInput = z.input<typeof executeInput>;
 
+const EXECUTE_KEYS = new Set(Object.keys(executeInputShape));
+
+/**
+ * The common case of `executeInput`, checked by hand: `execute` runs on every tool call, and a zod parse
+ * costs several microseconds when its code is not hot. Returns exactly what `executeInput.parse` would,
+ * or undefined for anything unusual (unknown keys, wrong types, `__` parameter names, non-plain
+ * objects), which then goes through zod for the same result or the same INVALID_INPUT issues.
+ */
+export function quickExecuteInput(raw: unknown): z.output<typeof executeInput> | undefined {
+  if (typeof raw !== "object" || raw === null || Object.getPrototypeOf(raw) !== Object.prototype)
+    return undefined;
+  const input = raw as Record<string, unknown>;
+  for (const key in input) if (!EXECUTE_KEYS.has(key)) return undefined;
+  const { item_type, action, item_id, parameters, project_path } = input;
+  if (item_type !== "tool" && item_type !== "directive" && item_type !== "knowledge") return undefined;
+  if (typeof action !== "string" || !(EXECUTE_ACTIONS as readonly string[]).includes(action))
+    return undefined;
+  if (typeof item_id !== "string" || item_id.length < 1 || item_id.length > 200) return undefined;
+  if (project_path !== undefined && typeof project_path !== "string") return undefined;
+  let params: Record<string, unknown> = {};
+  if (parameters !== undefined) {
+    if (typeof parameters !== "object" || parameters === null) return undefined;
+    const proto = Object.getPrototypeOf(parameters);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    if (Object.getOwnPropertySymbols(parameters).length) return undefined;
+    for (const key in parameters) if (key.startsWith("__")) return undefined;
+    params = { ...(parameters as Record<string, unknown>) };
+  }
+  const out = {
+    item_type: item_type as (typeof ITEM_TYPES)[number],
+    action: action as (typeof EXECUTE_ACTIONS)[number],
+    item_id,
+    parameters: params,
+  };
+  return "project_path" in input ? { ...out, project_path } : out;
+}
+
 export const HELP_ACTIONS = ["guidance", "stuck", "escalate", "checkpoint"] as const;
 
 export const helpInputShape = {

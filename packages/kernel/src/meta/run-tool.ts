@@ -19,12 +19,8 @@ interface ReadyChain {
   readonly chain: PreparedChain;
   /** The library generation its lookups were made in. */
   readonly generation: number;
-  /** Every link's file with the identity its verified bytes were read under. */
-  readonly files: readonly {
-    readonly location: string;
-    readonly identity: string;
-    readonly current: (location: string) => string | undefined;
-  }[];
+  /** For every link's file: is it still at the identity its verified bytes were read under? */
+  readonly unchanged: readonly (() => boolean)[];
 }
 
 const ready = new WeakMap<KernelContext, Map<string, ReadyChain>>();
@@ -68,12 +64,7 @@ async function readyChain(ctx: KernelContext, itemId: string): Promise<ReadyChai
     ready.set(ctx, byId);
   }
   const hit = byId.get(itemId);
-  if (
-    hit &&
-    hit.generation === ctx.library.generation &&
-    hit.files.every((f) => f.current(f.location) === f.identity)
-  )
-    return hit;
+  if (hit && hit.generation === ctx.library.generation && hit.unchanged.every((same) => same())) return hit;
   const generation = ctx.library.generation;
   const { headId, found, items } = await verifiedLinks(ctx, itemId);
   const { links, primitive } = resolveChain({
@@ -93,17 +84,16 @@ async function readyChain(ctx: KernelContext, itemId: string): Promise<ReadyChai
     if (cache.size > 1000) cache.clear();
     cache.set(key, chain);
   }
-  const result: ReadyChain = { headId, chain, generation, files: [] };
+  const result: ReadyChain = { headId, chain, generation, unchanged: [] };
   if (ctx.library.generation !== generation) return result;
-  const files: { location: string; identity: string; current: (location: string) => string | undefined }[] =
-    [];
+  const unchanged: (() => boolean)[] = [];
   for (const item of items.slice(0, links.length)) {
     const ids = fileIdentities(item.space);
     const identity = ids?.ofRead(item.file.location, item.bytes);
     if (!ids || identity === undefined) return result; // cannot vouch for this file: no reuse
-    files.push({ location: item.file.location, identity, current: ids.current });
+    unchanged.push(ids.unchanged(item.file.location, identity));
   }
-  const reusable = { ...result, files };
+  const reusable = { ...result, unchanged };
   if (byId.size >= 1000) byId.clear();
   byId.set(itemId, reusable);
   return reusable;

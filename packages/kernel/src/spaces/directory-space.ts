@@ -194,10 +194,26 @@ class ReadCache {
  * space objects, so the public ItemSource interface stays as it is.
  */
 export interface FileIdentities {
-  /** The current identity of the item file at an absolute location (one lstat), or undefined. */
-  current(location: string): string | undefined;
+  /** A check that the file at `location` still has `identity`: one lstat per call, no allocation of strings. */
+  unchanged(location: string, identity: string): () => boolean;
   /** The identity `bytes` were read under, when the file still has it and they are the bytes read. */
   ofRead(location: string, bytes: Uint8Array): string | undefined;
+}
+
+function unchangedCheck(location: string, identity: string): () => boolean {
+  const [dev, ino, size, mtimeMs, ctimeMs] = identity.split(":").map(Number);
+  return () => {
+    const st = lstatSync(location, { throwIfNoEntry: false });
+    return (
+      st !== undefined &&
+      st.ctimeMs === ctimeMs &&
+      st.mtimeMs === mtimeMs &&
+      st.ino === ino &&
+      st.size === size &&
+      st.dev === dev &&
+      st.isFile()
+    );
+  };
 }
 
 const identities = new WeakMap<ItemSource, FileIdentities>();
@@ -231,7 +247,7 @@ export function createDirectorySpace(options: {
     },
   };
   identities.set(space, {
-    current: currentIdentity,
+    unchanged: unchangedCheck,
     ofRead: (location, bytes) => cache.identityOfRead(location, bytes),
   });
   return space;
