@@ -30,6 +30,11 @@ function fail(code: KnownErrorCode, message: string, context: Record<string, unk
   throw new KiwiError({ code, message, context });
 }
 
+function isEmpty(params: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in params) return false;
+  return true;
+}
+
 /** Refuses any `__*` key: only the harness and executor set those, through the metadata channel. */
 export function assertNoReservedKeys(params: Readonly<Record<string, unknown>>, where: string): void {
   const reserved = Object.keys(params).filter(isReservedKey);
@@ -53,6 +58,8 @@ export function validateParams(options: {
   maxParamBytes: number;
 }): Record<string, unknown> {
   const { params, declared, toolId, maxParamBytes } = options;
+  // A tool without parameters called without any: nothing to check (the common no-argument call).
+  if (declared.length === 0 && isEmpty(params)) return {};
   assertNoReservedKeys(params, `tool ${toolId}`);
   const byName = new Map(declared.map((d) => [d.name, d]));
   const unknown = Object.keys(params).filter((k) => !byName.has(k));

@@ -126,9 +126,14 @@ export class Library {
     this.#refreshedAt = Number.NEGATIVE_INFINITY;
   }
 
+  /** True while the index is younger than its TTL (no refresh due). */
+  isFresh(): boolean {
+    return this.#now() - this.#refreshedAt < this.#ttlMs;
+  }
+
   /** Refreshes when the index is older than its TTL (or always with `force`). */
   async ensureFresh(force = false): Promise<void> {
-    if (!force && this.#now() - this.#refreshedAt < this.#ttlMs) return;
+    if (!force && this.isFresh()) return;
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = undefined;
     });

@@ -57,7 +57,7 @@ async function verifiedLinks(ctx: KernelContext, headRef: string) {
  * Otherwise every link is read and verified again.
  */
 async function readyChain(ctx: KernelContext, itemId: string): Promise<ReadyChain> {
-  await ctx.library.ensureFresh();
+  if (!ctx.library.isFresh()) await ctx.library.ensureFresh();
   let byId = ready.get(ctx);
   if (!byId) {
     byId = new Map();
