@@ -110,6 +110,7 @@ export class IntegrityVerifier {
       );
     }
     const result = { signature: { keyId, signedAt, signerOrigin: trusted.origin }, fact };
+    if (proven) return result; // the caller's cache already holds this fact
     if (this.#verified.size >= this.#maxEntries) {
       const oldest = this.#verified.keys().next().value;
       if (oldest !== undefined) this.#verified.delete(oldest);

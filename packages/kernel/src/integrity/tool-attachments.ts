@@ -40,6 +40,18 @@ export async function resolvePathModule(options: {
 }
 
 /**
+ * The attachments of a tool that names no module or an installed package: known without any I/O.
+ * Undefined for a path module, whose bytes must be read (`toolAttachments`).
+ */
+export function attachmentsWithoutIo(module: string | undefined): SignedAttachment[] | undefined {
+  if (!module) return [];
+  if (isPathModule(module)) return undefined;
+  // An installed package is pinned by name only: its code and version are the package manager's business
+  // (lockfile, integrity hashes), and a release that bumps a version must not invalidate every signature.
+  return [{ label: `package:${packageNameOf(module)}`, bytes: new Uint8Array(0) }];
+}
+
+/**
  * What a code-bearing tool's signature covers besides the YAML: the bytes of a module that lives in the
  * space, or the name of an installed package (its bytes are the package manager's business).
  */
@@ -50,20 +62,16 @@ export async function toolAttachments(options: {
   maxBytes: number;
 }): Promise<SignedAttachment[]> {
   const { module, definitionFile, spaceRoot, maxBytes } = options;
-  if (!module) return [];
-  if (isPathModule(module)) {
-    if (!spaceRoot) {
-      throw new KiwiError({
-        code: "PLUGIN_LOAD_FAILED",
-        message: `${definitionFile} names a path module but its space has no folder`,
-        context: { file: definitionFile, module },
-      });
-    }
-    const { file, relToSpace } = await resolvePathModule({ module, definitionFile, spaceRoot });
-    return [{ label: `module:${relToSpace}`, bytes: await readCapped(file, maxBytes * 16, file) }];
+  const known = attachmentsWithoutIo(module);
+  if (known || !module) return known ?? [];
+  // A path module: its bytes are signed with the YAML.
+  if (!spaceRoot) {
+    throw new KiwiError({
+      code: "PLUGIN_LOAD_FAILED",
+      message: `${definitionFile} names a path module but its space has no folder`,
+      context: { file: definitionFile, module },
+    });
   }
-  // An installed package is pinned by name only: its code and version are the package manager's business
-  // (lockfile, integrity hashes), and a release that bumps a version must not invalidate every signature.
-  const name = packageNameOf(module);
-  return [{ label: `package:${name}`, bytes: new Uint8Array(0) }];
+  const { file, relToSpace } = await resolvePathModule({ module, definitionFile, spaceRoot });
+  return [{ label: `module:${relToSpace}`, bytes: await readCapped(file, maxBytes * 16, file) }];
 }

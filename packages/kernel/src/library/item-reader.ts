@@ -3,7 +3,7 @@ import type { SigningKey } from "@kiwi/keys";
 import { type IntegrityVerifier, signPayload, type VerifiedSignature } from "../integrity/item-integrity";
 import { formatSignatureLine, type SplitResult, splitSignature } from "../integrity/signature-line";
 import type { SignedPayload } from "../integrity/signed-message";
-import { toolAttachments } from "../integrity/tool-attachments";
+import { attachmentsWithoutIo, toolAttachments } from "../integrity/tool-attachments";
 import type { ItemType } from "../items/item-type";
 import type { Limits } from "../limits";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
@@ -181,7 +181,29 @@ export class ItemReader {
 
   /** Verifies the record's signature; throws INTEGRITY_MISMATCH when unsigned, modified or untrusted. */
   async verify(record: ItemRecord): Promise<VerifiedItem> {
-    const payload = await this.payloadOf(record, record.split.body);
+    const signature = await this.checkSignature(record);
+    return { ...record, signature, core: record.space.kind === "core" && signature.signerOrigin === "core" };
+  }
+
+  /**
+   * The signature check of `verify` alone (the index needs no VerifiedItem): synchronous unless the item
+   * has a path module, whose bytes must be read first.
+   */
+  checkSignature(record: ItemRecord): VerifiedSignature | Promise<VerifiedSignature> {
+    const module = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
+    const attachments = attachmentsWithoutIo(module);
+    if (!attachments)
+      return this.payloadOf(record, record.split.body).then((payload) => this.#signatureOf(record, payload));
+    return this.#signatureOf(record, {
+      itemType: record.itemType,
+      itemId: record.id,
+      category: record.category,
+      body: record.split.body,
+      attachments,
+    });
+  }
+
+  #signatureOf(record: ItemRecord, payload: SignedPayload): VerifiedSignature {
     const query = this.#cache && record.file.stamp ? this.#query(record) : undefined;
     const { signature, fact } = this.#verifier.check({
       file: record.label,
@@ -191,7 +213,7 @@ export class ItemReader {
       known: query && this.#cache?.match(query)?.fact,
     });
     if (query) this.#cache?.remember(query, record.parsed, fact, Date.now());
-    return { ...record, signature, core: record.space.kind === "core" && signature.signerOrigin === "core" };
+    return signature;
   }
 
   /** Returns the file content signed with `key`: a new signature line followed by the exact body. */

@@ -147,18 +147,19 @@ export class Library {
     for (const [rank, space] of this.#sources.entries()) {
       for (const itemType of ITEM_TYPES) {
         const files = await space.list(itemType);
-        await Promise.all(
-          files.map(async (file) => {
-            const key = `${space.name}|${file.relPath}`;
-            nextStamps.set(key, file.stamp);
-            const old = this.#entries.get(key);
-            if (old && this.#stamps.get(key) === file.stamp) {
-              next.set(key, old);
-              return;
-            }
-            next.set(key, await this.#build(key, rank, space, file));
-          }),
-        );
+        // In slices: reads of a remote source overlap, while a big local library does not keep thousands
+        // of half-built entries waiting at once.
+        for (let i = 0; i < files.length; i += 64) {
+          await Promise.all(
+            files.slice(i, i + 64).map(async (file) => {
+              const key = `${space.name}|${file.relPath}`;
+              nextStamps.set(key, file.stamp);
+              const old = this.#entries.get(key);
+              if (old && this.#stamps.get(key) === file.stamp) next.set(key, old);
+              else next.set(key, await this.#build(key, rank, space, file));
+            }),
+          );
+        }
       }
     }
     let changed = false;
@@ -232,7 +233,8 @@ export class Library {
       const record = await this.#reader.read(space, file);
       const summary = { ...base, ...summarise(record.parsed), record };
       try {
-        await this.#reader.verify(record);
+        const signature = this.#reader.checkSignature(record);
+        if (signature instanceof Promise) await signature;
         return summary;
       } catch (error) {
         if (!KiwiError.isInstance(error)) throw error;

@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from "../limits";
 import { createItem, fixture, knowledgeMd, tempDir, toolYaml } from "../test-support/fixture";
 import {
   openVerificationCache,
+  parsedText,
   sealVerificationCache,
   type VerificationCacheEntry,
   verificationCacheKey,
@@ -80,7 +81,7 @@ describe("verification cache", () => {
     const f = await cachedProject("  origin: hello\n");
     // Whoever holds the user's signing key can sign anything anyway; an entry sealed with it is believed.
     const [entry] = f.entries;
-    const altered = JSON.parse(entry!.parsed);
+    const altered = JSON.parse(parsedText(entry!.parsed));
     altered.data.config.origin = "from the cache";
     const doctored = [{ ...entry!, parsed: JSON.stringify(altered) }];
     const cacheFile = join(f.userSpace, VERIFICATION_CACHE_FILE);
@@ -119,7 +120,7 @@ describe("verification cache", () => {
     await writeFile(f.file, tampered);
     const info = await stat(f.file);
     const [entry] = f.entries;
-    const parsed = JSON.parse(entry!.parsed);
+    const parsed = JSON.parse(parsedText(entry!.parsed));
     parsed.data.config.origin = "pwned";
     const forged: VerificationCacheEntry = {
       ...entry!,
@@ -140,7 +141,7 @@ describe("verification cache", () => {
       expect(refusal(await run(await restart(f)))).toBe("INTEGRITY_MISMATCH/modified");
     }
     // 2. The genuine file's MAC kept, its payload swapped for the forged entry.
-    const payload = Buffer.from(JSON.stringify({ tag: TAG, entries: [forged] }), "utf8");
+    const payload = sealVerificationCache([forged], Buffer.alloc(32), TAG).subarray(40);
     await writeFile(cacheFile, Buffer.concat([genuine.subarray(0, 40), payload]));
     expect(refusal(await run(await restart(f)))).toBe("INTEGRITY_MISMATCH/modified");
   });

@@ -19,11 +19,26 @@ export interface VerificationCacheEntry {
   readonly id: string;
   readonly category: string;
   readonly contentHash: string;
-  /** The parse result as JSON, decoded only when the entry is used. */
-  readonly parsed: string;
+  /**
+   * The parse result as JSON, decoded only when the entry is used: text for an entry recorded by this
+   * process, a byte range of the loaded cache file (kept off the JS heap) for one read from it.
+   */
+  readonly parsed: string | ByteRange;
   readonly fact: VerificationFact;
   /** When it was recorded (ms since the epoch): the oldest entries go first when the cache is full. */
   readonly savedAt: number;
+}
+
+/** A slice of a buffer: `blob[start, end)`. */
+export interface ByteRange {
+  readonly blob: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The JSON text of an entry's parse result. */
+export function parsedText(parsed: string | ByteRange): string {
+  return typeof parsed === "string" ? parsed : parsed.blob.toString("utf8", parsed.start, parsed.end);
 }
 
 /** The key of a lookup: everything an entry must match. */
@@ -64,10 +79,13 @@ function mac(key: Uint8Array, tag: string, payload: Uint8Array): Buffer {
   return createHmac("sha256", key).update(MAGIC).update(tag).update("\n").update(payload).digest();
 }
 
-function isEntry(value: unknown): value is VerificationCacheEntry {
+type StoredEntry = Omit<VerificationCacheEntry, "parsed"> & { readonly at: [number, number] };
+
+function isStoredEntry(value: unknown, blobLength: number): value is StoredEntry {
   if (typeof value !== "object" || value === null) return false;
   const e = value as Record<string, unknown>;
   const fact = e.fact as Record<string, unknown> | undefined;
+  const at = e.at as unknown[] | undefined;
   return (
     typeof e.location === "string" &&
     typeof e.identity === "string" &&
@@ -77,7 +95,12 @@ function isEntry(value: unknown): value is VerificationCacheEntry {
     typeof e.category === "string" &&
     typeof e.contentHash === "string" &&
     typeof e.savedAt === "number" &&
-    typeof e.parsed === "string" &&
+    Array.isArray(at) &&
+    Number.isSafeInteger(at[0]) &&
+    Number.isSafeInteger(at[1]) &&
+    (at[0] as number) >= 0 &&
+    (at[0] as number) <= (at[1] as number) &&
+    (at[1] as number) <= blobLength &&
     typeof fact?.message === "string" &&
     typeof fact.publicKey === "string"
   );
@@ -132,21 +155,49 @@ export function openVerificationCache(
   const payload = buf.subarray(MAGIC.length + MAC_BYTES);
   if (!timingSafeEqual(given, mac(key, tag, payload))) return undefined;
   try {
-    const decoded = JSON.parse(payload.toString("utf8")) as { tag?: unknown; entries?: unknown };
+    const newline = payload.indexOf(0x0a);
+    if (newline < 0) return undefined;
+    const decoded = JSON.parse(payload.toString("utf8", 0, newline)) as { tag?: unknown; entries?: unknown };
     if (decoded?.tag !== tag || !Array.isArray(decoded.entries)) return undefined;
-    return decoded.entries.filter(isEntry);
+    const blob = payload.subarray(newline + 1);
+    const out: VerificationCacheEntry[] = [];
+    for (const stored of decoded.entries) {
+      if (!isStoredEntry(stored, blob.length)) continue;
+      const { at, ...entry } = stored;
+      out.push({ ...entry, parsed: { blob, start: at[0], end: at[1] } });
+    }
+    return out;
   } catch {
     return undefined;
   }
 }
 
-/** Encodes entries as a cache file: magic, HMAC-SHA256 over tag and payload, then the payload. */
+/**
+ * Encodes entries as a cache file: magic, HMAC-SHA256 over tag and payload, then the payload: one line
+ * of JSON (the tag and the entries, each with the byte range of its parse result) and, after the
+ * newline, the parse results' JSON back to back.
+ */
 export function sealVerificationCache(
   entries: readonly VerificationCacheEntry[],
   key: Uint8Array,
   tag: string,
 ): Buffer {
-  const payload = Buffer.from(JSON.stringify({ tag, entries }), "utf8");
+  const parts: Buffer[] = [];
+  let offset = 0;
+  const index = entries.map(({ parsed, ...entry }) => {
+    const bytes =
+      typeof parsed === "string"
+        ? Buffer.from(parsed, "utf8")
+        : parsed.blob.subarray(parsed.start, parsed.end);
+    parts.push(bytes);
+    const at: [number, number] = [offset, offset + bytes.length];
+    offset += bytes.length;
+    return { ...entry, at };
+  });
+  const payload = Buffer.concat([
+    Buffer.from(`${JSON.stringify({ tag, entries: index })}\n`, "utf8"),
+    ...parts,
+  ]);
   return Buffer.concat([MAGIC, mac(key, tag, payload), payload]);
 }
 
@@ -178,7 +229,7 @@ export class VerificationCache {
     const e = this.match(query);
     if (!e) return undefined;
     try {
-      const parsed = JSON.parse(e.parsed) as ParsedItem;
+      const parsed = JSON.parse(parsedText(e.parsed)) as ParsedItem;
       if (parsed?.itemType === query.itemType && typeof parsed.data === "object" && parsed.data !== null)
         return parsed;
     } catch {
