@@ -17,7 +17,7 @@ import { bundledCoreSpace } from "./core-space";
 import { createEchoPrimitive } from "./executor/echo-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
-import { loadVerificationCache, saveVerificationCache } from "./files/verification-cache-file";
+import { VerificationCacheFile } from "./files/verification-cache-file";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
@@ -176,12 +176,12 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const verifier = new IntegrityVerifier(keyring);
   // What earlier runs proved about unchanged files, kept in the user space and authenticated with a key
   // derived from the user's signing key. Parse results depend on the kernel version and the limits.
-  const cacheFile = {
+  const cacheFile = new VerificationCacheFile({
     userSpace: settings.userSpace,
     key: verificationCacheKey(own.privateKey),
     tag: verificationCacheTag({ kernelVersion, limits: settings.limits }),
-  };
-  const verificationCache = await loadVerificationCache(cacheFile);
+  });
+  const verificationCache = await cacheFile.load();
   const reader = new ItemReader({ limits: settings.limits, verifier, cache: verificationCache });
   // The tool-layer guard: tokens are minted by the harness with the user's key and verified with it.
   const guard =
@@ -210,7 +210,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     reader,
     ttlMs: settings.indexTtlMs,
     now: () => performance.now(),
-    afterRefresh: () => saveVerificationCache(verificationCache, { ...cacheFile, roots }),
+    afterRefresh: () => cacheFile.save(verificationCache, roots),
   });
   let capabilityRegistry = new CapabilityRegistry();
   library.onRefresh = (lib) => {

@@ -1,3 +1,4 @@
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileInRoot } from "@kiwi/sandbox";
 import {
@@ -21,51 +22,74 @@ export interface VerificationCacheFileOptions {
   readonly tag: string;
 }
 
-async function readEntries(
-  options: VerificationCacheFileOptions,
-): Promise<VerificationCacheEntry[] | undefined> {
-  const file = join(options.userSpace, VERIFICATION_CACHE_FILE);
+function identityOf(file: string): string | undefined {
   try {
-    const bytes = await readCapped(file, MAX_CACHE_FILE_BYTES, file);
-    return openVerificationCache(bytes, options.key, options.tag);
+    const st = lstatSync(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   } catch {
-    return undefined; // missing, unreadable, a link, too big: start empty
+    return undefined;
   }
 }
 
 /**
- * Loads the verification cache of a user space. Never fails: a missing, unreadable, corrupt, foreign or
- * forged file gives an empty cache, and every item is then verified in full.
+ * The verification cache file of a user space. Loading and saving never fail: a missing, unreadable,
+ * corrupt, foreign or forged file gives an empty cache (every item is then verified in full), and a user
+ * space that cannot take the file is simply not used.
  */
-export async function loadVerificationCache(
-  options: VerificationCacheFileOptions,
-): Promise<VerificationCache> {
-  return new VerificationCache((await readEntries(options)) ?? []);
-}
+export class VerificationCacheFile {
+  readonly #options: VerificationCacheFileOptions;
+  readonly #file: string;
+  /** The file's identity when this process last read or wrote it, and what it then held. */
+  #identity: string | undefined;
+  #entries: readonly VerificationCacheEntry[] = [];
 
-/**
- * Writes the cache when it changed: entries other kernels saved for folders this one does not list are
- * kept. The write is atomic (@kiwi/sandbox: temp file, fsync, rename) and the file is private (0600).
- * Never fails: the cache only saves time, so a user space that cannot take it is simply not used.
- */
-export async function saveVerificationCache(
-  cache: VerificationCache,
-  options: VerificationCacheFileOptions & { readonly roots: readonly string[] },
-): Promise<void> {
-  if (!cache.dirty) return;
-  try {
-    const others = (await readEntries(options)) ?? [];
-    const bytes = sealVerificationCache(cache.snapshot(options.roots, others), options.key, options.tag);
-    cache.saved();
-    await writeFileInRoot({
-      root: options.userSpace,
-      rel: VERIFICATION_CACHE_FILE,
-      bytes,
-      createParents: true,
-      replaceLink: true,
-      mode: 0o600,
-    });
-  } catch {
-    // A read-only or full user space: keep working without the cache.
+  constructor(options: VerificationCacheFileOptions) {
+    this.#options = options;
+    this.#file = join(options.userSpace, VERIFICATION_CACHE_FILE);
+  }
+
+  async #read(): Promise<readonly VerificationCacheEntry[]> {
+    const identity = identityOf(this.#file);
+    if (identity !== undefined && identity === this.#identity) return this.#entries;
+    let entries: VerificationCacheEntry[] | undefined;
+    try {
+      const bytes = await readCapped(this.#file, MAX_CACHE_FILE_BYTES, this.#file);
+      entries = openVerificationCache(bytes, this.#options.key, this.#options.tag);
+    } catch {
+      entries = undefined; // missing, unreadable, a link, too big
+    }
+    this.#identity = identity;
+    this.#entries = entries ?? [];
+    return this.#entries;
+  }
+
+  async load(): Promise<VerificationCache> {
+    return new VerificationCache(await this.#read());
+  }
+
+  /**
+   * Writes the cache when it changed, keeping the entries other kernels saved for folders outside
+   * `roots` (re-read only when the file changed since this process last saw it). The write is atomic
+   * (@kiwi/sandbox: temp file, fsync, rename) and the file is private (0600).
+   */
+  async save(cache: VerificationCache, roots: readonly string[]): Promise<void> {
+    if (!cache.dirty) return;
+    try {
+      const entries = cache.snapshot(roots, await this.#read());
+      const bytes = sealVerificationCache(entries, this.#options.key, this.#options.tag);
+      cache.saved();
+      await writeFileInRoot({
+        root: this.#options.userSpace,
+        rel: VERIFICATION_CACHE_FILE,
+        bytes,
+        createParents: true,
+        replaceLink: true,
+        mode: 0o600,
+      });
+      this.#identity = identityOf(this.#file);
+      this.#entries = entries;
+    } catch {
+      // A read-only or full user space: keep working without the cache.
+    }
   }
 }
