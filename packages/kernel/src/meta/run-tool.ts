@@ -56,15 +56,27 @@ async function verifiedLinks(ctx: KernelContext, headRef: string) {
  * ctime: one lstat each) its verified bytes were read under, so an edit is seen on the next call.
  * Otherwise every link is read and verified again.
  */
+function reuseOf(ctx: KernelContext, itemId: string): ReadyChain | undefined {
+  const hit = ready.get(ctx)?.get(itemId);
+  return hit && hit.generation === ctx.library.generation && hit.unchanged.every((same) => same())
+    ? hit
+    : undefined;
+}
+
+/** The reusable chain without any await, when the index needs no refresh first. */
+function reusableChain(ctx: KernelContext, itemId: string): ReadyChain | undefined {
+  return ctx.library.isFresh() ? reuseOf(ctx, itemId) : undefined;
+}
+
 async function readyChain(ctx: KernelContext, itemId: string): Promise<ReadyChain> {
-  if (!ctx.library.isFresh()) await ctx.library.ensureFresh();
+  await ctx.library.ensureFresh();
+  const hit = reuseOf(ctx, itemId);
+  if (hit) return hit;
   let byId = ready.get(ctx);
   if (!byId) {
     byId = new Map();
     ready.set(ctx, byId);
   }
-  const hit = byId.get(itemId);
-  if (hit && hit.generation === ctx.library.generation && hit.unchanged.every((same) => same())) return hit;
   const generation = ctx.library.generation;
   const { headId, found, items } = await verifiedLinks(ctx, itemId);
   const { links, primitive } = resolveChain({
@@ -110,7 +122,7 @@ export async function runTool(
   params: Record<string, unknown>,
   options: CallOptions,
 ) {
-  const { headId, chain } = await readyChain(ctx, itemId);
+  const { headId, chain } = reusableChain(ctx, itemId) ?? (await readyChain(ctx, itemId));
   const { primitive } = chain;
   const values = validateParams({
     params,
