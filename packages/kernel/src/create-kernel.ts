@@ -210,7 +210,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     reader,
     ttlMs: settings.indexTtlMs,
     now: () => performance.now(),
-    afterRefresh: () => cacheFile.save(verificationCache, roots),
+    afterRefresh: () => cacheFile.saveIfDue(verificationCache, roots),
   });
   let capabilityRegistry = new CapabilityRegistry();
   library.onRefresh = (lib) => {
@@ -272,6 +272,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     },
     async inventory() {
       await library.ensureFresh(true);
+      await cacheFile.save(verificationCache, roots);
       return library.entries();
     },
   };

@@ -11,6 +11,8 @@ import { readCapped } from "../spaces/directory-space";
 
 /** Where the cache lives inside the user space. */
 export const VERIFICATION_CACHE_FILE = "cache/verified-items.bin";
+/** Saves after refreshes are at least this far apart. */
+const SAVE_INTERVAL_MS = 1000;
 /** A bigger file is ignored (and replaced on the next save). */
 const MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -42,6 +44,8 @@ export class VerificationCacheFile {
   /** The file's identity when this process last read or wrote it, and what it then held. */
   #identity: string | undefined;
   #entries: readonly VerificationCacheEntry[] = [];
+  #lastSave = Number.NEGATIVE_INFINITY;
+  #saving: Promise<void> = Promise.resolve();
 
   constructor(options: VerificationCacheFileOptions) {
     this.#options = options;
@@ -68,12 +72,28 @@ export class VerificationCacheFile {
   }
 
   /**
+   * `save`, at most once a second: a burst of refreshes (signing a thousand directives refreshes the index
+   * after each one) writes the file once, and whatever is left is written by the first refresh after
+   * the second has passed, or by the next `save`. Unsaved entries only cost the next start some time.
+   */
+  saveIfDue(cache: VerificationCache, roots: readonly string[]): Promise<void> {
+    if (performance.now() - this.#lastSave < SAVE_INTERVAL_MS) return Promise.resolve();
+    return this.save(cache, roots);
+  }
+
+  /**
    * Writes the cache when it changed, keeping the entries other kernels saved for folders outside
    * `roots` (re-read only when the file changed since this process last saw it). The write is atomic
-   * (@kiwi/sandbox: temp file, fsync, rename) and the file is private (0600).
+   * (@kiwi/sandbox: temp file, fsync, rename) and the file is private (0600). One save at a time.
    */
-  async save(cache: VerificationCache, roots: readonly string[]): Promise<void> {
+  save(cache: VerificationCache, roots: readonly string[]): Promise<void> {
+    this.#saving = this.#saving.then(() => this.#save(cache, roots));
+    return this.#saving;
+  }
+
+  async #save(cache: VerificationCache, roots: readonly string[]): Promise<void> {
     if (!cache.dirty) return;
+    this.#lastSave = performance.now();
     try {
       const entries = cache.snapshot(roots, await this.#read());
       const bytes = sealVerificationCache(entries, this.#options.key, this.#options.tag);
