@@ -147,16 +147,21 @@ export class Library {
     for (const [rank, space] of this.#sources.entries()) {
       for (const itemType of ITEM_TYPES) {
         const files = await space.list(itemType);
-        // In slices: reads of a remote source overlap, while a big local library does not keep thousands
-        // of half-built entries waiting at once.
-        for (let i = 0; i < files.length; i += 64) {
+        const toBuild: ItemFile[] = [];
+        for (const file of files) {
+          const key = `${space.name}|${file.relPath}`;
+          nextStamps.set(key, file.stamp);
+          const old = this.#entries.get(key);
+          if (old && this.#stamps.get(key) === file.stamp) next.set(key, old);
+          else toBuild.push(file);
+        }
+        // Changed files in slices: reads of a remote source overlap, while a big local library does not
+        // keep thousands of half-built entries waiting at once.
+        for (let i = 0; i < toBuild.length; i += 64) {
           await Promise.all(
-            files.slice(i, i + 64).map(async (file) => {
+            toBuild.slice(i, i + 64).map(async (file) => {
               const key = `${space.name}|${file.relPath}`;
-              nextStamps.set(key, file.stamp);
-              const old = this.#entries.get(key);
-              if (old && this.#stamps.get(key) === file.stamp) next.set(key, old);
-              else next.set(key, await this.#build(key, rank, space, file));
+              next.set(key, await this.#build(key, rank, space, file));
             }),
           );
         }
