@@ -5,6 +5,7 @@ import {
   KiwiError,
   type NeutralMessage,
 } from "@kiwi/spec";
+import { TRANSCRIPT_EVENT_TYPES } from "@kiwi/threads";
 import { directiveContext } from "../directive-context";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy } from "./budget-policy";
@@ -17,31 +18,15 @@ import type { ThreadToken } from "./thread-token";
 import { runToolStep } from "./tool-step";
 import type { TurnGate } from "./turn-gate";
 
-/** Event types only the runtime writes: a harness's `emit` of one is refused (it would forge the record). */
-const RUNTIME_EVENT_TYPES = new Set([
-  "spawned",
-  "directive_loaded",
-  "token_minted",
-  "resumed",
-  "turn_start",
-  "assistant_message",
-  "tool_call",
-  "tool_result",
-  "cost_update",
-  "signal",
-  "intervention",
-  "status",
-  "checkpoint",
-  "stream_incomplete",
-  "budget_exceeded",
-  "context_exceeded",
-  "child_spawned",
-  "child_completed",
-  "error",
-  "completed",
-]);
 /** Types a harness emits that displays know (the rest reach the transcript only). */
 const SHARED_EVENT_TYPES = new Set(["user_message", "warning"]);
+/**
+ * Event types only the runtime writes — every transcript event type but the shared ones, from the one list in
+ * @kiwi/threads: a harness's `emit` of one is refused (it would forge the record).
+ */
+const RUNTIME_EVENT_TYPES: ReadonlySet<string> = new Set(
+  TRANSCRIPT_EVENT_TYPES.filter((type) => !SHARED_EVENT_TYPES.has(type)),
+);
 const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export interface RunContextParts {
