@@ -2,9 +2,9 @@
 // temp folder of its own and fails when it leaves anything in it. The test's own code and the processes
 // it starts inherit the variables, and `os.tmpdir()` reads them on every call, so every temp folder the
 // file makes lands here. Tests remove what they make: @kiwi/testing's `tempProject` does it for them.
-import { mkdtempSync, realpathSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { aroundAll } from "vitest";
 
@@ -15,9 +15,17 @@ const VARIABLES = ["TMPDIR", "TMP", "TEMP"] as const;
 // child processes that run TypeScript fixtures (`node --import tsx`).
 const TOOL_CACHES = /^tsx-\d+$/;
 
-const previous = VARIABLES.map((name) => [name, process.env[name]] as const);
+// The user space a kernel uses when a test names none (KIWI_USER_SPACE, else ~/.ai): pointed into the file's
+// temp folder, so a test that forgets it never creates a signing key in the person's real ~/.ai. The
+// person's ~/.ai is still watched, for code that reads homedir() directly.
+const USER_SPACE = ".user-space";
+const realUserSpace = join(homedir(), ".ai");
+const hadUserSpace = existsSync(realUserSpace);
+
+const previous = [...VARIABLES, "KIWI_USER_SPACE"].map((name) => [name, process.env[name]] as const);
 const fileDir = realpathSync(mkdtempSync(join(tmpdir(), "kiwi-run-")));
 for (const name of VARIABLES) process.env[name] = fileDir;
+process.env.KIWI_USER_SPACE ??= join(fileDir, USER_SPACE);
 
 // Registered before the test file's own hooks, so it wraps all of them: the check runs after every
 // afterAll, every cleanup a beforeAll returned and every file-scoped fixture.
@@ -30,8 +38,13 @@ aroundAll(async (runSuite) => {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    left = (await readdir(fileDir)).filter((name) => !TOOL_CACHES.test(name));
+    left = (await readdir(fileDir)).filter((name) => !TOOL_CACHES.test(name) && name !== USER_SPACE);
     await rm(fileDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+  if (!hadUserSpace && existsSync(realUserSpace)) {
+    throw new Error(
+      `this test file created ${realUserSpace}, the person's own user space: pass a userSpace (tempProject's) or set KIWI_USER_SPACE.`,
+    );
   }
   if (left.length > 0) {
     throw new Error(
