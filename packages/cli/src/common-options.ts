@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import type { Kernel, KernelOptions } from "@kiwi/kernel";
 import { createMcpKernel } from "@kiwi/mcp";
 import type { Io } from "./io";
@@ -22,6 +23,11 @@ export function projectFrom(flags: KernelFlags, io: Io): string {
   return isAbsolute(raw) ? raw : resolve(io.cwd, raw);
 }
 
+/** The user space: --user-space, else KIWI_USER_SPACE, else ~/.ai (what the kernel resolves too). */
+export function userSpaceFrom(flags: KernelFlags, io: Io): string {
+  return resolve(io.cwd, flags["user-space"] ?? io.env.KIWI_USER_SPACE ?? join(homedir(), ".ai"));
+}
+
 export async function kernelFrom(
   flags: KernelFlags,
   io: Io,
@@ -29,7 +35,7 @@ export async function kernelFrom(
 ): Promise<Kernel> {
   return createMcpKernel({
     projectRoot: projectFrom(flags, io),
-    userSpace: flags["user-space"],
+    userSpace: userSpaceFrom(flags, io),
     env: io.env,
     ...extra,
   });

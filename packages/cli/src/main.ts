@@ -9,6 +9,7 @@ import { serveCommand } from "./commands/serve-command";
 import { signCommand } from "./commands/sign-command";
 import { threadCommand } from "./commands/thread-command";
 import { threadsCommand } from "./commands/threads-command";
+import { trustCommand } from "./commands/trust-command";
 import { validateCommand } from "./commands/validate-command";
 import { type Io, print, printError } from "./io";
 
@@ -22,6 +23,7 @@ const USAGE = `kiwi <command> [options]
   load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
   run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge
   sign <type> <id|glob> | sign agents    validate and sign with your key
+  trust <public key file> | --list | --remove <key id>   the publisher keys this user space trusts
   validate [--all]                  list every item that is invalid, unsigned/modified/untrusted, or whose chain is broken
   validate <directive>              its spawn tree: worst-case spend and the capabilities it can ever hold
   thread run <directive> [message]  run a directive on a managed thread and follow it live
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   run: runCommand,
   sign: signCommand,
   validate: validateCommand,
+  trust: trustCommand,
   thread: threadCommand,
   threads: threadsCommand,
 };

@@ -1,15 +1,14 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { permissionsToGrants, systemCapsIn } from "@kiwi/capabilities";
 import type { Kernel, LibraryEntry } from "@kiwi/kernel";
 import { ensureDirInRootSync, writeFileInRoot } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 import { EXIT } from "../cli-error";
-import { kernelFrom, kernelOptions, projectFrom } from "../common-options";
+import { kernelFrom, kernelOptions, projectFrom, userSpaceFrom } from "../common-options";
 import { type Io, print, printJson } from "../io";
 
 /** What init did with one file of the core bundle. */
@@ -113,7 +112,7 @@ export async function initCommand(args: string[], io: Io): Promise<number> {
   });
   const project = projectFrom(values, io);
   await mkdir(project, { recursive: true });
-  const expectedUser = resolve(values["user-space"] ?? io.env.KIWI_USER_SPACE ?? join(homedir(), ".ai"));
+  const expectedUser = userSpaceFrom(values, io);
   const hadKey = existsSync(join(expectedUser, "keys", "signing.key"));
   const kernel = await kernelFrom(values, io);
   const key = await kernel.signingKey();

@@ -433,8 +433,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
 
   // Item problems, and generated MCP tools a connect found changed on their server (disabled until approved).
   const problemOf = (e: LibraryEntry) => entryProblem(e) ?? mcpChangeProblem(e);
+  // Plugin packages' problems are their publishers' to fix, except an untrusted signer: that is the
+  // person's decision (kiwi trust), so it is reported without --all too.
+  const untrusted = (e: LibraryEntry) =>
+    e.space.kind === "plugin" && entryProblem(e)?.reason === "untrusted_signer";
   const problems = entries.filter(
-    (e) => problemOf(e) && (values.all || e.space.kind === "project" || e.space.kind === "user"),
+    (e) =>
+      problemOf(e) && (values.all || e.space.kind === "project" || e.space.kind === "user" || untrusted(e)),
   );
   const reports = values.all
     ? [...directivesByName(entries).values()]

@@ -29,6 +29,8 @@ export interface VerifyOptions {
   split: SplitResult;
   payload: SignedPayload;
   signHint: string;
+  /** For items that cannot be re-signed where they are (a plugin package's): what to do instead. */
+  trustHint?: string;
   /** A fact recorded earlier (the verification cache): when it is about this very message and key, the Ed25519 check is skipped. */
   known?: VerificationFact;
 }
@@ -61,8 +63,8 @@ export class IntegrityVerifier {
    * The checks that need no parsing: a signature line exists, is well formed and names a trusted key.
    * Run before parsing so untrusted bytes meet the parser only when someone trusted signed them.
    */
-  precheck(options: { file: string; split: SplitResult; signHint: string }) {
-    const { file, split, signHint } = options;
+  precheck(options: { file: string; split: SplitResult; signHint: string; trustHint?: string }) {
+    const { file, split, signHint, trustHint } = options;
     if (split.kind === "unsigned") {
       throw mismatch(file, "unsigned", `${file} is not signed: review it, then sign it with ${signHint}`);
     }
@@ -71,11 +73,14 @@ export class IntegrityVerifier {
     }
     const trusted = this.#keyring.get(split.line.keyId);
     if (!trusted) {
+      const keyId = split.line.keyId;
       throw mismatch(
         file,
         "untrusted_signer",
-        `${file} is signed by key ${split.line.keyId}, which this machine does not trust: review it and re-sign it with ${signHint}, or add the signer's public key to <user space>/keys/trusted/`,
-        { key_id: split.line.keyId },
+        trustHint
+          ? `${file} is signed by key ${keyId}, which this machine does not trust; a package's items cannot be re-signed in place: ${trustHint} (key ${keyId})`
+          : `${file} is signed by key ${keyId}, which this machine does not trust: review it and re-sign it with ${signHint}, or trust its signer with \`kiwi trust <public key file>\``,
+        { key_id: keyId },
       );
     }
     return { line: split.line, trusted };

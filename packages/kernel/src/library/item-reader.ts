@@ -157,7 +157,7 @@ export class ItemReader {
     const label = `${space.name}:${file.relPath}`;
     const split = splitSignature(file.itemType, bytes);
     const hint = signHint(file.itemType, file.category ? `${file.category}/${file.id}` : file.id);
-    this.#verifier.precheck({ file: label, split, signHint: hint });
+    this.#verifier.precheck({ file: label, split, signHint: hint, trustHint: space.trustHint });
     let record: ItemRecord;
     try {
       record = this.fromBytes(space, file, bytes);
@@ -170,7 +170,13 @@ export class ItemReader {
         attachments: [],
       };
       // Edited after signing? Then that is the finding (verify throws), not the parse error it causes.
-      this.#verifier.verify({ file: label, split, payload: bare, signHint: hint });
+      this.#verifier.verify({
+        file: label,
+        split,
+        payload: bare,
+        signHint: hint,
+        trustHint: space.trustHint,
+      });
       throw parseError;
     }
     const verified = await this.verify(record);
@@ -210,6 +216,7 @@ export class ItemReader {
       split: record.split,
       payload,
       signHint: signHint(record.itemType, record.category ? `${record.category}/${record.id}` : record.id),
+      trustHint: record.space.trustHint,
       known: query && this.#cache?.match(query)?.fact,
     });
     if (query) this.#cache?.remember(query, record.parsed, fact, Date.now());

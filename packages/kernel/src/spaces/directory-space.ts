@@ -228,14 +228,16 @@ export function createDirectorySpace(options: {
   kind: SpaceKind;
   root: string;
   writable: boolean;
+  trustHint?: string;
 }): ItemSource {
-  const { name, kind, root, writable } = options;
+  const { name, kind, root, writable, trustHint } = options;
   const cache = new ReadCache();
   const space: ItemSource = {
     name,
     kind,
     root,
     writable,
+    ...(trustHint ? { trustHint } : {}),
     async list(itemType) {
       const out: ItemFile[] = [];
       walk(root, ITEM_FOLDERS[itemType], itemType, out, []);

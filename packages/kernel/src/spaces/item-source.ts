@@ -25,6 +25,12 @@ export interface ItemSource {
   /** Absolute folder of a local space (the `.ai` folder itself). */
   readonly root?: string;
   readonly writable: boolean;
+  /**
+   * What an untrusted-signer message tells the person to do for an item of this space when re-signing it
+   * is not the answer (a plugin package's items cannot be re-signed in place): e.g. the `kiwi trust …`
+   * command for the publisher key the package ships.
+   */
+  readonly trustHint?: string;
   /** Every item file of a type. Symlinks are never followed. */
   list(itemType: ItemType): Promise<ItemFile[]>;
   /** The file's exact bytes; refuses files above `maxBytes` without reading them (PARSE_TOO_LARGE). */

@@ -7,6 +7,18 @@ import type { ItemSource } from "./item-source";
 export interface KiwiPackageField {
   /** Folder inside the package with the `.ai` layout (directives/, tools/, knowledge/). */
   items: string;
+  /**
+   * The publisher's public key (a PEM file inside the package) that signed the items. Never trusted by
+   * itself: untrusted-signer messages name it so the person can check its key id and `kiwi trust` it.
+   */
+  publisherKey?: string;
+}
+
+/** A path inside the package, or undefined when it leaves it. */
+function inside(dir: string, path: string): string | undefined {
+  const abs = resolve(dir, path);
+  const rel = relative(dir, abs);
+  return rel.startsWith("..") || rel.split(sep).includes("..") ? undefined : abs;
 }
 
 export interface PluginSpaceProblem {
@@ -25,12 +37,23 @@ async function spaceOf(
   if (typeof field !== "object" || field === null || typeof field.items !== "string") {
     return { problem: { package: name, message: `"kiwi" in package.json must be {"items": "<folder>"}` } };
   }
-  const root = resolve(dir, field.items);
-  const rel = relative(dir, root);
-  if (rel.startsWith("..") || rel.split(sep).includes("..")) {
+  const root = inside(dir, field.items);
+  if (root === undefined) {
     return { problem: { package: name, message: `"kiwi.items" points outside the package: ${field.items}` } };
   }
-  return { space: createDirectorySpace({ name: `plugin:${name}`, kind: "plugin", root, writable: false }) };
+  let trustHint = `ask the publisher of ${name} for their public key, check its id, then run \`kiwi trust <file>\``;
+  if (field.publisherKey !== undefined) {
+    const key = typeof field.publisherKey === "string" ? inside(dir, field.publisherKey) : undefined;
+    if (key === undefined) {
+      return {
+        problem: { package: name, message: `"kiwi.publisherKey" must be a file inside the package` },
+      };
+    }
+    trustHint = `check the key id with the publisher of ${name}, then trust it with \`kiwi trust ${key}\``;
+  }
+  return {
+    space: createDirectorySpace({ name: `plugin:${name}`, kind: "plugin", root, writable: false, trustHint }),
+  };
 }
 
 /**
