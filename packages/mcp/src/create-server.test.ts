@@ -60,12 +60,16 @@ describe("createKiwiMcpServer (in process)", () => {
     expect(search.inputSchema.required).toEqual(["item_type", "query"]);
     expect(tools.find((t) => t.name === "help")!.inputSchema.required ?? []).toEqual([]);
     expect(tools.find((t) => t.name === "search")!.description).toMatch(/before load or execute/);
+    for (const tool of tools) {
+      expect(tool.outputSchema).toMatchObject({ type: "object", required: ["success"] });
+    }
   });
 
   it("search finds a project tool", async () => {
     const out = await call("search", { item_type: "tool", query: "greets someone" });
     expect(out.isError).toBe(false);
-    expect(out.structured).toBeUndefined();
+    // The same object twice: fields for hosts that read structuredContent, text for older ones.
+    expect(out.structured).toEqual(out.body);
     const hit = (out.body.results as { id: string; space: string; status: string }[]).find(
       (r) => r.id === "hello",
     );
@@ -145,7 +149,7 @@ describe("createKiwiMcpServer (in process)", () => {
   it("an unknown item comes back as a tool error with ITEM_NOT_FOUND", async () => {
     const out = await call("execute", { item_type: "tool", action: "run", item_id: "no_such_tool" });
     expect(out.isError).toBe(true);
-    expect(out.structured).toBeUndefined();
+    expect(out.structured).toEqual(out.body);
     expect(out.body).toMatchObject({ success: false, error: { code: "ITEM_NOT_FOUND", retryable: false } });
     const load = await call("load", { item_type: "knowledge", item_id: "no_such_note" });
     expect(load.body.error?.code).toBe("ITEM_NOT_FOUND");

@@ -15,7 +15,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import { advertisedSchema } from "./advertised-schema";
-import { toolResult } from "./tool-result";
+import { META_OUTPUT_SCHEMA, toolResult } from "./tool-result";
 
 export interface KiwiMcpServerOptions {
   /** The kernel whose four meta-tools are served (anything with search, load, execute and help). */
@@ -94,6 +94,7 @@ export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
         title: tool.title,
         description: tool.description,
         inputSchema: advertisedSchema(tool.shape),
+        outputSchema: META_OUTPUT_SCHEMA,
         annotations: tool.annotations,
       },
       async (args, extra): Promise<CallToolResult> => {
