@@ -4,7 +4,7 @@
 // MCP client, `npx kiwi demo`, `kiwi init` and a managed thread on the scripted fake LLM. Then the same
 // thread from a pnpm project (strict node_modules) and from a global `kiwi` (npm install -g). Steps share
 // one scratch project and run in order.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,23 @@ let packed: PackedPackage[] = [];
 const ENGINES = "^20.12.0 || ^22.0.0 || ^24.0.0";
 const SCOPE_REGISTRY = "https://npm.pkg.github.com";
 const timings: [string, number][] = [];
+
+const README_PROJECT = "/abs/path/to/project";
+
+/** The `mcpServers.kiwi` block every README shows (they must all show the same), for `project`. */
+function readmeMcpServer(project: string): { command: string; args: string[] } {
+  const blocks = ["README.md", "packages/cli/README.md", "packages/mcp/README.md"].map((file) => {
+    const text = readFileSync(join(root, file), "utf8");
+    const match = /```json\n(\{\n\s*"mcpServers"[\s\S]*?)\n```/.exec(text);
+    if (!match?.[1]) throw new Error(`${file} shows no mcpServers block`);
+    return match[1];
+  });
+  expect(new Set(blocks).size, "every README shows the same MCP client config").toBe(1);
+  const kiwi = (JSON.parse(blocks[0]!) as { mcpServers: { kiwi: { command: string; args: string[] } } })
+    .mcpServers.kiwi;
+  const fill = (s: string) => s.split(README_PROJECT).join(project);
+  return { command: fill(kiwi.command), args: kiwi.args.map(fill) };
+}
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -336,7 +353,7 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     });
   });
 
-  it("(c) `npx kiwi serve` answers the official MCP client with exactly the four meta-tools", async () => {
+  it("(c) the README's MCP client config, started elsewhere, answers the official MCP client with the four meta-tools", async () => {
     await timed("npm install of every tarball", () =>
       npmInstall(scratch, packed, "npm install of every packed tarball at once"),
     );
@@ -346,10 +363,13 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     const env = Object.fromEntries(
       Object.entries(kiwiEnv(scratch)).filter((e): e is [string, string] => e[1] !== undefined),
     );
+    // Exactly what the README tells a person to paste, with their project's path, started the way a
+    // client starts it: in a directory of its own (here the home folder), not the project.
+    const server = readmeMcpServer(scratch.project);
     const transport = new StdioClientTransport({
-      command: "npx",
-      args: ["--no", "kiwi", "serve", "--project", scratch.project],
-      cwd: scratch.project,
+      command: server.command,
+      args: server.args,
+      cwd: scratch.home,
       env,
       stderr: "pipe",
     });
@@ -378,15 +398,16 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
         success: true,
         result: { config: { greeting: "Hello, MCP." } },
       });
+      expect(call.structuredContent).toEqual(JSON.parse(text));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(
-        `npx kiwi serve --project ${scratch.project} over MCP: ${message}\n--- server stderr ---\n${serverStderr || "(empty)"}`,
+        `${server.command} ${server.args.join(" ")} over MCP: ${message}\n--- server stderr ---\n${serverStderr || "(empty)"}`,
         { cause: error },
       );
     } finally {
       await client.close();
-      timings.push(["npx kiwi serve + MCP client", performance.now() - started]);
+      timings.push(["README MCP config + MCP client", performance.now() - started]);
     }
   });
 
