@@ -18,6 +18,7 @@ import { createEchoPrimitive } from "./executor/echo-primitive";
 import { PrimitiveRegistry } from "./executor/primitive-registry";
 import { createThreadsUnavailablePrimitive } from "./executor/threads-unavailable-primitive";
 import { VerificationCacheFile } from "./files/verification-cache-file";
+import { type KernelSession, type KernelSessionOptions, openKernelSession } from "./host/kernel-session";
 import { IntegrityVerifier } from "./integrity/item-integrity";
 import type { KernelContext } from "./kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
@@ -118,6 +119,12 @@ export interface Kernel extends KernelMetaTools {
   readonly plugins: PluginLoader;
   /** Installed packages whose `kiwi` field could not be used, with the reason (shown by `kiwi validate`). */
   readonly pluginProblems: readonly PluginSpaceProblem[];
+  /**
+   * The four meta-tools acting under a directive's permissions (system capabilities never included): an
+   * application runs its own guarded tools without minting tokens. Throws the kernel's error when the
+   * directive cannot be read (ITEM_NOT_FOUND, INTEGRITY_MISMATCH…) or its permissions do not parse.
+   */
+  as(directive: string, options?: KernelSessionOptions): Promise<KernelSession>;
 }
 
 async function guarded(fn: () => Promise<MetaResult>): Promise<MetaResult> {
@@ -234,7 +241,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     capabilities: () => capabilityRegistry,
     allowSystemCaps: options.allowSystemCaps === true,
   };
-  return {
+  const kernel: Kernel = {
     projectRoot: settings.projectRoot,
     userSpace: settings.userSpace,
     spaces: sources,
@@ -275,5 +282,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       await cacheFile.save(verificationCache, roots);
       return library.entries();
     },
+    as: (directive, sessionOptions) => openKernelSession(kernel, ctx, directive, sessionOptions),
   };
+  return kernel;
 }
