@@ -135,4 +135,28 @@ describe("kernel.as(directive)", () => {
     expect(session.jti).not.toBe(first);
     await expect(kernel.as("no_such_directive")).rejects.toMatchObject({ code: "ITEM_NOT_FOUND" });
   });
+
+  it("grant() adds exactly one capability for the session, never a system or unknown one", async () => {
+    const { kernel } = await world();
+    const session = await kernel.as("my_profile");
+    await expect(session.grant({ cap: "registry.write" })).rejects.toMatchObject({
+      code: "CAPABILITY_DENIED",
+    });
+    await expect(session.grant({ cap: "item.sign" })).rejects.toMatchObject({ code: "CAPABILITY_DENIED" });
+    await expect(session.grant({ cap: "no.such" })).rejects.toMatchObject({ code: "CAPABILITY_UNKNOWN" });
+    await expect(session.grant({ cap: "fs.read", scope: "../**" })).rejects.toMatchObject({
+      code: expect.stringMatching(/^PATTERN_/),
+    });
+    const before = session.jti;
+    await session.grant({ cap: "net.http", scope: "localhost" });
+    expect(session.jti).not.toBe(before);
+    const r = await session.execute({
+      item_type: "tool",
+      action: "run",
+      item_id: "fetch_other",
+      parameters: { path: "granted" },
+    });
+    expect(r.success, JSON.stringify(r)).toBe(true);
+    expect(hits).toContain("/granted");
+  });
 });

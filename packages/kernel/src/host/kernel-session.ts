@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { type Grant, mintToken, permissionsToGrants, systemCapsIn } from "@kiwi/capabilities";
+import {
+  type Grant,
+  mintToken,
+  permissionsToGrants,
+  type ScopeKind,
+  systemCapsIn,
+  validatePattern,
+} from "@kiwi/capabilities";
 import { KiwiError, type ToolFailure } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions, KernelMetaTools, MetaResult } from "../kernel-types";
@@ -40,6 +47,12 @@ export interface KernelSession extends KernelMetaTools {
   readonly dropped: readonly string[];
   /** The current token's id (it changes when the token is renewed). */
   readonly jti: string;
+  /**
+   * Adds one grant for the rest of the session (a capability the person allowed when a call was denied)
+   * and re-mints at once. Refused with CAPABILITY_DENIED for a system capability and CAPABILITY_UNKNOWN
+   * for one no capability set defines; a scope is taken exactly as given (validated like a directive's).
+   */
+  grant(grant: Grant): Promise<void>;
 }
 
 const RENEW_BEFORE_SECONDS = 60;
@@ -64,6 +77,21 @@ function recordOf(base: Omit<SessionCallRecord, "decision" | "time">, result: Me
     ...(typeof error.required === "string" ? { required: error.required } : {}),
     reason: error.message,
   };
+}
+
+/** A grant added during a session: a plain string scope, checked like a directive's of the same kind. */
+function scopedGrant(grant: Grant, kind: ScopeKind): Grant {
+  const scope = grant.scope;
+  if (scope === undefined || kind === "none") return kind === "none" ? { cap: grant.cap } : grant;
+  if (typeof scope !== "string" || kind === "category" || kind === "orchestration") {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `${grant.cap} cannot be granted during a session: a directive's permissions grant it`,
+      context: { capability: grant.cap },
+    });
+  }
+  if (kind === "path" || kind === "tool_id") return { cap: grant.cap, scope: validatePattern(scope, kind) };
+  return { cap: grant.cap, scope };
 }
 
 /**
@@ -104,8 +132,8 @@ export async function openKernelSession(
   let token = "";
   let jti = "";
   let exp = 0;
-  const renew = async () => {
-    if (exp - Date.now() / 1000 > RENEW_BEFORE_SECONDS) return;
+  const renew = async (force = false) => {
+    if (!force && exp - Date.now() / 1000 > RENEW_BEFORE_SECONDS) return;
     const minted = await mintToken({
       key: await ctx.signingKey(),
       grants,
@@ -158,5 +186,27 @@ export async function openKernelSession(
     load: call("load", (i, o) => kernel.load(i, o)),
     execute: call("execute", (i, o) => kernel.execute(i, o)),
     help: call("help", (i, o) => kernel.help(i, o)),
+    async grant(extra: Grant) {
+      await ctx.library.ensureFresh();
+      const current = ctx.capabilities();
+      if (!current.has(extra.cap)) {
+        throw new KiwiError({
+          code: "CAPABILITY_UNKNOWN",
+          message: `${extra.cap} is not a capability any capability set defines`,
+          context: { capability: extra.cap },
+        });
+      }
+      if (systemCapsIn([extra], current).length) {
+        throw new KiwiError({
+          code: "CAPABILITY_DENIED",
+          message: `${extra.cap} is a system capability: a session never holds one (only core directives do)`,
+          context: { reason: "system", required: extra.cap },
+        });
+      }
+      const checked = scopedGrant(extra, current.get(extra.cap)!.scope);
+      const same = (g: Grant) => g.cap === checked.cap && g.scope === checked.scope;
+      if (!grants.some(same)) grants.push(checked);
+      await renew(true);
+    },
   };
 }
