@@ -25,7 +25,11 @@ async function main(): Promise<number | undefined> {
     case "serve": {
       // Loaded only when serving, so --help and usage errors answer without loading the SDK and kernel.
       const { serveStdio } = await import("./serve-stdio");
-      const handle = await serveStdio({ projectRoot: command.projectRoot, userSpace: command.userSpace });
+      const handle = await serveStdio({
+        projectRoot: command.projectRoot,
+        userSpace: command.userSpace,
+        as: command.as,
+      });
       await handle.closed;
       return undefined;
     }

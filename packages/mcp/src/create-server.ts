@@ -4,8 +4,10 @@ import {
   type HelpInput,
   helpInputShape,
   type KernelMetaTools,
+  type KernelSession,
   type LoadInput,
   loadInputShape,
+  type MetaResult,
   type SearchInput,
   searchInputShape,
 } from "@kiwi/kernel";
@@ -15,6 +17,8 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import { advertisedSchema } from "./advertised-schema";
+import { askToAllow, requiredGrant } from "./session/ask-to-allow";
+import type { SessionAuditLog } from "./session/session-audit-log";
 import { META_OUTPUT_SCHEMA, toolResult } from "./tool-result";
 
 export interface KiwiMcpServerOptions {
@@ -24,7 +28,17 @@ export interface KiwiMcpServerOptions {
   name?: string;
   /** Server version reported in `initialize` (default: this package's version). */
   version?: string;
+  /**
+   * Serve under a directive's permissions (`kernel.as(…)`): every call goes through the session. A call
+   * it denies may ask the person, through the client's elicitation, to allow exactly that capability.
+   */
+  session?: KernelSession;
+  /** Where allowed capabilities are recorded (the session's own calls are recorded by its `onCall`). */
+  audit?: SessionAuditLog;
 }
+
+/** How many capabilities one call may ask the person for, one after another. */
+const MAX_ASKS_PER_CALL = 3;
 
 const INSTRUCTIONS = `Kiwi gives you four tools over a library of items: directives (workflows), tools and knowledge.
 Search before acting: search(item_type, query) finds item ids; load reads one; execute runs it (a directive returns
@@ -82,7 +96,8 @@ type MetaInput = SearchInput & LoadInput & ExecuteInput & HelpInput;
  * never taken from MCP arguments, only a harness in the same process could pass it.
  */
 export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
-  const { kernel } = options;
+  const { kernel, session } = options;
+  const tools: KernelMetaTools = session ?? kernel;
   const server = new McpServer(
     { name: options.name ?? "kiwi", version: options.version ?? packageVersion },
     { instructions: INSTRUCTIONS },
@@ -100,7 +115,38 @@ export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
       async (args, extra): Promise<CallToolResult> => {
         try {
           // The kernel parses the raw arguments with its own strict schema (INVALID_INPUT on failure).
-          return toolResult(await kernel[tool.name](args as MetaInput, { signal: extra.signal }));
+          const run = () => tools[tool.name](args as MetaInput, { signal: extra.signal });
+          let result = await run();
+          for (let asked = 0; session && asked < MAX_ASKS_PER_CALL; asked++) {
+            const grant = deniedGrant(result);
+            // Only what the session could hold is asked about: never a system capability.
+            if (!grant || !(await session.canGrant(grant))) break;
+            const answer = await askToAllow(server.server, {
+              grant,
+              directive: session.directive,
+              target: targetOf(args as Record<string, unknown>),
+              signal: extra.signal,
+            });
+            if (answer.action === "unsupported") break;
+            const recorded = { capability: grant.cap, scope: grant.scope ?? null, via: "elicitation" };
+            if (answer.action !== "accept") {
+              options.audit?.write("grant", { ...recorded, decision: answer.action });
+              break;
+            }
+            try {
+              await session.grant(answer.grant);
+            } catch (error) {
+              options.audit?.write("grant", {
+                ...recorded,
+                decision: "refused",
+                reason: (error as Error).message,
+              });
+              break;
+            }
+            options.audit?.write("grant", { ...recorded, decision: "accept", jti: session.jti });
+            result = await run();
+          }
+          return toolResult(result);
         } catch (error) {
           return toolResult(toToolFailure(error));
         }
@@ -108,4 +154,16 @@ export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
     );
   }
   return server;
+}
+
+/** The grant a CAPABILITY_DENIED result names, or undefined for any other result. */
+function deniedGrant(result: MetaResult) {
+  if (result.success !== false || result.error.code !== "CAPABILITY_DENIED") return undefined;
+  return requiredGrant(result.error.required);
+}
+
+function targetOf(args: Record<string, unknown>): string {
+  return args.item_id === undefined
+    ? String(args.item_type ?? "")
+    : `${String(args.item_type)} ${String(args.item_id)}`;
 }

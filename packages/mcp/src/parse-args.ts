@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-export const USAGE = `Usage: kiwi-mcp --project /path/to/project [--user-space /path/to/user/.ai]
+export const USAGE = `Usage: kiwi-mcp --project /path/to/project [--user-space /path/to/user/.ai] [--as <directive>]
 
 Serves Kiwi's four meta-tools (search, load, execute, help) over stdio to an MCP client.
   --project <path>      the project to serve (or env KIWI_PROJECT); never guessed from the working directory
   --user-space <path>   the user space holding your signing key (or env KIWI_USER_SPACE; default ~/.ai)
+  --as <directive>      act under the directive's permissions: tools it grants run, every call is recorded
+                        in .ai/sessions/, a denied call may ask you (MCP elicitation) to allow it
   --help                print this help
   --version             print the version`;
 
@@ -13,7 +15,7 @@ export const MISSING_PROJECT =
   "kiwi-mcp needs --project /path/to/project (the project is never guessed from the working directory)";
 
 export type CliCommand =
-  | { kind: "serve"; projectRoot: string; userSpace?: string }
+  | { kind: "serve"; projectRoot: string; userSpace?: string; as?: string }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "usage-error"; message: string };
@@ -27,13 +29,14 @@ export function parseCliArgs(options: {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
 }): CliCommand {
-  let values: { project?: string; "user-space"?: string; help?: boolean; version?: boolean };
+  let values: { project?: string; "user-space"?: string; as?: string; help?: boolean; version?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...options.argv],
       options: {
         project: { type: "string" },
         "user-space": { type: "string" },
+        as: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -51,9 +54,13 @@ export function parseCliArgs(options: {
   if (userSpace !== undefined && !userSpace.trim()) {
     return { kind: "usage-error", message: "kiwi-mcp: --user-space needs a path" };
   }
+  if (values.as !== undefined && !values.as.trim()) {
+    return { kind: "usage-error", message: "kiwi-mcp: --as needs a directive id" };
+  }
   return {
     kind: "serve",
     projectRoot: resolve(options.cwd, project),
     ...(userSpace !== undefined ? { userSpace: resolve(options.cwd, userSpace) } : {}),
+    ...(values.as !== undefined ? { as: values.as } : {}),
   };
 }

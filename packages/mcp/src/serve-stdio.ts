@@ -1,9 +1,10 @@
 import type { Readable, Writable } from "node:stream";
-import type { Kernel, KernelOptions } from "@kiwi/kernel";
+import type { Kernel, KernelOptions, KernelSession } from "@kiwi/kernel";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createMcpKernel } from "./create-mcp-kernel";
 import { createKiwiMcpServer } from "./create-server";
+import { SessionAuditLog } from "./session/session-audit-log";
 
 export interface ServeStdioOptions extends KernelOptions {
   /** Server name reported in `initialize` (default "kiwi"). */
@@ -18,10 +19,18 @@ export interface ServeStdioOptions extends KernelOptions {
   log?: (message: string) => void;
   /** Close on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /**
+   * Serve under this directive's permissions (`kiwi serve --as`): a session token minted inside the
+   * server, an audit log of every call under `.ai/sessions/`, and elicitation for denied calls.
+   */
+  as?: string;
 }
 
 export interface StdioServerHandle {
   readonly kernel: Kernel;
+  /** The session the server acts as (with `as`), and its audit log. */
+  readonly session?: KernelSession;
+  readonly audit?: SessionAuditLog;
   readonly server: McpServer;
   /** Settles once the server has closed (stdin ended, a signal, or `close()`). */
   readonly closed: Promise<void>;
@@ -45,10 +54,25 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     stdout = process.stdout,
     log = stderrLog,
     handleSignals = true,
+    as,
     ...kernelOptions
   } = options;
   const kernel = await createMcpKernel(kernelOptions);
-  const server = createKiwiMcpServer({ kernel, name, version });
+  let audit: SessionAuditLog | undefined;
+  const session = as
+    ? await kernel.as(as, { onCall: (record) => audit?.write("call", { ...record, session: undefined }) })
+    : undefined;
+  if (session) {
+    audit = SessionAuditLog.open(kernel.projectRoot, session.id);
+    audit.write("session_started", {
+      session: session.id,
+      directive: session.directive,
+      jti: session.jti,
+      grants: session.grants,
+      dropped: session.dropped,
+    });
+  }
+  const server = createKiwiMcpServer({ kernel, name, version, session, audit });
   const transport = new StdioServerTransport(stdin, stdout);
   transport.onerror = (error) => log(`transport error: ${error.message}`);
 
@@ -77,6 +101,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     } catch (error) {
       log(`error while closing: ${(error as Error).message}`);
     } finally {
+      audit?.close();
       resolveClosed();
     }
   }
@@ -105,6 +130,10 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     detach();
     throw error;
   }
-  log(`serving ${kernel.projectRoot} (user space ${kernel.userSpace}) over stdio`);
-  return { kernel, server, closed, close };
+  log(
+    session
+      ? `serving ${kernel.projectRoot} as ${session.directive} (session ${session.id}, audit log ${audit?.path}) over stdio`
+      : `serving ${kernel.projectRoot} (user space ${kernel.userSpace}) over stdio`,
+  );
+  return { kernel, server, closed, close, ...(session ? { session, audit } : {}) };
 }

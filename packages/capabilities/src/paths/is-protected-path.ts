@@ -31,6 +31,7 @@ const need = (cap: string): ProtectedPathVerdict => ({ protected: true, needs: c
  * | a `keys` directory under `.ai/` or `.kiwi/`        | never (keys live outside agent-writable paths) |
  * | `.ai/tools/capabilities/**`, `.ai/extractors/**`  | `extractor.modify` |
  * | `.ai/threads/**` (registry.db*, other transcripts) | `registry.write`   |
+ * | `.ai/sessions/**` (`kiwi serve --as` audit logs)   | `registry.write`   |
  * | any other `.ai/**` and `.ai` itself (items)       | `item.sign` (an edited item must be re-signed anyway) |
  *
  * Recursive deletes check every descendant, so `.ai` needing only `item.sign` does not let anyone
@@ -49,6 +50,6 @@ export function isProtectedPath(rel: string, options: IsProtectedPathOptions = {
   if (top !== ".ai") return OPEN;
   if (second === "extractors" || (second === "tools" && third === "capabilities"))
     return need("extractor.modify");
-  if (second === "threads") return need("registry.write");
+  if (second === "threads" || second === "sessions") return need("registry.write");
   return need("item.sign");
 }

@@ -5,7 +5,9 @@ import { version } from "../../package.json";
 import { EXIT, UsageError } from "../cli-error";
 import { type Io, print } from "../io";
 
-const USAGE = "kiwi serve --project <path> [--user-space <path>]: the MCP server over stdio";
+const USAGE = `kiwi serve --project <path> [--user-space <path>] [--as <directive>]: the MCP server over stdio
+  --as <directive>   act under the directive's permissions: the tools it grants run, every call is recorded
+                     in <project>/.ai/sessions/<session>.jsonl, a denied call may ask you (MCP elicitation)`;
 
 /**
  * kiwi serve --project <path>: the MCP server over stdio. Unlike the terminal commands, the project is
@@ -17,6 +19,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     options: {
       project: { type: "string", short: "p" },
       "user-space": { type: "string" },
+      as: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -39,10 +42,13 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const userSpace = values["user-space"];
   if (userSpace !== undefined && !userSpace.trim())
     throw new UsageError("kiwi serve: --user-space needs a path");
+  if (values.as !== undefined && !values.as.trim())
+    throw new UsageError("kiwi serve: --as needs a directive id");
   const handle = await serveStdio({
     projectRoot: resolve(io.cwd, project),
     ...(userSpace !== undefined ? { userSpace: resolve(io.cwd, userSpace) } : {}),
     env: io.env,
+    ...(values.as !== undefined ? { as: values.as } : {}),
   });
   await handle.closed;
   return EXIT.ok;

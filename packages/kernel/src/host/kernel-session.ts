@@ -53,6 +53,8 @@ export interface KernelSession extends KernelMetaTools {
    * for one no capability set defines; a scope is taken exactly as given (validated like a directive's).
    */
   grant(grant: Grant): Promise<void>;
+  /** Whether `grant` would accept this grant (so a host asks the person only about what it could add). */
+  canGrant(grant: Grant): Promise<boolean>;
 }
 
 const RENEW_BEFORE_SECONDS = 60;
@@ -147,6 +149,26 @@ export async function openKernelSession(
   };
   await renew();
 
+  const checkGrant = async (extra: Grant): Promise<Grant> => {
+    await ctx.library.ensureFresh();
+    const current = ctx.capabilities();
+    if (!current.has(extra.cap)) {
+      throw new KiwiError({
+        code: "CAPABILITY_UNKNOWN",
+        message: `${extra.cap} is not a capability any capability set defines`,
+        context: { capability: extra.cap },
+      });
+    }
+    if (systemCapsIn([extra], current).length) {
+      throw new KiwiError({
+        code: "CAPABILITY_DENIED",
+        message: `${extra.cap} is a system capability: a session never holds one (only core directives do)`,
+        context: { reason: "system", required: extra.cap },
+      });
+    }
+    return scopedGrant(extra, current.get(extra.cap)!.scope);
+  };
+
   const call =
     <I extends object>(
       name: SessionCallRecord["meta_tool"],
@@ -187,26 +209,16 @@ export async function openKernelSession(
     execute: call("execute", (i, o) => kernel.execute(i, o)),
     help: call("help", (i, o) => kernel.help(i, o)),
     async grant(extra: Grant) {
-      await ctx.library.ensureFresh();
-      const current = ctx.capabilities();
-      if (!current.has(extra.cap)) {
-        throw new KiwiError({
-          code: "CAPABILITY_UNKNOWN",
-          message: `${extra.cap} is not a capability any capability set defines`,
-          context: { capability: extra.cap },
-        });
-      }
-      if (systemCapsIn([extra], current).length) {
-        throw new KiwiError({
-          code: "CAPABILITY_DENIED",
-          message: `${extra.cap} is a system capability: a session never holds one (only core directives do)`,
-          context: { reason: "system", required: extra.cap },
-        });
-      }
-      const checked = scopedGrant(extra, current.get(extra.cap)!.scope);
+      const checked = await checkGrant(extra);
       const same = (g: Grant) => g.cap === checked.cap && g.scope === checked.scope;
       if (!grants.some(same)) grants.push(checked);
       await renew(true);
+    },
+    async canGrant(extra: Grant) {
+      return checkGrant(extra).then(
+        () => true,
+        () => false,
+      );
     },
   };
 }
