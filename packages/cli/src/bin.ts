@@ -5,5 +5,6 @@ const code = await main(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  stdin: process.stdin,
 });
 process.exitCode = code;

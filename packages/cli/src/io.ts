@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { inertJson } from "./thread-display/inert";
 
 /** Where a command writes; injectable so tests capture output without patching globals. */
@@ -7,6 +7,8 @@ export interface Io {
   readonly stderr: Writable;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The person's input, for the few prompts a command may show on a terminal (never when not a TTY). */
+  readonly stdin?: Readable & { readonly isTTY?: boolean };
 }
 
 export function print(io: Io, text = ""): void {

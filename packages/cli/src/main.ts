@@ -16,12 +16,12 @@ import { type Io, print, printError } from "./io";
 const USAGE = `kiwi <command> [options]
 
   init [--force]                    put the core .ai/ bundle into the project; create the user space and signing key
-  serve --project <path>            MCP server over stdio (search, load, execute, help)
+  serve --project <path> [--as d]   MCP server over stdio (search, load, execute, help), as directive d if given
   demo [--keep] [--scripted]        the kernel, the MCP server, then a directive on a managed thread (no key needed)
   connect <server command…|url> [--name n]   approve an MCP server and list the tools it generated
   search <type> [query…]            keyword search (type: directive, tool, knowledge)
   load <type> <id> [--to project|user]   read a verified item, or copy it between spaces
-  run <type> <id> [--params JSON]   execute(…, run, …): directive instructions, tool result, knowledge
+  run <type> <id> [--params JSON] [--as <directive>]   execute(…, run, …), as a directive if given
   sign <type> <id|glob> | sign agents    validate and sign with your key
   trust <public key file> | --list | --remove <key id>   the publisher keys this user space trusts
   validate [--all]                  list every item that is invalid, unsigned/modified/untrusted, or whose chain is broken

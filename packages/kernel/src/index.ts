@@ -5,6 +5,7 @@ export { createKernel } from "./create-kernel";
 export type { Issue } from "./diagnostics";
 export { formatIssue } from "./diagnostics";
 export type { KernelSession, KernelSessionOptions, SessionCallRecord } from "./host/kernel-session";
+export { deniedGrant } from "./host/kernel-session";
 export type { ItemRef } from "./items/item-ref";
 export { parseItemRef } from "./items/item-ref";
 export type { ItemType } from "./items/item-type";

@@ -1,4 +1,5 @@
 import {
+  deniedGrant,
   type ExecuteInput,
   executeInputShape,
   type HelpInput,
@@ -7,7 +8,6 @@ import {
   type KernelSession,
   type LoadInput,
   loadInputShape,
-  type MetaResult,
   type SearchInput,
   searchInputShape,
 } from "@kiwi/kernel";
@@ -17,7 +17,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import { version as packageVersion } from "../package.json";
 import { advertisedSchema } from "./advertised-schema";
-import { askToAllow, requiredGrant } from "./session/ask-to-allow";
+import { askToAllow } from "./session/ask-to-allow";
 import type { SessionAuditLog } from "./session/session-audit-log";
 import { META_OUTPUT_SCHEMA, toolResult } from "./tool-result";
 
@@ -154,12 +154,6 @@ export function createKiwiMcpServer(options: KiwiMcpServerOptions): McpServer {
     );
   }
   return server;
-}
-
-/** The grant a CAPABILITY_DENIED result names, or undefined for any other result. */
-function deniedGrant(result: MetaResult) {
-  if (result.success !== false || result.error.code !== "CAPABILITY_DENIED") return undefined;
-  return requiredGrant(result.error.required);
 }
 
 function targetOf(args: Record<string, unknown>): string {

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
+import { deniedGrant, type KernelMetaTools, type KernelSession, type MetaResult } from "@kiwi/kernel";
+import { askYesNo, canPrompt } from "../ask-terminal";
 import { UsageError } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
-import type { Io } from "../io";
+import { type Io, printError } from "../io";
 import { reportResult } from "../report-result";
 import { itemTypeArg } from "./search-command";
 
@@ -18,24 +20,63 @@ export function jsonObjectArg(raw: string | undefined, flag: string): Record<str
   return value as Record<string, unknown>;
 }
 
-/** kiwi run <type> <id> [--params '{…}'] — execute(…, run, …) from the terminal. */
+/** How many capabilities one command may ask the person for, one after another. */
+const MAX_ASKS = 3;
+
+/**
+ * kiwi run <type> <id> [--params '{…}'] [--as <directive>] — execute(…, run, …) from the terminal. With
+ * `--as`, the run acts under the directive's permissions (`kernel.as`); on a terminal, a denied
+ * capability may be allowed for this one command; from a script (stdin not a TTY) nothing is asked.
+ */
 export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...kernelOptions, params: { type: "string" } },
+    options: { ...kernelOptions, params: { type: "string" }, as: { type: "string" } },
   });
   const itemType = itemTypeArg(positionals[0]);
   const id = positionals[1];
-  if (!id) throw new UsageError("kiwi run <type> <id> [--params JSON]");
+  if (!id) throw new UsageError("kiwi run <type> <id> [--params JSON] [--as <directive>]");
+  if (values.as !== undefined && !values.as.trim()) throw new UsageError("--as needs a directive id");
   const kernel = await kernelFrom(values, io);
-  const result = await kernel.execute({
+  const session = values.as === undefined ? undefined : await kernel.as(values.as);
+  const tools: KernelMetaTools = session ?? kernel;
+  const input = {
     item_type: itemType,
-    action: "run",
+    action: "run" as const,
     item_id: id,
     parameters: jsonObjectArg(values.params, "--params"),
-  });
+  };
+  let result = await tools.execute(input);
+  if (session) result = await askAndRetry(io, session, result, () => session.execute(input));
   return reportResult(io, result, true);
+}
+
+/** On a terminal, asks to allow each capability a denial names (this command only) and runs again. */
+async function askAndRetry(
+  io: Io,
+  session: KernelSession,
+  first: MetaResult,
+  again: () => Promise<MetaResult>,
+): Promise<MetaResult> {
+  let result = first;
+  for (let asked = 0; asked < MAX_ASKS; asked++) {
+    const grant = deniedGrant(result);
+    if (!grant || !(await session.canGrant(grant))) return result;
+    const required = grant.scope === undefined ? grant.cap : `${grant.cap} ${String(grant.scope)}`;
+    if (!canPrompt(io)) {
+      printError(
+        io,
+        `${required} is not granted by ${session.directive}: add it to its permissions, or run this on a terminal to allow it once`,
+      );
+      return result;
+    }
+    if (!(await askYesNo(io, `${session.directive} does not grant ${required}. Allow it for this command?`)))
+      return result;
+    await session.grant(grant);
+    result = await again();
+  }
+  return result;
 }
 
 /** kiwi load <type> <id> [--from any] [--to project|user] */

@@ -222,3 +222,15 @@ export async function openKernelSession(
     },
   };
 }
+
+/**
+ * The grant a CAPABILITY_DENIED result names in `required` (`"net.http localhost"` → `{cap: "net.http",
+ * scope: "localhost"}`), for a host that asks the person to allow it; undefined for any other result.
+ */
+export function deniedGrant(result: MetaResult): Grant | undefined {
+  if (result.success !== false || result.error.code !== "CAPABILITY_DENIED") return undefined;
+  const required = result.error.required;
+  if (typeof required !== "string" || !required.trim()) return undefined;
+  const at = required.indexOf(" ");
+  return at < 0 ? { cap: required } : { cap: required.slice(0, at), scope: required.slice(at + 1) };
+}

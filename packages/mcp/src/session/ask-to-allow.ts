@@ -9,13 +9,6 @@ export type AllowAnswer =
   | { readonly action: "accept"; readonly grant: Grant }
   | { readonly action: "decline" | "cancel" | "unsupported" };
 
-/** The capability and scope a CAPABILITY_DENIED names in `required` ("net.http localhost"). */
-export function requiredGrant(required: unknown): Grant | undefined {
-  if (typeof required !== "string" || !required.trim()) return undefined;
-  const at = required.indexOf(" ");
-  return at < 0 ? { cap: required } : { cap: required.slice(0, at), scope: required.slice(at + 1) };
-}
-
 /** Whether the connected client answers form elicitations (MCP 2025-06-18 and later). */
 export function canAsk(server: Server): boolean {
   return server.getClientCapabilities()?.elicitation?.form !== undefined;
