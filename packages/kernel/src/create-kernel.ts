@@ -32,6 +32,7 @@ import { execute } from "./meta/execute";
 import { help } from "./meta/help";
 import { load } from "./meta/load";
 import { readVerified } from "./meta/resolve-item";
+import { type DirectiveRunResult, runDirective } from "./meta/run-directive";
 import { search } from "./meta/search";
 import { readSystemPrompt, signSystemPrompt } from "./meta/system-prompt";
 import { type PluginKind, PluginLoader } from "./plugins/plugin-loader";
@@ -125,6 +126,15 @@ export interface Kernel extends KernelMetaTools {
    * directive cannot be read (ITEM_NOT_FOUND, INTEGRITY_MISMATCH…) or its permissions do not parse.
    */
   as(directive: string, options?: KernelSessionOptions): Promise<KernelSession>;
+  /**
+   * `execute(directive, run)` for runtime code, typed: the verified directive with its inputs checked.
+   * Throws the kernel's error (ITEM_NOT_FOUND, INTEGRITY_MISMATCH, PARAM_MISSING …) instead of returning it.
+   */
+  runDirective(
+    id: string,
+    inputs?: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<DirectiveRunResult>;
 }
 
 async function guarded(fn: () => Promise<MetaResult>): Promise<MetaResult> {
@@ -283,6 +293,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
       return library.entries();
     },
     as: (directive, sessionOptions) => openKernelSession(kernel, ctx, directive, sessionOptions),
+    runDirective: (id, inputs = {}, opts = {}) => runDirective(ctx, id, inputs, opts),
   };
   return kernel;
 }

@@ -29,6 +29,7 @@ export {
   searchInput,
   searchInputShape,
 } from "./meta/inputs";
+export type { DirectiveRunResult } from "./meta/run-directive";
 export { spawnRequirementsMissing } from "./meta/run-directive";
 export type { Directive } from "./parse/directive-parser";
 export type { KnowledgeEntry } from "./parse/knowledge-parser";

@@ -247,15 +247,9 @@ async function maxTurnsOf(
   directive: string,
   inputs: Record<string, unknown>,
 ): Promise<number | undefined> {
-  const loaded = await runtime.kernel.execute({
-    item_type: "directive",
-    action: "run",
-    item_id: directive,
-    parameters: inputs,
-  });
-  if (!loaded.success) return undefined; // spawn reports the problem with the thread_directive wording
-  const cost = (loaded.metadata as { cost?: { max_turns?: unknown } } | undefined)?.cost;
-  return typeof cost?.max_turns === "number" ? cost.max_turns : undefined;
+  // A directive that cannot load: spawn reports the problem with the thread_directive wording.
+  const loaded = await runtime.kernel.runDirective(directive, inputs).catch(() => undefined);
+  return loaded?.metadata.cost?.max_turns;
 }
 
 function summarise(

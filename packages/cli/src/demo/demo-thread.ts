@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Grant, permissionsToGrants } from "@kiwi/capabilities";
 import { createThreadRuntime, type HarnessEvent } from "@kiwi/kiwi-harness";
-import { fromToolFailure, type Usage } from "@kiwi/spec";
+import type { Usage } from "@kiwi/spec";
 import { readTranscript } from "@kiwi/threads";
 import { type Io, print } from "../io";
 import type { DemoModel } from "./demo-model";
@@ -26,15 +26,6 @@ export interface DemoThreadResult {
   readonly calls: readonly DemoCall[];
   readonly usage?: Usage;
   readonly usd: number | null;
-}
-
-interface DirectiveInfo {
-  version: string;
-  core: boolean;
-  metadata: {
-    cost?: { max_turns: number; max_total_tokens?: number; max_cost_usd?: number; on_exceeded: string };
-    permissions: Parameters<typeof permissionsToGrants>[0];
-  };
 }
 
 const int = (n: number) => n.toLocaleString("en-US");
@@ -150,14 +141,7 @@ export async function runDemoThread(options: {
     },
   });
   try {
-    const loaded = await runtime.kernel.execute({
-      item_type: "directive",
-      action: "run",
-      item_id: directive,
-      parameters: {},
-    });
-    if (!loaded.success) throw fromToolFailure(loaded);
-    const d = loaded as unknown as DirectiveInfo;
+    const d = await runtime.kernel.runDirective(directive);
     const grants = permissionsToGrants(d.metadata.permissions, {
       registry: await runtime.kernel.capabilities(),
       core: d.core,

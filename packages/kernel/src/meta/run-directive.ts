@@ -67,6 +67,9 @@ function checkInputs(d: Directive, provided: Record<string, unknown>): Record<st
   return out;
 }
 
+/** What running a directive returns: the verified directive, its checked inputs, whether it can spawn. */
+export type DirectiveRunResult = Awaited<ReturnType<typeof runDirective>>;
+
 /**
  * `execute(directive, run, X)` returns the parsed, verified directive and whether it could run on a
  * thread. It never spawns anything: that decision belongs to the model and the thread tools.

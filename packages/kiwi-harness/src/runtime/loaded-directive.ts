@@ -1,6 +1,5 @@
 import type { permissionsToGrants } from "@kiwi/capabilities";
 import type { Kernel } from "@kiwi/kernel";
-import { fromToolFailure } from "@kiwi/spec";
 import type { CostLimits } from "../budget";
 import type { DirectiveRun } from "../directive-context";
 
@@ -36,13 +35,5 @@ export async function loadDirective(
   id: string,
   inputs: Record<string, unknown>,
 ): Promise<LoadedDirective> {
-  const loaded = await kernel.execute({
-    item_type: "directive",
-    action: "run",
-    item_id: id,
-    parameters: inputs,
-  });
-  if (!loaded.success) throw fromToolFailure(loaded);
-  // The kernel's answer for a directive run has this shape (packages/kernel/src/meta/run-directive.ts).
-  return loaded as unknown as LoadedDirective;
+  return kernel.runDirective(id, inputs);
 }
