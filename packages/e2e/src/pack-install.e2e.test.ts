@@ -445,6 +445,40 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     expectCompleted(run, step);
     // The project installed @kiwi/provider-anthropic itself: no fallback to kiwi's own.
     expect(run.stderr).not.toContain("installed with kiwi");
+
+    // The person as a principal (issue 14): `kiwi run --as` a directive kiwi init put there runs what it
+    // grants; from a script (stdin is not a terminal) a denied capability is never asked about.
+    await mkdir(join(scratch.project, "docs"), { recursive: true });
+    await writeFile(join(scratch.project, "docs/hello.md"), "hello from docs\n");
+    await writeFile(join(scratch.project, "private.md"), "private\n");
+    const runAs = (path: string, okCodes: number[]) =>
+      runCommand({
+        step: `kiwi run tool read_file ${path} --as demo_tour`,
+        command: kiwi,
+        args: ["run", "tool", "read_file", "--params", JSON.stringify({ path }), "--as", "demo_tour"],
+        cwd: scratch.project,
+        env,
+        okCodes,
+      });
+    expect(JSON.parse((await runAs("docs/hello.md", [0])).stdout)).toMatchObject({
+      success: true,
+      result: { content: "hello from docs\n" },
+    });
+    const denied = await runAs("private.md", [1]);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ error: { code: "CAPABILITY_DENIED" } });
+    expect(denied.stderr).toContain("is not granted by demo_tour");
+    expect(denied.stderr).not.toContain("[y/N]");
+    const trusted = await runCommand({
+      step: "kiwi trust --list --json",
+      command: kiwi,
+      args: ["trust", "--list", "--json"],
+      cwd: scratch.project,
+      env,
+    });
+    expect(JSON.parse(trusted.stdout)).toMatchObject({
+      success: true,
+      own_key: expect.stringMatching(/^ed25519:/),
+    });
   });
 });
 
