@@ -195,3 +195,23 @@ describe("file_sink path confinement (PATH_OUTSIDE_PROJECT, nothing created outs
     expect(sink.path).toBe(join(project.root, ".ai/threads/t_1/events.jsonl"));
   });
 });
+
+describe("file_sink files are the person's alone (issue 13: stream records were 0644)", () => {
+  it("creates files 0600 and folders 0700, and narrows an existing readable file to 0600", async () => {
+    const { stat, chmod } = await import("node:fs/promises");
+    const sink = await createFileSink(
+      { path: ".ai/threads/t_2/stream.jsonl" },
+      { projectRoot: project.root, toolId: "t" },
+    );
+    await sink.write({ event: "message", data: "{}" });
+    await sink.close();
+    expect((await stat(sink.path)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(project.root, ".ai/threads/t_2"))).mode & 0o777).toBe(0o700);
+    const old = join(project.root, "old.jsonl");
+    await writeFile(old, "");
+    await chmod(old, 0o644);
+    const again = await createFileSink({ path: "old.jsonl" }, { projectRoot: project.root, toolId: "t" });
+    await again.close();
+    expect((await stat(old)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -5,6 +5,13 @@
 export { closeSinks } from "./close-sinks";
 export type { NullSink } from "./null-sink";
 export { createNullSink, nullSinkSettingsSchema } from "./null-sink";
+export type { Redactor, SecretMatcher } from "./redact/create-redactor";
+export { createRedactor, REDACTED } from "./redact/create-redactor";
+export { createRedactingSink, MAX_HELD_EVENTS, MAX_LANE_GAP_EVENTS } from "./redact/redacting-sink";
+export { SecretAutomaton } from "./redact/secret-automaton";
+export { MIN_ENCODED_SECRET_LENGTH, secretForms } from "./redact/secret-forms";
+export { isTrivialValue, MIN_ENV_SECRET_LENGTH, MIN_SECRET_LENGTH, SecretSet } from "./redact/secret-set";
+export { secretsFromEnv } from "./redact/secrets-from-env";
 export type { ReturnedEvent, ReturnSink } from "./return-sink";
 export { createReturnSink } from "./return-sink";
 export type { SinkFanOut } from "./sink-fan-out";

@@ -7,7 +7,9 @@ import { SINK_SYSTEM_CAPS, sinkRequest } from "./sink-path-policy";
  * then resolution inside the project, parents checked before they are created, an O_NOFOLLOW |
  * O_NONBLOCK open through the anchored folder, and the opened file proven to be a regular file with a
  * single link inside the project. Truncation (append: false) happens only after those checks. `size`
- * is the length to roll back to when a later write fails halfway. New files get mode 0644.
+ * is the length to roll back to when a later write fails halfway. A stream record holds what a model or
+ * a process said, so it is the person's alone: new files get mode 0600 and new folders 0700, and an
+ * existing file that others may read is narrowed to 0600 when it is opened.
  */
 export async function openSinkFile(options: {
   projectRoot: string;
@@ -18,14 +20,23 @@ export async function openSinkFile(options: {
   const requested = sinkRequest(path);
   try {
     const { rel } = await resolveInRoot({ root, requested, op: "write" });
-    return await openFileInRoot({
+    const opened = await openFileInRoot({
       root,
       rel,
       append,
-      mode: 0o644,
+      mode: 0o600,
+      dirMode: 0o700,
       createParents: true,
       systemCaps: SINK_SYSTEM_CAPS,
     });
+    try {
+      const { mode } = await opened.handle.stat();
+      if ((mode & 0o077) !== 0) await opened.handle.chmod(mode & 0o700);
+    } catch (cause) {
+      await opened.handle.close().catch(() => {});
+      throw cause;
+    }
+    return opened;
   } catch (error) {
     throw sinkPathError(path, error);
   }
