@@ -4,6 +4,7 @@ import { loadKeyring, loadOrCreateSigningKey, type SigningKey } from "@kiwi/keys
 import { createHttpClientPrimitive } from "@kiwi/primitives";
 import { createSubprocessPrimitive } from "@kiwi/primitives/node";
 import { createFilesystemPrimitive } from "@kiwi/sandbox";
+import type { SecretSet } from "@kiwi/sinks";
 import {
   type Authorizer,
   type HelpSignalHandler,
@@ -94,6 +95,13 @@ export interface KernelOptions {
 export interface Kernel extends KernelMetaTools {
   readonly projectRoot: string;
   readonly userSpace: string;
+  /**
+   * What must never be written or sent anywhere in the clear: every `.env` value, the environment's
+   * secret-looking values and every value an `${ENV}` template has read (it grows as tools run). The
+   * kernel redacts every destination sink with it; a thread runtime redacts transcripts and the registry.
+   * A host may add the secrets it holds.
+   */
+  readonly secrets: SecretSet;
   /** Spaces in precedence order. */
   readonly spaces: readonly ItemSource[];
   /** Every item with its problem, if any, after a fresh scan. */
@@ -254,6 +262,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const kernel: Kernel = {
     projectRoot: settings.projectRoot,
     userSpace: settings.userSpace,
+    secrets: settings.secrets,
     spaces: sources,
     plugins: pluginLoader,
     pluginProblems: discovered.problems,

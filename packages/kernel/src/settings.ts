@@ -2,8 +2,21 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { createRedactor, type Redactor, SecretSet, secretsFromEnv } from "@kiwi/sinks";
 import { KiwiError } from "@kiwi/spec";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
+
+/** Where an `${ENV}` value comes from: the person's environment, or the project's `.env` file. */
+export type EnvSource = "environment" | "dotenv";
+
+/**
+ * The lookup for `${ENV}`: the process environment first, then the project's `.env`. `sourceOf` says
+ * which one answered (a file a thread or a cloned repository can write is not the person's word).
+ */
+export interface EnvLookup {
+  (name: string): string | undefined;
+  readonly sourceOf?: (name: string) => EnvSource | undefined;
+}
 
 /** What a kernel is configured with, after resolution. Precedence is written here and nowhere else. */
 export interface ResolvedSettings {
@@ -16,7 +29,15 @@ export interface ResolvedSettings {
   readonly limits: Limits;
   readonly indexTtlMs: number;
   /** Environment lookup for `${ENV}`: process environment first, then the project's `.env`. */
-  readonly env: (name: string) => string | undefined;
+  readonly env: EnvLookup;
+  /**
+   * What must never leave the process in the clear: every value in `.env`, the secret-looking values of
+   * the environment, and every value `env` has answered a template with (added as it is read, so before
+   * the request that carries it is sent). Transcripts, the registry and sinks redact it.
+   */
+  readonly secrets: SecretSet;
+  /** Replaces `secrets` (as the set grows) in every form; what the kernel wraps every destination sink with. */
+  readonly redact: Redactor;
 }
 
 export interface SettingsInput {
@@ -65,12 +86,26 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   const processEnv = input.env ?? process.env;
   const userSpace = resolve(input.userSpace ?? processEnv.KIWI_USER_SPACE ?? join(homedir(), ".ai"));
   const dotEnv = readDotEnv(projectRoot);
+  const secrets = new SecretSet([...secretsFromEnv(processEnv), ...secretsFromEnv(dotEnv)]);
+  for (const value of Object.values(dotEnv)) secrets.addFromEnv(value);
+  const sourceOf = (name: string): EnvSource | undefined =>
+    processEnv[name] !== undefined ? "environment" : Object.hasOwn(dotEnv, name) ? "dotenv" : undefined;
+  const env = Object.assign(
+    (name: string) => {
+      const value = processEnv[name] ?? (Object.hasOwn(dotEnv, name) ? dotEnv[name] : undefined);
+      secrets.addFromEnv(value);
+      return value;
+    },
+    { sourceOf },
+  );
   return {
     projectRoot,
     projectSpace: join(projectRoot, ".ai"),
     userSpace,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
     indexTtlMs: input.indexTtlMs ?? 1000,
-    env: (name) => processEnv[name] ?? (Object.hasOwn(dotEnv, name) ? dotEnv[name] : undefined),
+    env,
+    secrets,
+    redact: createRedactor(secrets),
   };
 }

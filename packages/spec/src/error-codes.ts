@@ -76,6 +76,13 @@ export const ErrorCode = {
   TEMPLATE_HOST_PARAM: "TEMPLATE_HOST_PARAM",
   /** An `${ENV}` secret in a place secrets may not go. */
   SECRET_NOT_ALLOWED: "SECRET_NOT_ALLOWED",
+  /**
+   * A request's scheme, host or port comes from the project's `.env` (a file a thread or a cloned
+   * repository can write) while it carries a value from the person's environment.
+   */
+  SECRET_HOST_UNTRUSTED: "SECRET_HOST_UNTRUSTED",
+  /** A chained tool sets its own `url` while a tool it chains to puts an `${ENV}` secret in the request. */
+  SECRET_HOST_MISMATCH: "SECRET_HOST_MISMATCH",
   /** An `${ENV}` variable a tool needs is not set. */
   ENV_MISSING: "ENV_MISSING",
   /** A plugin module cannot be resolved or imported. */

@@ -1,4 +1,4 @@
-import { closeSinks } from "@kiwi/sinks";
+import { closeSinks, createRedactingSink } from "@kiwi/sinks";
 import { KiwiError, SINK_KIND, type SinkContext, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import { readVerified } from "../meta/resolve-item";
@@ -70,8 +70,10 @@ export function destinationsDeclaredIn(links: readonly ChainLink[]): ChainLink |
 
 /**
  * Instantiates verified sink definitions through the plugin loader, in order; on any failure closes what
- * already opened. The sinks come back as they are: the primitive writes through the one fan-out of
- * `@kiwi/sinks` (which isolates a failing sink) and the caller closes them with `closeSinks`.
+ * already opened. Each comes back wrapped in the kernel's redaction (`createRedactingSink` over the
+ * settings' secrets: a destination never receives a secret, even split over events); the primitive
+ * writes through the one fan-out of `@kiwi/sinks` (which isolates a failing sink) and the caller closes
+ * them with `closeSinks`.
  */
 export async function openSinks(
   ctx: KernelContext,
@@ -93,7 +95,8 @@ export async function openSinks(
         shippedWith: shippedWith(ctx.library, item),
         optionsFrom: { file: o.declaredIn, field: `config.stream.destinations[${destination.index}]` },
       };
-      sinks.push(await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, o.context));
+      const sink = await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, o.context);
+      sinks.push(createRedactingSink(sink, ctx.settings.redact));
     }
   } catch (error) {
     await closeSinks(sinks);

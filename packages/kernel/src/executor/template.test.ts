@@ -75,8 +75,10 @@ describe("templating", () => {
 
   it("lists env and param references with their config paths", () => {
     const c = compileConfig({ headers: { "x-api-key": "${KEY}" }, body: { messages: "{messages}" } });
-    expect(c.envRefs).toEqual([{ name: "KEY", path: "headers.x-api-key" }]);
-    expect(c.paramRefs).toEqual([{ name: "messages", path: "body.messages" }]);
+    const plain = (refs: typeof c.envRefs) => refs.map(({ name, path }) => ({ name, path }));
+    expect(plain(c.envRefs)).toEqual([{ name: "KEY", path: "headers.x-api-key" }]);
+    expect(plain(c.paramRefs)).toEqual([{ name: "messages", path: "body.messages" }]);
+    expect(c.envRefs[0]!.template.source).toBe("${KEY}");
   });
 
   it("merges parent-first: objects deep-merge, the child's scalars and arrays win", () => {

@@ -157,15 +157,16 @@ function checkRefs(
 
 /**
  * A `{param}` may fill a URL's path, query or fragment, never its scheme or host (battery E5): the text
- * before the placeholder must already contain `scheme://authority/`. An `${ENV}` at the start counts as
- * a complete origin (it is static configuration, not model input).
+ * before the placeholder must already contain `scheme://authority/`. An `${ENV}` at the start stands for
+ * a scheme and host (static configuration, not model input) that still needs its `/`, `?` or `#`:
+ * `${BASE}{p}` would let the parameter extend the host name (issue 13), `${BASE}/{p}` cannot.
  */
 function checkUrlOrigin(url: unknown, head: ChainLink, ids: string[]): void {
   if (!(url instanceof TemplateString)) return;
   let prefix = "";
   for (const seg of url.segments) {
     if (seg.kind === "text") prefix += seg.value;
-    else if (seg.kind === "env") prefix += prefix === "" ? "https://env.invalid/" : "env";
+    else if (seg.kind === "env") prefix += prefix === "" ? "https://env.invalid" : "env";
     else if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i.test(prefix)) {
       throw new KiwiError({
         code: "TOOL_CHAIN_FAILED",
@@ -184,6 +185,59 @@ function checkUrlOrigin(url: unknown, head: ChainLink, ids: string[]): void {
   }
 }
 
+/** Every compiled string still in a merged config (the ones a child did not override). */
+function templatesIn(value: unknown, out = new Set<TemplateString>()): Set<TemplateString> {
+  if (value instanceof TemplateString) out.add(value);
+  else if (Array.isArray(value)) for (const v of value) templatesIn(v, out);
+  else if (typeof value === "object" && value !== null)
+    for (const v of Object.values(value)) templatesIn(v, out);
+  return out;
+}
+
+/**
+ * A secret declared by one link goes only to the host that link configures, or inherits from the tools it
+ * chains to (issue 13): a tool that chains onto a secret-bearing tool and sets its own `url` would send
+ * that tool's `${ENV}` values (an `x-api-key`) to a host of its choosing. Such a chain fails at load with
+ * SECRET_HOST_MISMATCH. Values under `stream.destinations` go to their sink's own address, not the url.
+ */
+function checkSecretHost(
+  uses: readonly { ref: TemplateRef; link: ChainLink; depth: number }[],
+  urlOwner: { link: ChainLink; depth: number } | undefined,
+  config: Record<string, unknown>,
+  ids: string[],
+): void {
+  if (!urlOwner) return;
+  const live = templatesIn(config);
+  for (const { ref, link, depth } of uses) {
+    if (depth <= urlOwner.depth || !live.has(ref.template)) continue;
+    if (ref.path === "url" || /^stream\.destinations(\.|\[|$)/.test(ref.path)) continue;
+    const owner = urlOwner.link;
+    throw new KiwiError({
+      code: "TOOL_CHAIN_FAILED",
+      message: `${owner.label}: config.url sends the request to a host of its own, but ${link.label} (which it chains to) puts \${${ref.name}} into config.${ref.path}: a secret goes only to the host the tool that declares it configures. Remove url from ${owner.label} (point the tool's own setting elsewhere), or declare ${ref.name} under env: in ${owner.label} and set config.${ref.path} there too`,
+      context: {
+        chain: ids,
+        failed_at: {
+          tool_id: owner.id,
+          config_path: "config.url",
+          validation_errors: [
+            {
+              code: "SECRET_HOST_MISMATCH",
+              name: ref.name,
+              declared_by: link.id,
+              config_path: `config.${ref.path}`,
+            },
+          ],
+        },
+        cause: {
+          code: "SECRET_HOST_MISMATCH",
+          message: `\${${ref.name}} of ${link.id} would go to the url ${owner.id} sets`,
+        },
+      },
+    });
+  }
+}
+
 /** Merges parameters and config down a resolved chain and checks every template reference. */
 export function prepareChain(links: readonly ChainLink[], primitive: string): PreparedChain {
   const ids = [...links.map((l) => l.id), primitive];
@@ -191,13 +245,16 @@ export function prepareChain(links: readonly ChainLink[], primitive: string): Pr
   const requires = new Set<string>();
   let config: Record<string, unknown> = {};
   const paramRefs: { refs: TemplateRef[]; link: ChainLink }[] = [];
-  const secretEnvPaths: string[] = [];
+  const envUses: { ref: TemplateRef; link: ChainLink; depth: number }[] = [];
+  let urlOwner: { link: ChainLink; depth: number } | undefined;
   // Walk from the primitive's side up to the head so the child (closer to the head) overrides.
-  for (const link of [...links].reverse()) {
+  for (let depth = links.length - 1; depth >= 0; depth--) {
+    const link = links[depth]!;
     const compiled = compileConfig(link.def.config ?? {});
     checkRefs("env", compiled.envRefs, new Set(link.def.env ?? []), link, ids);
     paramRefs.push({ refs: compiled.paramRefs, link });
-    for (const ref of compiled.envRefs) secretEnvPaths.push(ref.path);
+    for (const ref of compiled.envRefs) envUses.push({ ref, link, depth });
+    if (Object.hasOwn(compiled.value, "url")) urlOwner = { link, depth };
     config = mergeConfig(config, compiled.value);
     for (const p of link.def.parameters ?? []) params.set(p.name, p as ParamDef);
     if (Array.isArray(link.def.requires)) for (const r of link.def.requires) requires.add(r);
@@ -205,6 +262,7 @@ export function prepareChain(links: readonly ChainLink[], primitive: string): Pr
   const names = new Set(params.keys());
   for (const { refs, link } of paramRefs) checkRefs("param", refs, names, link, ids);
   checkUrlOrigin(config.url, links[0]!, ids);
+  checkSecretHost(envUses, urlOwner, config, ids);
   return {
     ids,
     links,
@@ -212,6 +270,6 @@ export function prepareChain(links: readonly ChainLink[], primitive: string): Pr
     parameters: [...params.values()],
     requires: [...requires].sort(),
     config,
-    carriesSecret: secretEnvPaths.some((p) => /^(headers|auth)(\.|\[|$)/.test(p)),
+    carriesSecret: envUses.some(({ ref }) => /^(headers|auth)(\.|\[|$)/.test(ref.path)),
   };
 }
