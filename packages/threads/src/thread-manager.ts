@@ -27,7 +27,8 @@ import { validateThreadId } from "./thread-id";
 import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";
 import { followTranscript } from "./transcript/follow-transcript";
 import { readTranscript } from "./transcript/read-transcript";
-import { createRedactor, secretsFromEnv } from "./transcript/redactor";
+import { redactValue } from "./transcript/redact-value";
+import { createRedactor, type SecretSet, secretsFromEnv } from "./transcript/redactor";
 import type { TranscriptEvent } from "./transcript/transcript-format";
 import { TranscriptWriter } from "./transcript/transcript-writer";
 
@@ -147,8 +148,12 @@ export interface ThreadManagerOptions {
   readonly registryFile?: string;
   /** Verifies capability tokens (spawn.thread, control rights). */
   readonly verifier: TokenVerifier;
-  /** Values that must never reach a transcript or the registry. Default: secret-looking env values. */
-  readonly secrets?: readonly string[];
+  /**
+   * Values that must never reach a transcript or the registry: a fixed list, or a live `SecretSet` the
+   * redaction follows as it grows (the thread runtime passes its kernel's: every `.env` value and every
+   * value an `${ENV}` template read). Default: secret-looking env values.
+   */
+  readonly secrets?: readonly string[] | SecretSet;
   readonly now?: () => Date;
 }
 
@@ -319,7 +324,9 @@ export class ThreadManager {
       directive: request.directive,
       parentId,
       status: "spawning",
-      permissionContext: request.permissionContext ?? null,
+      permissionContext: request.permissionContext
+        ? redactValue(request.permissionContext, this.#redact)
+        : null,
       budget: { ...written, on_exceeded: request.onExceeded ?? "stop" },
       transcriptPath: relative(this.projectRoot, transcript),
     });
@@ -618,9 +625,9 @@ export class ThreadManager {
     this.registry.appendEvent(threadId, type, event ? { ...data, transcript_seq: event.seq } : data);
   }
 
-  /** An event's fields as the registry keeps them: long strings shortened, secrets redacted. */
+  /** An event's fields as the registry keeps them: secrets redacted, then long strings shortened. */
   #registryCopy(fields: Record<string, unknown>): Record<string, unknown> {
-    return JSON.parse(this.#redact(JSON.stringify(compact(fields)))) as Record<string, unknown>;
+    return compact(redactValue(fields, this.#redact));
   }
 
   #setStatus(id: string, status: ThreadStatus, reason: string | null, usage?: Record<string, unknown>): void {
@@ -635,7 +642,7 @@ export class ThreadManager {
     const runner = this.#runners.get(id) as { snapshot?: () => RunSnapshot } | undefined;
     if (!runner?.snapshot) return;
     // Redacted like everything else written to disk: a secret in a tool result is not kept either.
-    const snap = JSON.parse(this.#redact(JSON.stringify(runner.snapshot()))) as RunSnapshot;
+    const snap = redactValue(runner.snapshot(), this.#redact);
     const saved = this.registry.saveCheckpoint(id, { turn: snap.turn, state: snap as never });
     this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
   }
@@ -673,7 +680,8 @@ export class ThreadManager {
 
   /** Queues a control for the process that runs the thread (it applies it within ~100 ms). */
   #remote(threadId: string, action: string, payload: Record<string, unknown> = {}): ControlResult {
-    const { id } = this.registry.requestControl(threadId, action, payload);
+    // The queue is on disk like the rest of the registry: an injected message is redacted too.
+    const { id } = this.registry.requestControl(threadId, action, redactValue(payload, this.#redact));
     return { thread_id: threadId, queued: true, request_id: id };
   }
 

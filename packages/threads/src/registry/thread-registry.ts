@@ -4,6 +4,7 @@ import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
 import { validateThreadId } from "../thread-id";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
+import { privateRegistryFile } from "./private-registry-file";
 import {
   type Checkpoint,
   invalid,
@@ -200,8 +201,8 @@ export class ThreadRegistry {
   }
 
   /**
-   * Opens (creating when missing) the registry at `file`: the folder is made private (0700), the
-   * database put in WAL mode and migrated to REGISTRY_SCHEMA_VERSION. Throws REGISTRY_UNAVAILABLE when
+   * Opens (creating when missing) the registry at `file`: the folder is made private (0700), the file
+   * and SQLite's companions too (0600: the rows hold what threads said), the database put in WAL mode and migrated to REGISTRY_SCHEMA_VERSION. Throws REGISTRY_UNAVAILABLE when
    * the file cannot be opened or is not a database, REGISTRY_VERSION when a newer Kiwi wrote it.
    */
   static open(file: string, options: ThreadRegistryOptions = {}): ThreadRegistry {
@@ -215,7 +216,10 @@ export class ThreadRegistry {
     }
     let db: SqliteDatabase | undefined;
     try {
-      if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      if (file !== ":memory:") {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        privateRegistryFile(file);
+      }
       db = openSqlite(file, { busyTimeoutMs });
       const version = setUp(db, file, busyTimeoutMs);
       return new ThreadRegistry(db, file, version, { ...options, batchSize });
