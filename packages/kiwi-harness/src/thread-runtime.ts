@@ -8,7 +8,6 @@ import {
   type PendingDecision,
   type ResumeInPlaceResult,
   type SpawnResult,
-  secretsFromEnv,
   type ThreadHandle,
   ThreadJournal,
   ThreadManager,
@@ -77,7 +76,11 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
   readonly onProviders?: (source: ProviderSource) => void | Promise<void>;
   /** Default `<projectRoot>/.ai/threads/registry.db`. */
   readonly registryFile?: string;
-  /** Values never written to transcripts or the registry. Default: secret-looking values of `env`. */
+  /**
+   * More values never written to transcripts, the registry or a sink: added to the kernel's secret set,
+   * which already holds every `.env` value, the secret-looking values of `env` and every value an
+   * `${ENV}` template reads (as it reads it).
+   */
   readonly secrets?: readonly string[];
   /** Every harness event of every thread, as it happens (progress displays). */
   readonly onEvent?: (threadId: string, event: HarnessEvent) => void;
@@ -225,11 +228,13 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     models ?? discoveredModels(source!, providers ?? {}, kernelOptions.env ?? process.env);
   const key = await kernel.signingKey();
   const verifier = new TokenVerifier({ keys: [{ keyId: key.keyId, publicKey: key.publicKey }] });
+  // One set for everything the runtime writes: the kernel's (its sinks use it too), live as it grows.
+  for (const value of secrets ?? []) kernel.secrets.add(value);
   manager = ThreadManager.open({
     projectRoot: kernel.projectRoot,
     registryFile,
     verifier,
-    secrets: secrets ?? secretsFromEnv(kernelOptions.env ?? process.env),
+    secrets: kernel.secrets,
   });
   const threads = manager;
 

@@ -29,6 +29,14 @@ describe("SecretSet", () => {
     expect(set.addFromEnv("true")).toBe(false);
     expect(set.addFromEnv("ghp_abcdefghijklmnop")).toBe(true);
   });
+
+  it("takes the password of a URL value as a secret of its own", () => {
+    const set = new SecretSet();
+    set.addFromEnv("postgres://app:p%40ss-word@db.internal:5432/app");
+    expect(set.values().sort()).toEqual(["p@ss-word", "postgres://app:p%40ss-word@db.internal:5432/app"]);
+    set.addFromEnv("https://user@example.com/x");
+    expect(set.size).toBe(3);
+  });
 });
 
 describe("secretsFromEnv", () => {

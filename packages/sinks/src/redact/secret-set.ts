@@ -41,6 +41,17 @@ export function isTrivialValue(value: string): boolean {
   return value.length < 12 && /^[+-]?\d+(?:[.,:]\d+)*$/.test(value);
 }
 
+/** The password of a URL value (`postgres://app:pw@db/app`): a secret of its own, wherever it appears. */
+function urlPassword(value: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(value)) return undefined;
+  try {
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The values that must never leave the process in the clear: a growing set that redactors built from it
  * follow (they recompile when `version` moves). The kernel adds every `.env` value and every value a
@@ -63,10 +74,15 @@ export class SecretSet {
     return true;
   }
 
-  /** Adds a value read from the environment or `.env`, unless it {@link isTrivialValue is trivial}. */
+  /**
+   * Adds a value read from the environment or `.env`, unless it {@link isTrivialValue is trivial}; the
+   * password of a URL value (`DATABASE_URL`) is added as a secret of its own.
+   */
   addFromEnv(value: string | undefined): boolean {
     if (typeof value !== "string" || isTrivialValue(value)) return false;
-    return this.add(value);
+    const password = urlPassword(value);
+    const added = password !== undefined && this.add(password);
+    return this.add(value) || added;
   }
 
   has(value: string): boolean {
