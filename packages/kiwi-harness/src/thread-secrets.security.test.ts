@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeLlmServer } from "@kiwi/fake-llm";
-import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
+import { createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { afterEach, describe, expect, it } from "vitest";
 import { runtimeWorld, threadDirectiveFile } from "./test-support/runtime-world";
 import { call, createTestProject } from "./test-support/thread-world";
