@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
@@ -48,18 +48,41 @@ export interface SettingsInput {
   indexTtlMs?: number;
 }
 
+/** A `.env` larger than this is refused: it is a handful of settings, not data. */
+const MAX_DOTENV_BYTES = 1024 * 1024;
+
+function dotEnvError(file: string, message: string, cause?: unknown): KiwiError {
+  return new KiwiError({ code: "INVALID_INPUT", message, context: { file }, ...(cause ? { cause } : {}) });
+}
+
+/**
+ * The project's `.env`, read without ever blocking: opened non-blocking and checked to be a regular file
+ * (a FIFO or device in its place is refused, not waited on), at most 1 MiB.
+ */
 function readDotEnv(projectRoot: string): Record<string, string> {
   const file = join(projectRoot, ".env");
-  if (!existsSync(file)) return {};
+  let fd: number;
   try {
-    return parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `${file} is not a valid .env file`,
-      context: { file },
-      cause,
-    });
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw dotEnvError(file, `${file} cannot be read: fix its permissions or remove it`, cause);
+  }
+  let text: string;
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile())
+      throw dotEnvError(file, `${file} is not a regular file (a FIFO, device or folder): remove it or replace it with a file`);
+    if (info.size > MAX_DOTENV_BYTES)
+      throw dotEnvError(file, `${file} is ${info.size} bytes, above the ${MAX_DOTENV_BYTES}-byte limit for a .env file`);
+    text = readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    return parseEnv(text) as Record<string, string>;
+  } catch (cause) {
+    throw dotEnvError(file, `${file} is not a valid .env file`, cause);
   }
 }
 
