@@ -86,6 +86,44 @@ describe("createRedactingSink", () => {
     expect(events).toHaveLength(deltas(text, size).length + 2);
   });
 
+  it("gives the same text as redacting the whole, whatever the chunking (escapes and non-ASCII included)", async () => {
+    const secret = 'k"ey\\with-ünïcode/+Z9';
+    const text = `a "quoted" ${secret} b\n${CANARY}é ${Buffer.from(CANARY).toString("base64")} end`;
+    const redact = createRedactor([CANARY, secret]);
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 1 + (seed % 12);
+    };
+    for (let round = 0; round < 40; round++) {
+      const { sink, events } = collector();
+      const pieces: SinkEvent[] = [];
+      for (let i = 0; i < text.length; ) {
+        const size = next();
+        pieces.push(...deltas(text.slice(i, i + size), 100));
+        if (round % 3 === 0) pieces.push({ event: "ping", data: '{"type":"ping"}' });
+        i += size;
+      }
+      await pipe(createRedactingSink(sink, redact), pieces);
+      expect(textOf(events), `round ${round}`).toBe(redact(text));
+      for (const e of events) expect(() => JSON.parse(e.data)).not.toThrow();
+    }
+  });
+
+  it("reads malformed JSON as plain text and redacts numbers and escaped keys", async () => {
+    const { sink, events } = collector();
+    await pipe(createRedactingSink(sink, createRedactor([CANARY, "12345678901234"])), [
+      { event: "message", data: `{not json ${CANARY}` },
+      { event: "message", data: '{"pin": 12345678901234, "n": 1}' },
+      { event: "message", data: JSON.stringify({ [`a\n${CANARY}`]: true }) },
+    ]);
+    expect(events.map((e) => e.data)).toEqual([
+      `{not json ${REDACTED}`,
+      `{"pin": "${REDACTED}", "n": 1}`,
+      JSON.stringify({ [`a\n${REDACTED}`]: true }),
+    ]);
+  });
+
   it("writes nothing of the secret to a real file_sink, in any encoding, also split over events", async () => {
     const file = await createFileSink(
       { path: ".ai/threads/t1/stream.jsonl" },
