@@ -72,9 +72,15 @@ function readDotEnv(projectRoot: string): Record<string, string> {
   try {
     const info = fstatSync(fd);
     if (!info.isFile())
-      throw dotEnvError(file, `${file} is not a regular file (a FIFO, device or folder): remove it or replace it with a file`);
+      throw dotEnvError(
+        file,
+        `${file} is not a regular file (a FIFO, device or folder): remove it or replace it with a file`,
+      );
     if (info.size > MAX_DOTENV_BYTES)
-      throw dotEnvError(file, `${file} is ${info.size} bytes, above the ${MAX_DOTENV_BYTES}-byte limit for a .env file`);
+      throw dotEnvError(
+        file,
+        `${file} is ${info.size} bytes, above the ${MAX_DOTENV_BYTES}-byte limit for a .env file`,
+      );
     text = readFileSync(fd, "utf8");
   } finally {
     closeSync(fd);
