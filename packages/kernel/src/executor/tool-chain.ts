@@ -214,7 +214,7 @@ function checkSecretHost(
     const owner = urlOwner.link;
     throw new KiwiError({
       code: "TOOL_CHAIN_FAILED",
-      message: `${owner.label}: config.url sends the request to a host of its own, but ${link.label} (which it chains to) puts \${${ref.name}} into config.${ref.path}: a secret goes only to the host the tool that declares it configures. Remove url from ${owner.label} (point the tool's own setting elsewhere), or declare ${ref.name} under env: in ${owner.label} and set config.${ref.path} there too`,
+      message: `${owner.label}: config.url sends the request to a host of its own, but ${link.label} (which it chains to) puts \${${ref.name}} into config.${ref.path}: a secret goes only to the host the tool that declares it configures. Remove url from ${owner.label} (to reach another server, set the variable ${link.label}'s own url reads, such as its *_BASE_URL, in your environment), or declare ${ref.name} under env: in ${owner.label} and set config.${ref.path} there too`,
       context: {
         chain: ids,
         failed_at: {
