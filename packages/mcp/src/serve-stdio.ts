@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import type { Kernel, KernelOptions, KernelSession } from "@kiwi/kernel";
+import { createRedactor } from "@kiwi/sinks";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createMcpKernel } from "./create-mcp-kernel";
@@ -63,7 +64,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     ? await kernel.as(as, { onCall: (record) => audit?.write("call", { ...record, session: undefined }) })
     : undefined;
   if (session) {
-    audit = SessionAuditLog.open(kernel.projectRoot, session.id);
+    audit = SessionAuditLog.open(kernel.projectRoot, session.id, { redact: createRedactor(kernel.secrets) });
     audit.write("session_started", {
       session: session.id,
       directive: session.directive,

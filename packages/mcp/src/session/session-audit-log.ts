@@ -20,16 +20,26 @@ export class SessionAuditLog {
   readonly path: string;
   readonly #fd: number;
   readonly #now: () => Date;
+  readonly #redact: (line: string) => string;
   #seq = 0;
   #closed = false;
 
-  private constructor(path: string, fd: number, now: () => Date) {
+  private constructor(path: string, fd: number, now: () => Date, redact: (line: string) => string) {
     this.path = path;
     this.#fd = fd;
     this.#now = now;
+    this.#redact = redact;
   }
 
-  static open(projectRoot: string, sessionId: string, now: () => Date = () => new Date()): SessionAuditLog {
+  /**
+   * `redact` is applied to every line before it is written (the kernel's secret set: a denial's message
+   * or a target may quote a value that fed a template).
+   */
+  static open(
+    projectRoot: string,
+    sessionId: string,
+    options: { now?: () => Date; redact?: (line: string) => string } = {},
+  ): SessionAuditLog {
     // The server writes its own record: .ai/sessions is protected like .ai/threads (registry.write), which
     // no session token ever holds.
     const { abs } = ensureDirInRootSync({
@@ -40,7 +50,7 @@ export class SessionAuditLog {
     });
     const file = join(abs, `${sessionId}.jsonl`);
     const { fd } = openAppendSync(file, { mode: 0o600 });
-    return new SessionAuditLog(file, fd, now);
+    return new SessionAuditLog(file, fd, options.now ?? (() => new Date()), options.redact ?? ((l) => l));
   }
 
   write(type: string, fields: Record<string, unknown>): void {
@@ -53,7 +63,7 @@ export class SessionAuditLog {
       type,
       ...rest,
     };
-    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+    writeSync(this.#fd, `${this.#redact(JSON.stringify(line))}\n`);
   }
 
   close(fields: Record<string, unknown> = {}): void {
