@@ -155,8 +155,16 @@ describe("BaseHarnessRunner", () => {
       throw new Error("tool process died");
     });
     expect((await crashing.run({ message: "go" })).final_text).toBe("after crash");
+    // The cause is kept: the model reads the error's code and message, not a bare "interrupted".
     const results = crash.requests[1]!.messages.find((m) => m.role === "tool");
-    expect(results?.role === "tool" && results.results[0]!.content).toContain("interrupted");
+    const content = JSON.parse(results?.role === "tool" ? results.results[0]!.content : "{}");
+    expect(content).toEqual({
+      success: false,
+      error: {
+        code: "INTERNAL_ERROR",
+        message: "not completed: running this turn's tool calls failed: tool process died",
+      },
+    });
   });
 
   it("never runs calls parsed after a cancellation", async () => {

@@ -11,6 +11,7 @@ import type {
   Usage,
 } from "@kiwi/spec";
 import { completedCalls } from "./completed-calls";
+import { type FailureCause, failureOf } from "./failure-of";
 import type { ModelCallResult, ModelClient } from "./model-client";
 import { addUsage, zeroUsage } from "./usage";
 
@@ -45,6 +46,24 @@ export function interruptedResult(call: ToolCall): ToolResult {
     content: JSON.stringify({
       success: false,
       error: { code: "ABORTED", message: "interrupted: this call did not complete" },
+    }),
+    is_error: true,
+  };
+}
+
+/**
+ * The result of a tool call left without one because running the turn's calls threw: the error's code
+ * and message, so the model (and the record) see why instead of a bare "interrupted".
+ */
+export function failedResult(call: ToolCall, cause: FailureCause): ToolResult {
+  return {
+    tool_call_id: call.id,
+    content: JSON.stringify({
+      success: false,
+      error: {
+        code: cause.code,
+        message: `not completed: running this turn's tool calls failed: ${cause.message}`,
+      },
     }),
     is_error: true,
   };
@@ -113,6 +132,12 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
     _calls: readonly ToolCall[],
     _results: readonly ToolResult[],
   ): void | Promise<void> {}
+  /**
+   * Called when `executeToolCalls` threw: `calls` are the ones left without a result (each gets a
+   * `failedResult` with the cause). Override to record it (a harness on a managed thread emits a warning
+   * with the code).
+   */
+  protected onToolCallsFailed(_cause: FailureCause, _calls: readonly ToolCall[]): void | Promise<void> {}
 
   async run(input: HarnessRunInput): Promise<HarnessRunResult> {
     this.signal = input.signal;
@@ -202,15 +227,21 @@ export abstract class BaseHarnessRunner implements HarnessRunner {
     }
   }
 
-  /** Runs the calls; any call left without a result (a throw, a cancellation) gets an "interrupted" one. */
+  /**
+   * Runs the calls. A call left without a result gets one: the failure's code and message when running
+   * them threw (`failedResult`, also handed to `onToolCallsFailed`), else "interrupted" (a cancellation).
+   */
   async #runCalls(calls: readonly ToolCall[]): Promise<ToolResult[]> {
     let results: ToolResult[] = [];
+    let cause: FailureCause | undefined;
     try {
       results = await this.executeToolCalls(calls);
-    } catch {
-      results = [];
+    } catch (error) {
+      cause = failureOf(error);
     }
     const byId = new Map(results.map((r) => [r.tool_call_id, r]));
-    return calls.map((c) => byId.get(c.id) ?? interruptedResult(c));
+    const missing = calls.filter((c) => !byId.has(c.id));
+    if (cause && missing.length) await this.onToolCallsFailed(cause, missing);
+    return calls.map((c) => byId.get(c.id) ?? (cause ? failedResult(c, cause) : interruptedResult(c)));
   }
 }

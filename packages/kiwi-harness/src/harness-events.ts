@@ -22,7 +22,16 @@ export type HarnessEvent =
       target?: string;
       grant?: string | null;
     }
-  | { type: "tool_result"; turn: number; id: string; name: string; success: boolean; error_code?: string }
+  | {
+      type: "tool_result";
+      turn: number;
+      id: string;
+      name: string;
+      success: boolean;
+      error_code?: string;
+      /** Set when running the call threw (it has no result of its own): why, as the error said. */
+      error_message?: string;
+    }
   | {
       type: "cost_update";
       turn: number;
@@ -32,6 +41,8 @@ export type HarnessEvent =
       unpriced: boolean;
     }
   | { type: "warning"; kind: "context" | "budget" | "loop"; message: string }
+  /** A harness's tool execution failed as a whole: the calls left without a result got this code. */
+  | { type: "warning"; kind: "tool_error"; code: string; message: string; calls: string[] }
   | { type: "stream_incomplete"; turn: number; code: string; message: string }
   | { type: "signal"; kind: "stuck" | "escalate"; reason: string }
   | { type: "budget_exceeded"; message: string }

@@ -370,8 +370,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       parentGrants: start.parent_grants ?? undefined,
       parentJti: start.parent_jti ?? undefined,
       notAfter: parts.notAfter,
-      costCap: handle.budget.limits,
-      childrenSpend: () => handle.budget.childrenSpent(),
+      budgetNode: handle.budget,
       supervisor: () => handle.supervisor(),
       ...(steps ? { journal: steps } : {}),
       onEvent: (event) => {

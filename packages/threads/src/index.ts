@@ -1,6 +1,6 @@
 // Public API of @kiwi/threads, listed by name on purpose (no `export *`): what is not here is internal.
 
-export type { TreeLimits, TreeLimitsRecord, TreeSpend } from "./budget-tree";
+export type { BudgetRoom, RoomBound, TreeLimits, TreeLimitsRecord, TreeSpend } from "./budget-tree";
 export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
 export type { ExportedStep, ExportOptions, RegistryExport } from "./registry/export-registry";

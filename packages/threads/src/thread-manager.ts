@@ -330,7 +330,7 @@ export class ThreadManager {
       budget: { ...written, on_exceeded: request.onExceeded ?? "stop" },
       transcriptPath: relative(this.projectRoot, transcript),
     });
-    const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}));
+    const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}), id);
     const live = new LiveThread(
       id,
       request.directive,
@@ -440,7 +440,7 @@ export class ThreadManager {
       ...(typeof recorded.max_cost_usd === "number" ? { maxCostUsd: recorded.max_cost_usd } : {}),
       ...(typeof recorded.max_total_tokens === "number" ? { maxTotalTokens: recorded.max_total_tokens } : {}),
     };
-    const budget = new BudgetNode(limits, parent?.budget);
+    const budget = new BudgetNode(limits, parent?.budget, limits, id);
     const onExceeded = (row.budget as { on_exceeded?: string } | null)?.on_exceeded;
     const live = new LiveThread(
       id,

@@ -1,5 +1,12 @@
-import { BaseHarnessRunner, type HarnessContext, type StopDecision } from "@kiwi/agent-harness";
-import type { HarnessRunContext, ToolCall, ToolResult, ToolSpec } from "@kiwi/spec";
+import {
+  BaseHarnessRunner,
+  type FailureCause,
+  failedResult,
+  failureOf,
+  type HarnessContext,
+  type StopDecision,
+} from "@kiwi/agent-harness";
+import type { HarnessRunContext, HarnessToolResult, ToolCall, ToolResult, ToolSpec } from "@kiwi/spec";
 import { LoopDetector } from "../loop-detector";
 import { metaToolSpecs } from "../meta-tool-specs";
 
@@ -46,13 +53,25 @@ export class KiwiLoop extends BaseHarnessRunner {
 
   protected async executeToolCalls(calls: readonly ToolCall[]): Promise<ToolResult[]> {
     const results: ToolResult[] = [];
-    for (const call of calls) {
+    for (const [index, call] of calls.entries()) {
       if (this.signal?.aborted) break; // the base class closes what is left with "interrupted" results
-      const result = await this.#run.tool({
-        meta: call.name as "execute",
-        arguments: call.arguments,
-        callId: call.id,
-      });
+      let result: HarnessToolResult;
+      try {
+        result = await this.#run.tool({
+          meta: call.name as "execute",
+          arguments: call.arguments,
+          callId: call.id,
+        });
+      } catch (error) {
+        // The runtime recorded the call's failure; this and the calls after it get the cause as their
+        // result (the ones before keep theirs: they ran).
+        if (this.signal?.aborted) break;
+        const left = calls.slice(index);
+        const cause = failureOf(error);
+        await this.onToolCallsFailed(cause, left);
+        results.push(...left.map((c) => failedResult(c, cause)));
+        break;
+      }
       let content = JSON.stringify(result);
       if (content.length > MAX_RESULT_CHARS)
         content = `${content.slice(0, MAX_RESULT_CHARS)}… (truncated: ${content.length} characters)`;
@@ -60,6 +79,17 @@ export class KiwiLoop extends BaseHarnessRunner {
     }
     await this.#watchLoops(calls, results);
     return results;
+  }
+
+  /** Running the calls threw: the record gets a warning with the code, naming the calls left without a result. */
+  protected override onToolCallsFailed(cause: FailureCause, calls: readonly ToolCall[]): void {
+    this.#run.emit({
+      type: "warning",
+      kind: "tool_error",
+      code: cause.code,
+      message: `running the tool calls of turn ${this.turn} failed (${cause.code}: ${cause.message}); ${calls.length} call(s) got that error as their result`,
+      calls: calls.map((c) => c.id),
+    });
   }
 
   async #watchLoops(calls: readonly ToolCall[], results: readonly ToolResult[]): Promise<void> {

@@ -1,10 +1,14 @@
 import { createToolModelClient, type ModelClient } from "@kiwi/agent-harness";
 import type { Kernel } from "@kiwi/kernel";
 import type { HarnessModelOptions, HarnessModelRequest, HarnessModelResponse, ProviderV1 } from "@kiwi/spec";
+import type { BudgetRoom } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy } from "./budget-policy";
 import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
+
+/** The model step's outcome: the reply, and the budget tree's room as the call ended. */
+type RecordedCall = HarnessModelResponse & { readonly budget_room?: BudgetRoom };
 
 export interface ModelStepDeps {
   readonly client: ModelClient;
@@ -45,7 +49,12 @@ export async function runModelStep(
   options: HarnessModelOptions = {},
 ): Promise<HarnessModelResponse> {
   const turn = ++deps.budget.turns;
-  const maxTokens = Math.min(request.max_tokens ?? deps.maxTokens, deps.maxTokens);
+  // The budget tree may pay for fewer output tokens than the model gives (planned at the boundary).
+  const maxTokens = Math.min(
+    request.max_tokens ?? deps.maxTokens,
+    deps.maxTokens,
+    deps.budget.callTokens ?? Infinity,
+  );
   const asked = {
     model: deps.model,
     system: request.system,
@@ -53,11 +62,18 @@ export async function runModelStep(
     tools: request.tools,
     max_tokens: maxTokens,
   };
-  const result = await deps.steps.run("model", asked, () =>
-    deps.client.call(asked, { signal: deps.signal, onUpdate: options.onUpdate }),
-  );
+  const recorded: RecordedCall = await deps.steps.run("model", asked, async () => {
+    const reply = await deps.client.call(asked, { signal: deps.signal, onUpdate: options.onUpdate });
+    // The tree as the call ends (its hold still counted): what the checks after it decide on.
+    const room = deps.budget.readRoom();
+    return room ? { ...reply, budget_room: room } : reply;
+  });
+  const { budget_room: after, ...result } = recorded;
   // Nothing arrived (refused, unreachable): nothing to account; the harness decides what a failure means.
-  if (result.interrupted && result.state.events === 0) return result;
+  if (result.interrupted && result.state.events === 0) {
+    deps.budget.releaseHold();
+    return result;
+  }
   const usage = result.state.usage;
   deps.budget.account(usage, turn);
   deps.emit({
@@ -75,6 +91,6 @@ export async function runModelStep(
       code: result.interrupted.code,
       message: result.interrupted.message,
     });
-  await deps.budget.check(usage);
+  await deps.budget.check(usage, after);
   return result;
 }

@@ -61,6 +61,14 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     emit,
     fallbackId: () => `step_${steps.seq}_${++stepIds}`,
     steps,
+    stopped: () => {
+      const stop = budget.stop;
+      if (stop?.reason === "budget_exceeded")
+        return { code: "BUDGET_EXCEEDED" as const, message: budget.stopMessage ?? "budget exceeded" };
+      if (stop?.reason === "context_exceeded")
+        return { code: "CONTEXT_EXCEEDED" as const, message: budget.stopMessage ?? "context exceeded" };
+      return undefined;
+    },
   };
   const modelDeps = {
     client,

@@ -1,3 +1,4 @@
+import { failureOf } from "@kiwi/agent-harness";
 import type { Grant } from "@kiwi/capabilities";
 import type { Kernel } from "@kiwi/kernel";
 import {
@@ -13,6 +14,7 @@ import {
   type RunSnapshot,
   type Usage,
 } from "@kiwi/spec";
+import type { BudgetNode } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
 import { BudgetPolicy, type BudgetPolicyOptions } from "./budget-policy";
 import { type LoadedDirective, loadDirective } from "./loaded-directive";
@@ -63,24 +65,18 @@ export interface ThreadRunnerOptions {
   readonly onEvent?: (event: HarnessEvent) => void;
   /** Events a harness adds with `context.emit` whose type is its own (not a runtime event type). */
   readonly onHarnessEvent?: (event: HarnessEmittedEvent) => void;
-  /** Budget-tree caps: the directive's max_cost_usd / max_total_tokens are lowered to these. */
-  readonly costCap?: BudgetPolicyOptions["costCap"];
-  /** What this thread's children have spent so far: it counts against this thread's budget. */
-  readonly childrenSpend?: BudgetPolicyOptions["childrenSpend"];
+  /**
+   * The thread's node in its budget tree (`ThreadHandle.budget`): its reservation lowers the directive's
+   * max_cost_usd / max_total_tokens, its children's spend counts against it, and every model call is
+   * checked against it and every budget above it. Default: a node of its own, from the directive.
+   */
+  readonly budgetNode?: BudgetNode;
   /** `on_exceeded: escalate`: the thread waits here for a decision. Without it an escalation ends it. */
   readonly escalate?: BudgetPolicyOptions["escalate"];
   /** The supervisor's requests, for `context.control()` (the thread manager's handle gives them). */
   readonly supervisor?: () => SupervisorState;
   /** Where steps are journaled (default: passed through, nothing recorded). */
   readonly journal?: StepJournal;
-}
-
-function failureOf(error: unknown): { code: string; message: string } {
-  const e = error as { code?: unknown; message?: unknown };
-  return {
-    code: KiwiError.isInstance(error) ? error.code : typeof e?.code === "string" ? e.code : "INTERNAL_ERROR",
-    message: typeof e?.message === "string" ? e.message : String(error),
-  };
 }
 
 /**
@@ -115,7 +111,11 @@ export class ThreadRunner implements HarnessRunner {
     this.#steps = steps;
     const escalate = options.escalate;
     this.#budget = new BudgetPolicy({
-      ...options,
+      model: options.model,
+      price: options.price,
+      contextWindow: options.contextWindow,
+      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+      node: options.budgetNode,
       // Waiting for a person's decision is a step: a replay does not ask again.
       escalate: escalate && ((request) => steps.run("escalation", request, () => escalate(request))),
       emit: (e) => this.#emit(e),
@@ -202,6 +202,8 @@ export class ThreadRunner implements HarnessRunner {
     } catch (error) {
       failure = failureOf(error);
     }
+    // A call planned at the last boundary and never made holds nothing once the run is over.
+    this.#budget.releaseHold();
     const result = this.#result(input, outcome, failure);
     this.#emit({ type: "completed", status: result.status, reason: result.reason });
     return result;

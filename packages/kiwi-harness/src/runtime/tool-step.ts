@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { failureOf } from "@kiwi/agent-harness";
 import { suggestionFor } from "@kiwi/capabilities";
 import type { Kernel, MetaResult } from "@kiwi/kernel";
 import { type HarnessToolRequest, type HarnessToolResult, KiwiError, type KnownErrorCode } from "@kiwi/spec";
@@ -18,6 +19,11 @@ export interface ToolStepDeps {
   /** An id for a call the harness gave none (`step_<n>`). */
   readonly fallbackId: () => string;
   readonly steps: StepRunner;
+  /**
+   * Set once a budget or the context has ended the thread: the calls of the reply that crossed it are not
+   * run, each gets this refusal (BUDGET_EXCEEDED / CONTEXT_EXCEEDED and what was used) as its result.
+   */
+  readonly stopped?: () => { readonly code: KnownErrorCode; readonly message: string } | undefined;
 }
 
 function hasReservedKey(value: unknown): boolean {
@@ -124,13 +130,36 @@ export async function runToolStep(
     jti: deps.token.jti,
     ...authority,
   });
-  // Refusals the runtime can decide itself follow from the grants; the kernel's answer is the step.
-  const result =
-    precheck(request, name, args, deps.token) ??
-    (await deps.steps.run("tool", { id, ...request }, async () => {
-      const options = { meta: deps.token.meta(), ...(deps.signal ? { signal: deps.signal } : {}) };
-      return (await dispatch(deps.kernel, request, name, args, options)) as HarnessToolResult;
-    }));
+  // Refusals the runtime can decide itself follow from the budget and the grants; the kernel's answer is
+  // the step.
+  const stopped = deps.stopped?.();
+  let result: HarnessToolResult;
+  try {
+    result =
+      (stopped
+        ? refusal(
+            stopped.code,
+            `not run: the reply that asked for this call ended the thread (${stopped.message})`,
+          )
+        : precheck(request, name, args, deps.token)) ??
+      (await deps.steps.run("tool", { id, ...request }, async () => {
+        const options = { meta: deps.token.meta(), ...(deps.signal ? { signal: deps.signal } : {}) };
+        return (await dispatch(deps.kernel, request, name, args, options)) as HarnessToolResult;
+      }));
+  } catch (error) {
+    // The call has no result: the record says why, with its code, before the harness sees the throw.
+    const cause = failureOf(error);
+    deps.emit({
+      type: "tool_result",
+      turn,
+      id,
+      name,
+      success: false,
+      error_code: cause.code,
+      error_message: cause.message,
+    });
+    throw error;
+  }
   const code = result.success ? undefined : result.error?.code;
   deps.emit({
     type: "tool_result",

@@ -4,11 +4,16 @@ import {
   type NeutralMessage,
   type RunControl,
   type TurnConversation,
+  type TurnDirective,
 } from "@kiwi/spec";
+import type { BudgetRoom } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy, StopDecision } from "./budget-policy";
 import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
+
+/** The turn step's outcome: the supervisor's answer, and the room the budget tree left for the call. */
+type RecordedTurn = TurnDirective & { readonly budget_room?: BudgetRoom };
 
 export interface TurnGateDeps {
   readonly budget: BudgetPolicy;
@@ -49,15 +54,22 @@ export class TurnGate {
     this.#passed = true;
     const turn = budget.turns + 1;
     if (this.decided) return { turn, stop: this.decided, inject: [], notes: [] };
-    // The supervisor's answer is the step (a replay gets it from the journal); the rest follows from it.
-    const directive = await this.#d.steps.run("turn", { turn }, async () =>
-      control ? ((await control.beforeTurn(turn, { messages: this.messages })) ?? null) : null,
-    );
+    // The step is the supervisor's answer and the budget tree's room as it was read (a replay gets both
+    // from the journal); the rest follows from them.
+    const recorded = await this.#d.steps.run("turn", { turn }, async (): Promise<RecordedTurn | null> => {
+      const answer = control ? ((await control.beforeTurn(turn, { messages: this.messages })) ?? null) : null;
+      // Read and held in one go, right before the answer is recorded: no other thread takes the same room.
+      const room = await budget.reserveCallWhenFree(signal);
+      return room ? { ...(answer ?? {}), budget_room: room } : answer;
+    });
+    const { budget_room: room, ...answer } = recorded ?? {};
+    if (this.#d.steps.replaying) budget.reserveCall(room ?? null);
+    const directive: TurnDirective | null = recorded ? answer : null;
     if (signal?.aborted) return this.#stop(turn, { status: "aborted", reason: "aborted" });
     if (directive?.stop) return this.#stop(turn, directive.stop);
     const inject = [...(directive?.inject ?? [])];
     for (const text of inject) emit({ type: "user_message", turn, text, injected: true });
-    const stop = budget.beforeTurn(turn);
+    const stop = await budget.beforeTurn(turn);
     if (stop) return { ...this.#stop(turn, stop), inject };
     await this.#d.token.refresh(Date.now() / 1000);
     const notes = budget.takeNotes();

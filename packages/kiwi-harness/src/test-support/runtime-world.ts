@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer, type FakeScript } from "@kiwi/fake-llm";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
 import type { HarnessEvent } from "../harness-events";
-import { createThreadRuntime, type ThreadRuntime } from "../thread-runtime";
+import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "../thread-runtime";
 import { createTestProject, fakeEnv } from "./thread-world";
 
 export interface RuntimeWorld {
@@ -23,6 +23,8 @@ export async function runtimeWorld(options: {
   script: FakeScript;
   env?: Record<string, string>;
   projectRoot?: string;
+  /** Runtime options over the world's own (a model resolver, a journal, `allowUnpriced`…). */
+  runtime?: Partial<ThreadRuntimeOptions>;
 }): Promise<RuntimeWorld> {
   const projectRoot = options.projectRoot ?? (await createTestProject());
   const fake = await createFakeLlmServer({ script: options.script });
@@ -44,6 +46,7 @@ export async function runtimeWorld(options: {
       if (!events.has(id)) events.set(id, []);
       events.get(id)!.push(e);
     },
+    ...options.runtime,
   });
   return {
     runtime,
