@@ -28,6 +28,7 @@ const USAGE = `kiwi <command> [options]
   validate <directive>              its spawn tree: worst-case spend and the capabilities it can ever hold
   thread run <directive> [message]  run a directive on a managed thread and follow it live
        [--inputs JSON] [--provider anthropic|openai] [--model id] [--harness id]   (Ctrl-C: stop gracefully; twice: kill)
+       [--allow-unpriced]   run a max_cost_usd budget on a model without pricing data (its cost unknown)
   threads list|status|events|tail|pause|resume|inject|terminate|kill|export   the thread registry (kiwi threads help)
 
   Common options: --project <path> (default: KIWI_PROJECT or the current directory),

@@ -94,6 +94,14 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * SQLite file), which `resume` replays. `false`: nothing journaled (threads cannot resume in place).
    */
   readonly journal?: false | ((threadId: string, registry: ThreadRegistry) => StepJournal);
+  /**
+   * Lets a directive with `max_cost_usd` — or one spawned under a thread whose budget tree has one — run on
+   * a model without pricing data. Its cost is then unknown: no USD budget holds it (its token budgets and
+   * `max_turns` still do), and the spawn records `unpriced_allowed` in its `permission_context`. Default
+   * false: such a spawn is refused with MODEL_UNPRICED before anything runs (`kiwi thread run
+   * --allow-unpriced` sets it).
+   */
+  readonly allowUnpriced?: boolean;
 }
 
 /** What `resume` does with a tool call that was in flight when the thread's owner died. */
@@ -187,6 +195,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     onEvent,
     defaultHarness,
     journal,
+    allowUnpriced = false,
     ...kernelOptions
   } = options;
   let manager: ThreadManager | undefined;
@@ -271,6 +280,14 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     // Before anything is registered: an unknown, unsigned or non-harness id fails the spawn here.
     const harness = await resolveHarness(kernel, harnessId);
     const choice = await resolveModels(d.metadata.model, d.name);
+    const unpriced = unpricedBudget(d, choice, caller);
+    if (unpriced && !allowUnpriced) {
+      throw new KiwiError({
+        code: "MODEL_UNPRICED",
+        message: `directive ${d.name} would run on ${choice.provider.id} model ${choice.model}, which has no pricing data, while ${unpriced}: its USD budget could not be enforced. Choose a priced model (the provider's pricing data lists them), or let it run with its cost unknown (kiwi thread run --allow-unpriced; createThreadRuntime({allowUnpriced: true}))`,
+        context: { directive: d.name, provider: choice.provider.id, model: choice.model, budget: unpriced },
+      });
+    }
     const resume = request.resumeFrom
       ? checkpointOf(threads.registry, request.resumeFrom, d.name)
       : undefined;
@@ -318,6 +335,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
             harness: harnessId,
             provider: choice.provider.id,
             model: choice.model,
+            ...(unpriced ? { unpriced_allowed: true } : {}),
           },
           runner: runnerFor,
         });
@@ -327,6 +345,27 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         throw error;
       }
     }
+  }
+
+  /**
+   * Which USD budget a spawn on an unpriced model could not enforce: the directive's own max_cost_usd, or
+   * one of the caller's tree. Undefined when the model is priced or no USD budget applies.
+   */
+  function unpricedBudget(
+    d: LoadedDirective,
+    choice: ModelChoice,
+    caller: CapabilityClaims | undefined,
+  ): string | undefined {
+    const probe = { input_tokens: 1, output_tokens: 1, cache_read_tokens: 0, cache_creation_tokens: 0 };
+    const priced = choice.price?.(choice.model, probe);
+    if (priced && "usd" in priced) return undefined;
+    if (d.metadata.cost?.max_cost_usd !== undefined)
+      return `its own <cost> has max_cost_usd ${d.metadata.cost.max_cost_usd}`;
+    for (let node = caller ? threads.budgetOf(caller.thread_id) : undefined; node; node = node.parent) {
+      if (node.limits.maxCostUsd !== undefined)
+        return `the budget tree it would join has max_cost_usd ${node.limits.maxCostUsd} (thread ${node.threadId ?? caller!.thread_id})`;
+    }
+    return undefined;
   }
 
   /** The thread's journal: the registry's unless the runtime says otherwise. */

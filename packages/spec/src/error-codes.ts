@@ -205,6 +205,12 @@ export const ErrorCode = {
   BUDGET_EXCEEDED: "BUDGET_EXCEEDED",
   /** The context budget ended the thread: a model call made after that is refused. */
   CONTEXT_EXCEEDED: "CONTEXT_EXCEEDED",
+  /**
+   * A directive with `max_cost_usd` (or spawned under a thread whose tree has one) would run on a model
+   * without pricing data, so its USD budget could not be enforced: refused at spawn unless the person
+   * allows it (`kiwi thread run --allow-unpriced`, `createThreadRuntime({allowUnpriced: true})`).
+   */
+  MODEL_UNPRICED: "MODEL_UNPRICED",
   /** An MCP server cannot be started or connected to. */
   MCP_CONNECTION_FAILED: "MCP_CONNECTION_FAILED",
   /** `mcp_connect` names a server no person approved: no configuration signed with the user's key (`kiwi connect` writes one). */

@@ -73,3 +73,57 @@ describe("budget tree", () => {
     );
   });
 });
+
+describe("the room a thread's next call has", () => {
+  it("a child's own limit is its reservation; a sibling's reservation is held back from a child without one", () => {
+    const root = new BudgetNode({ maxCostUsd: 1 }, undefined, {}, "root");
+    const reserved = child(root, { maxCostUsd: 0.6 });
+    const free = new BudgetNode(reserve(root, {}), root, {}, "free");
+    expect(reserved.room().usd).toMatchObject({ kind: "reservation", limit: 0.6, left: 0.6 });
+    // 1 − 0.6 held for the sibling: the shared remainder is 0.4.
+    expect(free.room().usd).toMatchObject({ kind: "cap", limit: 0.4, left: 0.4 });
+    free.own.usd = 0.3;
+    expect(free.room().usd).toMatchObject({ kind: "cap", left: expect.closeTo(0.1, 9) });
+    // The root's own calls see spend and calls in flight, not its children's reservations.
+    expect(root.room().usd).toMatchObject({ kind: "own", thread_id: "root", left: expect.closeTo(0.7, 9) });
+  });
+
+  it("every budget above counts: a parent's own spend leaves its reserved child less than it reserved", () => {
+    const root = new BudgetNode({ maxTotalTokens: 1000 }, undefined, {}, "root");
+    const a = child(root, { maxTotalTokens: 600 });
+    root.own.tokens = 700;
+    expect(a.room().tokens).toMatchObject({ kind: "tree", thread_id: "root", left: 300, used: 700 });
+  });
+
+  it("a call in flight holds its room from the rest of the tree until it is freed", async () => {
+    const root = new BudgetNode({ maxTotalTokens: 1000 }, undefined, {}, "root");
+    const a = new BudgetNode(reserve(root, {}), root, {}, "a");
+    const b = new BudgetNode(reserve(root, {}), root, {}, "b");
+    a.setHold({ usd: 0, tokens: 900 });
+    expect(b.room().tokens).toMatchObject({ left: 100, held: 900 });
+    const freed = b.whenFreed();
+    a.own.tokens = 200;
+    a.setHold({ usd: 0, tokens: 0 });
+    await freed;
+    expect(b.room().tokens).toMatchObject({ left: 800, held: 0 });
+  });
+
+  it("a finished child releases its reservation; its own children stay bound by its limits", () => {
+    const root = new BudgetNode({ maxCostUsd: 1 }, undefined, {}, "root");
+    const mid = child(root, { maxCostUsd: 0.5 });
+    const leaf = child(mid, { maxCostUsd: 0.5 });
+    mid.own.usd = 0.1;
+    mid.release();
+    expect(root.remaining().usd).toBeCloseTo(0.9, 9); // mid's unused 0.4 is the root's again…
+    expect(leaf.room().usd).toMatchObject({ left: expect.closeTo(0.4, 9) }); // …but leaf keeps mid's bound
+  });
+
+  it("only a top-level thread's own limits are raised (an escalation's decision)", () => {
+    const root = new BudgetNode({ maxCostUsd: 1 });
+    root.raise({ maxCostUsd: 2 });
+    expect(root.limits).toEqual({ maxCostUsd: 2 });
+    expect(() => child(root, { maxCostUsd: 0.5 }).raise({ maxCostUsd: 5 })).toThrow(
+      expect.objectContaining({ code: "INVALID_INPUT" }),
+    );
+  });
+});

@@ -288,16 +288,13 @@ export class BudgetNode {
     (this as { limits: TreeLimits }).limits = { ...this.limits, ...limits };
   }
 
-  /** Ends a child's reservation (its spend stays in the tree) and drops any hold. */
+  /**
+   * The thread ended: its reservation is released (what it did not use returns to its parent) and its
+   * hold dropped; its spend keeps counting. Its limits stay: children still running stay bound by them.
+   */
   release(): void {
-    // A finished child keeps counting its spend, but holds no more reserve: freeze its limits at spend.
-    const s = this.spent();
     this.setHold({ usd: 0, tokens: 0 });
     (this as { reserved: TreeLimits }).reserved = {};
-    (this as { limits: TreeLimits }).limits = {
-      ...(this.limits.maxCostUsd !== undefined ? { maxCostUsd: s.usd } : {}),
-      ...(this.limits.maxTotalTokens !== undefined ? { maxTotalTokens: s.tokens } : {}),
-    };
   }
 }
 

@@ -20,6 +20,8 @@ export class LiveThread {
   terminateRequested = false;
   killRequested = false;
   checkpointRequested = false;
+  /** Its model has no price: its USD is unknown (reported as null, never $0). */
+  unpriced = false;
   /** Saves the run's state (set by the manager). */
   checkpoint: () => void = () => {};
   result: HarnessRunResult | undefined;

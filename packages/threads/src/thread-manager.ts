@@ -558,7 +558,8 @@ export class ThreadManager {
       status = "completed";
       reason = live.terminateRequested && result.reason === "terminated" ? "terminated" : result.reason;
     }
-    const usage = result ? { ...result.usage, usd: live.budget.own.usd } : undefined;
+    // An unpriced model's cost is unknown: null, never $0.
+    const usage = result ? { ...result.usage, usd: live.unpriced ? null : live.budget.own.usd } : undefined;
     if (failure || result?.error) this.record(live.id, "error", { ...(failure ?? result?.error) });
     this.#write(live.id, "completed", {
       status,
@@ -614,6 +615,7 @@ export class ThreadManager {
     const usage = fields.usage as { input_tokens?: number; output_tokens?: number } | undefined;
     live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
     if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
+    else if (fields.unpriced === true) live.unpriced = true;
     this.registry.updateUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
   }
 
@@ -939,6 +941,11 @@ export class ThreadManager {
     }
     await sink.flush?.();
     return n;
+  }
+
+  /** The budget node of a thread this process runs (its reservation, its children, the budgets above it). */
+  budgetOf(threadId: string): BudgetNode | undefined {
+    return this.#live.get(threadId)?.budget;
   }
 
   /** Threads this process runs right now. */

@@ -258,6 +258,30 @@ describe("kiwi thread run", () => {
     expect(run.code).toBe(0);
   });
 
+  it("a max_cost_usd budget on a model without pricing data exits 1 with MODEL_UNPRICED unless --allow-unpriced", async () => {
+    const { where, env, fake } = await setup({ turns: [{ text: "ran with its cost unknown" }] });
+    // cli_greeter's <cost> has max_cost_usd 0.5; the provider's pricing data does not list this model.
+    const refused = await kiwi(["thread", "run", "cli_greeter", "--model", "claude-mystery-9"], {
+      ...where,
+      env,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/MODEL_UNPRICED/);
+    expect(refused.err).toContain("--allow-unpriced");
+    expect(fake.requests).toHaveLength(0);
+    const allowed = await kiwi(
+      ["thread", "run", "cli_greeter", "--model", "claude-mystery-9", "--allow-unpriced", "--json"],
+      { ...where, env },
+    );
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out)).toMatchObject({
+      status: "completed",
+      model: "claude-mystery-9",
+      usage: { usd: null },
+      final_text: "ran with its cost unknown",
+    });
+  });
+
   it("a thread that fails ends error: the error code is printed and the exit code is 1", async () => {
     const { where, env } = await setup({
       turns: [{ http_status: 400, error: { type: "invalid_request_error", message: "model not found" } }],

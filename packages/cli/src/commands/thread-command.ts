@@ -22,7 +22,7 @@ import { RunDisplay } from "../thread-display/run-display";
 import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =
-  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--json]";
+  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--allow-unpriced] [--json]";
 
 /** Thrown by `thread run`'s provider check: no usable provider, reported by the command itself. */
 const NO_PROVIDER = Symbol("no provider");
@@ -72,6 +72,8 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
       provider: { type: "string" },
       model: { type: "string" },
       harness: { type: "string" },
+      // A USD budget on a model without pricing data cannot be enforced: refused unless the person says so.
+      "allow-unpriced": { type: "boolean", default: false },
     },
   });
   const directive = positionals[0];
@@ -107,6 +109,7 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
         installed = pick.provider;
       },
       onEvent: (threadId, event) => display.event(threadId, event),
+      allowUnpriced: values["allow-unpriced"] === true,
     });
   } catch (error) {
     if (error !== NO_PROVIDER || !failed) throw error;

@@ -36,6 +36,8 @@ export function openThreadRuntime(
     providers?: Omit<NonNullable<RuntimeOptions["providers"]>, "fallbackFrom">;
     /** Checks the providers found before the registry is opened (a throw: nothing is created). */
     onProviders?: RuntimeOptions["onProviders"];
+    /** `--allow-unpriced`: a USD budget may run on a model without pricing data (its cost unknown). */
+    allowUnpriced?: boolean;
   } = {},
 ): Promise<ThreadRuntime> {
   const cliDir = cliPackageDir();
@@ -49,6 +51,7 @@ export function openThreadRuntime(
       : {}),
     ...(options.onProviders ? { onProviders: options.onProviders } : {}),
     onEvent: options.onEvent,
+    ...(options.allowUnpriced ? { allowUnpriced: true } : {}),
   });
 }
 
