@@ -103,11 +103,15 @@ function ownBudget(d: Directive | undefined): OwnBudget {
   };
 }
 
-function unboundedReason(b: OwnBudget, missing: readonly string[]): string | undefined {
+/**
+ * Why a directive's own spend has no bound of its own. `on_exceeded: warn` only loosens a top-level
+ * thread's budget: a child is hard-capped at its reservation whatever its on_exceeded says.
+ */
+function unboundedReason(b: OwnBudget, missing: readonly string[], root: boolean): string | undefined {
   if (missing.includes("cost")) return "no <cost>: it cannot run on a thread";
   if (b.max_cost_usd === undefined && b.max_tokens === undefined)
     return "no max_cost_usd or max_total_tokens (only max_turns bounds it)";
-  if (b.on_exceeded === "warn") return "on_exceeded is warn: its budget only warns";
+  if (root && b.on_exceeded === "warn") return "on_exceeded is warn: its budget only warns";
   return undefined;
 }
 
@@ -176,7 +180,9 @@ export function spawnTree(options: {
       status: entryStatus(entry),
       missing,
       budget,
-      ...(unboundedReason(budget, missing) ? { unbounded: unboundedReason(budget, missing) } : {}),
+      ...(unboundedReason(budget, missing, !parent)
+        ? { unbounded: unboundedReason(budget, missing, !parent) }
+        : {}),
     };
     if (!d) {
       return {
@@ -244,14 +250,18 @@ function walk(node: SpawnNode, fn: (n: SpawnNode) => void): void {
   for (const c of node.children) walk(c, fn);
 }
 
-/** Adds up a tree per dimension; null (unbounded) as soon as one node has no bound or a cycle repeats. */
-function treeSum(node: SpawnNode, dim: "max_cost_usd" | "max_tokens"): number | null {
+/**
+ * Adds up a tree per dimension; null (unbounded) as soon as one node has no bound or a cycle repeats. A
+ * child's figure counts whatever its on_exceeded (the runtime hard-caps a child at its reservation); the
+ * root's counts only when it is enforced (not warn).
+ */
+function treeSum(node: SpawnNode, dim: "max_cost_usd" | "max_tokens", root = true): number | null {
   if (node.cycle) return null;
-  const own = node.budget.on_exceeded === "warn" ? undefined : node.budget[dim];
+  const own = root && node.budget.on_exceeded === "warn" ? undefined : node.budget[dim];
   if (own === undefined) return null;
   let total = own;
   for (const c of node.children) {
-    const sub = treeSum(c, dim);
+    const sub = treeSum(c, dim, false);
     if (sub === null) return null;
     total += sub;
   }
@@ -259,11 +269,13 @@ function treeSum(node: SpawnNode, dim: "max_cost_usd" | "max_tokens"): number | 
 }
 
 /**
- * Worst-case spend and capability union of a directive's whole spawn tree. The runtime reserves each
- * child's budget out of its parent's remainder and rolls its spend up, so a root with its own enforced
- * budget (on_exceeded stop or escalate) holds the whole tree to it; without one, the tree sum is the
- * bound, and it is unbounded when a directive in it has no max_cost_usd / max_total_tokens or a cycle
- * lets spawns repeat.
+ * Worst-case spend and capability union of a directive's whole spawn tree — what the runtime enforces.
+ * It checks every model call of every thread against the thread's own budget, its reservation and every
+ * budget above it, and holds what the call may cost before it starts; a child is hard-capped at its
+ * reservation whatever its on_exceeded says, and children without a figure share their parent's
+ * remainder. So a root with its own enforced budget (on_exceeded stop or escalate) holds the whole tree to
+ * it; without one, the tree sum is the bound, and it is unbounded when a directive in it has no
+ * max_cost_usd / max_total_tokens or a cycle lets spawns repeat.
  */
 export function analyseDirective(options: {
   root: LibraryEntry;
@@ -345,7 +357,7 @@ function spendLine(r: DirectiveReport): string {
   const by =
     w.by === "root_budget"
       ? r.tree.children.length
-        ? `${r.directive}'s own budget caps the whole tree (each child's budget is reserved from its parent's remainder and its spend rolls up)`
+        ? `${r.directive}'s own budget caps the whole tree (every model call in it is checked against every budget above it; a child is hard-capped at its reservation whatever its on_exceeded says; children without a figure share their parent's remainder)`
         : `${r.directive}'s own budget (it spawns nothing)`
       : w.by === "tree_sum"
         ? "the sum over the tree (no budget of its own caps it)"
@@ -374,11 +386,14 @@ function printReport(io: Io, r: DirectiveReport): void {
     print(io, `  cycle        ${c.join(" → ")} (spawns can repeat; only an enclosing budget bounds them)`);
   if (s.truncated)
     print(io, `  truncated    the tree was cut at ${MAX_NODES} directives or depth ${MAX_DEPTH}`);
-  if (s.worst_case.by === "root_budget" && (s.unbounded.length || s.cycles.length))
+  if (s.worst_case.by === "root_budget") {
     print(
       io,
-      "  note         children without a budget of their own share their parent's remainder and can overrun it until the parent's next check",
+      "  note         enforced before every model call, which holds its output ceiling and the input of the thread's last call: a call crosses it only by what its input grew since (a USD budget on a model without pricing data is refused unless --allow-unpriced)",
     );
+    if (r.tree.budget.on_exceeded === "escalate")
+      print(io, "  note         on_exceeded is escalate: a person's decision can raise it");
+  }
   print(io, `  capabilities ${r.capabilities.union.join(", ") || "(none)"}`);
   print(io, `               the union over the spawn tree is ${r.capabilities.explanation}`);
 }
