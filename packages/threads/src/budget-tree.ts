@@ -104,9 +104,8 @@ export function reservedFromNames(limits: TreeLimits, names: unknown): TreeLimit
  * cap: spend ≤ limit holds for every node, up to the input a call used beyond its estimate.
  */
 export class BudgetNode {
-  readonly limits: TreeLimits;
-  /** The dimensions held in reserve for this node (a subset of `limits`). */
-  readonly reserved: TreeLimits;
+  #limits: TreeLimits;
+  #reserved: TreeLimits;
   readonly own: TreeSpend = { usd: 0, tokens: 0 };
   /** What this thread's model call in flight may cost, held from the tree until its usage is accounted (`setHold`). */
   readonly hold: TreeSpend = { usd: 0, tokens: 0 };
@@ -122,10 +121,20 @@ export class BudgetNode {
     reserved: TreeLimits = limits,
     threadId?: string,
   ) {
-    this.limits = limits;
-    this.reserved = reserved;
+    this.#limits = limits;
+    this.#reserved = reserved;
     this.threadId = threadId;
     parent?.children.add(this);
+  }
+
+  /** The thread's limits: its reservation or cap (a child), its own budget (a top-level thread). */
+  get limits(): TreeLimits {
+    return this.#limits;
+  }
+
+  /** The dimensions held in reserve for this node (a subset of `limits`). */
+  get reserved(): TreeLimits {
+    return this.#reserved;
   }
 
   /** The children whose spend counts here: the live ones, and those only the registry knows. */
@@ -285,7 +294,7 @@ export class BudgetNode {
         context: {},
       });
     }
-    (this as { limits: TreeLimits }).limits = { ...this.limits, ...limits };
+    this.#limits = { ...this.#limits, ...limits };
   }
 
   /**
@@ -294,7 +303,7 @@ export class BudgetNode {
    */
   release(): void {
     this.setHold({ usd: 0, tokens: 0 });
-    (this as { reserved: TreeLimits }).reserved = {};
+    this.#reserved = {};
   }
 }
 

@@ -14,11 +14,13 @@ import {
   BudgetNode,
   limitsRecord,
   reserve,
+  reservedNames,
   reservedPart,
   type TreeLimits,
   type TreeLimitsRecord,
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
+import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
@@ -327,7 +329,12 @@ export class ThreadManager {
       permissionContext: request.permissionContext
         ? redactValue(request.permissionContext, this.#redact)
         : null,
-      budget: { ...written, on_exceeded: request.onExceeded ?? "stop" },
+      // The reservation lives in the registry: a resume (in this process or another) rebuilds it from here.
+      budget: {
+        ...written,
+        on_exceeded: request.onExceeded ?? "stop",
+        reserved: reservedNames(reservedPart(limits, request.budget ?? {})),
+      },
       transcriptPath: relative(this.projectRoot, transcript),
     });
     const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}), id);
@@ -434,13 +441,13 @@ export class ThreadManager {
       return { thread_id: id, status: "paused", reason: parked.park, ...parked.fields };
     }
     const parentId = row.parent_id;
-    const parent = parentId ? this.#live.get(parentId) : undefined;
-    const recorded = (row.budget ?? {}) as { max_cost_usd?: number; max_total_tokens?: number };
-    const limits = {
-      ...(typeof recorded.max_cost_usd === "number" ? { maxCostUsd: recorded.max_cost_usd } : {}),
-      ...(typeof recorded.max_total_tokens === "number" ? { maxTotalTokens: recorded.max_total_tokens } : {}),
-    };
-    const budget = new BudgetNode(limits, parent?.budget, limits, id);
+    // The reservation and the tree come from the registry: the parent may run in another process (or
+    // not at all), and children may have spent before the crash or run elsewhere.
+    const budget = new LinkedBudgetNode(this.#recordedTree, {
+      ...reservationOf(row.budget),
+      threadId: id,
+      ...(parentId ? { parent: RecordedBudgetNode.ancestorsOf(this.#recordedTree, parentId) } : {}),
+    });
     const onExceeded = (row.budget as { on_exceeded?: string } | null)?.on_exceeded;
     const live = new LiveThread(
       id,
@@ -459,7 +466,7 @@ export class ThreadManager {
     } catch (error) {
       this.#live.delete(id);
       budget.release();
-      parent?.budget.children.delete(budget);
+      budget.parent?.children.delete(budget);
       const code = KiwiError.isInstance(error) ? error.code : "TRANSCRIPT_UNAVAILABLE";
       this.registry.updateStatus(id, "error", { reason: code });
       throw error;
@@ -493,6 +500,13 @@ export class ThreadManager {
       enumerable: false,
     }) as ResumeInPlaceResult;
   }
+
+  /** The registry's view of budget trees, for nodes of threads this process does not run. */
+  readonly #recordedTree: RecordedTree = {
+    row: (threadId) => this.registry.get(threadId),
+    children: (threadId) => this.registry.query({ parentId: threadId, limit: 1000 }),
+    live: (threadId) => this.#live.get(threadId)?.budget,
+  };
 
   #recordFor(
     id: string,

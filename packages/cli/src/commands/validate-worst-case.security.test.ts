@@ -51,7 +51,10 @@ const spawn = (directive: string, message: string) => ({
 /** $0.15 a turn (150,000 input tokens at $1 per million), greeting again and again. */
 const spender: FakeTurn[] = Array.from({ length: 12 }, (_, i) => ({
   tool_calls: [
-    { name: "execute", arguments: { item_type: "tool", action: "run", item_id: "greet", parameters: { who: `n${i}` } } },
+    {
+      name: "execute",
+      arguments: { item_type: "tool", action: "run", item_id: "greet", parameters: { who: `n${i}` } },
+    },
   ],
   usage: { input_tokens: 150_000, output_tokens: 0 },
   delay_ms: 1,
@@ -60,9 +63,21 @@ const spender: FakeTurn[] = Array.from({ length: 12 }, (_, i) => ({
 describe("kiwi validate's worst case holds at run time", () => {
   it("a $1.00 stop parent with a warn child and children without a figure: validate says $1.00, the run stays in it", async () => {
     where = await createThreadProject();
-    await createDirective(where, "tree_parent", threadDirective({ name: "tree_parent", cost: cost("1.00", "stop"), permissions: PARENT_PERMISSIONS }));
-    await createDirective(where, "tree_warn", threadDirective({ name: "tree_warn", cost: cost("0.50", "warn") }));
-    await createDirective(where, "tree_free", threadDirective({ name: "tree_free", cost: cost(undefined, "stop") }));
+    await createDirective(
+      where,
+      "tree_parent",
+      threadDirective({ name: "tree_parent", cost: cost("1.00", "stop"), permissions: PARENT_PERMISSIONS }),
+    );
+    await createDirective(
+      where,
+      "tree_warn",
+      threadDirective({ name: "tree_warn", cost: cost("0.50", "warn") }),
+    );
+    await createDirective(
+      where,
+      "tree_free",
+      threadDirective({ name: "tree_free", cost: cost(undefined, "stop") }),
+    );
     const validated = await kiwi(["validate", "tree_parent", "--json"], where);
     expect(validated.code).toBe(0);
     const report = JSON.parse(validated.out) as DirectiveReport;
