@@ -31,15 +31,15 @@ import { ErrorCode } from "@kiwi/spec";
  * | `user_message`      | `turn`, `text`, `injected?`                                              | the first message, or one injected by a supervisor   |
  * | `assistant_message` | `turn`, `text`, `tool_calls` (`[{id, name}]`)                            | the model answered                                   |
  * | `tool_call`         | `turn`, `id`, `name`, `args_hash`, `jti`, `capability`, `target?`, `grant?` | a meta-tool call starts (arguments hashed, not stored); `grant` is the `tool.execute` grant covering `target`, null when none |
- * | `tool_result`       | `turn`, `id`, `name`, `success`, `error_code?`                           | the call finished                                    |
+ * | `tool_result`       | `turn`, `id`, `name`, `success`, `error_code?`, `error_message?`         | the call finished (`error_message`: running it threw) |
  * | `cost_update`       | `turn`, `turn_usage`, `usage` (running totals), `usd` (null: unpriced), `unpriced` | after each model call                      |
- * | `warning`           | `kind` (context, budget, loop) or `code`, `message`                      | something to note that does not stop the thread      |
+ * | `warning`           | `kind` (context, budget, loop, tool_error) or `code`, `message`, `calls?` | something to note that does not stop the thread (`tool_error`: a harness's tool calls threw; `code`, and the `calls` that got it as their result) |
  * | `signal`            | `kind` (stuck, escalate, checkpoint), `reason`, `topic?`                 | `help` signals and budget escalations                |
  * | `intervention`      | `action` (pause, resume, inject_message, terminate, kill), `chars?`, `limits?`, `immediate?` | a supervisor acted (message text is not copied) |
  * | `status`            | `status`, `reason`                                                       | the registry status changed                          |
  * | `checkpoint`        | `turn`, `checkpoint_seq`                                                 | the run's state was saved in the registry            |
  * | `stream_incomplete` | `turn`, `code`, `message`                                                | a model stream was cut                               |
- * | `budget_exceeded`   | `message` ("Budget exceeded: X of Y used")                               | a cost budget stopped the thread                     |
+ * | `budget_exceeded`   | `message` ("Budget exceeded: X of Y used", "… of its $Y reservation used", "… used in the budget tree of <id>", then "; the next call needs about …" when no call fits) | a cost budget stopped the thread |
  * | `context_exceeded`  | `message`                                                                | one call overflowed the context budget               |
  * | `child_spawned`     | `child_id`, `directive`, `budget` (the reservation)                      | the thread spawned a child                           |
  * | `child_completed`   | `child_id`, `status`, `reason`, `spent` (`{usd, tokens}`)                 | a child ended                                        |
