@@ -188,16 +188,24 @@ export class BudgetNode {
     for (const wake of root.#freed.splice(0)) wake();
   }
 
-  /** Resolves when a hold in this tree is next freed (a call in flight ended), or `signal` aborts. */
-  whenFreed(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when a hold in this tree is next freed (a call in flight ended), when `signal` aborts, or
+   * after `timeoutMs` (holds of a tree seen partly through the registry may be freed on other nodes).
+   */
+  whenFreed(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const { signal, timeoutMs = 1_000 } = options;
     let root: BudgetNode = this;
     while (root.parent) root = root.parent;
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const done = () => {
+        clearTimeout(timer);
         signal?.removeEventListener("abort", done);
+        const at = root.#freed.indexOf(done);
+        if (at >= 0) root.#freed.splice(at, 1);
         resolve();
       };
+      const timer = setTimeout(done, timeoutMs);
       root.#freed.push(done);
       signal?.addEventListener("abort", done, { once: true });
     });

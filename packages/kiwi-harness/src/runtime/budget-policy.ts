@@ -191,7 +191,7 @@ export class BudgetPolicy {
       if (!blocked || signal?.aborted) return room;
       const { bound, need } = blocked;
       if (bound.left + bound.held < need) return room;
-      await this.#node.whenFreed(signal);
+      await this.#node.whenFreed(signal ? { signal } : {});
     }
   }
 
