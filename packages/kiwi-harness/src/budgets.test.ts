@@ -92,6 +92,55 @@ describe("cost budget", () => {
   });
 });
 
+describe("room for the next call", () => {
+  it("stops before a call whose input alone would cross the budget, without asking the model", async () => {
+    const w = await threadWorld({
+      script: { turns: [{ ...greet("Ada"), ...usage(700, 100) }, { text: "never asked" }] },
+      directive: withCost(
+        "<cost><max_turns>10</max_turns><max_total_tokens>1000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>",
+      ),
+    });
+    try {
+      const r = await w.runner().run({ message: "x" });
+      expect(r).toMatchObject({ status: "completed", reason: "budget_exceeded", turns: 1 });
+      expect(of(w.events, "budget_exceeded").map((e) => e.message)).toEqual([
+        "Budget exceeded: 800 of 1000 tokens used; the next call needs about 764 tokens, 200 tokens left",
+      ]);
+      expect(w.fake.requests).toHaveLength(1);
+      // The first call asked for no more output than the budget pays for.
+      expect((w.fake.requests[0]!.body as { max_tokens: number }).max_tokens).toBe(1000);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("escalate: a raise lets the call go ahead, with max_tokens lowered to what the raised budget pays for", async () => {
+    const w = await threadWorld({
+      script: { turns: [{ ...greet("Ada"), ...usage(700, 100) }, { text: "after the raise" }] },
+      directive: withCost(
+        "<cost><max_turns>10</max_turns><max_total_tokens>1000</max_total_tokens><on_exceeded>escalate</on_exceeded></cost>",
+      ),
+    });
+    try {
+      const reasons: string[] = [];
+      const r = await w
+        .runner({
+          escalate: async (req) => {
+            reasons.push(req.reason);
+            return { action: "raise", limits: { max_total_tokens: 2000 } };
+          },
+        })
+        .run({ message: "x" });
+      expect(r).toMatchObject({ status: "completed", reason: "end_turn", final_text: "after the raise" });
+      expect(reasons).toEqual(["800 of 1000 tokens; the next call needs about 764 tokens, 200 tokens left"]);
+      // 2000 − 800 spent − 700 estimated input: 500 output tokens.
+      expect((w.fake.requests[1]!.body as { max_tokens: number }).max_tokens).toBe(500);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe("context budget", () => {
   it("warns at the threshold, then ends the thread when one call exceeds the window", async () => {
     const w = await threadWorld({
