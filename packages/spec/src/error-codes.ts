@@ -191,6 +191,8 @@ export const ErrorCode = {
   JOURNAL_DIVERGED: "JOURNAL_DIVERGED",
   /** The thread is owned by another live process (or another resume won the race): only its owner runs it. */
   THREAD_OWNED: "THREAD_OWNED",
+  /** A write made under a thread's lease after another owner took the lease over (its fencing token is stale): refused, nothing written; the stale owner must stop. */
+  LEASE_LOST: "LEASE_LOST",
   /** An interrupted tool call must be reconciled by a person first (`kiwi threads resume <id> --rerun` or `--skip`). */
   NEEDS_RECONCILIATION: "NEEDS_RECONCILIATION",
   /** The result a tool call gets when a person chose not to run an interrupted call again (`--skip`). */

@@ -32,7 +32,9 @@ export {
   THREAD_STATUSES,
 } from "./registry/statuses";
 export type {
+  CheckpointInput,
   EventQuery,
+  IsAlive,
   RawJournalStep,
   RegisterThreadInput,
   ThreadOwner,
@@ -40,7 +42,50 @@ export type {
   ThreadRegistryOptions,
   UpdateStatusOptions,
 } from "./registry/thread-registry";
-export { BOOT_ID, DEFAULT_LEASE_MS, ThreadRegistry } from "./registry/thread-registry";
+export {
+  BOOT_ID,
+  DEFAULT_LEASE_MS,
+  isProcessAlive,
+  ownerGone,
+  ThreadRegistry,
+} from "./registry/thread-registry";
+// For ThreadStore implementations (`@kiwi/threads-postgres`): the checks and errors every store applies alike.
+export type { CheckedRegistration } from "./store/store-rules";
+export {
+  assertStatusChange,
+  checkEvent,
+  checkFence,
+  checkLease,
+  checkLeaseOptions,
+  checkQuery,
+  checkRegistration,
+  checkStatus,
+  checkTtl,
+  controlNotFound,
+  controlNotTaken,
+  controlOutcomeJson,
+  controlRecordOf,
+  leaseHeld,
+  leaseLost,
+  MAX_LEASE_OWNER_LENGTH,
+  MAX_LEASE_TTL_MS,
+  stepNotOpen,
+  threadFinished,
+  threadIdTaken,
+  threadNotFound,
+} from "./store/store-rules";
+export type {
+  AcquireLeaseOptions,
+  Awaitable,
+  ControlOutcome,
+  ControlRecord,
+  ControlRequest,
+  Fence,
+  StepIntentRow,
+  ThreadLease,
+  ThreadStore,
+  ThreadStoreSnapshot,
+} from "./store/thread-store";
 export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
 export type {
   ControlResult,

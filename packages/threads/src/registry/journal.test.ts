@@ -188,7 +188,7 @@ describe("registry schema version 2", () => {
     first.close();
     const raw = rawDatabase(file);
     raw.exec(
-      "DROP TABLE thread_steps; DROP TABLE threads; DROP TABLE thread_events; DROP TABLE checkpoints; DROP TABLE thread_controls;",
+      "DROP TABLE thread_leases; DROP TABLE thread_steps; DROP TABLE threads; DROP TABLE thread_events; DROP TABLE checkpoints; DROP TABLE thread_controls;",
     );
     raw.exec(MIGRATIONS[0]!.sql);
     raw.pragma("user_version = 1");

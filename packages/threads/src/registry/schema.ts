@@ -2,7 +2,7 @@ import { KiwiError } from "@kiwi/spec";
 import { type SqliteDatabase, transaction } from "./sqlite/sqlite-database";
 
 /** The schema version this code writes; stored in the database as `PRAGMA user_version`. */
-export const REGISTRY_SCHEMA_VERSION = 2;
+export const REGISTRY_SCHEMA_VERSION = 3;
 
 /** One schema step: the DDL that takes a database from `version - 1` to `version`. Never edit a published one. */
 export interface Migration {
@@ -135,10 +135,26 @@ BEGIN
 END;
 `;
 
+// Version 3: the ThreadStore contract (issue 12). `thread_leases` holds the fenced lease of a thread's
+// owner (a worker's name and a token that grows with every acquisition; a fenced write names the token it
+// was made under and is refused once a larger one exists). The lease is a row of its own, beside the
+// process lease of `threads` (pid, owner_boot_id, heartbeat_at). `thread_controls.outcome` is how applying
+// a taken control request ended (`{"ok":true}` or `{"ok":false,"error":{code,message}}`), for its requester.
+const V3 = `
+CREATE TABLE thread_leases (
+  thread_id TEXT PRIMARY KEY REFERENCES threads (thread_id),
+  owner TEXT,
+  token INTEGER NOT NULL,
+  expires_at TEXT NOT NULL
+);
+ALTER TABLE thread_controls ADD COLUMN outcome TEXT;
+`;
+
 /** Every migration, in order; the last one's version is REGISTRY_SCHEMA_VERSION. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
 ];
 
 /** The database's schema version (`PRAGMA user_version`). */

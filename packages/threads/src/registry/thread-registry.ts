@@ -2,6 +2,15 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
+import type {
+  AcquireLeaseOptions,
+  ControlOutcome,
+  ControlRecord,
+  Fence,
+  StepIntentRow,
+  ThreadLease,
+  ThreadStore,
+} from "../store/thread-store";
 import { validateThreadId } from "../thread-id";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
 import { privateRegistryFile } from "./private-registry-file";
@@ -21,6 +30,7 @@ import {
 import { migrate } from "./schema";
 import { openSqlite } from "./sqlite/open-sqlite";
 import { type SqliteDatabase, transaction } from "./sqlite/sqlite-database";
+import { SqliteLeases } from "./sqlite-leases";
 import { ACTIVE_STATUSES, isTerminal, isThreadStatus, THREAD_STATUSES, type ThreadStatus } from "./statuses";
 
 export type { Checkpoint, ThreadEvent, ThreadRow } from "./rows";
@@ -171,8 +181,9 @@ const THREAD_COLUMNS =
  * A thread's events are appended by one process, its owner (seqs are counted in memory, seeded from the
  * database on first use); others write to it only once the owner is gone (markOrphans).
  */
-export class ThreadRegistry {
+export class ThreadRegistry implements ThreadStore {
   readonly #db: SqliteDatabase;
+  readonly #leases: SqliteLeases;
   readonly #now: () => Date;
   readonly #queue: EventQueue;
   readonly #seqs = new Map<string, number>();
@@ -189,6 +200,7 @@ export class ThreadRegistry {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
     this.#stmts = prepare(db);
+    this.#leases = new SqliteLeases(db, this.#now);
     const insertEvents = transaction(db, (rows: readonly QueuedEvent[]) => {
       for (const row of rows) this.#stmts.insertEvent.run(row);
     });
@@ -228,6 +240,11 @@ export class ThreadRegistry {
       if (KiwiError.isInstance(err)) throw err;
       throw unavailable(file, err, "opening it");
     }
+  }
+
+  /** The registry file (ThreadStore's `location`). */
+  get location(): string {
+    return this.file;
   }
 
   /** Adds a thread; THREAD_ID_COLLISION when the id is taken. */
@@ -296,7 +313,11 @@ export class ThreadRegistry {
    * THREAD_FINISHED when it already finished (repeating its final status is a no-op), INVALID_INPUT
    * for an unknown status.
    */
-  updateStatus(threadId: string, status: ThreadStatus, options: UpdateStatusOptions = {}): ThreadRow {
+  updateStatus(
+    threadId: string,
+    status: ThreadStatus,
+    options: UpdateStatusOptions & { readonly fence?: Fence } = {},
+  ): ThreadRow {
     this.#assertOpen();
     assertStatus(status);
     if (options.reason !== undefined && typeof options.reason !== "string") {
@@ -306,6 +327,7 @@ export class ThreadRegistry {
     const change = transaction(this.#db, (): ThreadRow => {
       const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
       if (!current) throw notFound(threadId);
+      this.#leases.assertFence(threadId, options.fence);
       if (isTerminal(current.status)) {
         if (current.status === status) return toThreadRow(current);
         throw new KiwiError({
@@ -590,29 +612,30 @@ export class ThreadRegistry {
    * Writes a step's intent before it runs (committed at once, not group-committed: it must be on disk
    * before the effect happens). `request` and `requestHash` as the journal format says.
    */
-  beginStep(
-    threadId: string,
-    step: { seq: number; format: number; kind: string; request: string; requestHash: string },
-  ): void {
+  beginStep(threadId: string, step: StepIntentRow, fence?: Fence): void {
     this.#assertOpen();
     this.#guard("journaling a step", () =>
-      this.#stmts.insertStep.run({
-        thread_id: threadId,
-        seq: step.seq,
-        format: step.format,
-        kind: step.kind,
-        request: step.request,
-        request_hash: step.requestHash,
-        started_at: this.#timestamp(),
-      }),
+      this.#leases.fenced(threadId, fence, () =>
+        this.#stmts.insertStep.run({
+          thread_id: threadId,
+          seq: step.seq,
+          format: step.format,
+          kind: step.kind,
+          request: step.request,
+          request_hash: step.requestHash,
+          started_at: this.#timestamp(),
+        }),
+      ),
     );
   }
 
-  /** Writes a step's outcome (once: a recorded outcome is never changed). */
-  endStep(threadId: string, seq: number, outcome: string): void {
+  /** Writes a step's outcome (once: a recorded outcome is never changed); fenced like beginStep. */
+  endStep(threadId: string, seq: number, outcome: string, fence?: Fence): void {
     this.#assertOpen();
     const changed = this.#guard("journaling a step's outcome", () =>
-      this.#stmts.endStep.run({ thread_id: threadId, seq, outcome, ended_at: this.#timestamp() }),
+      this.#leases.fenced(threadId, fence, () =>
+        this.#stmts.endStep.run({ thread_id: threadId, seq, outcome, ended_at: this.#timestamp() }),
+      ),
     ).changes;
     if (Number(changed) === 0) {
       throw new KiwiError({
@@ -752,6 +775,42 @@ export class ThreadRegistry {
       return { threads: threads.map(toThreadRow), events: events.map(toThreadEvent), steps };
     });
     return this.#guard("reading the registry", () => read.deferred());
+  }
+
+  // ── the fenced lease and control outcomes (ThreadStore, issue 12; see sqlite-leases.ts) ─────────────
+
+  /** Takes the thread's fenced lease for `owner` (ThreadStore.acquireLease). */
+  acquireLease(threadId: string, options: AcquireLeaseOptions): ThreadLease {
+    this.#assertOpen();
+    return this.#guard("acquiring a lease", () => this.#leases.acquire(threadId, options));
+  }
+
+  /** Extends a lease still held (by ttlMs, default DEFAULT_LEASE_MS); LEASE_LOST once another owner acquired it. */
+  renewLease(lease: ThreadLease, options: { ttlMs?: number } = {}): ThreadLease {
+    this.#assertOpen();
+    const ttlMs = options.ttlMs ?? DEFAULT_LEASE_MS;
+    return this.#guard("renewing a lease", () => this.#leases.renew(lease, ttlMs));
+  }
+
+  releaseLease(lease: ThreadLease): void {
+    this.#assertOpen();
+    this.#guard("releasing a lease", () => this.#leases.release(lease));
+  }
+
+  lease(threadId: string): ThreadLease | undefined {
+    this.#assertOpen();
+    return this.#guard("reading a lease", () => this.#leases.current(threadId));
+  }
+
+  /** Reports how applying a taken control request ended, for its requester. */
+  finishControl(id: number, outcome: ControlOutcome): void {
+    this.#assertOpen();
+    this.#guard("reporting a control's outcome", () => this.#leases.finishControl(id, outcome));
+  }
+
+  control(id: number): ControlRecord | undefined {
+    this.#assertOpen();
+    return this.#guard("reading a control request", () => this.#leases.control(id));
   }
 
   /** Events accepted but not yet written. */
@@ -933,7 +992,12 @@ function setUp(db: SqliteDatabase, file: string, busyTimeoutMs: number): number 
  * boot id recorded (an older Kiwi), a dead process; on another boot or host, a heartbeat older than the
  * lease.
  */
-function ownerGone(owner: ThreadOwner, isAlive: IsAlive, nowMs: number, leaseMs = DEFAULT_LEASE_MS): boolean {
+export function ownerGone(
+  owner: ThreadOwner,
+  isAlive: IsAlive,
+  nowMs: number,
+  leaseMs = DEFAULT_LEASE_MS,
+): boolean {
   if (owner.pid === null) return true;
   if (owner.owner_boot_id === null || owner.owner_boot_id === BOOT_ID) return !isAlive(owner.pid);
   const beat = owner.heartbeat_at ? Date.parse(owner.heartbeat_at) : Number.NaN;
