@@ -25,3 +25,15 @@ export type {
 export { testProvider } from "./test-provider";
 export type { MakeSink, SinkReadBackContext, SinkTestContext, TestSinkOptions } from "./test-sink";
 export { testSink } from "./test-sink";
+export type {
+  MakeThreadStore,
+  StoreTestControl,
+  StoreTestEvent,
+  StoreTestLease,
+  StoreTestStep,
+  StoreTestThread,
+  StoreUnderTest,
+  TestThreadStoreOptions,
+  ThreadStoreTestContext,
+} from "./test-thread-store";
+export { testThreadStore } from "./test-thread-store";

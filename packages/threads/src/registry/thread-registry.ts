@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
+import { stepNotOpen } from "../store/store-rules";
 import type {
   AcquireLeaseOptions,
   ControlOutcome,
@@ -616,15 +617,17 @@ export class ThreadRegistry implements ThreadStore {
     this.#assertOpen();
     this.#guard("journaling a step", () =>
       this.#leases.fenced(threadId, fence, () =>
-        this.#stmts.insertStep.run({
-          thread_id: threadId,
-          seq: step.seq,
-          format: step.format,
-          kind: step.kind,
-          request: step.request,
-          request_hash: step.requestHash,
-          started_at: this.#timestamp(),
-        }),
+        stepOnce(threadId, step.seq, () =>
+          this.#stmts.insertStep.run({
+            thread_id: threadId,
+            seq: step.seq,
+            format: step.format,
+            kind: step.kind,
+            request: step.request,
+            request_hash: step.requestHash,
+            started_at: this.#timestamp(),
+          }),
+        ),
       ),
     );
   }
@@ -1002,6 +1005,16 @@ export function ownerGone(
   if (owner.owner_boot_id === null || owner.owner_boot_id === BOOT_ID) return !isAlive(owner.pid);
   const beat = owner.heartbeat_at ? Date.parse(owner.heartbeat_at) : Number.NaN;
   return !(nowMs - beat < leaseMs);
+}
+
+/** Runs a step's intent insert: a second intent for the same step is JOURNAL_CORRUPT, not a failing file. */
+function stepOnce<R>(threadId: string, seq: number, insert: () => R): R {
+  try {
+    return insert();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw stepNotOpen(threadId, seq);
+    throw err;
+  }
 }
 
 function assertStatus(status: unknown): asserts status is ThreadStatus {

@@ -247,7 +247,7 @@ export function leaseLost(thread_id: string, token: number, current: number | nu
 export function stepNotOpen(thread_id: string, seq: number): KiwiError {
   return new KiwiError({
     code: "JOURNAL_CORRUPT",
-    message: `step ${seq} of thread ${JSON.stringify(thread_id)} has no intent to end, or already has an outcome`,
+    message: `step ${seq} of thread ${JSON.stringify(thread_id)} has no intent to end, already has an outcome, or already has an intent: a step is journaled once`,
     context: { thread_id, seq },
   });
 }
