@@ -193,6 +193,8 @@ export const ErrorCode = {
   THREAD_OWNED: "THREAD_OWNED",
   /** A write made under a thread's lease after another owner took the lease over (its fencing token is stale): refused, nothing written; the stale owner must stop. */
   LEASE_LOST: "LEASE_LOST",
+  /** A second thread engine (DBOS, one per process) was asked for with other settings in the same process: run it in another process. */
+  THREAD_ENGINE_CONFLICT: "THREAD_ENGINE_CONFLICT",
   /** An interrupted tool call must be reconciled by a person first (`kiwi threads resume <id> --rerun` or `--skip`). */
   NEEDS_RECONCILIATION: "NEEDS_RECONCILIATION",
   /** The result a tool call gets when a person chose not to run an interrupted call again (`--skip`). */

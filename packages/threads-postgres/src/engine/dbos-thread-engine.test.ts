@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DBOS } from "@dbos-inc/dbos-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../test-support/test-database";
+import { DbosThreadEngine, defineThreadBody, ENGINE_APPLICATION_VERSION } from "./dbos-thread-engine";
+
+// The mapping on one worker (this test process): a thread is a DBOS workflow (id = thread id), each
+// journal step a DBOS step, a kill is DBOS cancellation reaching the running step's signal.
+const db = await createTestDatabase("engine");
+let dir = "";
+let engine: DbosThreadEngine | undefined;
+
+beforeAll(async () => {
+  if (!db) return;
+  dir = await mkdtemp(join(tmpdir(), "kiwi-engine-"));
+  engine = await DbosThreadEngine.start({ url: db.url, executorId: "worker-test", leaseMs: 2000 });
+});
+afterAll(async () => {
+  await engine?.stop();
+  await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+defineThreadBody("append", async (ctx, input) => {
+  const { count, file } = input as { count: number; file: string };
+  for (let i = 1; i <= count; i++) {
+    await ctx.step("tool", { line: i }, async () => {
+      await writeFile(file, `${ctx.threadId}:${i}\n`, { flag: "a" });
+      return { line: i };
+    });
+  }
+  return { lines: count };
+});
+
+defineThreadBody("hang", async (ctx) =>
+  ctx.step("tool", { wait: true }, async (signal) => {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, 30_000);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(new Error("aborted by cancellation"));
+      });
+    });
+    return "not cancelled";
+  }),
+);
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(!db)("DbosThreadEngine", () => {
+  it("runs a thread as a workflow whose id is the thread id, one DBOS step per journal step", async () => {
+    const file = join(dir, "t1.txt");
+    await engine!.submit({
+      threadId: "t1",
+      directive: "test/append",
+      body: "append",
+      input: { count: 3, file },
+    });
+    const row = await engine!.wait("t1");
+    expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(readFileSync(file, "utf8")).toBe("t1:1\nt1:2\nt1:3\n");
+    const steps = await engine!.store.steps("t1");
+    expect(steps.map((s) => [s.seq, s.kind, JSON.parse(s.outcome!).result])).toEqual([
+      [1, "tool", { line: 1 }],
+      [2, "tool", { line: 2 }],
+      [3, "tool", { line: 3 }],
+    ]);
+    const dbosSteps = await DBOS.listWorkflowSteps("t1");
+    expect(dbosSteps?.map((s) => s.name)).toEqual(["kiwi.tool", "kiwi.tool", "kiwi.tool"]);
+    const status = await DBOS.getWorkflowStatus("t1");
+    expect(status).toMatchObject({ status: "SUCCESS", executorId: "worker-test" });
+    expect(status?.applicationVersion).toBe(ENGINE_APPLICATION_VERSION);
+    // The lease was released when the thread ended.
+    expect(await engine!.store.lease("t1")).toBeUndefined();
+  });
+
+  it("is one engine per process: the same settings share it, other settings are refused", async () => {
+    const again = await DbosThreadEngine.start({ url: db!.url, executorId: "worker-test" });
+    expect(again).toBe(engine);
+    await again.stop(); // one reference of two: the engine keeps running
+    const err = await DbosThreadEngine.start({ url: db!.url, executorId: "worker-other" }).catch((e) => e);
+    expect(err.code).toBe("THREAD_ENGINE_CONFLICT");
+    expect(DBOS.isInitialized()).toBe(true);
+  });
+
+  it("kills a thread from its DBOS cancellation: the running step's signal fires", async () => {
+    await engine!.submit({ threadId: "h1", directive: "test/hang", body: "hang" });
+    await until(
+      () => Promise.resolve(engine!.store.steps("h1")),
+      (steps) => steps.length === 1,
+    );
+    const started = Date.now();
+    await engine!.kill("h1");
+    const row = await until(
+      () => Promise.resolve(engine!.store.get("h1")),
+      (r) => r?.status === "killed",
+    );
+    expect(row?.status).toBe("killed");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const [step] = await engine!.store.steps("h1");
+    expect(JSON.parse(step!.outcome!)).toMatchObject({
+      ok: false,
+      error: { message: "aborted by cancellation" },
+    });
+  });
+});
