@@ -32,7 +32,8 @@ defineThreadBody("lines", async (ctx, input) => {
         { idempotent },
       );
     } catch (err) {
-      say({ event: "step_error", step: i, code: (err as { code?: unknown }).code ?? String(err) });
+      const e = err as { code?: unknown; constructor?: { name?: string } };
+      say({ event: "step_error", step: i, code: e.code ?? e.constructor?.name ?? String(err) });
       throw err;
     }
   }
