@@ -35,8 +35,12 @@ defineThreadBody("append", async (ctx, input) => {
   return { lines: count };
 });
 
+/** Set once the hanging step's function runs (its intent is written just before: too early to kill). */
+let hanging = false;
+
 defineThreadBody("hang", async (ctx) =>
   ctx.step("tool", { wait: true }, async (signal) => {
+    hanging = true;
     await new Promise((resolve, reject) => {
       const timer = setTimeout(resolve, 30_000);
       signal.addEventListener("abort", () => {
@@ -97,8 +101,8 @@ describe.skipIf(!db)("DbosThreadEngine", () => {
   it("kills a thread from its DBOS cancellation: the running step's signal fires", async () => {
     await engine!.submit({ threadId: "h1", directive: "test/hang", body: "hang" });
     await until(
-      () => Promise.resolve(engine!.store.steps("h1")),
-      (steps) => steps.length === 1,
+      async () => hanging,
+      (running) => running,
     );
     const started = Date.now();
     await engine!.kill("h1");
