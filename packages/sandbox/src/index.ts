@@ -20,6 +20,13 @@ export type { PreparedWrite, PrepareWriteInRootOptions } from "./prepare-write-i
 export { prepareWriteInRoot } from "./prepare-write-in-root";
 export type { ReadFileInRootOptions } from "./read-file-in-root";
 export { readFileInRoot } from "./read-file-in-root";
+export type { ReadRegularFileOptions, RegularFile } from "./read-regular-file";
+export {
+  readRegularFile,
+  readRegularFileIfExists,
+  readRegularFileSync,
+  readRegularFileSyncIfExists,
+} from "./read-regular-file";
 export type { ResolvedPath, ResolveInRootOptions } from "./resolve-in-root";
 export { resolveInRoot } from "./resolve-in-root";
 export type { WriteFileInRootOptions, WriteFileResult } from "./write-file-in-root";
