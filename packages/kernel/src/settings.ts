@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { readRegularFileSyncIfExists } from "@kiwi/sandbox";
 import { createRedactor, type Redactor, SecretSet, secretsFromEnv } from "@kiwi/sinks";
 import { KiwiError } from "@kiwi/spec";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
@@ -56,34 +57,28 @@ function dotEnvError(file: string, message: string, cause?: unknown): KiwiError 
 }
 
 /**
- * The project's `.env`, read without ever blocking: opened non-blocking and checked to be a regular file
- * (a FIFO or device in its place is refused, not waited on), at most 1 MiB.
+ * The project's `.env`, read without ever blocking (@kiwi/sandbox's regular-file reader: the type is
+ * checked before the open, the open is non-blocking and checked again): a FIFO or device in its place is
+ * refused, not waited on; at most 1 MiB.
  */
 function readDotEnv(projectRoot: string): Record<string, string> {
   const file = join(projectRoot, ".env");
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw dotEnvError(file, `${file} cannot be read: fix its permissions or remove it`, cause);
-  }
   let text: string;
   try {
-    const info = fstatSync(fd);
-    if (!info.isFile())
-      throw dotEnvError(
-        file,
-        `${file} is not a regular file (a FIFO, device or folder): remove it or replace it with a file`,
-      );
-    if (info.size > MAX_DOTENV_BYTES)
-      throw dotEnvError(
-        file,
-        `${file} is ${info.size} bytes, above the ${MAX_DOTENV_BYTES}-byte limit for a .env file`,
-      );
-    text = readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
+    const read = readRegularFileSyncIfExists(file, { maxBytes: MAX_DOTENV_BYTES, followLinks: true });
+    if (!read) return {};
+    text = read.bytes.toString("utf8");
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw dotEnvError(
+      file,
+      code === "PATH_SPECIAL_FILE" || code === "PATH_INVALID"
+        ? `${file} is not a regular file (a FIFO, device or folder): remove it or replace it with a file`
+        : code === "FILE_TOO_LARGE"
+          ? `${file} is above the ${MAX_DOTENV_BYTES}-byte limit for a .env file`
+          : `${file} cannot be read: fix its permissions or remove it`,
+      cause,
+    );
   }
   try {
     return parseEnv(text) as Record<string, string>;

@@ -88,11 +88,17 @@ describe.skipIf(!canFifo)("a FIFO in place of a file never blocks the reader", (
   it("a FIFO with a writer holding it open is refused too, not read until the writer closes", async () => {
     makeFifo(join(dir, "package.json"));
     // A process holding the write end (O_RDWR never blocks on Linux): an unprotected read would wait forever.
-    const holder = spawn("sh", ["-c", `exec 3<>"${join(dir, "package.json")}"; sleep 30`], { stdio: "ignore" });
+    const holder = spawn("sh", ["-c", `exec 3<>"${join(dir, "package.json")}"; sleep 30`], {
+      stdio: "ignore",
+    });
     try {
       await new Promise((r) => setTimeout(r, 100));
-      expect(await readInChild("sync", join(dir, "package.json"))).toMatchObject({ code: "PATH_SPECIAL_FILE" });
-      expect(await readInChild("async", join(dir, "package.json"))).toMatchObject({ code: "PATH_SPECIAL_FILE" });
+      expect(await readInChild("sync", join(dir, "package.json"))).toMatchObject({
+        code: "PATH_SPECIAL_FILE",
+      });
+      expect(await readInChild("async", join(dir, "package.json"))).toMatchObject({
+        code: "PATH_SPECIAL_FILE",
+      });
     } finally {
       holder.kill("SIGKILL");
     }
@@ -104,10 +110,7 @@ describe.skipIf(!canFifo)("a FIFO in place of a file never blocks the reader", (
     if (!canShell) return;
     const toggler = spawn(
       "sh",
-      [
-        "-c",
-        "while :; do rm -f f; mkfifo f; mv -f f AGENTS.md; printf PROMPT > g; mv -f g AGENTS.md; done",
-      ],
+      ["-c", "while :; do rm -f f; mkfifo f; mv -f f AGENTS.md; printf PROMPT > g; mv -f g AGENTS.md; done"],
       { cwd: dir, stdio: "ignore", detached: true },
     );
     try {
@@ -164,7 +167,9 @@ describe("other things that are not regular files", () => {
     expect(() => readRegularFileSync(join(dir, "link"), { maxBytes: 10 })).toThrow(
       expect.objectContaining({ code: "PATH_OUTSIDE_PROJECT" }),
     );
-    expect(readRegularFileSync(join(dir, "link"), { maxBytes: 10, followLinks: true }).bytes.toString()).toBe("X");
+    expect(readRegularFileSync(join(dir, "link"), { maxBytes: 10, followLinks: true }).bytes.toString()).toBe(
+      "X",
+    );
     await expect(readRegularFile(dir, { maxBytes: 10 })).rejects.toMatchObject({
       code: "PATH_INVALID",
       context: { reason: "is_directory" },

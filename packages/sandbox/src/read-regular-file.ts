@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { type FileHandle, lstat, open, stat } from "node:fs/promises";
 import type { KiwiError } from "@kiwi/spec";
 import { fsFailure } from "./fs-failure";

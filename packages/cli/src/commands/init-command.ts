@@ -1,11 +1,16 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { lstat, mkdir, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { permissionsToGrants, systemCapsIn } from "@kiwi/capabilities";
 import type { Kernel, LibraryEntry } from "@kiwi/kernel";
-import { ensureDirInRootSync, writeFileInRoot } from "@kiwi/sandbox";
+import {
+  ensureDirInRootSync,
+  readRegularFile,
+  readRegularFileIfExists,
+  writeFileInRoot,
+} from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 import { EXIT } from "../cli-error";
 import { kernelFrom, kernelOptions, projectFrom, userSpaceFrom } from "../common-options";
@@ -68,13 +73,22 @@ async function writeAtomic(space: string, path: string, bytes: Uint8Array): Prom
   await writeFileInRoot({ root: space, rel: path, bytes, createParents: true, replaceLink: true });
 }
 
+/** Bundle files, the init manifest and their project copies are small: anything past this is refused. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A project copy's bytes, or undefined when there is none. A symlink, folder, FIFO or device where a
+ * bundle file belongs is never read through (the shared reader refuses it without opening it, or without
+ * blocking if it was swapped in): it counts as the user's change.
+ */
 async function readIfFile(file: string): Promise<Buffer | undefined> {
-  const stat = await lstat(file).catch(() => undefined);
-  if (!stat) return undefined;
-  // A symlink or folder where a bundle file belongs is never read through: it counts as the user's change.
-  if (!stat.isFile())
-    return Buffer.from(`not a regular file: ${stat.isSymbolicLink() ? "symlink" : "other"}`);
-  return readFile(file);
+  try {
+    return (await readRegularFile(file, { maxBytes: MAX_FILE_BYTES })).bytes;
+  } catch (error) {
+    if (!KiwiError.isInstance(error)) throw error;
+    if (error.code === "PATH_NOT_FOUND") return undefined;
+    return Buffer.from(`not a regular file: ${String(error.context.reason ?? error.code)}`);
+  }
 }
 
 /**
@@ -129,9 +143,13 @@ export async function initCommand(args: string[], io: Io): Promise<number> {
   if (!existsSync(target))
     ensureDirInRootSync({ root: kernel.projectRoot, rel: ".ai", systemCaps: ["item.sign"] });
   const manifestFile = join(target, INIT_MANIFEST);
-  const manifest = JSON.parse(
-    (await readFile(manifestFile, "utf8").catch(() => undefined)) ?? '{"files":{}}',
-  ) as { files: Record<string, string> };
+  // A manifest that is missing or not a regular file (a FIFO is refused at once) counts as empty.
+  const manifestBytes = await readRegularFileIfExists(manifestFile, { maxBytes: MAX_FILE_BYTES }).catch(
+    () => undefined,
+  );
+  const manifest = JSON.parse(manifestBytes?.bytes.toString("utf8") ?? '{"files":{}}') as {
+    files: Record<string, string>;
+  };
   const keep = await coreOnly(kernel, await kernel.inventory());
 
   const files: InitFile[] = [];
@@ -148,7 +166,7 @@ export async function initCommand(args: string[], io: Io): Promise<number> {
     }
     const dest = join(target, ...path.split("/"));
     if (relative(target, dest).startsWith(`..${sep}`)) continue; // never, from a listing; belt and braces
-    const bytes = await readFile(join(core, ...path.split("/")));
+    const { bytes } = await readRegularFile(join(core, ...path.split("/")), { maxBytes: MAX_FILE_BYTES });
     const existing = await readIfFile(dest);
     let status: InitStatus;
     if (!existing) status = "created";

@@ -4,6 +4,7 @@ import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
 import type { VerifiedItem } from "../library/item-reader";
 import type { LibraryEntry, SourceFilter } from "../library/library";
+import { isMissingFile } from "../spaces/directory-space";
 
 function notFound(ctx: KernelContext, itemType: ItemType, itemId: string): KiwiError {
   const similar = ctx.library
@@ -46,7 +47,7 @@ export async function readVerified(
     try {
       return await ctx.reader.readVerified(entry.space, entry.file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt === 0) {
+      if (isMissingFile(error) && attempt === 0) {
         ctx.library.invalidate();
         continue;
       }

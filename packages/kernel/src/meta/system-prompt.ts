@@ -5,7 +5,7 @@ import { signPayload } from "../integrity/item-integrity";
 import { formatSignatureLine, splitSignature } from "../integrity/signature-line";
 import type { SignedPayload } from "../integrity/signed-message";
 import type { KernelContext } from "../kernel-context";
-import { readCapped } from "../spaces/directory-space";
+import { isMissingFile, readCapped } from "../spaces/directory-space";
 import type { ItemSource } from "../spaces/item-source";
 
 const FILE = "AGENTS.md";
@@ -20,7 +20,7 @@ async function readFrom(ctx: KernelContext, space: ItemSource) {
     ctx.settings.limits.maxItemBytes,
     `${space.name}:${FILE}`,
   ).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (isMissingFile(error)) return undefined;
     throw error;
   });
   return bytes;

@@ -1,15 +1,6 @@
-import {
-  closeSync,
-  constants,
-  type Dirent,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  type Stats,
-} from "node:fs";
+import { type Dirent, lstatSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
+import { readRegularFileSync } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 import { isSafeSegment } from "../items/item-ref";
 import { ITEM_EXTENSIONS, ITEM_FOLDERS, type ItemType } from "../items/item-type";
@@ -83,48 +74,52 @@ export async function readCapped(file: string, maxBytes: number, label: string):
   return readCappedSync(file, maxBytes, label).bytes;
 }
 
-/** readCapped, synchronously, also returning the identity of the file that was read (its fstat). */
+/** What a refusal of the shared reader means for an item file, in the codes item readers already use. */
+function itemReadError(error: unknown, label: string, maxBytes: number): unknown {
+  if (!KiwiError.isInstance(error)) return error;
+  const reason = error.context.reason;
+  if (error.code === "FILE_TOO_LARGE") {
+    return new KiwiError({
+      code: "PARSE_TOO_LARGE",
+      message: `${label} is above the ${maxBytes}-byte limit for items: split it into smaller items`,
+      context: { file: label, limit: maxBytes },
+    });
+  }
+  if (error.code === "PATH_OUTSIDE_PROJECT" && reason === "symlink_escape") {
+    return new KiwiError({
+      code: "INVALID_ITEM_ID",
+      message: `${label} is a symlink: items are never read through links`,
+      context: { file: label },
+    });
+  }
+  if (error.code === "PATH_INVALID" && reason === "is_directory") {
+    return new KiwiError({
+      code: "INVALID_ITEM_ID",
+      message: `${label} is not a regular file`,
+      context: { file: label },
+    });
+  }
+  return error;
+}
+
+/**
+ * readCapped, synchronously, also returning the identity of the file that was read (its fstat). The
+ * shared reader of @kiwi/sandbox checks the type before opening and opens without blocking: a FIFO in
+ * place of an item is PATH_SPECIAL_FILE at once, a missing file PATH_NOT_FOUND.
+ */
 function readCappedSync(file: string, maxBytes: number, label: string): { bytes: Uint8Array; info: Stats } {
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const { bytes, stats } = readRegularFileSync(file, { maxBytes, label });
+    return { bytes, info: stats };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ELOOP") {
-      throw new KiwiError({
-        code: "INVALID_ITEM_ID",
-        message: `${label} is a symlink: items are never read through links`,
-        context: { file: label },
-      });
-    }
-    throw error;
+    throw itemReadError(error, label, maxBytes);
   }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) {
-      throw new KiwiError({
-        code: "INVALID_ITEM_ID",
-        message: `${label} is not a regular file`,
-        context: { file: label },
-      });
-    }
-    if (info.size > maxBytes) {
-      throw new KiwiError({
-        code: "PARSE_TOO_LARGE",
-        message: `${label} is ${info.size} bytes, above the ${maxBytes}-byte limit for items: split it into smaller items`,
-        context: { file: label, size: info.size, limit: maxBytes },
-      });
-    }
-    const buffer = Buffer.alloc(info.size);
-    let offset = 0;
-    while (offset < info.size) {
-      const n = readSync(fd, buffer, offset, info.size - offset, offset);
-      if (n === 0) break;
-      offset += n;
-    }
-    return { bytes: buffer.subarray(0, offset), info };
-  } finally {
-    closeSync(fd);
-  }
+}
+
+/** True when a read failed because nothing is at the path (the file vanished or never existed). */
+export function isMissingFile(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "PATH_NOT_FOUND" || code === "ENOENT";
 }
 
 /**

@@ -1,10 +1,18 @@
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { readRegularFile } from "@kiwi/sandbox";
 
-/** Reads a JSON file, or undefined when it is missing or not JSON. */
+/** A package.json bigger than this is not read (treated like one that is not JSON). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a JSON file, or undefined when it is missing, not a regular file (a FIFO never blocks the read:
+ * @kiwi/sandbox's reader refuses it at once), too large or not JSON.
+ */
 export async function readJsonFile(file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    return JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    const { bytes } = await readRegularFile(file, { maxBytes: MAX_MANIFEST_BYTES, followLinks: true });
+    return JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
   } catch {
     return undefined;
   }

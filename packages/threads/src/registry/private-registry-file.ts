@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, constants, lstatSync, openSync } from "node:fs";
 
 /** SQLite's files beside the database: they hold the same rows (and SQLite gives them its mode). */
-const COMPANIONS = ["", "-wal", "-shm", "-journal"];
+export const COMPANIONS = ["", "-wal", "-shm", "-journal"];
 
 /**
  * Makes the registry file the person's alone before SQLite opens it: created empty with mode 0600 when

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
@@ -14,7 +14,7 @@ import type {
 } from "../store/thread-store";
 import { validateThreadId } from "../thread-id";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
-import { privateRegistryFile } from "./private-registry-file";
+import { COMPANIONS, privateRegistryFile } from "./private-registry-file";
 import {
   type Checkpoint,
   invalid,
@@ -172,6 +172,24 @@ const THREAD_COLUMNS =
   "thread_id, directive, parent_id, status, reason, pid, created_at, updated_at, finished_at, permission_context, budget, usage, transcript_path";
 
 /**
+ * Refuses a registry whose database or side file is not a regular file. SQLite would open a FIFO there
+ * and wait on it for ever (a frozen `kiwi thread run`), or read a device: each is PATH_SPECIAL_FILE before
+ * SQLite sees it.
+ */
+function refuseSpecialFiles(file: string): void {
+  for (const suffix of COMPANIONS) {
+    const path = `${file}${suffix}`;
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!info || info.isFile() || info.isDirectory()) continue; // a folder fails SQLite's own open
+    throw new KiwiError({
+      code: "PATH_SPECIAL_FILE",
+      message: `the thread registry ${JSON.stringify(path)} is a FIFO, socket or device, not a database file: remove it (Kiwi creates the registry when it is missing)`,
+      context: { file: path, reason: "special_file" },
+    });
+  }
+}
+
+/**
  * The SQLite thread registry: one file shared by every process of a project (WAL, busy timeout), holding
  * threads, their append-only event logs and checkpoints.
  *
@@ -231,6 +249,7 @@ export class ThreadRegistry implements ThreadStore {
     try {
       if (file !== ":memory:") {
         mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        refuseSpecialFiles(file);
         privateRegistryFile(file);
       }
       db = openSqlite(file, { busyTimeoutMs });
