@@ -83,14 +83,19 @@ describe("kiwi command line", () => {
     expect(before.out).toMatch(
       /✗ tool hello \(project:tools\/mine\/hello\.yaml\): unverified, INTEGRITY_MISMATCH/,
     );
-    expect(before.out).toMatch(/✗ tool broken .*invalid, VALIDATION_FAILED/);
+    // Unsigned, so unverified (never parsed for search or a model); the person's validate also shows
+    // what signing it would meet.
+    expect(before.out).toMatch(/✗ tool broken .*unverified, INTEGRITY_MISMATCH/);
+    expect(before.out).toMatch(/and signing it would fail, VALIDATION_FAILED/);
     const signed = await k(["sign", "tool", "*"]);
     expect(signed.code).toBe(0);
     expect(signed.out).toContain("signed 1/2 tools, 1 failed");
     const json = JSON.parse((await k(["validate", "--json"])).out) as {
-      problems: { id: string; status: string }[];
+      problems: { id: string; status: string; before_signing?: { code: string } }[];
     };
-    expect(json.problems.map((p) => [p.id, p.status])).toEqual([["broken", "invalid"]]);
+    expect(json.problems.map((p) => [p.id, p.status, p.before_signing?.code])).toEqual([
+      ["broken", "unverified", "VALIDATION_FAILED"],
+    ]);
   });
 
   it("reports an installed package whose kiwi field is unusable", async () => {

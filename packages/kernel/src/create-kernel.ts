@@ -9,6 +9,7 @@ import {
   type Authorizer,
   type HelpSignalHandler,
   KiwiError,
+  type KiwiErrorObject,
   type PrimitiveV1,
   toToolFailure,
 } from "@kiwi/spec";
@@ -106,6 +107,13 @@ export interface Kernel extends KernelMetaTools {
   readonly spaces: readonly ItemSource[];
   /** Every item with its problem, if any, after a fresh scan. */
   inventory(): Promise<readonly LibraryEntry[]>;
+  /**
+   * Parses an unverified item the way signing it would, for the person at their own terminal (`kiwi
+   * validate`): the parse or validation problem signing would meet, or undefined when it parses. Never
+   * for a model: an unverified item's text is not shown to one (search, load and run only ever parse
+   * verified bytes).
+   */
+  checkBeforeSigning(entry: LibraryEntry): Promise<KiwiErrorObject | undefined>;
   /** The verified `AGENTS.md` (project, then user, then core). Throws INTEGRITY_MISMATCH or ITEM_NOT_FOUND. */
   systemPrompt(): Promise<Awaited<ReturnType<typeof readSystemPrompt>>>;
   /** Signs the project's or user's `AGENTS.md` with the user key. */
@@ -303,6 +311,15 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     },
     as: (directive, sessionOptions) => openKernelSession(kernel, ctx, directive, sessionOptions),
     runDirective: (id, inputs = {}, opts = {}) => runDirective(ctx, id, inputs, opts),
+    async checkBeforeSigning(entry) {
+      try {
+        await reader.read(entry.space, entry.file);
+        return undefined;
+      } catch (error) {
+        if (!KiwiError.isInstance(error)) throw error;
+        return error.toJSON();
+      }
+    },
   };
   return kernel;
 }

@@ -12,7 +12,7 @@ export type { ItemType } from "./items/item-type";
 export { ITEM_EXTENSIONS, ITEM_FOLDERS, ITEM_TYPES } from "./items/item-type";
 export type { CallOptions, KernelMetaTools, MetaResult } from "./kernel-types";
 export type { EntryStatus, LibraryEntry } from "./library/library";
-export { entryProblem, entryStatus } from "./library/library";
+export { entryProblem, entryStatus, entryToolType } from "./library/library";
 export type { Limits } from "./limits";
 export { DEFAULT_LIMITS } from "./limits";
 export type { ExecuteInput, HelpInput, LoadInput, SearchInput } from "./meta/inputs";

@@ -17,7 +17,7 @@ import {
   parseItemRef,
   spawnRequirementsMissing,
 } from "@kiwi/kernel";
-import { KiwiError } from "@kiwi/spec";
+import { KiwiError, type KiwiErrorObject } from "@kiwi/spec";
 import { EXIT } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
 import { type Io, print, printJson } from "../io";
@@ -456,6 +456,14 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     (e) =>
       problemOf(e) && (values.all || e.space.kind === "project" || e.space.kind === "user" || untrusted(e)),
   );
+  // An unverified item of the person's own spaces is also checked the way signing it would be: this is
+  // their terminal, so its validation issues are shown before they sign (never to a model).
+  const beforeSigning = new Map<LibraryEntry, KiwiErrorObject>();
+  for (const e of problems) {
+    if (entryStatus(e) !== "unverified" || (e.space.kind !== "project" && e.space.kind !== "user")) continue;
+    const found = await kernel.checkBeforeSigning(e);
+    if (found) beforeSigning.set(e, found);
+  }
   const reports = values.all
     ? [...directivesByName(entries).values()]
         .filter((e) => directiveOf(e))
@@ -473,6 +481,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
         path: e.label,
         status: entryProblem(e) ? entryStatus(e) : "disabled",
         error: problemOf(e),
+        ...(beforeSigning.has(e) ? { before_signing: beforeSigning.get(e) } : {}),
       })),
       ...(values.all ? { directives: reports } : {}),
     });
@@ -484,6 +493,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       print(io, `✗ ${e.itemType} ${e.id} (${e.label}): ${status}, ${problem.code}`);
       for (const line of issues.length ? issues.map(formatIssue) : [problem.message])
         print(io, `    ${line}`);
+      const unsignable = beforeSigning.get(e);
+      if (unsignable) {
+        const more = (unsignable.issues as Issue[] | undefined) ?? [];
+        print(io, `    and signing it would fail, ${unsignable.code}:`);
+        for (const line of more.length ? more.map(formatIssue) : [unsignable.message])
+          print(io, `      ${line}`);
+      }
     }
     for (const p of kernel.pluginProblems) print(io, `✗ package ${p.package}: ${p.message}`);
     if (reports.length) {

@@ -1,6 +1,6 @@
 import { KiwiError } from "@kiwi/spec";
 import type { Directive } from "../parse/directive-parser";
-import type { Library } from "./library";
+import { entryToolType, type Library } from "./library";
 
 /** The tool_type of a harness definition. */
 export const HARNESS_TOOL_TYPE = "harness";
@@ -9,9 +9,7 @@ export const HARNESS_TOOL_TYPE = "harness";
 export function harnessIds(library: Library): string[] {
   const ids = library
     .entries("tool")
-    .filter(
-      (e) => e.record?.parsed.itemType === "tool" && e.record.parsed.data.tool_type === HARNESS_TOOL_TYPE,
-    )
+    .filter((e) => entryToolType(e) === HARNESS_TOOL_TYPE)
     .map((e) => e.id);
   return [...new Set(ids)].sort();
 }
@@ -25,7 +23,8 @@ export function checkDirectiveHarness(directive: Directive, library: Library): v
   const id = directive.metadata.harness;
   if (id === undefined) return;
   const entry = library.withId("tool", id)[0];
-  const type = entry?.record?.parsed.itemType === "tool" ? entry.record.parsed.data.tool_type : undefined;
+  // An unverified definition counts by the type it claims: the runtime verifies it again at spawn.
+  const type = entry ? entryToolType(entry) : undefined;
   if (type === HARNESS_TOOL_TYPE) return;
   const known = harnessIds(library);
   const choose = known.length ? `use one of ${known.join(", ")}` : "install a harness package";

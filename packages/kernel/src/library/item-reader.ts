@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SigningKey } from "@kiwi/keys";
+import { declaredField } from "../integrity/declared-field";
 import { type IntegrityVerifier, signPayload, type VerifiedSignature } from "../integrity/item-integrity";
 import { formatSignatureLine, type SplitResult, splitSignature } from "../integrity/signature-line";
 import type { SignedPayload } from "../integrity/signed-message";
@@ -74,15 +75,30 @@ export class ItemReader {
     return query;
   }
 
+  /** Reads and parses an item without verifying it (the person's signing path; see `fromBytes`). */
   async read(space: ItemSource, file: ItemFile): Promise<ItemRecord> {
     const bytes = await space.read(file.relPath, this.#limits.maxItemBytes);
     return this.fromBytes(space, file, bytes);
   }
 
+  /**
+   * Parses an item's bytes without verifying them: for the person's own writes (create, update, sign),
+   * which validate content before signing it. Everything that uses an item goes through `verifyBytes`.
+   */
   fromBytes(space: ItemSource, file: ItemFile, bytes: Uint8Array): ItemRecord {
     const label = `${space.name}:${file.relPath}`;
     const contentHash = createHash("sha256").update(bytes).digest("hex");
-    const split = splitSignature(file.itemType, bytes);
+    return this.#recordOf(space, file, bytes, splitSignature(file.itemType, bytes), label, contentHash);
+  }
+
+  #recordOf(
+    space: ItemSource,
+    file: ItemFile,
+    bytes: Uint8Array,
+    split: SplitResult,
+    label: string,
+    contentHash: string,
+  ): ItemRecord {
     const cacheKey = `${file.itemType}:${file.id}:${file.category}:${contentHash}`;
     let parsed = this.#parsed.get(cacheKey);
     // Parsed by an earlier run from these very bytes at this very file? Then its result stands.
@@ -145,43 +161,83 @@ export class ItemReader {
     return payload;
   }
 
-  /**
-   * Reads and verifies an item for use, in the battery's order: the signature line is checked (present,
-   * well formed, trusted signer) before the parser sees the bytes; a body that no longer parses under a
-   * trusted signature is reported as modified, not as a parse error.
-   */
+  /** An item file's bytes, fresh from its space (capped at the item size limit), unverified. */
+  readBytes(space: ItemSource, file: ItemFile): Promise<Uint8Array> {
+    return space.read(file.relPath, this.#limits.maxItemBytes);
+  }
+
+  /** Reads and verifies an item for use (see `verifyBytes`). */
   async readVerified(space: ItemSource, file: ItemFile): Promise<VerifiedItem> {
-    const bytes = await space.read(file.relPath, this.#limits.maxItemBytes);
+    return this.verifyBytes(space, file, await this.readBytes(space, file));
+  }
+
+  /**
+   * Verifies an item's bytes, then parses them: no byte of an unverified item reaches the parser. The
+   * signature line is checked first (present, well formed, trusted signer), then the signature over the
+   * body and what it covers. A tool's code module is part of that: the module is read from its one
+   * top-level `module:` line without the parser (`declaredField`; signing refuses a module written any
+   * other way), and once parsed, a definition naming another module is checked again over that one.
+   * Throws INTEGRITY_MISMATCH (unsigned, malformed, untrusted, modified) or, for a verified item that
+   * does not parse, the parse error.
+   */
+  async verifyBytes(space: ItemSource, file: ItemFile, bytes: Uint8Array): Promise<VerifiedItem> {
     const known = this.#verifiedByBytes.get(bytes);
     if (known && known.space === space && known.file.location === file.location) return known;
     const label = `${space.name}:${file.relPath}`;
     const split = splitSignature(file.itemType, bytes);
     const hint = signHint(file.itemType, file.category ? `${file.category}/${file.id}` : file.id);
     this.#verifier.precheck({ file: label, split, signHint: hint, trustHint: space.trustHint });
-    let record: ItemRecord;
-    try {
-      record = this.fromBytes(space, file, bytes);
-    } catch (parseError) {
-      const bare: SignedPayload = {
+    const contentHash = createHash("sha256").update(bytes).digest("hex");
+    const module = file.itemType === "tool" ? declaredField(split.body, "module") : undefined;
+    const attachments = await toolAttachments({
+      module,
+      definitionFile: file.location,
+      spaceRoot: space.root,
+      maxBytes: this.#limits.maxItemBytes,
+    });
+    const query =
+      this.#cache && file.stamp
+        ? this.#query({
+            file,
+            label,
+            itemType: file.itemType,
+            id: file.id,
+            category: file.category,
+            contentHash,
+          })
+        : undefined;
+    const { signature, fact } = this.#verifier.check({
+      file: label,
+      split,
+      payload: {
         itemType: file.itemType,
         itemId: file.id,
         category: file.category,
         body: split.body,
-        attachments: [],
-      };
-      // Edited after signing? Then that is the finding (verify throws), not the parse error it causes.
-      this.#verifier.verify({
-        file: label,
-        split,
-        payload: bare,
-        signHint: hint,
-        trustHint: space.trustHint,
-      });
-      throw parseError;
-    }
-    const verified = await this.verify(record);
-    if (!(verified.parsed.itemType === "tool" && verified.parsed.data.module))
-      this.#verifiedByBytes.set(bytes, verified);
+        attachments,
+      },
+      // A module written in a form the line reader does not take cannot be checked before parsing.
+      signHint:
+        file.itemType === "tool" &&
+        module === undefined &&
+        /^module\s*:/m.test(Buffer.from(split.body).toString("utf8"))
+          ? `${hint} after writing its module on one line (module: "<specifier>")`
+          : hint,
+      trustHint: space.trustHint,
+      known: query && this.#cache?.match(query)?.fact,
+    });
+    const record = this.#recordOf(space, file, bytes, split, label, contentHash);
+    const parsedModule = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
+    let checked = signature;
+    // The line read before parsing named another module than the definition: check the one it names.
+    if (parsedModule !== module) checked = await this.checkSignature(record);
+    else if (query) this.#cache?.remember(query, record.parsed, fact, Date.now());
+    const verified: VerifiedItem = {
+      ...record,
+      signature: checked,
+      core: space.kind === "core" && checked.signerOrigin === "core",
+    };
+    if (!parsedModule) this.#verifiedByBytes.set(bytes, verified);
     return verified;
   }
 

@@ -1,4 +1,5 @@
 import { KiwiError, type KiwiErrorObject } from "@kiwi/spec";
+import { declaredField } from "../integrity/declared-field";
 import type { ItemRef } from "../items/item-ref";
 import { ITEM_TYPES, type ItemType } from "../items/item-type";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
@@ -6,7 +7,12 @@ import type { ItemReader, ItemRecord } from "./item-reader";
 import { summarise } from "./parse-item";
 import { SearchIndex } from "./search-index";
 
-/** One item in the library index (parsed, not verified: verification happens on use). */
+/**
+ * One item in the library index. Only a verified item is parsed and described (title, description,
+ * searchable content); an unverified one (unsigned, modified, untrusted) is known by its path, id and
+ * status alone, so none of its text reaches a listing, a search result or the model. Use re-reads and
+ * re-verifies the bytes.
+ */
 export interface LibraryEntry {
   readonly key: string;
   readonly itemType: ItemType;
@@ -20,10 +26,15 @@ export interface LibraryEntry {
   readonly title: string;
   readonly description: string;
   readonly version: string;
-  /** The parsed item, or undefined when it failed to parse or validate. */
+  /** The verified, parsed item; undefined when it is unverified, unreadable or does not parse. */
   readonly record?: ItemRecord;
-  /** Why the item cannot be used as stored: parse, validation or integrity errors. */
+  /** Why the item cannot be used as stored: integrity, read, parse or validation errors. */
   readonly problem?: KiwiErrorObject;
+  /**
+   * For an unverified tool file: the `tool_type` it claims, read from one line without the parser and
+   * never trusted, so diagnostics can say which kind of definition is unusable (see `entryToolType`).
+   */
+  readonly claimedToolType?: string;
   /** For tools: why the chain does not resolve. Recomputed on every refresh. */
   chainProblem?: KiwiErrorObject;
 }
@@ -36,9 +47,18 @@ export type EntryStatus = "ok" | "invalid" | "unverified" | "unavailable";
 
 /** ok; invalid (does not parse/validate); unverified (unsigned, modified, untrusted); unavailable (broken chain). */
 export function entryStatus(entry: LibraryEntry): EntryStatus {
+  if (entry.problem?.code === "INTEGRITY_MISMATCH") return "unverified";
   if (!entry.record) return "invalid";
-  if (entry.problem) return "unverified";
   return entry.chainProblem ? "unavailable" : "ok";
+}
+
+/**
+ * A tool entry's `tool_type`: the parsed one when the item is verified, else the one an unverified file
+ * claims (for diagnostics only: nothing unverified is ever used).
+ */
+export function entryToolType(entry: LibraryEntry): string | undefined {
+  const parsed = entry.record?.parsed;
+  return parsed?.itemType === "tool" ? parsed.data.tool_type : entry.claimedToolType;
 }
 
 /** The first reason an entry cannot be used, if any. */
@@ -234,22 +254,28 @@ export class Library {
       file,
       label: `${space.name}:${file.relPath}`,
     };
+    let bytes: Uint8Array | undefined;
     try {
-      const record = await this.#reader.read(space, file);
-      const summary = { ...base, ...summarise(record.parsed), record };
-      try {
-        const signature = this.#reader.checkSignature(record);
-        if (signature instanceof Promise) await signature;
-        return summary;
-      } catch (error) {
-        if (!KiwiError.isInstance(error)) throw error;
-        return { ...summary, problem: error.toJSON() };
-      }
+      bytes = await this.#reader.readBytes(space, file);
+      // Verified before it is parsed: an unverified item's text is never parsed, indexed or shown.
+      const record = await this.#reader.verifyBytes(space, file, bytes);
+      return { ...base, ...summarise(record.parsed), record };
     } catch (error) {
       const problem = KiwiError.isInstance(error)
         ? error.toJSON()
         : { code: "INTERNAL_ERROR", message: String(error), retryable: false };
-      return { ...base, title: file.id, description: "", version: "", problem };
+      const claimed =
+        bytes && file.itemType === "tool" && problem.code === "INTEGRITY_MISMATCH"
+          ? declaredField(bytes, "tool_type")
+          : undefined;
+      return {
+        ...base,
+        title: file.id,
+        description: "",
+        version: "",
+        problem,
+        ...(claimed ? { claimedToolType: claimed } : {}),
+      };
     }
   }
 

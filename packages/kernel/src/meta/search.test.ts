@@ -122,8 +122,14 @@ describe("search", () => {
 
   it("reports an invalid item in results instead of hiding it", async () => {
     const f = await fixture();
-    const { writeRaw } = await import("../test-support/fixture");
-    await writeRaw(f.projectRoot, ".ai/tools/broken.yaml", "tool_id: broken\nversion: 1.0\n");
+    const { writeSignedRaw } = await import("../test-support/fixture");
+    // Signed (so it is parsed) but not a valid tool: an unsigned one would be reported unverified.
+    await writeSignedRaw(f, {
+      itemType: "tool",
+      relPath: ".ai/tools/broken.yaml",
+      id: "broken",
+      body: "tool_id: broken\nversion: 1.0\n",
+    });
     const r = await f.kernel.search({ item_type: "tool", query: "broken" });
     const hit = (ok(r).results as { id: string; status: string; problem?: string }[])[0];
     expect(hit?.status).toBe("invalid");

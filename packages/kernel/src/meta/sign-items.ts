@@ -1,5 +1,7 @@
 import { KiwiError } from "@kiwi/spec";
+import { issue, issuesError } from "../diagnostics";
 import { writeItemFileAtomic } from "../files/write-item-file";
+import { declaredField } from "../integrity/declared-field";
 import { parseItemRef } from "../items/item-ref";
 import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
@@ -18,6 +20,26 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/**
+ * A code-bearing tool's module must be readable before its YAML is parsed (the signature covers the
+ * module, and unverified bytes never reach the parser): one top-level line `module: "<specifier>"`.
+ */
+function checkModuleLine(record: ItemRecord): void {
+  const module = record.parsed.itemType === "tool" ? record.parsed.data.module : undefined;
+  if (module === undefined || declaredField(record.split.body, "module") === module) return;
+  throw issuesError(
+    [
+      issue(
+        record.label,
+        "module",
+        "must be written on one top-level line, quoted or plain without escapes, so the signature can be checked before the definition is parsed",
+        `module: "${module}"`,
+      ),
+    ],
+    { file: record.label },
+  );
+}
+
 /** Signs one record's content with the user key and writes it atomically; returns the signed record. */
 export async function signAndWrite(ctx: KernelContext, space: ItemSource, record: ItemRecord) {
   if (record.parsed.itemType === "directive") {
@@ -30,6 +52,7 @@ export async function signAndWrite(ctx: KernelContext, space: ItemSource, record
     // A directive naming its harness must name one this project can run (VALIDATION_FAILED otherwise).
     checkDirectiveHarness(record.parsed.data, ctx.library);
   }
+  if (record.parsed.itemType === "tool") checkModuleLine(record);
   const key = await ctx.signingKey();
   const bytes = await ctx.reader.sign(record, key, ctx.now());
   await writeItemFileAtomic({ spaceRoot: space.root!, relPath: record.file.relPath, bytes });

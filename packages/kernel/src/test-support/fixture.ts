@@ -163,3 +163,39 @@ export function ok(result: { success: boolean }): Record<string, unknown> {
   if (!result.success) throw new Error(`expected success, got ${JSON.stringify(result)}`);
   return result as Record<string, unknown>;
 }
+
+/**
+ * Writes an item signed with the user's key without validating it (what a signer of another Kiwi
+ * version, or a hand-made signature, would leave): for items that are verified but do not parse.
+ */
+export async function writeSignedRaw(
+  f: Fixture,
+  options: {
+    itemType: "directive" | "tool" | "knowledge";
+    relPath: string;
+    id: string;
+    category?: string;
+    body: string;
+  },
+): Promise<string> {
+  const { loadOrCreateSigningKey } = await import("@kiwi/keys");
+  const { signPayload } = await import("../integrity/item-integrity");
+  const { formatSignatureLine } = await import("../integrity/signature-line");
+  const key = await loadOrCreateSigningKey({ userSpace: f.userSpace });
+  const body = Buffer.from(options.body, "utf8");
+  const line = formatSignatureLine(
+    options.itemType,
+    signPayload(
+      {
+        itemType: options.itemType,
+        itemId: options.id,
+        category: options.category ?? "",
+        body,
+        attachments: [],
+      },
+      key,
+      new Date(),
+    ),
+  );
+  return writeRaw(f.projectRoot, options.relPath, Buffer.concat([Buffer.from(line), body]));
+}

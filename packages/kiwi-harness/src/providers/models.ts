@@ -3,7 +3,7 @@
 // `.ai/`, the project, the user space) is instantiated through the kernel's plugin loader and checked
 // against PROVIDER_KIND. Nothing here imports a provider package: tiers, pricing and limits come from
 // the provider's `models`, the key and endpoint variables from its `env`.
-import { entryProblem, type Kernel, PROVIDER_KIND } from "@kiwi/kernel";
+import { entryProblem, entryToolType, type Kernel, PROVIDER_KIND } from "@kiwi/kernel";
 import { KiwiError, type ModelCost, type ProviderV1, type Usage } from "@kiwi/spec";
 
 /** The `tool_type` of a provider definition. */
@@ -46,12 +46,8 @@ export async function discoverProviders(
   kernel: Pick<Kernel, "inventory" | "instantiatePlugin">,
 ): Promise<ProviderDiscovery> {
   const entries = (await kernel.inventory())
-    .filter(
-      (e) =>
-        e.itemType === "tool" &&
-        e.record?.parsed.itemType === "tool" &&
-        e.record.parsed.data.tool_type === PROVIDER_TOOL_TYPE,
-    )
+    // An unverified definition counts by the type it claims, so it is reported below, never skipped.
+    .filter((e) => e.itemType === "tool" && entryToolType(e) === PROVIDER_TOOL_TYPE)
     .sort((a, b) => a.rank - b.rank);
   const seen = new Set<string>();
   const byId = new Map<string, InstalledProvider>();
