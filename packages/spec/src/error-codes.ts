@@ -179,6 +179,8 @@ export const ErrorCode = {
   THREAD_FINISHED: "THREAD_FINISHED",
   /** The thread is not running (reserved). */
   THREAD_NOT_RUNNING: "THREAD_NOT_RUNNING",
+  /** A control queued for a thread another process runs was not taken (or reported on) in time: it was withdrawn. */
+  CONTROL_TIMEOUT: "CONTROL_TIMEOUT",
   /** The thread registry cannot be opened, read or written (busy, closed, not a database). */
   REGISTRY_UNAVAILABLE: "REGISTRY_UNAVAILABLE",
   /** The thread registry was written by a newer Kiwi (a newer schema version). */

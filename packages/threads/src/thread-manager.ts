@@ -21,6 +21,7 @@ import {
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
+import type { ControlOutcome, ControlRecord } from "./registry/control-record";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
@@ -173,6 +174,15 @@ const MAX_EVENT_TEXT = 4_000;
 const HEARTBEAT_EVERY = Math.max(1, Math.round(HEARTBEAT_MS / 100));
 /** How often a manager running threads looks for control requests queued by other processes. */
 const CONTROL_POLL_MS = 100;
+/** How long a requester waits for the owner to take a queued control before withdrawing it. */
+const DEFAULT_CONTROL_WAIT_MS = 10_000;
+
+function timedOut(record: ControlRecord, timeoutMs: number): { code: string; message: string } {
+  return {
+    code: "CONTROL_TIMEOUT",
+    message: `the process running thread ${record.thread_id} did not take the ${record.action} request within ${Math.round(timeoutMs / 1000)} s (busy, or stuck): the request was withdrawn; check it with kiwi threads status ${record.thread_id} and try again`,
+  };
+}
 
 /** Shortens long strings for the registry copy of an event (the transcript keeps the full text). */
 function compact(fields: Record<string, unknown>): Record<string, unknown> {
@@ -701,7 +711,11 @@ export class ThreadManager {
     return { thread_id: threadId, queued: true, request_id: id };
   }
 
-  /** Applies control requests other processes queued for the threads this one runs. */
+  /**
+   * Applies control requests other processes queued for the threads this one runs, and records how each
+   * ended for its requester (`kiwi threads pause …` waits for it): applied, or the error it met (the
+   * thread ended meanwhile, an inject without a message, an action this version does not know).
+   */
   #applyRemote(): void {
     if (this.#closed || this.#live.size === 0) return;
     let requests: ReturnType<ThreadRegistry["takeControls"]>;
@@ -711,17 +725,119 @@ export class ThreadManager {
       return; // busy or closing: the next poll tries again
     }
     for (const r of requests) {
+      let outcome: ControlOutcome;
       try {
-        const p = r.payload as { message?: string; limits?: Record<string, number>; immediate?: boolean };
-        if (r.action === "inject_message" && p.message) this.inject(r.thread_id, p.message);
-        else if (r.action === "pause") this.pause(r.thread_id);
-        else if (r.action === "resume") this.resume(r.thread_id, { message: p.message, limits: p.limits });
-        else if (r.action === "terminate") this.terminate(r.thread_id, { immediate: p.immediate === true });
-        else if (r.action === "kill") this.kill(r.thread_id);
-      } catch {
-        // The thread ended meanwhile: nothing to apply.
+        this.#applyControl(r.thread_id, r.action, r.payload);
+        outcome = { ok: true };
+      } catch (error) {
+        const e = KiwiError.isInstance(error)
+          ? error
+          : new KiwiError({ code: "INTERNAL_ERROR", message: String(error), cause: error });
+        outcome = { ok: false, error: { code: e.code, message: e.message } };
       }
+      this.#reportControl(r.id, outcome);
     }
+  }
+
+  #applyControl(threadId: string, action: string, payload: Record<string, unknown>): void {
+    const p = payload as { message?: unknown; limits?: Record<string, number>; immediate?: boolean };
+    const message = typeof p.message === "string" ? p.message : undefined;
+    if (action === "inject_message") {
+      if (!message)
+        throw new KiwiError({
+          code: "INVALID_INPUT",
+          message: "inject_message needs a non-empty message",
+          context: { thread_id: threadId },
+        });
+      this.inject(threadId, message);
+    } else if (action === "pause") this.pause(threadId);
+    else if (action === "resume") this.resume(threadId, { message, limits: p.limits });
+    else if (action === "terminate") this.terminate(threadId, { immediate: p.immediate === true });
+    else if (action === "kill") this.kill(threadId);
+    else
+      throw new KiwiError({
+        code: "UNKNOWN_ACTION",
+        message: `unknown control action ${JSON.stringify(action)}: use pause, resume, inject_message, terminate or kill`,
+        context: { thread_id: threadId, action },
+      });
+  }
+
+  /** Records a taken request's outcome; a registry busy right now gets it on one of the next polls. */
+  #reportControl(id: number, outcome: ControlOutcome, attempt = 0): void {
+    try {
+      this.registry.finishControl(id, outcome);
+    } catch (error) {
+      const busy = KiwiError.isInstance(error) && error.code === "REGISTRY_UNAVAILABLE" && error.retryable;
+      // Given up: the requester's wait then ends with CONTROL_TIMEOUT, which says to check the thread.
+      if (!busy || attempt >= 20 || this.#closed) return;
+      setTimeout(() => this.#reportControl(id, outcome, attempt + 1), CONTROL_POLL_MS).unref();
+    }
+  }
+
+  /**
+   * Waits for the outcome of a control queued for a thread another process runs (a `ControlResult` with
+   * `queued: true` and its `request_id`): `{ok: true}` once that process applied it, or the error it met.
+   * A request nobody took yet is withdrawn — so it never applies later — and fails when its thread ended
+   * (THREAD_FINISHED), lost its owner (THREAD_NOT_RUNNING), or `timeoutMs` passed (CONTROL_TIMEOUT).
+   */
+  async awaitControl(
+    requestId: number,
+    options: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ControlOutcome> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONTROL_WAIT_MS;
+    const pollMs = options.pollMs ?? 25;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = this.registry.control(requestId);
+      if (!record) {
+        throw new KiwiError({
+          code: "ITEM_NOT_FOUND",
+          message: `no control request ${requestId}`,
+          context: { request_id: requestId },
+        });
+      }
+      if (record.status === "done") return { ok: true };
+      if (record.status === "failed") return { ok: false, error: record.error! };
+      const late = Date.now() >= deadline;
+      if (record.status === "pending") {
+        const gone =
+          this.#ownerGoneFor(record.thread_id, record.action) ??
+          (late ? timedOut(record, timeoutMs) : undefined);
+        if (gone && this.registry.withdrawControl(requestId, gone)) return { ok: false, error: gone };
+      } else if (late && Date.now() >= deadline + timeoutMs) {
+        // Taken, but no outcome recorded: the owner died while applying it, or cannot write.
+        return {
+          ok: false,
+          error: {
+            code: "CONTROL_TIMEOUT",
+            message: `the process running thread ${record.thread_id} took the ${record.action} request but reported no outcome within ${Math.round((2 * timeoutMs) / 1000)} s: check the thread with kiwi threads status ${record.thread_id}`,
+          },
+        };
+      }
+      if (options.signal?.aborted) {
+        const stopped = { code: "ABORTED", message: `stopped waiting for the ${record.action} request` };
+        if (record.status === "pending" && this.registry.withdrawControl(requestId, stopped))
+          return { ok: false, error: stopped };
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Why a request for this thread can no longer be applied by its owner, if it cannot. */
+  #ownerGoneFor(threadId: string, action: string): { code: string; message: string } | undefined {
+    const row = this.registry.get(threadId);
+    if (!row) return undefined;
+    if (isTerminal(row.status))
+      return {
+        code: "THREAD_FINISHED",
+        message: `thread ${threadId} ended (${row.status}) before its owner applied ${action}`,
+      };
+    if (row.status === "interrupted" || row.pid === null || this.registry.isOwnerGone(threadId))
+      return {
+        code: "THREAD_NOT_RUNNING",
+        message: `the process that ran thread ${threadId} is gone, so ${action} was not applied: resume it in place first (kiwi threads resume ${threadId})`,
+      };
+    return undefined;
   }
 
   #ensurePolling(): void {

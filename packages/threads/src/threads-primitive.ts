@@ -1,7 +1,7 @@
 import { KiwiError, type PrimitiveCall, type PrimitiveResult, type PrimitiveV1 } from "@kiwi/spec";
 import { THREAD_STATUSES, type ThreadStatus } from "./registry/statuses";
 import type { ThreadRow } from "./registry/thread-registry";
-import type { ThreadManager } from "./thread-manager";
+import type { ControlResult, ThreadManager } from "./thread-manager";
 
 /** What the `directive` operation hands the host that knows how to run a directive on a thread. */
 export interface SpawnDirectiveRequest {
@@ -228,20 +228,18 @@ async function control(
       return { success: true, thread_id: id, events, torn };
     }
     case "inject_message":
-      return { success: true, ...manager.inject(id, str(params, "message")) };
+      return applied(manager, manager.inject(id, str(params, "message")));
     case "pause":
-      return { success: true, ...manager.pause(id) };
+      return applied(manager, manager.pause(id));
     case "resume":
-      return {
-        success: true,
-        ...manager.resume(id, {
-          message: typeof params.message === "string" ? params.message : undefined,
-        }),
-      };
+      return applied(
+        manager,
+        manager.resume(id, { message: typeof params.message === "string" ? params.message : undefined }),
+      );
     case "terminate":
-      return { success: true, ...manager.terminate(id, { immediate: params.immediate === true }) };
+      return applied(manager, manager.terminate(id, { immediate: params.immediate === true }));
     case "kill":
-      return { success: true, ...manager.kill(id) };
+      return applied(manager, manager.kill(id));
     case "get_status":
       return { success: true, thread: manager.registry.get(id) ?? null };
     default: {
@@ -250,6 +248,21 @@ async function control(
       return { success: true, ...resultOf(manager, id, row) };
     }
   }
+}
+
+/**
+ * A control's answer. One queued for a thread another process runs is waited for: applied, or the error
+ * the owner met (or why nobody took it), never just "queued".
+ */
+async function applied(manager: ThreadManager, result: ControlResult) {
+  if (!result.queued || result.request_id === undefined) return { success: true, ...result };
+  const outcome = await manager.awaitControl(result.request_id);
+  if (outcome.ok) return { success: true, ...result, applied: true };
+  throw new KiwiError({
+    code: outcome.error.code,
+    message: `${result.thread_id}: not applied: ${outcome.error.message}`,
+    context: { thread_id: result.thread_id, request_id: result.request_id },
+  });
 }
 
 /** A finished thread's outcome: status, reason, usage and the final text from its transcript. */

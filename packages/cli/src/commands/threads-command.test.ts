@@ -208,34 +208,48 @@ describe("kiwi threads tail", () => {
 });
 
 describe("kiwi threads pause / resume / inject / terminate / kill", () => {
-  it("controls a thread run by another process: queued, then applied by its owner", LIVE, async () => {
-    const run = startKiwi(["thread", "run", "cli_greeter", "steer me"], { ...where, env });
-    await until(() => run.out().includes("── turn 1/6"), "the first turn");
-    const id = /^thread (\S+)/m.exec(run.out())![1]!;
-    const pause = await k(["threads", "pause", id]);
-    expect(pause.code).toBe(0);
-    expect(pause.out).toBe(
-      `${id}: pause queued for the process that runs the thread (it applies it within a moment)\n`,
-    );
-    await until(() => run.out().includes("status → paused"), "the pause", 8_000);
-    const row = await withRegistry(where, ({ manager }) => manager.registry.get(id));
-    expect(row?.status).toBe("paused");
-    const inject = JSON.parse((await k(["threads", "inject", id, "also", "greet", "Grace", "--json"])).out);
-    expect(inject).toMatchObject({ success: true, action: "inject", thread_id: id, queued: true });
-    const resume = await k(["threads", "resume", id, "--message", "carry on"]);
-    expect(resume.code).toBe(0);
-    await until(() => run.out().includes("user (injected): also greet Grace"), "the injected message", 8_000);
-    const terminate = await k(["threads", "terminate", id]);
-    expect(terminate.out).toContain(`${id}: terminate queued`);
-    const { code, out } = await run.done;
-    expect(out).toMatch(/^reason +terminated$/m);
-    expect(code).toBe(0);
-    const interventions = (await k(["threads", "events", id, "--json"])).out;
-    const actions = (JSON.parse(interventions).events as { type: string; data: { action?: string } }[])
-      .filter((e) => e.type === "intervention")
-      .map((e) => e.data.action);
-    expect(actions).toEqual(["pause", "inject_message", "resume", "terminate"]);
-  });
+  it(
+    "controls a thread run by another process: queued, applied by its owner, and waited for",
+    LIVE,
+    async () => {
+      const run = startKiwi(["thread", "run", "cli_greeter", "steer me"], { ...where, env });
+      await until(() => run.out().includes("── turn 1/6"), "the first turn");
+      const id = /^thread (\S+)/m.exec(run.out())![1]!;
+      const pause = await k(["threads", "pause", id]);
+      expect(pause.code).toBe(0);
+      expect(pause.out).toBe(
+        `${id}: pause requested: it waits at its next turn boundary (applied by the process that runs the thread)\n`,
+      );
+      await until(() => run.out().includes("status → paused"), "the pause", 8_000);
+      const row = await withRegistry(where, ({ manager }) => manager.registry.get(id));
+      expect(row?.status).toBe("paused");
+      const inject = JSON.parse((await k(["threads", "inject", id, "also", "greet", "Grace", "--json"])).out);
+      expect(inject).toMatchObject({
+        success: true,
+        action: "inject",
+        thread_id: id,
+        queued: true,
+        applied: true,
+      });
+      const resume = await k(["threads", "resume", id, "--message", "carry on"]);
+      expect(resume.code).toBe(0);
+      await until(
+        () => run.out().includes("user (injected): also greet Grace"),
+        "the injected message",
+        8_000,
+      );
+      const terminate = await k(["threads", "terminate", id]);
+      expect(terminate.out).toContain(`${id}: terminate requested`);
+      const { code, out } = await run.done;
+      expect(out).toMatch(/^reason +terminated$/m);
+      expect(code).toBe(0);
+      const interventions = (await k(["threads", "events", id, "--json"])).out;
+      const actions = (JSON.parse(interventions).events as { type: string; data: { action?: string } }[])
+        .filter((e) => e.type === "intervention")
+        .map((e) => e.data.action);
+      expect(actions).toEqual(["pause", "inject_message", "resume", "terminate"]);
+    },
+  );
 
   it("kill from another process ends the thread killed", LIVE, async () => {
     const run = startKiwi(["thread", "run", "cli_greeter", "kill me"], { ...where, env });

@@ -41,7 +41,9 @@ const USAGE = `kiwi threads <subcommand> [options]
   kill <id>                           abort now
   export <id> [--out file]            registry rows, events and transcripts of the thread and its descendants
 
-  Every subcommand takes --project, --user-space and --json.`;
+  Every subcommand takes --project, --user-space and --json. On a thread another process runs, pause,
+  resume, inject, terminate and kill wait until that process applied them, or exit 1 with why it could not
+  (--timeout s: how long it may take to pick the request up, default 10).`;
 
 type Sub = (args: string[], io: Io) => Promise<number>;
 
@@ -382,6 +384,7 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
     allowPositionals: true,
     options: {
       ...kernelOptions,
+      timeout: { type: "string" as const },
       ...(action === "resume"
         ? {
             message: { type: "string" as const },
@@ -398,6 +401,9 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
   if (action !== "inject" && positionals.length > 1) {
     throw new UsageError(`unexpected argument '${positionals[1]}': ${CONTROL_USAGE[action]}`);
   }
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= 3_600_000))
+    throw new UsageError("--timeout must be a number of seconds, more than 0 and at most 3600");
   const flags = values as KernelFlags & {
     message?: string;
     immediate?: boolean;
@@ -418,7 +424,7 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
         "--rerun and --skip apply to a thread waiting for a decision (needs_reconciliation) only",
       );
   }
-  return withThread(id, values, io, ({ manager }) => {
+  return withThread(id, values, io, async ({ manager }) => {
     let result: ControlResult;
     if (action === "pause") result = manager.pause(id);
     else if (action === "resume")
@@ -426,14 +432,31 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
     else if (action === "inject") result = manager.inject(id, message);
     else if (action === "terminate") result = manager.terminate(id, { immediate: flags.immediate === true });
     else result = manager.kill(id);
+    if (result.queued === true && result.request_id !== undefined) {
+      // Another process runs the thread: wait until it applied the request or says why it could not.
+      const outcome = await manager.awaitControl(result.request_id, timeoutMs ? { timeoutMs } : {});
+      if (!outcome.ok) {
+        throw new KiwiError({
+          code: outcome.error.code,
+          message: `${id}: ${action} was not applied: ${outcome.error.message}`,
+          context: { thread_id: id, action, request_id: result.request_id },
+        });
+      }
+    }
     if (values.json) {
-      printJson(io, { success: true, action, ...result, thread_id: id });
+      printJson(io, {
+        success: true,
+        action,
+        ...result,
+        ...(result.queued ? { applied: true } : {}),
+        thread_id: id,
+      });
       return EXIT.ok;
     }
     print(
       io,
       result.queued === true
-        ? `${id}: ${action} queued for the process that runs the thread (it applies it within a moment)`
+        ? `${id}: ${DONE_TEXT[action]} (applied by the process that runs the thread)`
         : `${id}: ${DONE_TEXT[action]}`,
     );
     return EXIT.ok;

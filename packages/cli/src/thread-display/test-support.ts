@@ -1,6 +1,7 @@
 // Test support (not exported, not bundled): a temp project with the provider plugins installed
 // (linked into node_modules, found through its package.json), a user space, a signed project
 // directive, and `kiwi …` run in-process with captured output and an injectable Ctrl-C.
+import { type ChildProcess, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -161,3 +162,43 @@ export const HOSTILE_TEXT = {
 export const LIVE_CONTROL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+const OWNER = fileURLToPath(new URL("./owner-process.ts", import.meta.url));
+const CLI_PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `kiwi thread run` of a project directive in a real child process (owner-process.ts). */
+export interface OwnerProcess {
+  readonly proc: ChildProcess;
+  out(): string;
+  readonly exit: Promise<number | null>;
+}
+
+/**
+ * A thread project with the `cli_greeter` directive, run by a child process until its first turn; the
+ * project and the child are cleaned up through `cleanups` (run them after each test).
+ */
+export async function startOwnerProcess(
+  message: string,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<{ where: ThreadProject; owner: OwnerProcess; id: string }> {
+  const where = await createThreadProject();
+  cleanups.push(async () => {
+    await where.remove();
+  });
+  await createDirective(where, "cli_greeter", threadDirective({ name: "cli_greeter" }));
+  const proc = spawn(process.execPath, ["--import", "tsx", OWNER, where.project, where.userSpace, message], {
+    cwd: CLI_PACKAGE_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cleanups.push(() => {
+    proc.kill("SIGCONT");
+    proc.kill("SIGKILL");
+  });
+  let out = "";
+  proc.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+  proc.stderr!.setEncoding("utf8").on("data", (c: string) => (out += c));
+  const exit = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const owner = { proc, out: () => out, exit };
+  await until(() => out.includes("── turn 1/6"), `the child's first turn (output so far: ${out})`, 15_000);
+  return { where, owner, id: /^thread (\S+)/m.exec(out)![1]! };
+}

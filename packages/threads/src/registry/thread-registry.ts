@@ -13,6 +13,12 @@ import type {
   ThreadStore,
 } from "../store/thread-store";
 import { validateThreadId } from "../thread-id";
+import {
+  type ControlOutcome,
+  type ControlRecord,
+  controlOutcomeJson,
+  controlRecordOf,
+} from "./control-record";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
 import { COMPANIONS, privateRegistryFile } from "./private-registry-file";
 import {
@@ -543,6 +549,15 @@ export class ThreadRegistry implements ThreadStore {
   }
 
   /** The owner lease of a thread (undefined for an unknown one). */
+  /**
+   * True when the thread has an owner on record and that owner is gone: a dead process on this boot, or a
+   * lease not renewed in time elsewhere (what `markInterrupted` acts on).
+   */
+  isOwnerGone(threadId: string, isAlive: IsAlive = isProcessAlive): boolean {
+    const owner = this.owner(threadId);
+    return owner !== undefined && owner.pid !== null && ownerGone(owner, isAlive, this.#now().getTime());
+  }
+
   owner(threadId: string): ThreadOwner | undefined {
     this.#assertOpen();
     return this.#guard("reading a thread's owner", () => this.#stmts.selectOwner.get(threadId)) as
@@ -764,6 +779,59 @@ export class ThreadRegistry implements ThreadStore {
     return this.#guard("taking control requests", () => take.immediate());
   }
 
+  /** A control request and where it stands (pending, taken, done, failed); undefined for an unknown id. */
+  control(id: number): ControlRecord | undefined {
+    this.#assertOpen();
+    const row = this.#guard("reading a control request", () => this.#stmts.control.get(id)) as
+      | Parameters<typeof controlRecordOf>[0]
+      | undefined;
+    return row && controlRecordOf(row);
+  }
+
+  /**
+   * Records how applying a taken control request ended, for its requester (once: ITEM_NOT_FOUND for an
+   * unknown id, INVALID_INPUT for one that is not taken or already has its outcome).
+   */
+  finishControl(id: number, outcome: ControlOutcome): void {
+    this.#assertOpen();
+    const json = controlOutcomeJson(outcome);
+    const finish = transaction(this.#db, () => {
+      const record = this.control(id);
+      if (!record) {
+        throw new KiwiError({
+          code: "ITEM_NOT_FOUND",
+          message: `no control request ${id}: check the id requestControl returned`,
+          context: { id },
+        });
+      }
+      if (record.status !== "taken") {
+        throw invalid(
+          `control request ${id} is ${record.status}: only a taken request's outcome is recorded, once`,
+          {
+            id,
+            status: record.status,
+          },
+        );
+      }
+      this.#stmts.finishControl.run({ id, outcome: json });
+    });
+    this.#guard("recording a control's outcome", () => finish.immediate());
+  }
+
+  /**
+   * Withdraws a control request nobody took yet, recording `error` as its outcome, so it is never applied
+   * later (its thread ended or lost its owner, or its requester stopped waiting). False when the owner
+   * took it first: its own outcome is then what counts.
+   */
+  withdrawControl(id: number, error: { code: string; message: string }): boolean {
+    this.#assertOpen();
+    const outcome = controlOutcomeJson({ ok: false, error });
+    const info = this.#guard("withdrawing a control request", () =>
+      this.#stmts.withdrawControl.run({ id, outcome, handled_at: this.#timestamp() }),
+    );
+    return Number(info.changes) > 0;
+  }
+
   /** A thread and all its descendants, oldest first; empty for an unknown id. */
   subtree(threadId: string): ThreadRow[] {
     this.#assertOpen();
@@ -923,6 +991,15 @@ function prepare(db: SqliteDatabase) {
     ),
     anyPendingControls: db.prepare("SELECT thread_id FROM thread_controls WHERE handled_at IS NULL"),
     markControlHandled: db.prepare("UPDATE thread_controls SET handled_at = @handled_at WHERE id = @id"),
+    control: db.prepare(
+      "SELECT id, thread_id, action, payload, requested_at, handled_at, outcome FROM thread_controls WHERE id = ?",
+    ),
+    finishControl: db.prepare(
+      "UPDATE thread_controls SET outcome = @outcome WHERE id = @id AND handled_at IS NOT NULL AND outcome IS NULL",
+    ),
+    withdrawControl: db.prepare(
+      "UPDATE thread_controls SET handled_at = @handled_at, outcome = @outcome WHERE id = @id AND handled_at IS NULL",
+    ),
     updateStatus: db.prepare(
       "UPDATE threads SET status = @status, reason = @reason, usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE thread_id = @thread_id",
     ),
