@@ -129,6 +129,8 @@ export const ErrorCode = {
   COMMAND_NOT_FOUND: "COMMAND_NOT_FOUND",
   /** A JSON-RPC error response from a peer, or a JSON-RPC protocol violation. */
   JSONRPC_ERROR: "JSONRPC_ERROR",
+  /** A paginated JSON-RPC list (MCP `tools/list`) went past its page or entry cap, or repeated a cursor. */
+  RPC_PAGE_LIMIT: "RPC_PAGE_LIMIT",
   /** A sink's destination cannot be opened. */
   SINK_OPEN_FAILED: "SINK_OPEN_FAILED",
   /** A sink failed to write an event. */
@@ -225,6 +227,8 @@ export const ErrorCode = {
   MCP_TOOLS_CHANGED: "MCP_TOOLS_CHANGED",
   /** A remote tool in `tools/list` is malformed (no usable name, a description or input schema of the wrong type): skipped and reported. */
   MCP_TOOL_INVALID: "MCP_TOOL_INVALID",
+  /** A remote tool's generated id is already another item's (another server's tool, a local tool): it is skipped, never overwritten. */
+  MCP_TOOL_ID_COLLISION: "MCP_TOOL_ID_COLLISION",
   /** An unexpected failure (a bug): `toToolFailure` gives it to anything thrown that is not a KiwiError. */
   INTERNAL_ERROR: "INTERNAL_ERROR",
 } as const;

@@ -1,7 +1,13 @@
 import type { Kernel } from "@kiwi/kernel";
 import { KiwiError } from "@kiwi/spec";
 import { stringify } from "yaml";
-import { callSequence, generateToolYaml, initializeStep, transportConfig } from "./generate-tool-yaml";
+import {
+  callSequence,
+  generateToolYaml,
+  initializeStep,
+  TOOLS_LIST_PAGES,
+  transportConfig,
+} from "./generate-tool-yaml";
 import {
   isHttpServer,
   type McpServerSpec,
@@ -15,7 +21,9 @@ import { schemaHash } from "./schema-hash";
 import { checkServerName, serverConfigRef, serverFolder } from "./server-config";
 
 /** One JSON-RPC step: a request (answered) or a notification. */
-export type RpcStep = { method: string; params?: unknown } | { notify: string; params?: unknown };
+export type RpcStep =
+  | { method: string; params?: unknown; pages?: typeof TOOLS_LIST_PAGES }
+  | { notify: string; params?: unknown };
 
 /** Runs a JSON-RPC sequence against a server and returns the result of each request, in order. */
 export type RpcRunner = (server: McpServerSpec, sequence: RpcStep[]) => Promise<unknown[]>;
@@ -134,7 +142,7 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
     results = await runRpc(server, [
       initializeStep(clientVersion),
       { notify: "notifications/initialized" },
-      { method: "tools/list", params: {} },
+      { method: "tools/list", params: {}, pages: TOOLS_LIST_PAGES },
     ]);
   } catch (cause) {
     throw new KiwiError({

@@ -8,6 +8,12 @@ const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 /** The MCP protocol version Kiwi speaks to servers. */
 export const MCP_PROTOCOL_VERSION = "2025-06-18";
 
+/**
+ * How `tools/list` is read: every page the server hands out (its `nextCursor`), in the same session, up to
+ * 100 pages and 1,000 tools; a longer list, or a cursor the server sent before, fails with RPC_PAGE_LIMIT.
+ */
+export const TOOLS_LIST_PAGES = { list: "tools", max_pages: 100, max_items: 1000 } as const;
+
 function paramType(schema: unknown): string {
   const t = (schema as { type?: unknown } | undefined)?.type;
   const first = Array.isArray(t) ? t.find((x) => x !== "null") : t;
@@ -71,6 +77,7 @@ export function callSequence(options: {
     {
       method: "tools/list",
       params: {},
+      pages: TOOLS_LIST_PAGES,
       pin: {
         list: "tools",
         key: "name",

@@ -1,12 +1,15 @@
 import { KiwiError, type PrimitiveResult } from "@kiwi/spec";
 import { jsonRpcProtocolError } from "../jsonrpc/jsonrpc-error";
 import { type JsonRpcMessage, parseJsonRpcMessage } from "../jsonrpc/jsonrpc-message";
+import { PageCollector, type RpcPages, readRpcPages } from "../jsonrpc/rpc-pages";
 import { checkRpcPin, type RpcPin, readRpcPin } from "../jsonrpc/rpc-pin";
 import { createSseParser } from "../sse/sse-parser";
 import type { HttpRequestSpec } from "./http-types";
 import { runSyncAttempt } from "./sync-request";
 
-type Step = { method: string; params?: unknown; pin?: RpcPin } | { notify: string; params?: unknown };
+type Step =
+  | { method: string; params?: unknown; pin?: RpcPin; pages?: RpcPages }
+  | { notify: string; params?: unknown };
 
 export interface HttpRpcSettings {
   readonly sequence: readonly Step[];
@@ -33,9 +36,22 @@ export function parseHttpRpc(value: unknown): HttpRpcSettings | undefined {
     const s = step as Record<string, unknown>;
     if (typeof s?.method !== "string" && typeof s?.notify !== "string")
       throw invalid(`sequence[${i}] needs method or notify`);
-    if (s.pin === undefined) return s as Step;
-    if (typeof s.method !== "string") throw invalid(`sequence[${i}].pin: only a request can be pinned`);
-    return { ...(s as { method: string }), pin: readRpcPin(`sequence[${i}].pin`, s.pin) };
+    if (s.pin === undefined && s.pages === undefined) return s as Step;
+    if (typeof s.method !== "string")
+      throw invalid(`sequence[${i}]: only a request can be pinned or paginated`);
+    if (
+      s.pages !== undefined &&
+      s.params !== undefined &&
+      (typeof s.params !== "object" || s.params === null || Array.isArray(s.params))
+    )
+      throw invalid(
+        `sequence[${i}].pages: a paginated request's params must be an object (the cursor is added to it)`,
+      );
+    return {
+      ...(s as { method: string }),
+      ...(s.pin !== undefined ? { pin: readRpcPin(`sequence[${i}].pin`, s.pin) } : {}),
+      ...(s.pages !== undefined ? { pages: readRpcPages(`sequence[${i}].pages`, s.pages) } : {}),
+    };
   });
   if (
     v.session_header !== undefined &&
@@ -108,21 +124,16 @@ export async function runHttpRpc(options: {
   const responses: unknown[] = [];
   let session: string | undefined;
   let nextId = 1;
-  for (const step of rpc.sequence) {
+  /** One POST: the reply to a request (matched by id), nothing for a notification, or the failure. */
+  const post = async (
+    step: Step,
+    params: unknown,
+  ): Promise<{ reply?: JsonRpcMessage & { id?: unknown }; status: number } | { failed: PrimitiveResult }> => {
     const isRequest = "method" in step;
     const id = isRequest ? nextId++ : undefined;
     const message = isRequest
-      ? {
-          jsonrpc: "2.0",
-          id,
-          method: step.method,
-          ...(step.params === undefined ? {} : { params: step.params }),
-        }
-      : {
-          jsonrpc: "2.0",
-          method: step.notify,
-          ...(step.params === undefined ? {} : { params: step.params }),
-        };
+      ? { jsonrpc: "2.0", id, method: step.method, ...(params === undefined ? {} : { params }) }
+      : { jsonrpc: "2.0", method: step.notify, ...(params === undefined ? {} : { params }) };
     const headers: Record<string, string> = {
       ...spec.headers,
       "content-type": "application/json",
@@ -139,28 +150,61 @@ export async function runHttpRpc(options: {
     });
     if (outcome.error) {
       return {
-        success: false,
-        status_code: outcome.status,
-        responses,
-        error: { ...outcome.error.toJSON(), step: isRequest ? step.method : step.notify },
+        failed: {
+          success: false,
+          status_code: outcome.status,
+          responses,
+          error: { ...outcome.error.toJSON(), step: isRequest ? step.method : step.notify },
+        },
       };
     }
     if (rpc.sessionHeader && outcome.headers[rpc.sessionHeader]) session = outcome.headers[rpc.sessionHeader];
-    if (!("method" in step)) continue;
+    if (!("method" in step)) return { status: outcome.status };
     const reply = messagesIn(outcome.body, outcome.headers["content-type"] ?? "").find(
       (m) => "id" in m && m.id === id,
     );
     if (!reply) {
       return {
-        success: false,
-        status_code: outcome.status,
-        responses,
-        error: {
-          code: "JSONRPC_ERROR",
-          message: `no JSON-RPC response to '${step.method}' (id ${id}) in the HTTP response`,
-          retryable: false,
+        failed: {
+          success: false,
+          status_code: outcome.status,
+          responses,
+          error: {
+            code: "JSONRPC_ERROR",
+            message: `no JSON-RPC response to '${step.method}' (id ${id}) in the HTTP response`,
+            retryable: false,
+          },
         },
       };
+    }
+    return { reply, status: outcome.status };
+  };
+  for (const step of rpc.sequence) {
+    const sent = await post(step, step.params);
+    if ("failed" in sent) return sent.failed;
+    if (!("method" in step)) continue;
+    let reply = sent.reply!;
+    if (step.pages && "result" in reply) {
+      // Every page in this session, joined into one answer (bounded: RPC_PAGE_LIMIT).
+      const pages = new PageCollector(step.pages, step.method);
+      try {
+        for (let params = pages.add(reply.result, step.params); params; ) {
+          const more = await post(step, params);
+          if ("failed" in more) return more.failed;
+          reply = more.reply!;
+          if (!("result" in reply)) break;
+          params = pages.add(reply.result, params);
+        }
+      } catch (error) {
+        if (!KiwiError.isInstance(error)) throw error;
+        return {
+          success: false,
+          status_code: sent.status,
+          responses,
+          error: { ...error.toJSON(), step: step.method },
+        };
+      }
+      if ("result" in reply) reply = { ...reply, result: pages.result() };
     }
     // A pinned answer gates the steps after it; the caller gets the verdict, not the answer.
     responses.push(
@@ -171,7 +215,7 @@ export async function runHttpRpc(options: {
     if ("error" in reply && reply.error) {
       return {
         success: false,
-        status_code: outcome.status,
+        status_code: sent.status,
         responses,
         error: {
           code: "JSONRPC_ERROR",
@@ -186,7 +230,7 @@ export async function runHttpRpc(options: {
       // A pinned answer changed: nothing after this step is sent.
       return {
         success: false,
-        status_code: outcome.status,
+        status_code: sent.status,
         responses,
         error: { ...broken, step: step.method },
       };

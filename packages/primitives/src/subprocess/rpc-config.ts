@@ -1,4 +1,5 @@
 import type { JsonRpcParams } from "../jsonrpc/jsonrpc-message";
+import { type RpcPages, readRpcPages } from "../jsonrpc/rpc-pages";
 import { type RpcPin, readRpcPin } from "../jsonrpc/rpc-pin";
 import {
   invalidConfig,
@@ -11,7 +12,7 @@ import {
 
 /** One step of an rpc sequence: a request (waits for its response) or a notification (does not). */
 export type RpcStep =
-  | { kind: "request"; method: string; params?: JsonRpcParams; pin?: RpcPin }
+  | { kind: "request"; method: string; params?: JsonRpcParams; pin?: RpcPin; pages?: RpcPages }
   | { kind: "notify"; method: string; params?: JsonRpcParams };
 
 export interface RpcConfig {
@@ -25,8 +26,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 function readStep(field: string, value: unknown): RpcStep {
   if (!isRecord(value))
-    throw invalidConfig(field, "must be an object {method, params?, pin?} or {notify, params?}");
-  rejectUnknownKeys(field, value, ["method", "notify", "params", "pin"]);
+    throw invalidConfig(field, "must be an object {method, params?, pin?, pages?} or {notify, params?}");
+  rejectUnknownKeys(field, value, ["method", "notify", "params", "pin", "pages"]);
   if ("method" in value === "notify" in value)
     throw invalidConfig(field, 'needs exactly one of "method" (a request) and "notify" (a notification)');
   const params = value.params;
@@ -34,12 +35,20 @@ function readStep(field: string, value: unknown): RpcStep {
     throw invalidConfig(`${field}.params`, "must be an object or a list");
   if ("notify" in value && value.pin !== undefined)
     throw invalidConfig(`${field}.pin`, "only a request's response can be pinned");
+  if ("notify" in value && value.pages !== undefined)
+    throw invalidConfig(`${field}.pages`, "only a request's response can be paginated");
+  if (value.pages !== undefined && params !== undefined && !isRecord(params))
+    throw invalidConfig(
+      `${field}.pages`,
+      "a paginated request's params must be an object (the cursor is added to it)",
+    );
   const step: RpcStep =
     "method" in value
       ? {
           kind: "request" as const,
           method: readString(`${field}.method`, value.method),
           ...(value.pin !== undefined ? { pin: readRpcPin(`${field}.pin`, value.pin) } : {}),
+          ...(value.pages !== undefined ? { pages: readRpcPages(`${field}.pages`, value.pages) } : {}),
         }
       : { kind: "notify" as const, method: readString(`${field}.notify`, value.notify) };
   return params === undefined ? step : { ...step, params };

@@ -4,6 +4,7 @@ import { JSONRPC_ERROR, jsonRpcErrorToKiwi } from "../jsonrpc/jsonrpc-error";
 import type { JsonRpcErrorObject, JsonRpcId } from "../jsonrpc/jsonrpc-message";
 import { JsonRpcSession } from "../jsonrpc/jsonrpc-session";
 import { createNdjsonTransport } from "../jsonrpc/ndjson-transport";
+import { PageCollector } from "../jsonrpc/rpc-pages";
 import { checkRpcPin } from "../jsonrpc/rpc-pin";
 import type { RpcConfig } from "./rpc-config";
 
@@ -77,17 +78,33 @@ export function createRpcConversation(options: {
           await session.notify(step.method, step.params);
           continue;
         }
-        inFlight = new AbortController();
-        const signal = options.signal ? AbortSignal.any([options.signal, inFlight.signal]) : inFlight.signal;
-        const response = await session.call(step.method, step.params, { signal }).catch((error) => {
-          if (!fatal) throw error;
-          throw new KiwiError({
-            code: fatal.code,
-            message: `no usable answer to "${step.method}": ${fatal.message}`,
-            context: fatal.context,
+        const call = async (params: typeof step.params) => {
+          inFlight = new AbortController();
+          const signal = options.signal
+            ? AbortSignal.any([options.signal, inFlight.signal])
+            : inFlight.signal;
+          const answer = await session.call(step.method, params, { signal }).catch((error) => {
+            if (!fatal) throw error;
+            throw new KiwiError({
+              code: fatal.code,
+              message: `no usable answer to "${step.method}": ${fatal.message}`,
+              context: fatal.context,
+            });
           });
-        });
-        inFlight = undefined;
+          inFlight = undefined;
+          return answer;
+        };
+        let response = await call(step.params);
+        if (step.pages && "result" in response) {
+          // Every page in this session, joined into one answer (bounded: RPC_PAGE_LIMIT).
+          const pages = new PageCollector(step.pages, step.method);
+          for (let params = pages.add(response.result, step.params); params; ) {
+            response = await call(params);
+            if (!("result" in response)) break;
+            params = pages.add(response.result, params);
+          }
+          if ("result" in response) response = { ...response, result: pages.result() };
+        }
         if ("result" in response) {
           if (!step.pin) {
             outcome.responses.push({ id: response.id, result: response.result });
