@@ -95,6 +95,22 @@ export async function approveServerConfig(options: {
   const { category, id, ref } = serverConfigRef(server.name);
   const content = serverConfigYaml(server);
   const current = await kernel.load({ item_type: "tool", item_id: ref, source: location });
+  // Two server names that map to one folder (`my-docs`, `my_docs`) would share its configuration and
+  // every tool id: the second is refused, never written over the first.
+  for (const source of ["project", "user"] as const) {
+    const held =
+      source === location ? current : await kernel.load({ item_type: "tool", item_id: ref, source });
+    const other = held.success
+      ? (held.data as { config?: { server?: { name?: unknown } } }).config?.server?.name
+      : undefined;
+    if (typeof other === "string" && other !== server.name) {
+      throw new KiwiError({
+        code: "MCP_TOOL_ID_COLLISION",
+        message: `MCP server '${server.name}' would use the folder and tool ids of the approved server '${other}' (${source}:tools/${category}/): approve it under another --name`,
+        context: { server: server.name, other, folder: category },
+      });
+    }
+  }
   if (current.success && current.content === content) return "unchanged";
   const exists = current.success || current.error.code !== "ITEM_NOT_FOUND";
   const written = await kernel.execute({

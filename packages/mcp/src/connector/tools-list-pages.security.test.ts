@@ -5,7 +5,7 @@
 // cursor fails with RPC_PAGE_LIMIT instead of paging for ever. The servers are the official MCP SDK's
 // `Server`, paginating: over stdio (a fixture process) and over Streamable HTTP (loopback, in process).
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
+import { createServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -30,7 +30,9 @@ function errorOf(r: { success: boolean; error?: { code: string; message: string 
 }
 
 describe("tools/list pages over stdio (official SDK server)", () => {
-  it("generates the tools of every page, and a tool from the last page runs", { timeout: 60_000 }, async () => {
+  it("generates the tools of every page, and a tool from the last page runs", {
+    timeout: 60_000,
+  }, async () => {
     const list = await scripted(many(7));
     const setup = await connectorSetup();
     const result = await approveAndConnect(setup, {
@@ -45,7 +47,9 @@ describe("tools/list pages over stdio (official SDK server)", () => {
     expect(answer(await runTool(setup.kernel, "paged_tool_0006", { q: "x" }))).toBe("called tool_0006");
   });
 
-  it("a server that repeats its cursor fails with RPC_PAGE_LIMIT at once, nothing generated", { timeout: 60_000 }, async () => {
+  it("a server that repeats its cursor fails with RPC_PAGE_LIMIT at once, nothing generated", {
+    timeout: 60_000,
+  }, async () => {
     const list = await scripted(many(2));
     const setup = await connectorSetup();
     const started = Date.now();
@@ -59,10 +63,14 @@ describe("tools/list pages over stdio (official SDK server)", () => {
     expect(errorOf(result)?.message).toContain("cursor it had sent before");
     expect(Date.now() - started).toBeLessThan(30_000);
     const inventory = await setup.kernel.inventory();
-    expect(inventory.filter((e) => e.category === "mcp/looping" && e.id !== "mcp_server_looping")).toEqual([]);
+    expect(inventory.filter((e) => e.category === "mcp/looping" && e.id !== "mcp_server_looping")).toEqual(
+      [],
+    );
   });
 
-  it("a list longer than the cap (1,000 tools) is refused with RPC_PAGE_LIMIT, not read for ever", { timeout: 60_000 }, async () => {
+  it("a list longer than the cap (1,000 tools) is refused with RPC_PAGE_LIMIT, not read for ever", {
+    timeout: 60_000,
+  }, async () => {
     const list = await scripted(many(1001));
     const setup = await connectorSetup();
     const result = await approveAndConnect(setup, {
@@ -121,12 +129,20 @@ async function sdkHttpServer(tools: unknown[], pageSize: number) {
 }
 
 describe("tools/list pages over Streamable HTTP (official SDK server and transport)", () => {
-  it("follows nextCursor in the session and runs a tool listed on a later page", { timeout: 60_000 }, async () => {
+  it("follows nextCursor in the session and runs a tool listed on a later page", {
+    timeout: 60_000,
+  }, async () => {
     const server = await sdkHttpServer(many(5), 2);
     try {
       const setup = await connectorSetup();
       const ids = toolsOf(await approveAndConnect(setup, { name: "web", url: server.url })).map((t) => t.id);
-      expect(ids).toEqual(["web_tool_0000", "web_tool_0001", "web_tool_0002", "web_tool_0003", "web_tool_0004"]);
+      expect(ids).toEqual([
+        "web_tool_0000",
+        "web_tool_0001",
+        "web_tool_0002",
+        "web_tool_0003",
+        "web_tool_0004",
+      ]);
       expect(answer(await runTool(setup.kernel, "web_tool_0004", { q: "x" }))).toBe(
         "called tool_0004 over http",
       );
