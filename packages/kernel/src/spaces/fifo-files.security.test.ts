@@ -36,7 +36,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 }
 
 describe.skipIf(!canFifo)("a FIFO in place of a project file never blocks the kernel", () => {
-  it(".env: createKernel fails at once with PATH_SPECIAL_FILE naming the file", async () => {
+  it(".env: createKernel fails at once, naming the file and why", async () => {
     const projectRoot = await tempDir("project");
     const userSpace = await tempDir("user");
     await plantFifo(join(projectRoot, ".env"));
@@ -45,7 +45,7 @@ describe.skipIf(!canFifo)("a FIFO in place of a project file never blocks the ke
         .then(() => "created")
         .catch((error: { code: string; message: string }) => `${error.code}: ${error.message}`),
     );
-    expect(value).toMatch(/^PATH_SPECIAL_FILE: ".*\/\.env"/);
+    expect(value).toMatch(/^INVALID_INPUT: .*\/\.env is not a regular file/);
     expect(ms).toBeLessThan(3000);
   });
 
