@@ -3,7 +3,6 @@
 export type { BudgetRoom, RoomBound, TreeLimits, TreeLimitsRecord, TreeSpend } from "./budget-tree";
 export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
-export type { ControlOutcome, ControlRecord } from "./registry/control-record";
 export type { ExportedStep, ExportOptions, RegistryExport } from "./registry/export-registry";
 export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
 export type {

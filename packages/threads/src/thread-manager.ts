@@ -21,10 +21,10 @@ import {
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
-import type { ControlOutcome, ControlRecord } from "./registry/control-record";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
+import type { ControlOutcome, ControlRecord } from "./store/thread-store";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
-import { stepNotOpen } from "../store/store-rules";
+import { controlOutcomeJson, stepNotOpen } from "../store/store-rules";
 import type {
   AcquireLeaseOptions,
   ControlOutcome,
@@ -13,12 +13,6 @@ import type {
   ThreadStore,
 } from "../store/thread-store";
 import { validateThreadId } from "../thread-id";
-import {
-  type ControlOutcome,
-  type ControlRecord,
-  controlOutcomeJson,
-  controlRecordOf,
-} from "./control-record";
 import { EventQueue, isBusy, type QueuedEvent, sleepSync } from "./event-queue";
 import { COMPANIONS, privateRegistryFile } from "./private-registry-file";
 import {
@@ -779,45 +773,6 @@ export class ThreadRegistry implements ThreadStore {
     return this.#guard("taking control requests", () => take.immediate());
   }
 
-  /** A control request and where it stands (pending, taken, done, failed); undefined for an unknown id. */
-  control(id: number): ControlRecord | undefined {
-    this.#assertOpen();
-    const row = this.#guard("reading a control request", () => this.#stmts.control.get(id)) as
-      | Parameters<typeof controlRecordOf>[0]
-      | undefined;
-    return row && controlRecordOf(row);
-  }
-
-  /**
-   * Records how applying a taken control request ended, for its requester (once: ITEM_NOT_FOUND for an
-   * unknown id, INVALID_INPUT for one that is not taken or already has its outcome).
-   */
-  finishControl(id: number, outcome: ControlOutcome): void {
-    this.#assertOpen();
-    const json = controlOutcomeJson(outcome);
-    const finish = transaction(this.#db, () => {
-      const record = this.control(id);
-      if (!record) {
-        throw new KiwiError({
-          code: "ITEM_NOT_FOUND",
-          message: `no control request ${id}: check the id requestControl returned`,
-          context: { id },
-        });
-      }
-      if (record.status !== "taken") {
-        throw invalid(
-          `control request ${id} is ${record.status}: only a taken request's outcome is recorded, once`,
-          {
-            id,
-            status: record.status,
-          },
-        );
-      }
-      this.#stmts.finishControl.run({ id, outcome: json });
-    });
-    this.#guard("recording a control's outcome", () => finish.immediate());
-  }
-
   /**
    * Withdraws a control request nobody took yet, recording `error` as its outcome, so it is never applied
    * later (its thread ended or lost its owner, or its requester stopped waiting). False when the owner
@@ -991,12 +946,6 @@ function prepare(db: SqliteDatabase) {
     ),
     anyPendingControls: db.prepare("SELECT thread_id FROM thread_controls WHERE handled_at IS NULL"),
     markControlHandled: db.prepare("UPDATE thread_controls SET handled_at = @handled_at WHERE id = @id"),
-    control: db.prepare(
-      "SELECT id, thread_id, action, payload, requested_at, handled_at, outcome FROM thread_controls WHERE id = ?",
-    ),
-    finishControl: db.prepare(
-      "UPDATE thread_controls SET outcome = @outcome WHERE id = @id AND handled_at IS NOT NULL AND outcome IS NULL",
-    ),
     withdrawControl: db.prepare(
       "UPDATE thread_controls SET handled_at = @handled_at, outcome = @outcome WHERE id = @id AND handled_at IS NULL",
     ),
