@@ -24,7 +24,7 @@ import {
   type ProviderSource,
 } from "./providers/find-providers";
 import { checkpointOf } from "./runtime/checkpoint-of";
-import { coreSpawnToken } from "./runtime/core-token";
+import { coreSpawnTokens } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
 import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
 import type { StepJournal } from "./runtime/step-journal";
@@ -200,6 +200,9 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   } = options;
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
+  /** Thread ids (second-resolution bases) this runtime has given out lately. */
+  const usedIds = new Set<string>();
+  const spawnTokens = coreSpawnTokens();
   const primitive: PrimitiveV1 = createThreadsPrimitive({
     manager: () => manager!,
     spawnDirective: async (req) => {
@@ -292,7 +295,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       ? checkpointOf(threads.registry, request.resumeFrom, d.name)
       : undefined;
     const cost = d.metadata.cost!;
-    const core = await coreSpawnToken(kernel, caller?.thread_id ?? "kiwi-runtime");
+    const core = await spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime");
     const start: ThreadStart = {
       directive: d.name,
       message: request.message ?? "",
@@ -312,7 +315,12 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         notAfter: caller ? () => runners.get(caller.thread_id)?.tokenExpiry() || caller.exp : undefined,
       });
     const base = threadIdFor(d.name, new Date());
-    for (let attempt = 0; ; attempt += 1) {
+    // An id this runtime already gave out (a second spawn of the directive within the same second) is
+    // taken: go straight to a suffixed one instead of a refused insert and a second authorization.
+    const first = usedIds.has(base) ? 1 : 0;
+    if (usedIds.size >= 256) usedIds.clear();
+    usedIds.add(base);
+    for (let attempt = first; ; attempt += 1) {
       const threadId = attempt === 0 ? base : `${base}_${Math.random().toString(36).slice(2, 6)}`;
       try {
         return await threads.spawn({
@@ -340,7 +348,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           runner: runnerFor,
         });
       } catch (error) {
-        if (KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < ID_RETRIES)
+        if (KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < first + ID_RETRIES)
           continue;
         throw error;
       }

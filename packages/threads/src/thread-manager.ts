@@ -640,15 +640,15 @@ export class ThreadManager {
     live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
     if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
     else if (fields.unpriced === true) live.unpriced = true;
-    this.registry.updateUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
+    // Group-committed with the thread's events (the cost_update event carries the same usage).
+    this.registry.queueUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
   }
 
   #write(threadId: string, type: string, fields: Record<string, unknown>): void {
     if (type === "cost_update") this.#rollUsage(threadId, fields);
-    const writer = this.#writers.get(threadId);
-    const event = writer?.write(type, fields);
+    const seq = this.#writers.get(threadId)?.append(type, fields);
     const data = this.#registryCopy(fields);
-    this.registry.appendEvent(threadId, type, event ? { ...data, transcript_seq: event.seq } : data);
+    this.registry.appendEvent(threadId, type, seq !== undefined ? { ...data, transcript_seq: seq } : data);
   }
 
   /** An event's fields as the registry keeps them: secrets redacted, then long strings shortened. */

@@ -14,6 +14,8 @@ export interface EventQueueOptions {
   readonly write: (rows: readonly QueuedEvent[]) => void;
   /** Told about a background write that failed for good; the rows stay queued. */
   readonly onError: (err: unknown) => void;
+  /** True when the writer has state of its own to commit with the rows (a write happens without rows too). */
+  readonly pending?: () => boolean;
 }
 
 /** Background retries of a busy database before onError is told (each also waits out busy_timeout). */
@@ -53,6 +55,11 @@ export class EventQueue {
 
   push(row: QueuedEvent): void {
     this.#rows.push(row);
+    this.schedule();
+  }
+
+  /** Makes sure a write happens soon (the writer's own `pending` state, or the rows queued). */
+  schedule(): void {
     // While a retry waits out its backoff, more rows only join the queue: the retry writes them.
     if (this.#retry) return;
     if (this.#rows.length >= this.options.batchSize) {
@@ -99,7 +106,7 @@ export class EventQueue {
 
   /** One attempt at writing the whole queue: undefined on success, else the error. */
   #writeAll(): unknown {
-    if (this.#rows.length === 0) return undefined;
+    if (this.#rows.length === 0 && !this.options.pending?.()) return undefined;
     try {
       this.options.write(this.#rows);
     } catch (err) {

@@ -66,8 +66,53 @@ describe("ThreadJournal", () => {
     expect(KiwiError.isInstance(error) && error.code).toBe("MODEL_ERROR");
     expect((error as KiwiError).context).toEqual({ n: 1 });
     // A step past the journal is new: it is written.
-    expect(again.begin({ seq: 3, kind: "clock", request: null })).toBe(undefined);
+    expect(again.begin({ seq: 3, kind: "tool", request: { id: "c2", tool: "x" } })).toBe(undefined);
     expect(readJournal(reg, "t1")).toHaveLength(4);
+  });
+
+  it("a read step is written in one row when it ends, or as an intent before any later step's row", () => {
+    const { reg } = open();
+    reg.register({ threadId: "t1", directive: "d", status: "running" });
+    const j = ThreadJournal.open(reg, "t1");
+    // Nothing happens while a read runs: its intent is not on disk first, its outcome is when it ends.
+    expect(j.begin({ seq: 1, kind: "turn", request: { turn: 1 } })).toBe(undefined);
+    expect(readJournal(reg, "t1")).toEqual([]);
+    j.end({ seq: 1, kind: "turn", request: { turn: 1 } }, { ok: true, result: { inject: ["hi"] } });
+    expect(readJournal(reg, "t1").map((s) => [s.seq, s.kind, s.outcome])).toEqual([
+      [1, "turn", { ok: true, result: { inject: ["hi"] } }],
+    ]);
+    // Two reads in flight and a tool call starting: their intents go first, so the journal has no gap.
+    j.begin({ seq: 2, kind: "describe_tool", request: { tool: "a" } });
+    j.begin({ seq: 3, kind: "clock", request: null });
+    j.begin({ seq: 4, kind: "tool", request: { id: "c1", tool: "x" } });
+    expect(readJournal(reg, "t1").map((s) => [s.seq, s.kind, s.outcome?.ok])).toEqual([
+      [1, "turn", true],
+      [2, "describe_tool", undefined],
+      [3, "clock", undefined],
+      [4, "tool", undefined],
+    ]);
+    j.end({ seq: 3, kind: "clock", request: null }, { ok: true, result: 5 });
+    j.end({ seq: 2, kind: "describe_tool", request: { tool: "a" } }, { ok: false, error: new Error("gone") });
+    // A read ending before an earlier one writes the earlier one's intent first.
+    j.begin({ seq: 5, kind: "random", request: null });
+    j.begin({ seq: 6, kind: "clock", request: null });
+    j.end({ seq: 6, kind: "clock", request: null }, { ok: true, result: 6 });
+    expect(readJournal(reg, "t1").map((s) => [s.seq, s.kind, s.outcome?.ok])).toEqual([
+      [1, "turn", true],
+      [2, "describe_tool", false],
+      [3, "clock", true],
+      [4, "tool", undefined],
+      [5, "random", undefined],
+      [6, "clock", true],
+    ]);
+    // A replay hands the recorded reads back and reruns the one that never ended.
+    const again = ThreadJournal.open(reg, "t1", { pending: () => "rerun" });
+    expect(again.begin({ seq: 1, kind: "turn", request: { turn: 1 } })).toEqual({
+      ok: true,
+      result: { inject: ["hi"] },
+    });
+    expect(again.begin({ seq: 3, kind: "clock", request: null })).toEqual({ ok: true, result: 5 });
+    expect(again.begin({ seq: 5, kind: "random", request: null })).toBe(undefined);
   });
 
   it("a replay asking for another step (an edited directive, a changed tool) stops with JOURNAL_DIVERGED", () => {

@@ -11,6 +11,26 @@ export const JOURNAL_FORMAT_VERSION = 1;
 /** Step kinds whose request is stored as a digest only (the whole request is large and repeats the conversation). */
 const DIGEST_ONLY = new Set(["model"]);
 
+/**
+ * Step kinds that only read (the supervisor's answer at a turn boundary, a tool's description, the
+ * system prompt, the clock, randomness): nothing happens while they run that a replay could do twice, so
+ * their intent is not written before they run — a step that never ended is asked again on resume either
+ * way. Intent and outcome are written as one row when the step ends (its outcome is on disk before
+ * anything derived from it), or the intent alone before any later step's row, so the journal never has
+ * a gap.
+ */
+const READ_KINDS = new Set(["turn", "describe_tool", "system_prompt", "clock", "random"]);
+
+/** A read step's intent, written with its outcome (or before a later step's row). */
+interface DeferredIntent {
+  readonly seq: number;
+  readonly format: number;
+  readonly kind: string;
+  readonly request: string;
+  readonly requestHash: string;
+  readonly startedAt: string;
+}
+
 /** A step as the runtime's step boundary shows it (structurally `StepIntent` of @kiwi/kiwi-harness). */
 export interface JournalIntent {
   readonly seq: number;
@@ -41,8 +61,8 @@ export interface JournalStep {
   readonly ended_at: string | null;
 }
 
-/** JSON with object keys sorted: the same request always gives the same text and hash. */
-export function canonicalJson(value: unknown): string {
+/** JSON.stringify with every object's keys sorted (the reference the fast writer below must equal). */
+function sortedStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (!v || typeof v !== "object" || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
@@ -52,11 +72,99 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** Thrown by the fast writer for anything it does not handle exactly like sortedStringify. */
+const UNUSUAL = Symbol("unusual");
+/** Nesting deeper than this goes to sortedStringify (which also reports a cycle as JSON.stringify does). */
+const MAX_FAST_DEPTH = 256;
+/** An array index as an object key: a plain object lists those first, in numeric order. */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * The same text as sortedStringify for plain JSON data (plain objects and arrays, strings, finite and
+ * non-finite numbers, booleans, null, undefined members), without a replacer call and a sorted copy per
+ * object; anything else (toJSON, class instances, index-like keys, BigInt, deep nesting) throws UNUSUAL.
+ */
+function fastSorted(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined;
+    case "object": {
+      if (value === null) return "null";
+      if (depth > MAX_FAST_DEPTH) throw UNUSUAL;
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ",";
+          out += fastSorted(value[i], depth + 1) ?? "null";
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw UNUSUAL;
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") throw UNUSUAL;
+      const keys = Object.keys(value).sort();
+      let out = "{";
+      let first = true;
+      for (const k of keys) {
+        if (INDEX_KEY.test(k)) throw UNUSUAL;
+        const v = fastSorted((value as Record<string, unknown>)[k], depth + 1);
+        if (v === undefined) continue;
+        out += `${first ? "" : ","}${JSON.stringify(k)}:${v}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw UNUSUAL;
+  }
+}
+
+/** JSON with object keys sorted: the same request always gives the same text and hash. */
+export function canonicalJson(value: unknown): string {
+  try {
+    const text = fastSorted(value, 0);
+    // JSON.stringify's answer for a bare undefined/function/symbol (not a string).
+    if (text === undefined) return sortedStringify(value);
+    return text;
+  } catch (error) {
+    if (error !== UNUSUAL) throw error;
+    return sortedStringify(value);
+  }
+}
+
+/** sha256 (base64url) of a text. */
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
+}
+
 /** sha256 (base64url) of a request's canonical JSON. */
 export function requestHash(request: unknown): string {
-  return createHash("sha256")
-    .update(canonicalJson(request ?? null))
-    .digest("base64url");
+  return sha256(canonicalJson(request ?? null));
+}
+
+/** True when the fields storedRequest reads are the same in `request` as in its canonical JSON parsed again. */
+function plainSummaryFields(request: unknown): boolean {
+  if (!request || typeof request !== "object" || Array.isArray(request)) return false;
+  const r = request as Record<string, unknown>;
+  const plain = (v: unknown) =>
+    v == null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+  const list = (v: unknown) => v === undefined || Array.isArray(v);
+  return (
+    Object.getPrototypeOf(r) === Object.prototype &&
+    typeof r.toJSON !== "function" &&
+    plain(r.model) &&
+    plain(r.max_tokens) &&
+    list(r.messages) &&
+    list(r.tools)
+  );
 }
 
 function storedRequest(kind: string, request: unknown): unknown {
@@ -229,6 +337,8 @@ export class ThreadJournal {
   readonly #recorded: Map<number, JournalStep>;
   readonly #pending: (step: JournalStep) => PendingDecision;
   readonly #redact: (text: string) => string;
+  /** Read steps begun and not yet written, by seq. */
+  readonly #deferred = new Map<number, DeferredIntent>();
   /** The run's input (step 0), when one was recorded. */
   readonly start: JournalStart | undefined;
 
@@ -277,14 +387,33 @@ export class ThreadJournal {
     this.#registry.endStep(this.threadId, 0, this.#redact(canonicalJson({ ok: true, result: start })));
   }
 
-  /** The request as stored and hashed: redacted. */
-  #request(request: unknown): unknown {
-    return JSON.parse(this.#redact(canonicalJson(request ?? null)));
+  /**
+   * The request as stored and hashed: redacted. `text` is its canonical JSON and `hash` that text's
+   * digest, computed once: without a secret in it the redacted text is the canonical text itself (the
+   * canonical JSON of parsed canonical JSON is the same text), so it is neither parsed nor written again.
+   */
+  #request(raw: unknown): { request: unknown; text: string; hash: string } {
+    const canonical = canonicalJson(raw ?? null);
+    const redacted = this.#redact(canonical);
+    if (redacted === canonical) {
+      return {
+        // A model request's summary reads plain fields and two lengths: the request as given has the
+        // same ones as its parsed JSON when they are plain values (the runtime's always are).
+        get request() {
+          return plainSummaryFields(raw) ? raw : (JSON.parse(canonical) as unknown);
+        },
+        text: canonical,
+        hash: sha256(canonical),
+      };
+    }
+    const request = JSON.parse(redacted) as unknown;
+    const text = canonicalJson(request ?? null);
+    return { request, text, hash: sha256(text) };
   }
 
   begin(intent: JournalIntent): JournalOutcome | undefined {
-    const request = this.#request(intent.request);
-    const hash = requestHash(request);
+    const asked = this.#request(intent.request);
+    const hash = asked.hash;
     const recorded = this.#recorded.get(intent.seq);
     if (recorded) {
       if (recorded.kind !== intent.kind || recorded.request_hash !== hash) {
@@ -297,7 +426,7 @@ export class ThreadJournal {
             recorded_kind: recorded.kind,
             asked_kind: intent.kind,
             recorded_request: recorded.request,
-            asked_request: storedRequest(intent.kind, request),
+            asked_request: storedRequest(intent.kind, asked.request),
           },
         });
       }
@@ -316,14 +445,32 @@ export class ThreadJournal {
         context: { thread_id: this.threadId, seq: intent.seq, kind: intent.kind, request: recorded.request },
       });
     }
-    this.#registry.beginStep(this.threadId, {
+    const row = {
       seq: intent.seq,
       format: JOURNAL_FORMAT_VERSION,
       kind: intent.kind,
-      request: canonicalJson(storedRequest(intent.kind, request)),
+      request: DIGEST_ONLY.has(intent.kind)
+        ? canonicalJson(storedRequest(intent.kind, asked.request))
+        : asked.text,
       requestHash: hash,
-    });
+    };
+    if (READ_KINDS.has(intent.kind)) {
+      this.#deferred.set(intent.seq, { ...row, startedAt: this.#registry.timestamp() });
+      return undefined;
+    }
+    this.#writeDeferred(intent.seq);
+    this.#registry.beginStep(this.threadId, row);
     return undefined;
+  }
+
+  /** Writes the intents of read steps still running that began before step `seq`, oldest first. */
+  #writeDeferred(seq: number): void {
+    if (this.#deferred.size === 0) return;
+    for (const d of [...this.#deferred.values()].sort((a, b) => a.seq - b.seq)) {
+      if (d.seq >= seq) break;
+      this.#deferred.delete(d.seq);
+      this.#registry.beginStep(this.threadId, d);
+    }
   }
 
   end(intent: JournalIntent, outcome: JournalOutcome): void {
@@ -331,7 +478,13 @@ export class ThreadJournal {
       ? { ok: true, result: outcome.result === undefined ? null : outcome.result }
       : { ok: false, error: errorRecord(outcome.error) };
     // Plain JSON, not canonical: key order is kept, so a harness that prints a result gets the same text.
-    this.#registry.endStep(this.threadId, intent.seq, this.#redact(JSON.stringify(stored)));
+    const text = this.#redact(JSON.stringify(stored));
+    const deferred = this.#deferred.get(intent.seq);
+    if (deferred) {
+      this.#deferred.delete(intent.seq);
+      this.#writeDeferred(intent.seq);
+      this.#registry.recordStep(this.threadId, deferred, text);
+    } else this.#registry.endStep(this.threadId, intent.seq, text);
     this.#recorded.delete(intent.seq);
   }
 }

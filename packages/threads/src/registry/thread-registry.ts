@@ -206,6 +206,8 @@ export class ThreadRegistry implements ThreadStore {
   readonly #now: () => Date;
   readonly #queue: EventQueue;
   readonly #seqs = new Map<string, number>();
+  /** Usage recorded with queueUsage and not yet written (thread id → JSON text and time). */
+  readonly #usage = new Map<string, { usage: string; updated_at: string }>();
   readonly #stmts: ReturnType<typeof prepare>;
   #closed = false;
 
@@ -222,12 +224,18 @@ export class ThreadRegistry implements ThreadStore {
     this.#leases = new SqliteLeases(db, this.#now);
     const insertEvents = transaction(db, (rows: readonly QueuedEvent[]) => {
       for (const row of rows) this.#stmts.insertEvent.run(row);
+      for (const [thread_id, u] of this.#usage) this.#stmts.setUsage.run({ thread_id, ...u });
     });
     const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
     this.#queue = new EventQueue({
       batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-      write: (rows) => insertEvents.immediate(rows),
+      write: (rows) => {
+        insertEvents.immediate(rows);
+        // Committed with the rows: nothing changes the map while the synchronous write runs.
+        this.#usage.clear();
+      },
       onError: (err) => onError(this.#writeFailed(err)),
+      pending: () => this.#usage.size > 0,
     });
   }
 
@@ -322,6 +330,7 @@ export class ThreadRegistry implements ThreadStore {
 
   get(threadId: string): ThreadRow | undefined {
     this.#assertOpen();
+    this.#writeUsage();
     const raw = this.#guard("reading a thread", () => this.#stmts.selectThread.get(threadId)) as
       | RawThreadRow
       | undefined;
@@ -340,6 +349,7 @@ export class ThreadRegistry implements ThreadStore {
   ): ThreadRow {
     this.#assertOpen();
     assertStatus(status);
+    this.#writeUsage();
     if (options.reason !== undefined && typeof options.reason !== "string") {
       throw invalid("reason must be a string (or omitted)", { thread_id: threadId });
     }
@@ -377,6 +387,7 @@ export class ThreadRegistry implements ThreadStore {
     this.#assertOpen();
     if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id: threadId });
     const json = recordJson("usage", usage);
+    this.#usage.delete(threadId);
     const updated_at = this.#timestamp();
     const raw = this.#guard("updating a thread's usage", () =>
       this.#stmts.updateUsage.get({ thread_id: threadId, usage: json, updated_at }),
@@ -385,9 +396,30 @@ export class ThreadRegistry implements ThreadStore {
     return toThreadRow(raw);
   }
 
+  /**
+   * Replaces a thread's recorded usage like updateUsage, but group-committed with the queued events (the
+   * latest usage of each thread, in the same transaction as the events at the next setImmediate) instead of a
+   * transaction of its own: for the per-turn usage of a running thread, whose events carry it as well.
+   * Reads through this registry see it at once. ITEM_NOT_FOUND for an unknown id.
+   */
+  queueUsage(threadId: string, usage: Record<string, unknown>): void {
+    this.#assertOpen();
+    if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id: threadId });
+    const json = toJson("usage", usage);
+    this.#lastSeq(threadId); // ITEM_NOT_FOUND for an unknown thread
+    this.#usage.set(threadId, { usage: json, updated_at: this.#timestamp() });
+    this.#queue.schedule();
+  }
+
+  /** Writes queued usage now (with the queued events), so a read of a thread row sees it. */
+  #writeUsage(): void {
+    if (this.#usage.size > 0) this.flush();
+  }
+
   /** Threads matching every given filter, newest first. */
   query(filter: ThreadQuery = {}): ThreadRow[] {
     this.#assertOpen();
+    this.#writeUsage();
     refuseRenamedOptions(filter, { parent_id: "parentId" }, "ThreadRegistry.query");
     const where: string[] = [];
     const params: unknown[] = [];
@@ -614,6 +646,7 @@ export class ThreadRegistry implements ThreadStore {
    */
   park(threadId: string, reason: string): ThreadRow {
     this.#assertOpen();
+    this.#writeUsage();
     const park = transaction(this.#db, (): ThreadRow => {
       const current = this.#stmts.selectThread.get(threadId) as RawThreadRow | undefined;
       if (!current) throw notFound(threadId);
@@ -641,7 +674,14 @@ export class ThreadRegistry implements ThreadStore {
    * Writes a step's intent before it runs (committed at once, not group-committed: it must be on disk
    * before the effect happens). `request` and `requestHash` as the journal format says.
    */
-  beginStep(threadId: string, step: StepIntentRow, fence?: Fence): void {
+  beginStep(
+    threadId: string,
+    step: StepIntentRow & {
+      /** When the step began, if earlier than now (default: now). */
+      readonly startedAt?: string;
+    },
+    fence?: Fence,
+  ): void {
     this.#assertOpen();
     this.#guard("journaling a step", () =>
       this.#leases.fenced(threadId, fence, () =>
@@ -653,11 +693,48 @@ export class ThreadRegistry implements ThreadStore {
             kind: step.kind,
             request: step.request,
             request_hash: step.requestHash,
-            started_at: this.#timestamp(),
+            started_at: step.startedAt ?? this.#timestamp(),
           }),
         ),
       ),
     );
+  }
+
+  /**
+   * Writes a step that has already ended as one row, intent and outcome together (one commit instead of
+   * two): for a step without an effect — a read, which a replay may simply ask again — whose intent did not
+   * have to be on disk before it ran. `startedAt` is when it began (the registry's `timestamp()` then).
+   * Fenced like beginStep.
+   */
+  recordStep(
+    threadId: string,
+    step: StepIntentRow & { readonly startedAt: string },
+    outcome: string,
+    fence?: Fence,
+  ): void {
+    this.#assertOpen();
+    this.#guard("journaling a step", () =>
+      this.#leases.fenced(threadId, fence, () =>
+        stepOnce(threadId, step.seq, () =>
+          this.#stmts.insertEndedStep.run({
+            thread_id: threadId,
+            seq: step.seq,
+            format: step.format,
+            kind: step.kind,
+            request: step.request,
+            request_hash: step.requestHash,
+            outcome,
+            started_at: step.startedAt,
+            ended_at: this.#timestamp(),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** The registry clock's time now, as its rows record it (ISO 8601). */
+  timestamp(): string {
+    return this.#timestamp();
   }
 
   /** Writes a step's outcome (once: a recorded outcome is never changed); fenced like beginStep. */
@@ -790,6 +867,7 @@ export class ThreadRegistry implements ThreadStore {
   /** A thread and all its descendants, oldest first; empty for an unknown id. */
   subtree(threadId: string): ThreadRow[] {
     this.#assertOpen();
+    this.#writeUsage();
     const rows = this.#guard("reading a thread tree", () =>
       this.#stmts.subtree.all(threadId),
     ) as RawThreadRow[];
@@ -952,6 +1030,9 @@ function prepare(db: SqliteDatabase) {
     updateStatus: db.prepare(
       "UPDATE threads SET status = @status, reason = @reason, usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE thread_id = @thread_id",
     ),
+    setUsage: db.prepare(
+      "UPDATE threads SET usage = @usage, updated_at = @updated_at WHERE thread_id = @thread_id",
+    ),
     updateUsage: db.prepare(
       `UPDATE threads SET usage = @usage, updated_at = @updated_at WHERE thread_id = @thread_id RETURNING ${THREAD_COLUMNS}`,
     ),
@@ -973,6 +1054,9 @@ function prepare(db: SqliteDatabase) {
     ),
     insertStep: db.prepare(
       "INSERT INTO thread_steps (thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at) VALUES (@thread_id, @seq, @format, @kind, @request, @request_hash, NULL, @started_at, NULL)",
+    ),
+    insertEndedStep: db.prepare(
+      "INSERT INTO thread_steps (thread_id, seq, format, kind, request, request_hash, outcome, started_at, ended_at) VALUES (@thread_id, @seq, @format, @kind, @request, @request_hash, @outcome, @started_at, @ended_at)",
     ),
     endStep: db.prepare(
       "UPDATE thread_steps SET outcome = @outcome, ended_at = @ended_at WHERE thread_id = @thread_id AND seq = @seq AND outcome IS NULL",

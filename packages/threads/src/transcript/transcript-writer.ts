@@ -94,7 +94,12 @@ export class TranscriptWriter {
    * TRANSCRIPT_UNAVAILABLE after `close` or when the write fails.
    */
   write(type: TranscriptEventType | (string & {}), fields: Record<string, unknown> = {}): TranscriptEvent {
-    return this.#append(type, fields, "");
+    return JSON.parse(this.#append(type, fields, "").line) as TranscriptEvent;
+  }
+
+  /** Like `write`, but returns only the event's `seq` (the line written is not parsed back). */
+  append(type: TranscriptEventType | (string & {}), fields: Record<string, unknown> = {}): number {
+    return this.#append(type, fields, "").seq;
   }
 
   /** Closes the file. Calling it again does nothing. */
@@ -110,7 +115,7 @@ export class TranscriptWriter {
     this.#append("warning", { code: TORN_LINE_WARNING_CODE, message }, "\n");
   }
 
-  #append(type: string, fields: Record<string, unknown>, prefix: string): TranscriptEvent {
+  #append(type: string, fields: Record<string, unknown>, prefix: string): { line: string; seq: number } {
     const fd = this.#fd;
     if (fd === undefined) {
       throw transcriptUnavailable(
@@ -131,7 +136,7 @@ export class TranscriptWriter {
     const line = encodeLine(head, toPlainFields(fields, this.#file), this.#redact);
     writeAll(this.#file, fd, Buffer.from(`${prefix}${line}\n`, "utf8"));
     this.#seq = seq;
-    return JSON.parse(line) as TranscriptEvent;
+    return { line, seq };
   }
 }
 
