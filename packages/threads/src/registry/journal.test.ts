@@ -3,7 +3,7 @@
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { exportRegistry } from "./export-registry";
-import { JOURNAL_FORMAT_VERSION, readJournal, ThreadJournal } from "./journal";
+import { canonicalJson, JOURNAL_FORMAT_VERSION, readJournal, requestHash, ThreadJournal } from "./journal";
 import { MIGRATIONS, REGISTRY_SCHEMA_VERSION } from "./schema";
 import { codeOf, rawDatabase, tempRegistry } from "./test-fixtures/helpers";
 import { BOOT_ID, ThreadRegistry } from "./thread-registry";
@@ -68,6 +68,29 @@ describe("ThreadJournal", () => {
     // A step past the journal is new: it is written.
     expect(again.begin({ seq: 3, kind: "tool", request: { id: "c2", tool: "x" } })).toBe(undefined);
     expect(readJournal(reg, "t1")).toHaveLength(4);
+  });
+
+  it("stores and hashes a request redacted, so a replay with the same secret matches it", () => {
+    const { reg } = open();
+    reg.register({ threadId: "t1", directive: "d", status: "running" });
+    const redact = (t: string) => t.replaceAll("sk-secret-1", "[REDACTED]");
+    const j = ThreadJournal.open(reg, "t1", { redact });
+    const request = { tool: "x", id: "c1", parameters: { key: "sk-secret-1", n: 1 } };
+    j.begin({ seq: 1, kind: "tool", request });
+    j.end({ seq: 1, kind: "tool", request }, { ok: true, result: { echoed: "sk-secret-1" } });
+    j.begin({ seq: 2, kind: "tool", request: { tool: "y", id: "c2" } });
+    const [first, second] = reg.steps("t1");
+    expect(first!.request).toBe('{"id":"c1","parameters":{"key":"[REDACTED]","n":1},"tool":"x"}');
+    expect(first!.request_hash).toBe(requestHash(JSON.parse(first!.request)));
+    expect(first!.outcome).toBe('{"ok":true,"result":{"echoed":"[REDACTED]"}}');
+    // Without a secret the stored text is the canonical JSON itself.
+    expect(second!.request).toBe(canonicalJson({ tool: "y", id: "c2" }));
+    expect(second!.request_hash).toBe(requestHash({ id: "c2", tool: "y" }));
+    const again = ThreadJournal.open(reg, "t1", { redact });
+    expect(again.begin({ seq: 1, kind: "tool", request })).toEqual({
+      ok: true,
+      result: { echoed: "[REDACTED]" },
+    });
   });
 
   it("a read step is written in one row when it ends, or as an intent before any later step's row", () => {

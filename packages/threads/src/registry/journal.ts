@@ -61,8 +61,8 @@ export interface JournalStep {
   readonly ended_at: string | null;
 }
 
-/** JSON.stringify with every object's keys sorted (the reference the fast writer below must equal). */
-function sortedStringify(value: unknown): string {
+/** JSON with object keys sorted: the same request always gives the same text and hash. */
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (!v || typeof v !== "object" || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
@@ -70,74 +70,6 @@ function sortedStringify(value: unknown): string {
       sorted[k] = (v as Record<string, unknown>)[k];
     return sorted;
   });
-}
-
-/** Thrown by the fast writer for anything it does not handle exactly like sortedStringify. */
-const UNUSUAL = Symbol("unusual");
-/** Nesting deeper than this goes to sortedStringify (which also reports a cycle as JSON.stringify does). */
-const MAX_FAST_DEPTH = 256;
-/** An array index as an object key: a plain object lists those first, in numeric order. */
-const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
-
-/**
- * The same text as sortedStringify for plain JSON data (plain objects and arrays, strings, finite and
- * non-finite numbers, booleans, null, undefined members), without a replacer call and a sorted copy per
- * object; anything else (toJSON, class instances, index-like keys, BigInt, deep nesting) throws UNUSUAL.
- */
-function fastSorted(value: unknown, depth: number): string | undefined {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "number":
-      return Number.isFinite(value) ? String(value) : "null";
-    case "boolean":
-      return value ? "true" : "false";
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined;
-    case "object": {
-      if (value === null) return "null";
-      if (depth > MAX_FAST_DEPTH) throw UNUSUAL;
-      if (Array.isArray(value)) {
-        let out = "[";
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ",";
-          out += fastSorted(value[i], depth + 1) ?? "null";
-        }
-        return `${out}]`;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) throw UNUSUAL;
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function") throw UNUSUAL;
-      const keys = Object.keys(value).sort();
-      let out = "{";
-      let first = true;
-      for (const k of keys) {
-        if (INDEX_KEY.test(k)) throw UNUSUAL;
-        const v = fastSorted((value as Record<string, unknown>)[k], depth + 1);
-        if (v === undefined) continue;
-        out += `${first ? "" : ","}${JSON.stringify(k)}:${v}`;
-        first = false;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw UNUSUAL;
-  }
-}
-
-/** JSON with object keys sorted: the same request always gives the same text and hash. */
-export function canonicalJson(value: unknown): string {
-  try {
-    const text = fastSorted(value, 0);
-    // JSON.stringify's answer for a bare undefined/function/symbol (not a string).
-    if (text === undefined) return sortedStringify(value);
-    return text;
-  } catch (error) {
-    if (error !== UNUSUAL) throw error;
-    return sortedStringify(value);
-  }
 }
 
 /** sha256 (base64url) of a text. */
