@@ -177,6 +177,13 @@ export interface ThreadRuntime {
 
 const ID_RETRIES = 3;
 
+/** The parts of a spawn started while its directive loads (`startEarly`). */
+interface EarlyParts {
+  readonly harnessId?: string;
+  readonly harness?: Promise<HarnessV2>;
+  readonly core: Promise<{ token: string; jti: string }>;
+}
+
 /**
  * Creates a kernel with the `threads` primitive and a ThreadManager behind it. The three spawn layers:
  * `thread_directive` (what a model calls: the directive loaded once, its requirements, orchestration
@@ -255,6 +262,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     request: SpawnDirectiveOptions,
     caller: CapabilityClaims | undefined,
   ): Promise<SpawnResult> {
+    const early = startEarly(request, caller);
     const d = await loadDirective(kernel, request.directive, request.inputs ?? {});
     if (d.spawn_requirements_missing.length) {
       throw new KiwiError({
@@ -270,7 +278,24 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         context: { reason: "orchestration", required: "orchestration.spawn", directive: d.name },
       });
     }
-    return harnessLayer(d, request, caller);
+    return harnessLayer(d, request, caller, early);
+  }
+
+  /**
+   * What a spawn needs that does not depend on the directive, started while it loads (each is awaited
+   * in the order the checks are made, so the first failure is still the one reported): the runtime's
+   * default harness — never one a caller names, which is resolved only after the checks — and the core
+   * spawn token (minted, held in memory).
+   */
+  function startEarly(request: SpawnDirectiveOptions, caller: CapabilityClaims | undefined): EarlyParts {
+    const core = spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime");
+    // Awaited later, or never (an earlier check failed): not an unhandled rejection meanwhile.
+    core.catch(() => undefined);
+    const harnessId = defaultHarness ?? DEFAULT_HARNESS;
+    if (request.harness !== undefined && request.harness !== harnessId) return { core };
+    const harness = resolveHarness(kernel, harnessId);
+    harness.catch(() => undefined);
+    return { harnessId, harness, core };
   }
 
   /** Layer 2 — the harness from data, an id, a ThreadRunner, spawn_thread (retrying a taken id). */
@@ -278,10 +303,13 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     d: LoadedDirective,
     request: SpawnDirectiveOptions,
     caller: CapabilityClaims | undefined,
+    early?: EarlyParts,
   ): Promise<SpawnResult> {
     const harnessId = request.harness ?? d.metadata.harness ?? defaultHarness ?? DEFAULT_HARNESS;
     // Before anything is registered: an unknown, unsigned or non-harness id fails the spawn here.
-    const harness = await resolveHarness(kernel, harnessId);
+    const harness = await (early?.harness && early.harnessId === harnessId
+      ? early.harness
+      : resolveHarness(kernel, harnessId));
     const choice = await resolveModels(d.metadata.model, d.name);
     const unpriced = unpricedBudget(d, choice, caller);
     if (unpriced && !allowUnpriced) {
@@ -295,7 +323,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       ? checkpointOf(threads.registry, request.resumeFrom, d.name)
       : undefined;
     const cost = d.metadata.cost!;
-    const core = await spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime");
+    const core = await (early?.core ?? spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime"));
     const start: ThreadStart = {
       directive: d.name,
       message: request.message ?? "",
@@ -348,7 +376,11 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           runner: runnerFor,
         });
       } catch (error) {
-        if (KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < first + ID_RETRIES)
+        if (
+          KiwiError.isInstance(error) &&
+          error.code === "THREAD_ID_COLLISION" &&
+          attempt < first + ID_RETRIES
+        )
           continue;
         throw error;
       }
