@@ -19,12 +19,20 @@ export type { CategoryScope, Grant, OrchestrationScope } from "./grant";
 export type { CapabilityGuard } from "./guard/capability-guard";
 export { createCapabilityGuard } from "./guard/capability-guard";
 export { capabilityDenied, suggestionFor } from "./guard/denial";
+export { primitiveFloor } from "./guard/primitive-floor";
 export { orchestrationAdmits, scopeAdmits } from "./orchestration/orchestration-admits";
 export type { IsProtectedPathOptions, ProtectedPathVerdict } from "./paths/is-protected-path";
 export { isProtectedPath } from "./paths/is-protected-path";
+export type { ProtectedPathDenial } from "./paths/protected-path-denial";
+export { protectedPathDenial } from "./paths/protected-path-denial";
 export type { DirectivePermissions, PermissionTag } from "./permissions/directive-permissions";
 export { mcpServerId } from "./permissions/mcp-server-id";
-export { assertNoSystemCaps, permissionsToGrants, systemCapsIn } from "./permissions/permissions-to-grants";
+export {
+  assertNoSystemCaps,
+  dropSystemCaps,
+  permissionsToGrants,
+  systemCapsIn,
+} from "./permissions/permissions-to-grants";
 export type { CapabilityClaims } from "./token/capability-claims";
 export type { MintedToken, MintTokenOptions } from "./token/mint-token";
 export { mintToken } from "./token/mint-token";

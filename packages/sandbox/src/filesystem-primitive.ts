@@ -67,6 +67,7 @@ export function createFilesystemPrimitive(options: FilesystemPrimitiveOptions = 
             root,
             rel,
             maxBytes: num(config.max_bytes, "max_bytes", 1024 * 1024),
+            systemCaps,
           });
           return { success: true, path: rel, bytes: bytes.length, content: bytes.toString("utf8") };
         }
@@ -88,6 +89,7 @@ export function createFilesystemPrimitive(options: FilesystemPrimitiveOptions = 
             rel,
             recursive,
             maxEntries: options.maxEntries ?? 1000,
+            systemCaps,
           });
           return { success: true, path: rel, entries: listing.entries, truncated: listing.truncated };
         }

@@ -17,6 +17,11 @@ export interface ListDirInRootOptions {
   readonly recursive?: boolean;
   /** Stop after this many entries; `truncated` then says so. */
   readonly maxEntries: number;
+  /**
+   * System capabilities the caller lists with: `.ai/threads` needs `registry.read` (without it a walk
+   * reports the folder as skipped `protected` and does not enter it). Default none.
+   */
+  readonly systemCaps?: readonly string[];
 }
 
 export type DirEntryType = "file" | "directory" | "symlink" | "special";
@@ -38,8 +43,8 @@ export interface DirListing {
 /**
  * Lists a directory inside the project, bounded by `maxEntries`. Confinement applies to the walk
  * itself (hackmyagent#485): symlinks are reported as `{type: "symlink", skipped: true}` and never
- * followed, each directory is opened with O_NOFOLLOW and read from the open handle (openDirAnchored), and protected directories no capability opens
- * (`.git`) are reported but not entered. Names a request could not use (control characters, `CON`,
+ * followed, each directory is opened with O_NOFOLLOW and read from the open handle (openDirAnchored), and protected directories the caller
+ * cannot read (`.git`; `.ai/threads` without `registry.read`) are reported but not entered. Names a request could not use (control characters, `CON`,
  * trailing dots…) are reported as skipped `invalid_name`; they are JSON-safe strings, never printed raw.
  */
 export function listDirInRoot(options: ListDirInRootOptions): Promise<DirListing> {
@@ -47,8 +52,8 @@ export function listDirInRoot(options: ListDirInRootOptions): Promise<DirListing
 }
 
 async function listUnchecked(options: ListDirInRootOptions): Promise<DirListing> {
-  const { root, rel, recursive = false, maxEntries } = options;
-  const target = await resolveForOperation({ root, rel, op: "list", systemCaps: [] });
+  const { root, rel, recursive = false, maxEntries, systemCaps = [] } = options;
+  const target = await resolveForOperation({ root, rel, op: "list", systemCaps });
   if (!target.exists)
     throw pathError(
       "PATH_NOT_FOUND",
@@ -93,7 +98,7 @@ async function listUnchecked(options: ListDirInRootOptions): Promise<DirListing>
         entries.push({ rel: childRel, type, skipped: true, reason: "symlink" });
       } else if (
         type === "directory" &&
-        protectionProblem(childRel, "list", [], target.caseInsensitive) !== undefined
+        protectionProblem(childRel, "list", systemCaps, target.caseInsensitive) !== undefined
       ) {
         entries.push({ rel: childRel, type, skipped: true, reason: "protected" });
       } else if (type === "directory" && recursive && next.depth + 1 >= MAX_PATH_SEGMENTS) {

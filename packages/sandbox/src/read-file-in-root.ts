@@ -12,6 +12,11 @@ export interface ReadFileInRootOptions {
   readonly rel: string;
   /** Largest file accepted; bigger ones are refused (FILE_TOO_LARGE), never truncated silently. */
   readonly maxBytes: number;
+  /**
+   * System capabilities the caller reads with: `.ai/threads/**` (the registry, every thread's
+   * transcript) needs `registry.read`. Default none.
+   */
+  readonly systemCaps?: readonly string[];
 }
 
 const CHUNK = 64 * 1024;
@@ -28,8 +33,8 @@ export function readFileInRoot(options: ReadFileInRootOptions): Promise<Buffer> 
 }
 
 async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
-  const { root, rel, maxBytes } = options;
-  const target = await resolveForOperation({ root, rel, op: "read", systemCaps: [] });
+  const { root, rel, maxBytes, systemCaps = [] } = options;
+  const target = await resolveForOperation({ root, rel, op: "read", systemCaps });
   if (!target.exists)
     throw pathError("PATH_NOT_FOUND", "not_found", rel, "no such file; check the path with a listing");
   const handle = await open(target.abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -6,3 +6,4 @@ export type { FileSinkSettings, ResolvedFileSinkSettings } from "./file-sink-set
 export { fileSinkSettingsSchema } from "./file-sink-settings";
 export type { ResolvedSinkPath } from "./resolve-sink-path";
 export { resolveSinkPath } from "./resolve-sink-path";
+export { sinkPathRel } from "./sink-path-rel";

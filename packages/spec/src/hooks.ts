@@ -11,8 +11,13 @@ export type AuthorizationRequest =
       readonly toolId: string;
       /** Every tool id in the chain, head first. */
       readonly chain: readonly string[];
-      /** The union of `requires` across the chain. */
+      /** The union of `requires` across the chain (and its sinks'). */
       readonly requires: readonly string[];
+      /**
+       * The primitive the chain ends in. The guard adds the primitive's own floor (`subprocess` needs
+       * `process.exec`, …) to `requires`, whatever the tools declare.
+       */
+      readonly primitive?: string;
       readonly params: Readonly<Record<string, unknown>>;
       /** The rendered `config.url`, when the chain has one (host-scoped capabilities are checked on it). */
       readonly url?: string;
@@ -21,6 +26,12 @@ export type AuthorizationRequest =
        * in it (`mcp.connect` on `config.mcp_server`, the server the call talks to).
        */
       readonly config?: Readonly<Record<string, unknown>>;
+      /**
+       * Files the call's sinks will write: each destination whose sink requires `fs.write`, by its `path`
+       * setting resolved inside the project (canonical, project-relative). Each must fall within the
+       * caller's `fs.write` scope and pass the protected paths, like any write.
+       */
+      readonly writes?: readonly string[];
       readonly meta: Readonly<Record<string, unknown>>;
     }
   | {
@@ -31,6 +42,13 @@ export type AuthorizationRequest =
       /** Project-relative (or user-space-relative) path that will be written. */
       readonly path: string;
       readonly space: string;
+      /**
+       * The call is the person's own act: the kernel was created for the person at their own terminal
+       * (the `kiwi` CLI), or the code calling it acts for them (the MCP connector refreshing a server the
+       * person approved). Without a token only such writes are allowed; every other caller (an MCP client
+       * of `kiwi serve`, a thread, an app) needs `item.sign` in its token.
+       */
+      readonly person?: boolean;
       readonly meta: Readonly<Record<string, unknown>>;
     }
   | {
@@ -40,6 +58,16 @@ export type AuthorizationRequest =
       readonly itemType: "directive" | "tool" | "knowledge";
       readonly itemId: string;
       readonly category: string;
+      readonly meta: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /**
+       * A meta-tool is about to run: a caller with a token needs `kiwi.<tool>` (`kiwi.search`,
+       * `kiwi.load`, `kiwi.execute`, `kiwi.help`). Not asked for a harness's direct call of a tool the
+       * token grants by id (that is `tool.run` alone).
+       */
+      readonly kind: "meta";
+      readonly tool: "search" | "load" | "execute" | "help";
       readonly meta: Readonly<Record<string, unknown>>;
     };
 

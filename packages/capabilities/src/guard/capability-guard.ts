@@ -3,11 +3,14 @@ import type { CapabilityRegistry } from "../definitions/capability-registry";
 import { matchPath } from "../glob/match-path";
 import { matchToolId } from "../glob/match-tool-id";
 import type { CategoryScope, Grant } from "../grant";
-import { isProtectedPath } from "../paths/is-protected-path";
+import { protectedPathDenial } from "../paths/protected-path-denial";
 import { mcpServerId } from "../permissions/mcp-server-id";
 import type { CapabilityClaims } from "../token/capability-claims";
 import type { TokenVerifier } from "../token/token-verifier";
 import { capabilityDenied } from "./denial";
+import { primitiveFloor } from "./primitive-floor";
+
+type AuthorizationToolRun = Extract<AuthorizationRequest, { kind: "tool.run" }>;
 
 export interface CapabilityGuard {
   /** The kernel's hook: every tool run, item read and item write goes through it. */
@@ -40,13 +43,17 @@ function missingToken(what: string): KiwiError {
 }
 
 /**
- * The guard every tool goes through. Without a token, only tools that require nothing run (the "LLM
- * outside Kiwi" case) and item reads and writes are the local user's own. With a token: it is verified
- * (EdDSA, audience, expiry, thread), the tool id must fall within a `tool.execute` grant, every
- * capability the chain requires must be held, a request URL must match a `net.http` host scope when the
- * chain requires net.http, the MCP server (`config.mcp_server`) must match an `mcp.connect` scope when
- * the chain requires mcp.connect, knowledge and directive categories follow their rules (deny wins), and item
- * writes need `item.sign`. Scoped checks on concrete paths happen in the primitive (`checkPath`).
+ * The guard every tool goes through. What a chain requires is what its tools declare plus its
+ * primitive's floor (`primitiveFloor`: `subprocess` needs `process.exec` whatever a tool says). Without a
+ * token, only tools that require nothing (floor included) run — the "LLM outside Kiwi" case — item reads
+ * are open, the meta-tools are open, and items are created, updated, signed or deleted only as the
+ * person's own act (`person`: the CLI at their terminal). With a token: it is verified (EdDSA, audience,
+ * expiry, thread); each meta-tool needs its `kiwi.*` capability; the tool id must fall within a
+ * `tool.execute` grant, every required capability must be held, the request URL's host must match a
+ * `net.http` scope when net.http is required, the MCP server (`config.mcp_server`) an `mcp.connect` scope
+ * when mcp.connect is, and every file the call's sinks write (`writes`) the `fs.write` scope and the
+ * protected paths; knowledge and directive categories follow their rules (deny wins); item writes need
+ * `item.sign`. Scoped checks on a primitive's concrete paths happen in the primitive (`checkPath`).
  */
 export function createCapabilityGuard(options: {
   verifier: TokenVerifier;
@@ -74,53 +81,79 @@ export function createCapabilityGuard(options: {
     });
   };
 
-  const authorize = async (req: AuthorizationRequest): Promise<void> => {
-    const token = req.meta.__auth;
-    if (req.kind === "tool.run") {
-      if (token === undefined) {
-        if (req.requires.length === 0) return;
-        throw missingToken(`tool ${req.toolId} requires ${req.requires.join(", ")}`);
-      }
-      const claims = await verify(req.meta);
+  const requireMcpServer = (claims: CapabilityClaims, config: AuthorizationToolRun["config"]) => {
+    // The server the call talks to: an approved configuration's name, set by the signed tool (a
+    // generated tool) or by the caller (mcp_connect's `name`). A scoped grant needs it to match.
+    const named = config?.mcp_server;
+    const server = typeof named === "string" && named !== "" ? mcpServerId(named) : undefined;
+    requireCap(
+      claims,
+      "mcp.connect",
+      server ?? "(no server named)",
+      (g) =>
+        g.scope === undefined ||
+        (server !== undefined && typeof g.scope === "string" && matchToolId(g.scope, server)),
+    );
+  };
+
+  const authorizeToolRun = async (req: AuthorizationToolRun): Promise<void> => {
+    // The primitive's floor counts as required, whatever the tools declare.
+    const floor = req.primitive
+      ? primitiveFloor({ primitive: req.primitive, config: req.config, params: req.params })
+      : [];
+    const requires = floor.length ? [...new Set([...req.requires, ...floor])] : req.requires;
+    if (req.meta.__auth === undefined) {
+      if (requires.length === 0 && !req.writes?.length) return;
+      const below = floor.filter((cap) => !req.requires.includes(cap));
+      throw missingToken(
+        `tool ${req.toolId} requires ${requires.join(", ")}${below.length ? ` (${below.join(", ")}: what its primitive ${req.primitive} always needs, whatever the tool declares)` : ""}`,
+      );
+    }
+    const claims = await verify(req.meta);
+    requireCap(
+      claims,
+      "tool.execute",
+      req.toolId,
+      (g) => typeof g.scope === "string" && matchToolId(g.scope, req.toolId),
+    );
+    for (const cap of requires) requireCap(claims, cap);
+    if (requires.includes("mcp.connect")) requireMcpServer(claims, req.config);
+    const url = req.url;
+    if (requires.includes("net.http")) {
+      const host = typeof url === "string" ? hostOf(url) : undefined;
       requireCap(
         claims,
-        "tool.execute",
-        req.toolId,
-        (g) => typeof g.scope === "string" && matchToolId(g.scope, req.toolId),
+        "net.http",
+        host ?? "(no host)",
+        (g) =>
+          g.scope === undefined ||
+          (host !== undefined && typeof g.scope === "string" && matchToolIdOrHost(g.scope, host)),
       );
-      for (const cap of req.requires) requireCap(claims, cap);
-      if (req.requires.includes("mcp.connect")) {
-        // The server the call talks to: an approved configuration's name, set by the signed tool (a
-        // generated tool) or by the caller (mcp_connect's `name`). A scoped grant needs it to match.
-        const named = req.config?.mcp_server;
-        const server = typeof named === "string" && named !== "" ? mcpServerId(named) : undefined;
-        requireCap(
-          claims,
-          "mcp.connect",
-          server ?? "(no server named)",
-          (g) =>
-            g.scope === undefined ||
-            (server !== undefined && typeof g.scope === "string" && matchToolId(g.scope, server)),
-        );
+    }
+    // Files the call's sinks write: inside the fs.write scope and past the protected paths.
+    for (const rel of req.writes ?? []) checkClaimsPath(claims, "fs.write", rel, true);
+  };
+
+  const authorize = async (req: AuthorizationRequest): Promise<void> => {
+    if (req.kind === "tool.run") return authorizeToolRun(req);
+    const token = req.meta.__auth;
+    if (req.kind === "meta") {
+      if (token === undefined) return;
+      requireCap(await verify(req.meta), `kiwi.${req.tool}`);
+      return;
+    }
+    if (req.kind === "item.write") {
+      if (token === undefined) {
+        // The person at their own terminal (or code acting for them) writes with their own key. Nobody
+        // else does without a token: an MCP client of `kiwi serve`, an app, a thread.
+        if (req.person || req.action === "load") return;
+        throw itemSignNeeded(req.action);
       }
-      const url = req.url;
-      if (req.requires.includes("net.http") && typeof url === "string") {
-        const host = new URL(url).hostname;
-        requireCap(
-          claims,
-          "net.http",
-          host,
-          (g) => g.scope === undefined || (typeof g.scope === "string" && matchToolIdOrHost(g.scope, host)),
-        );
-      }
+      requireCap(await verify(req.meta), "item.sign");
       return;
     }
     if (token === undefined) return;
     const claims = await verify(req.meta);
-    if (req.kind === "item.write") {
-      requireCap(claims, "item.sign");
-      return;
-    }
     const cap =
       req.itemType === "knowledge"
         ? "knowledge.read"
@@ -136,31 +169,48 @@ export function createCapabilityGuard(options: {
     }
   };
 
+  /** The path capability's scope on a canonical path, then the protected paths with the token's system caps. */
+  const checkClaimsPath = (claims: CapabilityClaims, cap: string, rel: string, write: boolean): string[] => {
+    requireCap(claims, cap, rel, (g) => typeof g.scope === "string" && matchPath(g.scope, rel));
+    const system = claims.caps.filter((g) => options.registry().isSystemOnly(g.cap)).map((g) => g.cap);
+    const denial = protectedPathDenial(rel, { write, systemCaps: system });
+    if (denial) {
+      throw new KiwiError({
+        code: "PATH_PROTECTED",
+        message: `${JSON.stringify(rel)}: ${denial.message}`,
+        context: { reason: "protected", path: rel, ...(denial.needs ? { needs: denial.needs } : {}) },
+      });
+    }
+    return system;
+  };
+
   return {
     authorizer: authorize,
     async checkPath({ meta, cap, rel, write }) {
       if (meta.__auth === undefined) throw missingToken(`${cap} on ${JSON.stringify(rel)}`);
-      const claims = await verify(meta);
-      requireCap(claims, cap, rel, (g) => typeof g.scope === "string" && matchPath(g.scope, rel));
-      const system = claims.caps.filter((g) => options.registry().isSystemOnly(g.cap)).map((g) => g.cap);
-      const verdict = isProtectedPath(rel);
-      // Reads of items are fine; writing them (or touching .git and keys at all) is not.
-      if (
-        verdict.protected &&
-        (write || verdict.needs === undefined) &&
-        !(verdict.needs && system.includes(verdict.needs))
-      ) {
-        throw new KiwiError({
-          code: "PATH_PROTECTED",
-          message: verdict.needs
-            ? `${JSON.stringify(rel)} is protected: changing it needs the system capability ${verdict.needs}, which only core directives hold`
-            : `${JSON.stringify(rel)} is protected: Kiwi's file tools never touch it`,
-          context: { reason: "protected", path: rel, ...(verdict.needs ? { needs: verdict.needs } : {}) },
-        });
-      }
-      return system;
+      return checkClaimsPath(await verify(meta), cap, rel, write);
     },
   };
+}
+
+/** A tokenless item write by anyone but the person at their own terminal. */
+function itemSignNeeded(action: string): KiwiError {
+  const suggestion =
+    "review the change and make it yourself at your terminal (kiwi sign <type> <id> signs what you reviewed); a thread needs a core directive's item.sign";
+  return new KiwiError({
+    code: "CAPABILITY_DENIED",
+    message: `${action} of an item needs item.sign, a system capability: without a capability token only the person at their own terminal changes items, never an MCP client, an app or a model: ${suggestion}`,
+    context: { reason: "cap_missing", required: "item.sign", suggestion },
+  });
+}
+
+/** A URL's host name, or undefined when it does not parse (the request is then refused). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Host scopes use the tool-id dialect's single-segment matching over a hostname (`*.example.com`). */

@@ -14,9 +14,6 @@ describe("isProtectedPath", () => {
     [".ai/tools/capabilities/fs.yaml", "extractor.modify"],
     [".ai/extractors", "extractor.modify"],
     [".ai/extractors/yaml.ts", "extractor.modify"],
-    [".ai/threads/registry.db", "registry.write"],
-    [".ai/threads/registry.db-wal", "registry.write"],
-    [".ai/threads/t-123/transcript.jsonl", "registry.write"],
     [".ai", "item.sign"],
     [".ai/tools", "item.sign"],
     [".ai/tools/github/list.yaml", "item.sign"],
@@ -24,8 +21,21 @@ describe("isProtectedPath", () => {
     [".ai/knowledge/x.md", "item.sign"],
   ])("%s is protected, needs %s", (rel, needs) => {
     expect(isProtectedPath(rel)).toEqual(
-      needs === undefined ? { protected: true } : { protected: true, needs },
+      needs === undefined ? { protected: true, reads: "never" } : { protected: true, needs },
     );
+  });
+
+  it.each([
+    ".ai/threads",
+    ".ai/threads/registry.db",
+    ".ai/threads/registry.db-wal",
+    ".ai/threads/t-123/transcript.jsonl",
+  ])("%s needs registry.write to change and registry.read to read", (rel) => {
+    expect(isProtectedPath(rel)).toEqual({
+      protected: true,
+      needs: "registry.write",
+      reads: "registry.read",
+    });
   });
 
   it.each([
@@ -43,7 +53,7 @@ describe("isProtectedPath", () => {
 
   it("P22: folds case by default; exact case only when told the file system is case-sensitive", () => {
     expect(isProtectedPath(".AI/tools/x.yaml")).toEqual({ protected: true, needs: "item.sign" });
-    expect(isProtectedPath(".Git/config")).toEqual({ protected: true });
+    expect(isProtectedPath(".Git/config")).toEqual({ protected: true, reads: "never" });
     expect(isProtectedPath(".AI/Tools/Capabilities/fs.yaml")).toEqual({
       protected: true,
       needs: "extractor.modify",

@@ -130,3 +130,20 @@ export function assertNoSystemCaps(
     });
   }
 }
+
+/**
+ * What a thread of a directive may be minted with: every grant for a core directive (bundled with Kiwi
+ * and signed by the core key, decided by the caller from location and signer), the grants without any
+ * system-only capability for every other — also one signed by a key the person trusts, which signing's
+ * DIRECTIVE_SYSTEM_CAP check never saw. `dropped` names what was left out.
+ */
+export function dropSystemCaps(
+  grants: readonly Grant[],
+  options: { registry: CapabilityRegistry; core: boolean },
+): { grants: Grant[]; dropped: string[] } {
+  if (options.core) return { grants: [...grants], dropped: [] };
+  return {
+    grants: grants.filter((g) => !options.registry.isSystemOnly(g.cap)),
+    dropped: systemCapsIn(grants, options.registry),
+  };
+}
