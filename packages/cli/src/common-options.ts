@@ -37,6 +37,9 @@ export async function kernelFrom(
     projectRoot: projectFrom(flags, io),
     userSpace: userSpaceFrom(flags, io),
     env: io.env,
+    // The person at their own terminal: `kiwi sign`, `init` and `connect` write items with their key.
+    // `kiwi serve` never passes this (its MCP clients need item.sign like any other caller).
+    personAtTerminal: true,
     ...extra,
   });
 }

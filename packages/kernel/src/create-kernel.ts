@@ -86,6 +86,13 @@ export interface KernelOptions {
   limits?: Partial<Limits>;
   /** Maintainers only: allow signing directives that grant system capabilities (the core bundle). */
   allowSystemCaps?: boolean;
+  /**
+   * The person at their own terminal drives this kernel (the `kiwi` CLI): a call without a capability
+   * token may create, update, sign and delete items, with the person's key. Never set it for a server
+   * (`kiwi serve`), an app or anything a model or a remote client drives: without it every item write
+   * needs `item.sign` in the caller's token (a per-call `asPerson` is for code acting for the person).
+   */
+  personAtTerminal?: boolean;
   /** How long the search index may be reused before re-scanning the spaces (default 1000 ms). */
   indexTtlMs?: number;
   /** Clock for signature timestamps (tests). */
@@ -266,6 +273,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     now,
     capabilities: () => capabilityRegistry,
     allowSystemCaps: options.allowSystemCaps === true,
+    personAtTerminal: options.personAtTerminal === true,
   };
   const kernel: Kernel = {
     projectRoot: settings.projectRoot,

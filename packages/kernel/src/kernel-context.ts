@@ -31,4 +31,6 @@ export interface KernelContext {
   readonly capabilities: () => import("@kiwi/capabilities").CapabilityRegistry;
   /** Maintainers' mode: directives with system capabilities may be signed. */
   readonly allowSystemCaps: boolean;
+  /** The person at their own terminal drives this kernel: tokenless item writes are theirs. */
+  readonly personAtTerminal: boolean;
 }

@@ -16,6 +16,17 @@ export interface CallOptions {
    */
   sinks?: readonly SinkV1[];
   signal?: AbortSignal;
+  /**
+   * The calling code acts for the person who owns this kernel's key, not for whoever asked it to run
+   * (the MCP connector refreshing the tools of a server the person approved): without a token its item
+   * writes are the person's own. A server or harness never sets it from a request.
+   */
+  asPerson?: boolean;
+  /**
+   * `execute(tool, run)` only: a harness's direct call of a tool the caller's token grants by id (the
+   * model calls `greet`, not `execute`), so `kiwi.execute` is not asked for; `tool.execute` still is.
+   */
+  direct?: boolean;
 }
 
 /** A meta-tool's answer: `{success: true, …}` or the tool-boundary failure shape. */

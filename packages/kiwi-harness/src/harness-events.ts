@@ -3,7 +3,15 @@ import type { Usage } from "@kiwi/spec";
 /** What a Kiwi thread reports as it runs (transcripts, progress displays and tests consume these). */
 export type HarnessEvent =
   | { type: "directive_loaded"; directive: string; version: string; core: boolean }
-  | { type: "token_minted"; jti: string; exp: number; grants: number; dropped: number }
+  | {
+      type: "token_minted";
+      jti: string;
+      exp: number;
+      grants: number;
+      dropped: number;
+      /** System capabilities a non-core directive asked for, left out of its token. */
+      system_dropped?: string[];
+    }
   | { type: "turn_start"; turn: number }
   | { type: "user_message"; turn: number; text: string; injected?: boolean }
   | { type: "resumed"; turn: number; messages: number }

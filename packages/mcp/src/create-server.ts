@@ -74,7 +74,7 @@ const TOOLS: readonly MetaTool[] = [
     name: "execute",
     title: "Execute a Kiwi item",
     description:
-      "Act on an item found with search. action=run: a directive returns its parsed steps for you to follow in order (nothing is run for you), a tool runs its chain with `parameters`, knowledge returns its content. action=sign/create/update/delete manage items. Failures return {success:false, error:{code, message}}; the message says what to fix.",
+      "Act on an item found with search. action=run: a directive returns its parsed steps for you to follow in order (nothing is run for you), a tool runs its chain with `parameters`, knowledge returns its content. action=sign/create/update/delete manage items (they need item.sign: without it they are refused, and the person reviews and signs changes at their own terminal). Failures return {success:false, error:{code, message}}; the message says what to fix.",
     shape: executeInputShape,
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   },

@@ -7,7 +7,11 @@ import { createMcpKernel } from "./create-mcp-kernel";
 import { createKiwiMcpServer } from "./create-server";
 import { SessionAuditLog } from "./session/session-audit-log";
 
-export interface ServeStdioOptions extends KernelOptions {
+/**
+ * Kernel options of the served kernel. There is no `personAtTerminal`: an MCP client is never the person
+ * at their own terminal, so its item writes need `item.sign` like any other caller's.
+ */
+export interface ServeStdioOptions extends Omit<KernelOptions, "personAtTerminal"> {
   /** Server name reported in `initialize` (default "kiwi"). */
   name?: string;
   /** Server version reported in `initialize` (default: this package's version). */
@@ -58,7 +62,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioServe
     as,
     ...kernelOptions
   } = options;
-  const kernel = await createMcpKernel(kernelOptions);
+  const kernel = await createMcpKernel({ ...kernelOptions, personAtTerminal: false });
   let audit: SessionAuditLog | undefined;
   const session = as
     ? await kernel.as(as, { onCall: (record) => audit?.write("call", { ...record, session: undefined }) })

@@ -35,6 +35,7 @@ export async function runKernelTour(options: {
     projectRoot: options.project,
     userSpace: options.userSpace,
     env: options.env,
+    personAtTerminal: true,
   });
   // The server starts now, in parallel with the first steps (starting Node and a kernel takes a moment).
   // createKernel has already made the user's key, so the server finds it instead of racing to create one.

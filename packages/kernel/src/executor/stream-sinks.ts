@@ -1,4 +1,5 @@
 import { closeSinks, createRedactingSink } from "@kiwi/sinks";
+import { sinkPathRel } from "@kiwi/sinks/node";
 import { KiwiError, SINK_KIND, type SinkContext, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import { readVerified } from "../meta/resolve-item";
@@ -55,6 +56,25 @@ export async function sinkDefinitions(ctx: KernelContext, destinations: readonly
       return { destination: d, item, def, requires };
     }),
   );
+}
+
+/**
+ * The files a call's sinks will write, for the guard: the `path` setting of every destination whose sink
+ * requires `fs.write`, resolved inside the project (canonical, project-relative), so it is checked against
+ * the caller's `fs.write` scope and the protected paths like any write before anything opens. A path the
+ * sink's own rule refuses fails here already (PATH_OUTSIDE_PROJECT).
+ */
+export async function sinkWrites(
+  ctx: KernelContext,
+  definitions: Awaited<ReturnType<typeof sinkDefinitions>>,
+): Promise<string[]> {
+  const writes: string[] = [];
+  for (const { destination, requires } of definitions) {
+    const path = destination.settings.path;
+    if (requires.includes("fs.write") && typeof path === "string")
+      writes.push(await sinkPathRel(ctx.settings.projectRoot, path));
+  }
+  return writes;
 }
 
 /**

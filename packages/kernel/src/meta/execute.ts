@@ -1,6 +1,7 @@
 import { assertNoReservedKeys } from "../executor/params";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
+import { authorizeMetaTool } from "./caller";
 import { parseInput } from "./input-error";
 import { type ExecuteInput, executeInput, quickExecuteInput } from "./inputs";
 import { runDirective } from "./run-directive";
@@ -17,6 +18,9 @@ export async function execute(ctx: KernelContext, raw: ExecuteInput, options: Ca
   // `__*` keys only ever travel in options.meta, set by a harness; never in caller parameters.
   assertNoReservedKeys(input.parameters, `execute ${input.item_type} ${input.item_id}`);
   const { item_type: type, item_id: id, parameters: params } = input;
+  // A harness's direct call of a granted tool is not a use of the execute meta-tool.
+  if (!(options.direct && input.action === "run" && type === "tool"))
+    await authorizeMetaTool(ctx, "execute", options);
   switch (input.action) {
     case "run":
       if (type === "directive") return runDirective(ctx, id, params, options);

@@ -2,6 +2,7 @@ import { KiwiError } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import { entryStatus, type LibraryEntry } from "../library/library";
+import { authorizeMetaTool } from "./caller";
 import { parseInput } from "./input-error";
 import { type HelpInput, helpInput } from "./inputs";
 import { readVerified } from "./resolve-item";
@@ -42,6 +43,7 @@ function rankGuidance(ctx: KernelContext, topic: string): LibraryEntry[] {
  */
 export async function help(ctx: KernelContext, raw: HelpInput, options: CallOptions = {}) {
   const input = parseInput(helpInput, raw, "help");
+  await authorizeMetaTool(ctx, "help", options);
   if (input.action !== "guidance") {
     const signal = { kind: input.action, topic: input.topic, reason: input.reason, meta: options.meta ?? {} };
     if (!ctx.signalHandler) {

@@ -5,6 +5,7 @@ import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import { summarise } from "../library/parse-item";
 import { readCapped } from "../spaces/directory-space";
+import { actsAsPerson, authorizeMetaTool } from "./caller";
 import { parseInput } from "./input-error";
 import { type LoadInput, loadInput } from "./inputs";
 import { bodyText, itemView } from "./item-view";
@@ -18,6 +19,7 @@ import { checkProjectPath, sourceFilter } from "./source-filter";
 export async function load(ctx: KernelContext, raw: LoadInput, options: CallOptions = {}) {
   const input = parseInput(loadInput, raw, "load");
   checkProjectPath(ctx, input.project_path);
+  await authorizeMetaTool(ctx, "load", options);
   const meta = options.meta ?? {};
   const item = await readVerified(ctx, input.item_type, input.item_id, sourceFilter(input.source));
   await ctx.authorizer?.({
@@ -46,6 +48,7 @@ export async function load(ctx: KernelContext, raw: LoadInput, options: CallOpti
     itemId: item.id,
     path: item.file.relPath,
     space: target.name,
+    person: actsAsPerson(ctx, options),
     meta,
   });
   const bytes = item.bytes; // exactly the verified bytes, not a second read

@@ -1,7 +1,13 @@
 import { closeSinks } from "@kiwi/sinks";
 import { KiwiError, type PrimitiveResult, type SinkFailure, type SinkV1 } from "@kiwi/spec";
 import { validateParams } from "../executor/params";
-import { destinationsDeclaredIn, destinationsOf, openSinks, sinkDefinitions } from "../executor/stream-sinks";
+import {
+  destinationsDeclaredIn,
+  destinationsOf,
+  openSinks,
+  sinkDefinitions,
+  sinkWrites,
+} from "../executor/stream-sinks";
 import { renderConfig } from "../executor/template";
 import type { ChainLink, PreparedChain } from "../executor/tool-chain";
 import { prepareChain, resolveChain } from "../executor/tool-chain";
@@ -144,14 +150,17 @@ export async function runTool(
   const requires = sinkDefs.length
     ? [...new Set([...chain.requires, ...sinkDefs.flatMap((d) => d.requires)])].sort()
     : [...chain.requires];
+  const writes = sinkDefs.length ? await sinkWrites(ctx, sinkDefs) : [];
   await ctx.authorizer?.({
     kind: "tool.run",
     toolId: headId,
     chain: chain.ids,
     requires,
+    primitive,
     params: values,
     ...(typeof config.url === "string" ? { url: config.url } : {}),
     config,
+    ...(writes.length ? { writes } : {}),
     meta,
   });
   const opened: SinkV1[] = sinkDefs.length

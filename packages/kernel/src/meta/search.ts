@@ -3,6 +3,7 @@ import type { ItemType } from "../items/item-type";
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import { type EntryStatus, entryProblem, entryStatus, type LibraryEntry } from "../library/library";
+import { authorizeMetaTool } from "./caller";
 import { parseInput } from "./input-error";
 import { type SearchInput, searchInput } from "./inputs";
 import { checkProjectPath, sourceFilter } from "./source-filter";
@@ -88,6 +89,7 @@ async function dropRefusedCategories(
 export async function search(ctx: KernelContext, raw: SearchInput, options: CallOptions = {}) {
   const input = parseInput(searchInput, raw, "search");
   checkProjectPath(ctx, input.project_path);
+  await authorizeMetaTool(ctx, "search", options);
   await ctx.library.ensureFresh();
   const admit = sourceFilter(input.source);
   const lib = ctx.library;

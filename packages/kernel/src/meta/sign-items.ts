@@ -10,6 +10,7 @@ import { checkDirectiveCapabilities } from "../library/capability-policy";
 import { checkDirectiveHarness } from "../library/harness-policy";
 import type { ItemRecord } from "../library/item-reader";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
+import { actsAsPerson } from "./caller";
 import { writeSpace } from "./write-target";
 
 function globToRegExp(pattern: string): RegExp {
@@ -69,12 +70,7 @@ export async function signAndWrite(ctx: KernelContext, space: ItemSource, record
   };
 }
 
-async function signFile(
-  ctx: KernelContext,
-  space: ItemSource,
-  file: ItemFile,
-  meta: Readonly<Record<string, unknown>>,
-) {
+async function signFile(ctx: KernelContext, space: ItemSource, file: ItemFile, options: CallOptions) {
   const record = await ctx.reader.read(space, file);
   await ctx.authorizer?.({
     kind: "item.write",
@@ -83,7 +79,8 @@ async function signFile(
     itemId: file.id,
     path: file.relPath,
     space: space.name,
-    meta,
+    person: actsAsPerson(ctx, options),
+    meta: options.meta ?? {},
   });
   return signAndWrite(ctx, space, record);
 }
@@ -100,7 +97,6 @@ export async function signItems(
   options: CallOptions,
 ) {
   const space = writeSpace(ctx, params.location);
-  const meta = options.meta ?? {};
   const files = await space.list(itemType);
   if (/[*?]/.test(itemId)) {
     if (itemId.includes("..") || itemId.startsWith("/") || itemId.includes("\0")) parseItemRef(itemId);
@@ -117,7 +113,7 @@ export async function signItems(
     const failed: { item: string; error: unknown }[] = [];
     for (const file of matches) {
       try {
-        signed.push(await signFile(ctx, space, file, meta));
+        signed.push(await signFile(ctx, space, file, options));
       } catch (error) {
         if (!KiwiError.isInstance(error)) throw error;
         failed.push({ item: file.category ? `${file.category}/${file.id}` : file.id, error: error.toJSON() });
@@ -150,5 +146,9 @@ export async function signItems(
       context: { candidates: candidates.map((c) => `${c.category}/${c.id}`) },
     });
   }
-  return { success: true as const, status: "signed", ...(await signFile(ctx, space, candidates[0]!, meta)) };
+  return {
+    success: true as const,
+    status: "signed",
+    ...(await signFile(ctx, space, candidates[0]!, options)),
+  };
 }

@@ -76,6 +76,7 @@ export async function signSystemPrompt(ctx: KernelContext, location: "project" |
     itemId: "AGENTS",
     path: FILE,
     space: space.name,
+    person: ctx.personAtTerminal,
     meta: {},
   });
   const body = splitSignature("system_prompt", bytes).body;

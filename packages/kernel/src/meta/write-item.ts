@@ -7,6 +7,7 @@ import { ITEM_EXTENSIONS, ITEM_FOLDERS, type ItemType } from "../items/item-type
 import type { KernelContext } from "../kernel-context";
 import type { CallOptions } from "../kernel-types";
 import type { ItemFile } from "../spaces/item-source";
+import { actsAsPerson } from "./caller";
 import { signAndWrite } from "./sign-items";
 import { writeSpace } from "./write-target";
 
@@ -94,6 +95,7 @@ export async function writeItem(
     itemId: ref.id,
     path: relPath,
     space: space.name,
+    person: actsAsPerson(ctx, options),
     meta: options.meta ?? {},
   });
   const written = await signAndWrite(ctx, space, record);
@@ -137,6 +139,7 @@ export async function deleteItem(
     itemId: ref.id,
     path: file.relPath,
     space: space.name,
+    person: actsAsPerson(ctx, options),
     meta: options.meta ?? {},
   });
   await removeItemFile({ spaceRoot: space.root!, relPath: file.relPath });

@@ -1,4 +1,11 @@
-import { attenuate, type Grant, matchToolId, mintToken, permissionsToGrants } from "@kiwi/capabilities";
+import {
+  attenuate,
+  dropSystemCaps,
+  type Grant,
+  matchToolId,
+  mintToken,
+  permissionsToGrants,
+} from "@kiwi/capabilities";
 import type { Kernel } from "@kiwi/kernel";
 
 /** Who the thread is and where its token may reach: what minting needs besides the grants. */
@@ -42,13 +49,18 @@ export class ThreadToken {
     this.#o = options;
   }
 
-  /** Computes the grants from the directive's permissions and mints; returns how many the parent lacked. */
+  /**
+   * Computes the grants from the directive's permissions and mints; returns how many the parent lacked
+   * and which system capabilities were left out because the directive is not core (`core`: the bundled
+   * core space and the core key's signature, as the kernel reports it — never the directive's own text).
+   */
   async mintFor(
     permissions: Parameters<typeof permissionsToGrants>[0],
     core: boolean,
-  ): Promise<{ grants: number; dropped: number }> {
+  ): Promise<{ grants: number; dropped: number; system_dropped?: string[] }> {
     const registry = await this.#o.kernel.capabilities();
-    let grants = permissionsToGrants(permissions, { registry, core });
+    const own = dropSystemCaps(permissionsToGrants(permissions, { registry, core }), { registry, core });
+    let grants = own.grants;
     let dropped = 0;
     if (this.#o.parentGrants) {
       const narrowed = attenuate({ parent: this.#o.parentGrants, child: grants, registry });
@@ -57,7 +69,11 @@ export class ThreadToken {
     }
     this.#grants = grants;
     await this.mint();
-    return { grants: grants.length, dropped };
+    return {
+      grants: grants.length,
+      dropped,
+      ...(own.dropped.length ? { system_dropped: own.dropped } : {}),
+    };
   }
 
   async mint(): Promise<void> {
@@ -81,10 +97,14 @@ export class ThreadToken {
     const infra = await mintToken({
       ...common,
       directiveId: directive,
+      // The stream record goes to the thread's own folder: fs.write there, and registry.write because
+      // `.ai/threads/**` is a protected path. kiwi.execute: the model call runs through execute.
       grants: [
         { cap: "tool.execute", scope: this.#o.threadTool },
+        { cap: "kiwi.execute" },
         { cap: "net.http" },
         { cap: "fs.write", scope: `.ai/threads/${threadId}/**` },
+        { cap: "registry.write" },
       ],
     });
     this.#infraToken = infra.token;

@@ -96,7 +96,11 @@ function dispatch(
   options: { meta: Record<string, unknown>; signal?: AbortSignal },
 ): Promise<MetaResult> {
   if (!("meta" in request)) {
-    return kernel.execute({ item_type: "tool", action: "run", item_id: name, parameters: args }, options);
+    // A direct call of a granted tool: tool.execute decides, not kiwi.execute.
+    return kernel.execute(
+      { item_type: "tool", action: "run", item_id: name, parameters: args },
+      { ...options, direct: true },
+    );
   }
   const input = args as never;
   if (name === "search") return kernel.search(input, options);

@@ -21,6 +21,13 @@ import { uniqueIds } from "./sanitize-tool-name";
 import { schemaHash } from "./schema-hash";
 import { checkServerName, serverConfigRef, serverFolder } from "./server-config";
 
+/**
+ * The connector's item writes are the person's: it only ever writes the generated tools of a server
+ * configuration the person approved (signed with their key), from that configuration, whoever asked for
+ * the refresh (`kiwi connect`, or a thread holding `mcp.connect` for the server).
+ */
+const PERSON = { asPerson: true } as const;
+
 /** One JSON-RPC step: a request (answered) or a notification. */
 export type RpcStep =
   | { method: string; params?: unknown; pages?: typeof TOOLS_LIST_PAGES }
@@ -223,12 +230,15 @@ export async function connectMcpServer(options: ConnectOptions): Promise<Connect
   // Only what the connector generated for this very server is removed; anything else is never touched.
   for (const id of existing.keys()) {
     await must(
-      kernel.execute({
-        item_type: "tool",
-        action: "delete",
-        item_id: `${category}/${id}`,
-        parameters: { confirm: true, location },
-      }),
+      kernel.execute(
+        {
+          item_type: "tool",
+          action: "delete",
+          item_id: `${category}/${id}`,
+          parameters: { confirm: true, location },
+        },
+        PERSON,
+      ),
       `removing ${id}`,
     );
     out.tools.push({ id, remote: "", status: "removed" });
@@ -299,12 +309,15 @@ async function syncTool(o: {
   const ref = `${category}/${id}`;
   const write = (action: "create" | "update", text: string) =>
     must(
-      kernel.execute({
-        item_type: "tool",
-        action,
-        item_id: action === "create" ? id : ref,
-        parameters: { content: text, category, location },
-      }),
+      kernel.execute(
+        {
+          item_type: "tool",
+          action,
+          item_id: action === "create" ? id : ref,
+          parameters: { content: text, category, location },
+        },
+        PERSON,
+      ),
       `${action === "create" ? "creating" : "updating"} ${id}`,
     );
   const base = { id, remote: tool.name, schema_sha256: hash };

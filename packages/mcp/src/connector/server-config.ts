@@ -113,12 +113,16 @@ export async function approveServerConfig(options: {
   }
   if (current.success && current.content === content) return "unchanged";
   const exists = current.success || current.error.code !== "ITEM_NOT_FOUND";
-  const written = await kernel.execute({
-    item_type: "tool",
-    action: exists ? "update" : "create",
-    item_id: exists ? ref : id,
-    parameters: { content, category, location },
-  });
+  // The person's approval, written with their key whoever holds this kernel (asPerson).
+  const written = await kernel.execute(
+    {
+      item_type: "tool",
+      action: exists ? "update" : "create",
+      item_id: exists ? ref : id,
+      parameters: { content, category, location },
+    },
+    { asPerson: true },
+  );
   if (!written.success) {
     throw new KiwiError({
       code: written.error.code,
