@@ -20,6 +20,8 @@ const kernel = await createKernel({
   pluginSpaces: false,
   // Core directives (thread_directive) grant system capabilities; only the maintainers' signer may sign them.
   allowSystemCaps: true,
+  // A maintainer at their own terminal signs.
+  personAtTerminal: true,
 });
 const key = await kernel.signingKey();
 let failed = 0;
@@ -52,6 +54,7 @@ for (const { name: where, root } of shipping) {
     userSpace: signerDir,
     coreSpace: false,
     pluginSpaces: false,
+    personAtTerminal: true,
   });
   for (const itemType of ["directive", "tool", "knowledge"] as const) {
     const result = await plugin.execute({ item_type: itemType, action: "sign", item_id: "*" });
