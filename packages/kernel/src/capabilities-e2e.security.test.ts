@@ -26,7 +26,13 @@ async function world() {
   await writeFile(join(projectRoot, "docs/guide.md"), "# guide\n");
   await writeFile(join(projectRoot, "src/secret.ts"), "export const key = 'nope';\n");
   await symlink(join(outside, "secret.txt"), join(projectRoot, "docs/leak.txt"));
-  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false, indexTtlMs: 0 });
+  const kernel = await createKernel({
+    personAtTerminal: true,
+    projectRoot,
+    userSpace,
+    pluginSpaces: false,
+    indexTtlMs: 0,
+  });
   const created = await kernel.execute({
     item_type: "directive",
     action: "create",
@@ -53,8 +59,9 @@ async function world() {
   const key = await loadOrCreateSigningKey({ userSpace });
   const { token } = await mintToken({ key, grants, directiveId: "writer", threadId: "writer_1" });
   const meta = { __auth: token, __thread_id: "writer_1", __directive_id: "writer" };
+  // A harness's direct call of a tool (kiwi.execute is checked separately, in floors.security.test.ts).
   const run = (id: string, parameters: Record<string, unknown>, m: Record<string, unknown> = meta) =>
-    kernel.execute({ item_type: "tool", action: "run", item_id: id, parameters }, { meta: m });
+    kernel.execute({ item_type: "tool", action: "run", item_id: id, parameters }, { meta: m, direct: true });
   return { projectRoot, outside, kernel, key, grants, registry, meta, run };
 }
 

@@ -11,6 +11,7 @@ describe("bundled core space", () => {
   it("exists, and every item in it parses, resolves and verifies as core", async () => {
     expect(bundledCoreSpace()).toBeDefined();
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: await tempDir("core"),
       userSpace: await tempDir("core-user"),
       pluginSpaces: false,
@@ -38,6 +39,7 @@ describe("bundled core space", () => {
 
   it("answers the thread tools with TOOL_UNAVAILABLE when no thread runtime replaced the threads primitive", async () => {
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: await tempDir("core"),
       userSpace: await tempDir("core-user"),
       pluginSpaces: false,
@@ -56,6 +58,7 @@ describe("bundled core space", () => {
   it("gives no core status to the same bytes outside the core space", async () => {
     const project = await tempDir("core");
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: project,
       userSpace: await tempDir("core-user"),
       pluginSpaces: false,

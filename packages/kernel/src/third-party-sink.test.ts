@@ -1,6 +1,7 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Grant, mintToken } from "@kiwi/capabilities";
 import { describe, expect, it } from "vitest";
 import { createKernel } from "./create-kernel";
 import { createItem, fixture, ok, toolYaml, writeRaw } from "./test-support/fixture";
@@ -28,6 +29,7 @@ describe("a third-party sink package", () => {
       JSON.stringify({ name: "app", dependencies: { "kiwi-sink-thirdparty": "1.0.0" } }),
     );
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: app.projectRoot,
       userSpace: app.userSpace,
       coreSpace: false,
@@ -49,14 +51,30 @@ describe("a third-party sink package", () => {
         }),
       },
     });
-    const r = ok(
-      await kernel.execute({
-        item_type: "tool",
-        action: "run",
-        item_id: "say",
-        parameters: { text: "hello sink" },
-      }),
-    );
+    // A subprocess tool whose sink writes a file: process.exec and fs.write for that file, whatever
+    // `say` (requires: none) and the sink (requires: none) declare.
+    const run = (meta: Record<string, unknown>) =>
+      kernel.execute(
+        { item_type: "tool", action: "run", item_id: "say", parameters: { text: "hello sink" } },
+        { meta },
+      );
+    expect(await run({})).toMatchObject({ success: false, error: { code: "TOKEN_INVALID" } });
+    const grants: Grant[] = [
+      { cap: "kiwi.execute" },
+      { cap: "tool.execute", scope: "say" },
+      { cap: "process.exec" },
+    ];
+    const key = await kernel.signingKey();
+    const meta = async (extra: Grant[]) => ({
+      __auth: (await mintToken({ key, grants: [...grants, ...extra], directiveId: "d", threadId: "t" }))
+        .token,
+      __thread_id: "t",
+    });
+    expect(await run(await meta([{ cap: "fs.write", scope: "out/**" }]))).toMatchObject({
+      success: false,
+      error: { code: "CAPABILITY_DENIED", required: "fs.write shout.log" },
+    });
+    const r = ok(await run(await meta([{ cap: "fs.write", scope: "shout.log" }])));
     expect((r.result as { stdout: string }).stdout).toBe("hello sink\nsecond line\n");
     expect(await readFile(join(app.projectRoot, "shout.log"), "utf8")).toBe(
       "stdout:HELLO SINK\nstdout:SECOND LINE\nCLOSED\n",

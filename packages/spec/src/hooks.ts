@@ -27,9 +27,9 @@ export type AuthorizationRequest =
        */
       readonly config?: Readonly<Record<string, unknown>>;
       /**
-       * Files the call's sinks will write: each destination whose sink requires `fs.write`, by its `path`
-       * setting resolved inside the project (canonical, project-relative). Each must fall within the
-       * caller's `fs.write` scope and pass the protected paths, like any write.
+       * Files the call's sinks will write: every destination's `path` setting, resolved inside the project
+       * (canonical, project-relative). Each must fall within the caller's `fs.write` scope and pass the
+       * protected paths, like any write, whatever the sink's definition declares.
        */
       readonly writes?: readonly string[];
       readonly meta: Readonly<Record<string, unknown>>;

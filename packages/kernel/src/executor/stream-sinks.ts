@@ -59,20 +59,20 @@ export async function sinkDefinitions(ctx: KernelContext, destinations: readonly
 }
 
 /**
- * The files a call's sinks will write, for the guard: the `path` setting of every destination whose sink
- * requires `fs.write`, resolved inside the project (canonical, project-relative), so it is checked against
- * the caller's `fs.write` scope and the protected paths like any write before anything opens. A path the
- * sink's own rule refuses fails here already (PATH_OUTSIDE_PROJECT).
+ * The files a call's sinks will write, for the guard: the `path` setting of every destination, resolved
+ * inside the project (canonical, project-relative), so it is checked against the caller's `fs.write`
+ * scope and the protected paths like any write before anything opens — whatever the sink's definition
+ * declares (a sink that writes files cannot lower that by requiring nothing). A path the sink's own rule
+ * refuses fails here already (PATH_OUTSIDE_PROJECT).
  */
 export async function sinkWrites(
   ctx: KernelContext,
   definitions: Awaited<ReturnType<typeof sinkDefinitions>>,
 ): Promise<string[]> {
   const writes: string[] = [];
-  for (const { destination, requires } of definitions) {
+  for (const { destination } of definitions) {
     const path = destination.settings.path;
-    if (requires.includes("fs.write") && typeof path === "string")
-      writes.push(await sinkPathRel(ctx.settings.projectRoot, path));
+    if (path !== undefined) writes.push(await sinkPathRel(ctx.settings.projectRoot, String(path)));
   }
   return writes;
 }

@@ -48,6 +48,7 @@ describe("integrity (battery I1-I4)", () => {
     // The attacker edits the file and signs it with a key they generated, even one stored inside .ai/.
     const attackerSpace = join(f.projectRoot, ".ai", "attacker");
     const attacker = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: attackerSpace,
       coreSpace: false,
@@ -68,6 +69,7 @@ describe("integrity (battery I1-I4)", () => {
     const f = await fixture();
     const otherSpace = await tempDir("other-user");
     const other = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: otherSpace,
       coreSpace: false,
@@ -87,6 +89,7 @@ describe("integrity (battery I1-I4)", () => {
       (await loadOrCreateSigningKey({ userSpace: otherSpace })).publicKeyPem,
     );
     const fresh = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: f.userSpace,
       coreSpace: false,

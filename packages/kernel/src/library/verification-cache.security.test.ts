@@ -26,6 +26,7 @@ const TAG = verificationCacheTag({ kernelVersion, limits: DEFAULT_LIMITS });
 /** A new kernel over the same project and user space: what the next process start sees. */
 function restart(f: Pick<F, "projectRoot" | "userSpace">) {
   return createKernel({
+    personAtTerminal: true,
     projectRoot: f.projectRoot,
     userSpace: f.userSpace,
     coreSpace: false,
@@ -149,6 +150,7 @@ describe("verification cache", () => {
   it("refuses items signed by a key that is no longer trusted, whatever the cache says", async () => {
     const f = await fixture();
     const other = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: await tempDir("other-user"),
       coreSpace: false,

@@ -65,6 +65,7 @@ describe("load", () => {
     const consumer = await fixture();
     const key = await publisher.kernel.signingKey();
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: consumer.projectRoot,
       userSpace: consumer.userSpace,
       coreSpace: false,

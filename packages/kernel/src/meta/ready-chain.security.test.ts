@@ -28,6 +28,7 @@ async function chained() {
 /** Another process (same user key) rewrites a tool and signs it: the kernel under test is not told. */
 async function resignElsewhere(f: F, id: string, content: string) {
   const other = await createKernel({
+    personAtTerminal: true,
     projectRoot: f.projectRoot,
     userSpace: f.userSpace,
     coreSpace: false,

@@ -147,10 +147,17 @@ export async function runTool(
   // are instantiated (opened) only after it allowed the call.
   const destinations = destinationsOf(config, headId);
   const sinkDefs = destinations.length ? await sinkDefinitions(ctx, destinations) : [];
-  const requires = sinkDefs.length
-    ? [...new Set([...chain.requires, ...sinkDefs.flatMap((d) => d.requires)])].sort()
-    : [...chain.requires];
   const writes = sinkDefs.length ? await sinkWrites(ctx, sinkDefs) : [];
+  // A sink that writes a file needs fs.write for it, whatever its definition declares.
+  const requires = sinkDefs.length
+    ? [
+        ...new Set([
+          ...chain.requires,
+          ...sinkDefs.flatMap((d) => d.requires),
+          ...(writes.length ? ["fs.write"] : []),
+        ]),
+      ].sort()
+    : [...chain.requires];
   await ctx.authorizer?.({
     kind: "tool.run",
     toolId: headId,

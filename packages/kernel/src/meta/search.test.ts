@@ -95,6 +95,7 @@ describe("search", () => {
     // Another process signs a project copy: precedence must switch without a search in between.
     const { createKernel } = await import("../create-kernel");
     const other = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: f.userSpace,
       coreSpace: false,

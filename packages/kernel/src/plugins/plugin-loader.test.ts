@@ -138,6 +138,7 @@ describe("plugin spaces", () => {
     );
     await writeRaw(f.projectRoot, "node_modules/kiwi-vendor-tools/items/tools/vendor/plugged.yaml", signed);
     const kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot: f.projectRoot,
       userSpace: f.userSpace,
       coreSpace: false,
@@ -178,6 +179,7 @@ describe("plugin spaces", () => {
     await Promise.all(vendor(host));
     const open = () =>
       createKernel({
+        personAtTerminal: true,
         projectRoot: f.projectRoot,
         userSpace: f.userSpace,
         coreSpace: false,
@@ -323,7 +325,13 @@ describe("package modules of a shipped item resolve from the package that ships 
     const project = await tempDir("pnpm-kernel");
     const core = await pnpmProject(project, signed);
     const open = (coreSpace: string | false) =>
-      createKernel({ projectRoot: project, userSpace: signer.userSpace, coreSpace, indexTtlMs: 0 });
+      createKernel({
+        personAtTerminal: true,
+        projectRoot: project,
+        userSpace: signer.userSpace,
+        coreSpace,
+        indexTtlMs: 0,
+      });
 
     const kernel = await open(core);
     const thing = await kernel.instantiatePlugin({ itemId: "thing_sink", kind, settings: { name: "init" } });

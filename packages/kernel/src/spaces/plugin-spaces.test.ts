@@ -22,6 +22,7 @@ describe("a host's own plugin packages (pluginPackages)", () => {
     const open = (dependencies: Record<string, string>) =>
       writeRaw(f.projectRoot, "package.json", JSON.stringify({ name: "app", dependencies })).then(() =>
         createKernel({
+          personAtTerminal: true,
           projectRoot: f.projectRoot,
           userSpace: f.userSpace,
           coreSpace: false,

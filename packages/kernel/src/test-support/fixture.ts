@@ -22,6 +22,7 @@ export async function fixture(options: Partial<KernelOptions> = {}) {
   const projectRoot = await tempDir("project");
   const userSpace = await tempDir("user");
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace,
     coreSpace: false,
