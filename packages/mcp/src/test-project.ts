@@ -84,7 +84,8 @@ export async function createTestProject(tools: Record<string, string> = TOOLS): 
   const project = await tempProject({ prefix: "kiwi-mcp" });
   const { projectRoot } = project;
   const userSpace = join(project.userSpace, ".ai");
-  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false });
+  // The person sets the project up at their terminal; the servers under test never are the person.
+  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false, personAtTerminal: true });
   for (const [id, content] of Object.entries(tools)) {
     const result = await kernel.execute({
       item_type: "tool",

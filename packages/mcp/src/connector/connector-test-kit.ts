@@ -60,12 +60,17 @@ export async function connectorSetup(
   for (const id of ["mcp_stdio", "mcp_http", "mcp_connect"]) {
     const content = await readFile(join(REPO_AI, `${id}.yaml`), "utf8");
     ok(
-      await kernel.execute({
-        item_type: "tool",
-        action: "create",
-        item_id: id,
-        parameters: { content, category: "mcp" },
-      }),
+      // The test sets the project up as the person would; the kernel itself is not the person's
+      // (no personAtTerminal), so the connector's own writes must say they act for the person.
+      await kernel.execute(
+        {
+          item_type: "tool",
+          action: "create",
+          item_id: id,
+          parameters: { content, category: "mcp" },
+        },
+        { asPerson: true },
+      ),
     );
   }
   return { projectRoot, userSpace, kernel, env, requests };

@@ -265,6 +265,8 @@ describe('<execute resource="mcp" id="docs"/> scopes mcp.connect to that server'
   const registry = new CapabilityRegistry([
     { name: "tool.execute", description: "t", system_only: false, scope: "tool_id", scope_required: true },
     { name: "mcp.connect", description: "m", system_only: false, scope: "tool_id", scope_required: false },
+    { name: "process.exec", description: "p", system_only: false, scope: "none", scope_required: false },
+    { name: "kiwi.execute", description: "k", system_only: false, scope: "none", scope_required: false },
   ]);
 
   async function tokenFor(kernel: Kernel, mcpId: string | undefined) {
@@ -275,6 +277,10 @@ describe('<execute resource="mcp" id="docs"/> scopes mcp.connect to that server'
           { verb: "execute", resource: "tool", id: "mail_*" },
           { verb: "execute", resource: "tool", id: "mcp_connect" },
           { verb: "execute", resource: "mcp", ...(mcpId ? { id: mcpId } : {}) },
+          // A stdio server is a process on this machine: its tools run on subprocess, whose floor is
+          // process.exec (issue 13 §2), besides mcp.connect for the server.
+          { verb: "execute", resource: "process", action: "exec" },
+          { verb: "execute", resource: "kiwi-mcp", action: "execute" },
         ],
       },
       { registry, core: false },
