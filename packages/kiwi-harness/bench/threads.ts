@@ -66,6 +66,7 @@ export async function benchWorld(
   const fake = "script" in llm ? await createFakeLlmServer({ script: llm.script }) : undefined;
   const url = fake?.url ?? (llm as { url: string }).url;
   const runtime = await createThreadRuntime({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: {

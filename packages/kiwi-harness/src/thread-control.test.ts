@@ -287,7 +287,8 @@ describe("who may control a thread", () => {
           item_id: "thread_control",
           parameters: { action: "read_transcript", thread_id: thread, last_n: 2 },
         },
-        { meta: { __auth: auth, __thread_id: threadId } },
+        // A thread's direct call of the tool (kiwi.execute is not asked for).
+        { meta: { __auth: auth, __thread_id: threadId }, direct: true },
       );
     expect(await run(await token("p", [controlTool]), "p", "child_of_p")).toMatchObject({
       success: false,

@@ -75,6 +75,7 @@ async function until(what: string, test: () => boolean, timeoutMs = 20_000): Pro
 
 async function writeDirective(projectRoot: string, description = "Runtime test directive"): Promise<void> {
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: {},

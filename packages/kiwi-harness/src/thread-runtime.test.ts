@@ -488,7 +488,7 @@ describe("registry rights, audit trail, secrets", () => {
     const run = (parameters: Record<string, unknown>) =>
       world!.runtime.kernel.execute(
         { item_type: "tool", action: "run", item_id: "thread_registry", parameters },
-        { meta },
+        { meta, direct: true },
       );
     expect(await run({ action: "get_status", thread_id: "victim" })).toMatchObject({ success: true });
     expect(await run({ action: "update_status", thread_id: "victim", status: "killed" })).toMatchObject({

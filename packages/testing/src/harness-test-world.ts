@@ -58,6 +58,8 @@ export interface HarnessTestRuntimeOptions {
   readonly env: Record<string, string>;
   readonly indexTtlMs: number;
   readonly models: () => { provider: ProviderV1; model: string };
+  /** The suite writes its directive as the person running the threads (no token: item writes need it). */
+  readonly personAtTerminal: true;
 }
 
 export type CreateHarnessTestRuntime = (options: HarnessTestRuntimeOptions) => Promise<HarnessTestRuntime>;
@@ -139,6 +141,7 @@ export async function harnessWorld(options: HarnessWorldOptions, script: FakeScr
       env,
       indexTtlMs: 0,
       models: () => ({ provider, model: options.provider.model }),
+      personAtTerminal: true,
     });
   } catch (error) {
     await fake.close();

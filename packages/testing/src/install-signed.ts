@@ -24,6 +24,8 @@ export type CreateSigningKernel = (options: {
   userSpace: string;
   pluginSpaces: boolean;
   indexTtlMs: number;
+  /** The publisher signs at their own terminal (only such a kernel writes items without a token). */
+  personAtTerminal: true;
 }) => Promise<SigningKernel>;
 
 export interface InstallSignedOptions {
@@ -59,6 +61,7 @@ async function signAsPublisher(
     userSpace: join(base, "publisher-home"),
     pluginSpaces: false,
     indexTtlMs: 0,
+    personAtTerminal: true,
   });
   for (const itemType of ITEM_TYPES) {
     const r = await kernel.execute({ item_type: itemType, action: "sign", item_id: "*" });

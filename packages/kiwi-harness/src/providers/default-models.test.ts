@@ -30,7 +30,7 @@ async function dir(make: () => Promise<string>): Promise<string> {
 }
 
 async function open(options: Parameters<typeof createThreadRuntime>[0]): Promise<ThreadRuntime> {
-  const runtime = await createThreadRuntime({ indexTtlMs: 0, ...options });
+  const runtime = await createThreadRuntime({ indexTtlMs: 0, personAtTerminal: true, ...options });
   cleanups.push(() => runtime.close());
   const created = await runtime.kernel.execute({
     item_type: "directive",

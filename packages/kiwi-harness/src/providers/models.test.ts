@@ -54,7 +54,13 @@ afterEach(async () => {
 });
 
 const kernelOf = (w: ThreadProject) =>
-  createKernel({ projectRoot: w.project, userSpace: w.userSpace, env: {}, indexTtlMs: 0 });
+  createKernel({
+    projectRoot: w.project,
+    userSpace: w.userSpace,
+    env: {},
+    indexTtlMs: 0,
+    personAtTerminal: true,
+  });
 
 /** A provider-v1 object with the given models, for the pure functions. */
 function fakeProvider(id: string, extra: Partial<ProviderV1> = {}): InstalledProvider {

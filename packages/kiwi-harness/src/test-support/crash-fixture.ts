@@ -58,6 +58,7 @@ export function envFor(fakeUrl: string): Record<string, string> {
 /** A ThreadRuntime on `projectRoot` with runtime-world's model resolver (anthropic, claude-haiku-4-5). */
 export function fixtureRuntime(projectRoot: string, fakeUrl: string): Promise<ThreadRuntime> {
   return createThreadRuntime({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: envFor(fakeUrl),
@@ -76,6 +77,7 @@ export function fixtureRuntime(projectRoot: string, fakeUrl: string): Promise<Th
 /** Creates (signs with the project's user key) the worker directive, without opening a registry. */
 export async function createWorkerDirective(projectRoot: string): Promise<void> {
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: {},

@@ -30,6 +30,9 @@ export async function runtimeWorld(options: {
   const fake = await createFakeLlmServer({ script: options.script });
   const events = new Map<string, HarnessEvent[]>();
   const runtime = await createThreadRuntime({
+    // The test is the person at their terminal: it writes directives without a token; the threads'
+    // own calls carry their tokens (item.sign decides for them).
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: { ...fakeEnv(fake), ...options.env },

@@ -95,6 +95,7 @@ export async function threadWorld(options: {
   const fake = await createFakeLlmServer({ script: options.script });
   const env = fakeEnv(fake);
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env,
