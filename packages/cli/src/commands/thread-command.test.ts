@@ -371,7 +371,12 @@ describe("kiwi thread run", () => {
 }
 `,
     );
-    const kernel = await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} });
+    const kernel = await createKernel({
+      projectRoot: where.project,
+      userSpace: where.userSpace,
+      env: {},
+      personAtTerminal: true,
+    });
     const created = await kernel.execute({
       item_type: "tool",
       action: "create",

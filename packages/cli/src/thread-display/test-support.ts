@@ -65,7 +65,12 @@ A CLI thread test directive.
 
 /** Creates (validates and signs with the user key) a directive in the project. */
 export async function createDirective(where: ThreadProject, id: string, content: string): Promise<void> {
-  const kernel = await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} });
+  const kernel = await createKernel({
+    projectRoot: where.project,
+    userSpace: where.userSpace,
+    env: {},
+    personAtTerminal: true,
+  });
   const created = await kernel.execute({
     item_type: "directive",
     action: "create",
