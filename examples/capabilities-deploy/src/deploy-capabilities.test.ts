@@ -85,7 +85,10 @@ describe("the deploy capability set", () => {
   });
 
   it("refuses a thread without process.deploy_staging with CAPABILITY_DENIED and the permission to add", async () => {
-    const { meta } = await thread([{ cap: "tool.execute", scope: "deploy_*" }], "ship_2");
+    const { meta } = await thread(
+      [{ cap: "kiwi.execute" }, { cap: "tool.execute", scope: "deploy_*" }],
+      "ship_2",
+    );
     const r = await deploy("deploy_staging", meta);
     expect(r.success ? r : r.error).toMatchObject({
       code: "CAPABILITY_DENIED",

@@ -55,6 +55,7 @@ async function host(fake: FakeLlmServer): Promise<Kernel> {
   await mkdir(join(projectRoot, "src"));
   await writeFile(join(projectRoot, "src/secret.txt"), "top secret\n");
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace,
     env: {

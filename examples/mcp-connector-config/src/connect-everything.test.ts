@@ -56,6 +56,7 @@ describe("the everything connector config", () => {
   it("refuses to connect until a person approved the server, then writes one signed tool per remote tool", async () => {
     const connectMeta = await meta(
       [
+        { cap: "kiwi.execute" },
         { cap: "tool.execute", scope: "connect_everything" },
         { cap: "mcp.connect", scope: "everything" },
       ],
@@ -117,7 +118,10 @@ describe("the everything connector config", () => {
   }, 60_000);
 
   it("refuses a generated tool to a thread without mcp.connect", async () => {
-    const noMcp = await meta([{ cap: "tool.execute", scope: "everything_*" }], "echo_2");
+    const noMcp = await meta(
+      [{ cap: "kiwi.execute" }, { cap: "tool.execute", scope: "everything_*" }, { cap: "process.exec" }],
+      "echo_2",
+    );
     const r = await run("everything_echo", { message: "x" }, noMcp);
     expect(r.success ? r : r.error).toMatchObject({ code: "CAPABILITY_DENIED", required: "mcp.connect" });
   });

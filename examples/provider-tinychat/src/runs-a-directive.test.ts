@@ -67,6 +67,7 @@ describe("KiwiHarnessRunner on the tinychat provider", () => {
     const { projectRoot, userSpace, remove } = await installSigned({ packageDir: PACKAGE_DIR, createKernel });
     cleanup.push(remove);
     const kernel: Kernel = await createKernel({
+      personAtTerminal: true,
       projectRoot,
       userSpace,
       // What the endpoint YAML reads through ${...}: the base URL points it at the loopback server.

@@ -52,7 +52,13 @@ describe("jsonl_counter_sink discovered from data", () => {
     sse = await sseServer(4);
     installed = await installSigned({ packageDir: PACKAGE_DIR, createKernel });
     projectRoot = installed.projectRoot;
-    kernel = await createKernel({ projectRoot, userSpace: installed.userSpace, indexTtlMs: 0 });
+    kernel = await createKernel({
+      projectRoot,
+      userSpace: installed.userSpace,
+      indexTtlMs: 0,
+      // The test sets the project up as the person at their terminal (it creates the relay tool).
+      personAtTerminal: true,
+    });
     const created = await kernel.execute({
       item_type: "tool",
       action: "create",
@@ -77,6 +83,7 @@ describe("jsonl_counter_sink discovered from data", () => {
     return { meta: { __auth: minted.token, __thread_id: "relay_1" } };
   }
   const base = [
+    { cap: "kiwi.execute" },
     { cap: "tool.execute", scope: "relay" },
     { cap: "net.http", scope: "127.0.0.1" },
   ];

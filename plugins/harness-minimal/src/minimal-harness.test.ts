@@ -50,6 +50,7 @@ describe("the minimal harness plugin", () => {
     });
     try {
       const kernel = await createKernel({
+        personAtTerminal: true,
         projectRoot,
         userSpace,
         env: {

@@ -12,13 +12,14 @@ interface LoadedTool {
   }[];
 }
 
-/** A tool's `ToolSpec` for a model: its description and a JSON Schema of its parameters, read through the kernel. */
-export async function describeTool(
-  kernel: Kernel,
-  toolId: string,
-  meta: Record<string, unknown>,
-): Promise<ToolSpec> {
-  const loaded = await kernel.load({ item_type: "tool", item_id: toolId }, { meta });
+/**
+ * A tool's `ToolSpec` for a model: its description and a JSON Schema of its parameters, read through the
+ * kernel by the runtime itself (like the directive it loads), not as a use of the `load` meta-tool by the
+ * thread: a directive granting tools by id needs no `kiwi.load` for its harness to describe them. Running
+ * one still needs the thread's `tool.execute` grant.
+ */
+export async function describeTool(kernel: Kernel, toolId: string): Promise<ToolSpec> {
+  const loaded = await kernel.load({ item_type: "tool", item_id: toolId });
   if (!loaded.success) throw fromToolFailure(loaded);
   const data = (loaded.data ?? {}) as LoadedTool;
   const parameters = data.parameters ?? [];

@@ -122,7 +122,7 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     },
     tool: (request) => runToolStep(toolDeps, request),
     describeTool: (toolId) =>
-      steps.run("describe_tool", { tool: toolId }, () => describeTool(o.kernel, toolId, token.meta())),
+      steps.run("describe_tool", { tool: toolId }, () => describeTool(o.kernel, toolId)),
     systemPrompt: () => steps.run("system_prompt", {}, async () => (await o.kernel.systemPrompt()).text),
     emit(event: HarnessEmittedEvent) {
       const type = typeof event?.type === "string" ? event.type : "";
