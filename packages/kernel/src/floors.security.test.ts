@@ -29,7 +29,8 @@ async function tokenMeta(kernel: Awaited<ReturnType<typeof createKernel>>, grant
   return { __auth: token, __thread_id: "t1" };
 }
 
-const failure = (r: { success: boolean }) => (r.success ? { code: "ok" } : (r as { error: object }).error);
+const failure = (r: { success: boolean }) =>
+  r.success ? { code: "ok" } : (r as unknown as { error: object }).error;
 
 describe("item writes: item.sign from every caller but the person at their own terminal", () => {
   it("a tokenless create over a served kernel writes nothing (CAPABILITY_DENIED item.sign)", async () => {

@@ -34,7 +34,13 @@ const fetchTool = (id: string, host: string) =>
 async function world(): Promise<Fixture & { kernel: Kernel }> {
   const projectRoot = await tempDir("as-project");
   const userSpace = await tempDir("as-user");
-  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false, indexTtlMs: 0 });
+  const kernel = await createKernel({
+    projectRoot,
+    userSpace,
+    pluginSpaces: false,
+    indexTtlMs: 0,
+    personAtTerminal: true,
+  });
   const f = { projectRoot, userSpace, kernel };
   await createItem(f, "tool", "fetch_local", fetchTool("fetch_local", "127.0.0.1"));
   await createItem(f, "tool", "fetch_other", fetchTool("fetch_other", "localhost"));
@@ -46,6 +52,7 @@ async function world(): Promise<Fixture & { kernel: Kernel }> {
     pluginSpaces: false,
     indexTtlMs: 0,
     allowSystemCaps: true,
+    personAtTerminal: true,
   });
   await createItem(
     { ...f, kernel: signer },
@@ -54,6 +61,7 @@ async function world(): Promise<Fixture & { kernel: Kernel }> {
     directiveMd({
       name: "my_profile",
       permissions: `
+      <execute resource="kiwi-mcp" action="execute"/>
       <execute resource="tool" id="fetch_*"/>
       <execute resource="net" host="127.0.0.1"/>
       <execute resource="registry" action="write"/>`,

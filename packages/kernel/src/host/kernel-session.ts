@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  dropSystemCaps,
   type Grant,
   mintToken,
   permissionsToGrants,
@@ -128,8 +129,8 @@ export async function openKernelSession(
     }
     throw error;
   }
-  const system = new Set(systemCapsIn(all, registry));
-  const grants = all.filter((g) => !system.has(g.cap));
+  // What every minter does for a directive that is not core: no system capability, whoever signed it.
+  const { grants, dropped } = dropSystemCaps(all, { registry, core: false });
   const id = `session-${randomBytes(9).toString("base64url")}`;
   let token = "";
   let jti = "";
@@ -200,7 +201,7 @@ export async function openKernelSession(
     id,
     directive,
     grants,
-    dropped: [...system],
+    dropped,
     get jti() {
       return jti;
     },
