@@ -25,6 +25,7 @@ const READER = `# reader
     <model tier="fast">quick</model>
     <cost><max_turns>5</max_turns><on_exceeded>stop</on_exceeded></cost>
     <permissions>
+      <execute resource="kiwi-mcp" action="*"/>
       <execute resource="tool" id="read_file"/>
       <read resource="filesystem" path="docs/**"/>
       <execute resource="registry" action="write"/>
@@ -52,7 +53,13 @@ beforeAll(async () => {
   await writeFile(join(projectRoot, "notes/private.md"), "# private notes\n");
   // The directive also grants a system capability (signing it needs the maintainers' switch): the session
   // must never hold it.
-  const signer = await createKernel({ projectRoot, userSpace, pluginSpaces: false, allowSystemCaps: true });
+  const signer = await createKernel({
+    projectRoot,
+    userSpace,
+    pluginSpaces: false,
+    allowSystemCaps: true,
+    personAtTerminal: true,
+  });
   const made = await signer.execute({
     item_type: "directive",
     action: "create",
