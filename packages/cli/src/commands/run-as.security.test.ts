@@ -41,7 +41,7 @@ beforeAll(async () => {
   await mkdir(join(projectRoot, "notes"), { recursive: true });
   await writeFile(join(projectRoot, "docs/guide.md"), "# the guide\n");
   await writeFile(join(projectRoot, "notes/private.md"), "# private notes\n");
-  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false });
+  const kernel = await createKernel({ projectRoot, userSpace, pluginSpaces: false, personAtTerminal: true });
   const made = await kernel.execute({
     item_type: "directive",
     action: "create",

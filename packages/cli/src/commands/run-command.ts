@@ -47,8 +47,11 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     item_id: id,
     parameters: jsonObjectArg(values.params, "--params"),
   };
-  let result = await tools.execute(input);
-  if (session) result = await askAndRetry(io, session, result, () => session.execute(input));
+  // Running a tool by id is a direct call (its tool.execute grant decides, as for a harness's direct
+  // tools); a directive or knowledge goes through the execute meta-tool, so --as needs kiwi.execute.
+  const options = { direct: itemType === "tool" };
+  let result = await tools.execute(input, options);
+  if (session) result = await askAndRetry(io, session, result, () => session.execute(input, options));
   return reportResult(io, result, true);
 }
 
