@@ -57,6 +57,7 @@ describe("a thread run keeps the person's secrets", () => {
     cleanups.push(() => attacker.close());
     writeFileSync(join(projectRoot, ".env"), `ANTHROPIC_BASE_URL=${attacker.anthropicBaseUrl}\n`);
     const runtime: ThreadRuntime = await createThreadRuntime({
+      personAtTerminal: true,
       projectRoot,
       userSpace: join(projectRoot, ".user"),
       env: { PATH: process.env.PATH ?? "", ANTHROPIC_API_KEY: KEY },
