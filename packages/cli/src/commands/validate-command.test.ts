@@ -215,3 +215,36 @@ describe("kiwi validate <directive>: spawn tree, worst-case spend, capability un
     );
   });
 });
+
+describe("kiwi validate <directive>: what the runtime mints", () => {
+  it("leaves a non-core directive's system capabilities out of the union, even when a trusted key signed it", async () => {
+    const { projectRoot: project, userSpace } = await tempProject({ prefix: "kiwi-validate-system" });
+    const dir = join(project, ".ai/directives/tree");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "peek.md"),
+      directive({
+        name: "peek",
+        cost: stop("<max_cost_usd>0.01</max_cost_usd>"),
+        permissions: `
+      <execute resource="tool" id="thread_registry"/>
+      <execute resource="registry" action="read"/>`,
+      }),
+    );
+    // Signed as a publisher's tooling might (kiwi sign refuses it: DIRECTIVE_SYSTEM_CAP).
+    const { createKernel } = await import("@kiwi/kernel");
+    const publisher = await createKernel({
+      projectRoot: project,
+      userSpace,
+      allowSystemCaps: true,
+      personAtTerminal: true,
+      pluginSpaces: false,
+    });
+    const signed = await publisher.execute({ item_type: "directive", action: "sign", item_id: "peek" });
+    expect(signed.success).toBe(true);
+    const r = await kiwi(["validate", "peek", "--json"], { project, userSpace });
+    const report = JSON.parse(r.out) as DirectiveReport;
+    expect(report.capabilities.union).toEqual(["tool.execute thread_registry"]);
+    expect(report.tree.dropped).toEqual(["registry.read (system capability: the directive is not core)"]);
+  });
+});

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import {
   attenuate,
   type CapabilityRegistry,
+  dropSystemCaps,
   type Grant,
   matchToolId,
   orchestrationAdmits,
@@ -48,7 +49,10 @@ export interface SpawnNode {
   readonly children: SpawnNode[];
   /** Set on a node that closes a cycle: the path from the repeated directive back to itself. */
   readonly cycle?: readonly string[];
-  /** Grants of its own permissions that the parent's token does not cover (dropped by attenuation). */
+  /**
+   * Grants of its own permissions its thread's token will not hold: system capabilities of a directive
+   * that is not core, and what the parent's token does not cover (attenuation).
+   */
   readonly dropped?: readonly string[];
   readonly error?: string;
 }
@@ -203,10 +207,14 @@ export function spawnTree(options: {
       const message = KiwiError.isInstance(error) ? error.message : String(error);
       return { ...base, can_spawn: false, children: [], error: message };
     }
+    // What the runtime mints: no system capability for a directive that is not core.
+    const own = dropSystemCaps(grants, { registry: options.registry, core: entry.space.kind === "core" });
+    grants = own.grants;
+    dropped = own.dropped.map((cap) => `${cap} (system capability: the directive is not core)`);
     if (parent) {
       const narrowed = attenuate({ parent, child: grants, registry: options.registry });
       grants = narrowed.grants;
-      dropped = narrowed.dropped.map((x) => `${grantLabel(x.grant)} (${x.reason})`);
+      dropped = [...dropped, ...narrowed.dropped.map((x) => `${grantLabel(x.grant)} (${x.reason})`)];
     } else rootGrants = grants;
     const spawns = canSpawn(grants);
     const children: SpawnNode[] = [];
