@@ -157,7 +157,7 @@ describe(".ai/threads is protected for reads too", () => {
 
   it("a recursive listing reports the folder as protected and does not enter it", async () => {
     const fs = await primitiveAs([{ cap: "fs.read", scope: "**" }]);
-    const listed = (await fs({ operation: "list", path: ".", recursive: true })) as {
+    const listed = (await fs({ operation: "list", path: ".", recursive: true })) as unknown as {
       entries: { rel: string; skipped?: boolean; reason?: string }[];
     };
     expect(listed.entries).toContainEqual({
