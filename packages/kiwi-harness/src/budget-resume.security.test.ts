@@ -88,6 +88,7 @@ async function until(what: string, test: () => boolean, timeoutMs = 30_000): Pro
 
 async function writeDirectives(projectRoot: string): Promise<void> {
   const kernel = await createKernel({
+    personAtTerminal: true,
     projectRoot,
     userSpace: join(projectRoot, ".user"),
     env: {},
