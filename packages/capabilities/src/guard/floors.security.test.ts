@@ -307,18 +307,20 @@ describe("protected files for the filesystem primitive (checkPath)", () => {
       expect(await check(grants, "fs.write", rel, true)).toEqual([]);
   });
 
-  it.each([".ai/threads", ".ai/threads/registry.db", ".ai/threads/other_thread/transcript.jsonl"])(
-    "reading %s needs registry.read, not just fs.read **",
-    async (rel) => {
-      expect(await check([{ cap: "fs.read", scope: "**" }], "fs.read", rel, false)).toMatchObject({
-        code: "PATH_PROTECTED",
-        needs: "registry.read",
-      });
-      expect(
-        await check([{ cap: "fs.read", scope: "**" }, { cap: "registry.read" }], "fs.read", rel, false),
-      ).toEqual(["registry.read"]);
-    },
-  );
+  it.each([
+    ".ai/threads",
+    ".ai/threads/registry.db",
+    ".ai/threads/other_thread/transcript.jsonl",
+    ".ai/sessions/session-x.jsonl",
+  ])("reading %s needs registry.read, not just fs.read **", async (rel) => {
+    expect(await check([{ cap: "fs.read", scope: "**" }], "fs.read", rel, false)).toMatchObject({
+      code: "PATH_PROTECTED",
+      needs: "registry.read",
+    });
+    expect(
+      await check([{ cap: "fs.read", scope: "**" }, { cap: "registry.read" }], "fs.read", rel, false),
+    ).toEqual(["registry.read"]);
+  });
 });
 
 describe("minting drops system capabilities of a directive that is not core", () => {
