@@ -466,7 +466,7 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
     });
     const denied = await runAs("private.md", [1]);
     expect(JSON.parse(denied.stdout)).toMatchObject({ error: { code: "CAPABILITY_DENIED" } });
-    expect(denied.stderr).toContain("is not granted by demo_tour");
+    expect(denied.stderr).toContain("is not granted by examples/demo_tour");
     expect(denied.stderr).not.toContain("[y/N]");
     const trusted = await runCommand({
       step: "kiwi trust --list --json",

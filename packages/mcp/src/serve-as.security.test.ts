@@ -220,6 +220,7 @@ describe("kiwi-mcp --as <directive>", () => {
     const bare = await serve([]);
     const r = await bare.read("docs/guide.md");
     expect(r.body.error).toMatchObject({ code: "TOKEN_INVALID" });
+    expect(r.body.error?.message).toContain("kiwi serve --as <directive>");
     // Opaque metadata never comes from MCP arguments: a smuggled token is refused as a parameter.
     const smuggled = readOutcome(
       await bare.client.callTool({

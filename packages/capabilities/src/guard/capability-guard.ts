@@ -37,7 +37,7 @@ function categoryAllowed(scope: CategoryScope, category: string): boolean {
 function missingToken(what: string): KiwiError {
   return new KiwiError({
     code: "TOKEN_INVALID",
-    message: `${what}: run it from a Kiwi thread whose directive grants it (a capability token travels with every call there); outside Kiwi only tools that require nothing can run`,
+    message: `${what}: no capability token came with the call. Act under a directive that grants it: \`kiwi run … --as <directive>\` on the command line, \`kiwi serve --as <directive>\` for an MCP client, \`kernel.as("<directive>")\` from an application, or run it on a Kiwi thread of such a directive; without one, only tools that require nothing can run`,
     context: { reason: "missing" },
   });
 }

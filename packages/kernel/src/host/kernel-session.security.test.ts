@@ -114,6 +114,7 @@ describe("kernel.as(directive)", () => {
       parameters: { path: "bare" },
     });
     expect(bare).toMatchObject({ success: false, error: { code: "TOKEN_INVALID" } });
+    expect(!bare.success && bare.error.message).toContain('kernel.as("<directive>")');
     expect(hits).not.toContain("/bare");
   });
 

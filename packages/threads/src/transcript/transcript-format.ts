@@ -24,7 +24,7 @@ import { ErrorCode } from "@kiwi/spec";
  * | ------------------- | ------------------------------------------------------------------------ | ---------------------------------------------------- |
  * | `spawned`           | `directive`, `harness?`, `parent_id` (null at top level), `budget`, `inputs` | the thread is registered                          |
  * | `directive_loaded`  | `directive`, `version`, `core`                                           | the runner loaded and verified its directive         |
- * | `token_minted`      | `jti`, `exp`, `grants` (count), `dropped` (grants the parent lacked)      | the thread's capability token was minted             |
+ * | `token_minted`      | `jti`, `exp`, `grants` (count), `dropped` (grants the parent lacked), `system_dropped` (system caps a non-core directive may not hold) | the thread's capability token was minted |
  * | `resumed`           | `turn`, `messages`; or `in_place: true`, `pid`, `journaled_steps`, `pending?` | the run continues a checkpoint; or the same thread resumes in place from its journal (`pending`: in-flight steps and their decision) |
  * | `needs_reconciliation` | `seq`, `call_id`, `tool`, `started_at`, `pending`                     | a resume found a tool call in flight that may have run: the thread waits (`paused`) for a person's `rerun` or `skip` |
  * | `turn_start`        | `turn`                                                                   | a model turn begins                                  |
