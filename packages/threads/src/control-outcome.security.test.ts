@@ -38,7 +38,7 @@ async function setup(threadId: string): Promise<{ child: Child; manager: ThreadM
 
 describe("a queued control that fails to apply is reported to its sender", () => {
   it("a request the owner cannot apply comes back with the owner's error code", {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     const { manager } = await setup("remote_a");
     // What another sender (an older CLI, a tool) could queue: an inject without a message, an unknown action.
@@ -61,7 +61,7 @@ describe("a queued control that fails to apply is reported to its sender", () =>
   });
 
   it("an owner that never takes it (stopped): CONTROL_TIMEOUT, and the withdrawn request never applies later", {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     const { child, manager } = await setup("remote_b");
     child.proc.kill("SIGSTOP");
@@ -84,7 +84,7 @@ describe("a queued control that fails to apply is reported to its sender", () =>
   });
 
   it("an owner that died before taking it: THREAD_NOT_RUNNING at once, not after the timeout", {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     const { child, manager } = await setup("remote_c");
     child.proc.kill("SIGSTOP");

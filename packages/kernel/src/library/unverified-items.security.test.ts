@@ -114,6 +114,7 @@ describe("an unverified item is reported by path and status only", () => {
       userSpace: await tempDir("stranger"),
       coreSpace: false,
       pluginSpaces: false,
+      personAtTerminal: true,
     });
     await createItem({ ...f, kernel: stranger }, "tool", "evil_tool", HOSTILE.tool.text, {
       category: "evil",
