@@ -12,8 +12,9 @@ import { aroundAll } from "vitest";
 const VARIABLES = ["TMPDIR", "TMP", "TEMP"] as const;
 
 // What tools keep in the temp folder on their own, not a test's leftover: tsx's compile cache, made by the
-// child processes that run TypeScript fixtures (`node --import tsx`).
-const TOOL_CACHES = /^tsx-\d+$/;
+// child processes that run TypeScript fixtures (`node --import tsx`), and Node's module compile cache
+// (`module.enableCompileCache()`, which npm and other CLIs the e2e runs turn on under Node 22+).
+const TOOL_CACHES = /^(tsx-\d+|node-compile-cache)$/;
 
 // The user space a kernel uses when a test names none (KIWI_USER_SPACE, else ~/.ai): pointed into the file's
 // temp folder, so a test that forgets it never creates a signing key in the person's real ~/.ai. The
