@@ -37,6 +37,7 @@ export type {
   DirectiveModel,
   ModelChoice,
   ModelResolver,
+  RecoveredThread,
   ResumeOptions,
   SpawnDirectiveOptions,
   ThreadRuntime,

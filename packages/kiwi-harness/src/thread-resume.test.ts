@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureChild, fixtureRuntime, spawnFixture } from "./test-support/crash-fixture";
 import { threadDirectiveFile } from "./test-support/runtime-world";
 import { call, createTestProject } from "./test-support/thread-world";
-import type { ThreadRuntime } from "./thread-runtime";
+import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "./thread-runtime";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -105,7 +105,7 @@ interface Crashed {
   effects(): string;
   asked(): number;
   transcript(): TranscriptEvent[];
-  runtime(): Promise<ThreadRuntime>;
+  runtime(extra?: Partial<ThreadRuntimeOptions>): Promise<ThreadRuntime>;
 }
 
 /** Runs one thread in a child process and SIGKILLs it once `killWhen` holds. */
@@ -121,8 +121,8 @@ async function crash(route: string, killWhen: (c: Omit<Crashed, "transcript">) =
     fake,
     effects: () => (existsSync(effectsFile) ? readFileSync(effectsFile, "utf8") : ""),
     asked: () => fake.requests.filter((r) => firstUserText(r.body).includes(route)).length,
-    async runtime() {
-      const runtime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl);
+    async runtime(extra: Partial<ThreadRuntimeOptions> = {}) {
+      const runtime = await fixtureRuntime(projectRoot, fake.anthropicBaseUrl, extra);
       cleanups.push(() => runtime.close());
       return runtime;
     },
@@ -295,6 +295,32 @@ describe("resume in place after the owner is SIGKILLed", () => {
     expect(c.asked()).toBe(3);
     expect(await runtime.recover()).toEqual([]);
   }, 60_000);
+
+  it('recover: "auto" resumes the interrupted threads when the runtime opens', async () => {
+    const c = await crash(ROUTES.stream, (p) => p.effects() === "one\n" && p.asked() === 2);
+    const runtime = await c.runtime({ recover: "auto" });
+    expect(runtime.recovered).toEqual([
+      expect.objectContaining({ thread_id: c.threadId, status: "resumed" }),
+    ]);
+    const row = await runtime.manager.wait(c.threadId, { timeoutMs: 20_000 });
+    expect(row).toMatchObject({ status: "completed", reason: "end_turn", pid: process.pid });
+    expect(c.effects()).toBe("one\n");
+    expect(c.asked()).toBe(3);
+    expect(c.transcript().filter((e) => e.type === "resumed")).toHaveLength(1);
+    // A second runtime finds nothing left to recover; the default leaves interrupted threads alone.
+    const again = await c.runtime({ recover: "auto" });
+    expect(again.recovered).toEqual([]);
+    expect((await c.runtime()).recovered).toBeUndefined();
+  }, 60_000);
+
+  it("recover: anything but auto or manual is refused before anything opens", async () => {
+    const projectRoot = await createTestProject();
+    cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
+    await expect(
+      createThreadRuntime({ projectRoot, recover: "always" as never, models: () => ({}) as never }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    expect(existsSync(join(projectRoot, ".ai/threads/registry.db"))).toBe(false);
+  });
 
   it("an edited directive: the replay diverges from the journal and the thread stops with JOURNAL_DIVERGED", async () => {
     const c = await crash(ROUTES.stream, (p) => p.effects() === "one\n" && p.asked() === 2);

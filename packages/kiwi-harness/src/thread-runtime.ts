@@ -102,7 +102,20 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * --allow-unpriced` sets it).
    */
   readonly allowUnpriced?: boolean;
+  /**
+   * `"auto"`: once the runtime is open, resume every interrupted thread of the project in place (what
+   * `recover()` and `kiwi threads recover` do), parents first; what each did, or its error, is in
+   * `recovered`. A thread another process resumes at the same moment is left to it (THREAD_OWNED in
+   * `recovered`). Default `"manual"`: interrupted threads wait for `resume`/`recover`.
+   */
+  readonly recover?: "auto" | "manual";
 }
+
+/** What `recover()` did with one interrupted thread: resumed or parked, or the error that stopped it. */
+export type RecoveredThread = { thread_id: string } & (
+  | ResumeInPlaceResult
+  | { status: "failed"; code: string; message: string }
+);
 
 /** What `resume` does with a tool call that was in flight when the thread's owner died. */
 export interface ResumeOptions {
@@ -168,9 +181,9 @@ export interface ThreadRuntime {
    */
   resume(threadId: string, options?: ResumeOptions): Promise<ResumeInPlaceResult>;
   /** Resumes every interrupted thread of the project (parents first); what each did, or its error. */
-  recover(): Promise<
-    ({ thread_id: string } & (ResumeInPlaceResult | { status: "failed"; code: string; message: string }))[]
-  >;
+  recover(): Promise<RecoveredThread[]>;
+  /** With `recover: "auto"`: what the recovery on open did with each interrupted thread (else undefined). */
+  readonly recovered?: readonly RecoveredThread[];
   /** Kills live threads, flushes and closes the registry. */
   close(): Promise<void>;
 }
@@ -203,8 +216,16 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     defaultHarness,
     journal,
     allowUnpriced = false,
+    recover: recoverMode = "manual",
     ...kernelOptions
   } = options;
+  if (recoverMode !== "auto" && recoverMode !== "manual") {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `createThreadRuntime: recover must be "auto" or "manual", not ${JSON.stringify(recoverMode)}`,
+      context: { option: "recover" },
+    });
+  }
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
   /** Thread ids (second-resolution bases) this runtime has given out lately. */
@@ -591,7 +612,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const interrupted = threads.registry
       .query({ status: "interrupted", limit: 1000 })
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
-    const out: Awaited<ReturnType<ThreadRuntime["recover"]>> = [];
+    const out: RecoveredThread[] = [];
     for (const row of interrupted) {
       try {
         out.push(await resumeThread(row.thread_id));
@@ -608,10 +629,12 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     return out;
   }
 
+  const recovered = recoverMode === "auto" ? await recover() : undefined;
   return {
     kernel,
     manager: threads,
     ...(source ? { providers: source } : {}),
+    ...(recovered ? { recovered } : {}),
     spawn: (o) => threadDirective(o, undefined),
     resume: resumeThread,
     recover,

@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { createKernel } from "@kiwi/kernel";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
 import { readTranscript } from "@kiwi/threads";
-import { createThreadRuntime, type ThreadRuntime } from "../thread-runtime";
+import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "../thread-runtime";
 import { threadDirectiveFile } from "./runtime-world";
 
 export const FIXTURE = fileURLToPath(import.meta.url);
@@ -56,7 +56,11 @@ export function envFor(fakeUrl: string): Record<string, string> {
 }
 
 /** A ThreadRuntime on `projectRoot` with runtime-world's model resolver (anthropic, claude-haiku-4-5). */
-export function fixtureRuntime(projectRoot: string, fakeUrl: string): Promise<ThreadRuntime> {
+export function fixtureRuntime(
+  projectRoot: string,
+  fakeUrl: string,
+  extra: Partial<ThreadRuntimeOptions> = {},
+): Promise<ThreadRuntime> {
   return createThreadRuntime({
     personAtTerminal: true,
     projectRoot,
@@ -71,6 +75,7 @@ export function fixtureRuntime(projectRoot: string, fakeUrl: string): Promise<Th
         return c.priced ? { usd: c.usd } : { unpriced: true };
       },
     }),
+    ...extra,
   });
 }
 
