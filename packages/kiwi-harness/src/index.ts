@@ -38,6 +38,7 @@ export type {
   ModelChoice,
   ModelResolver,
   RecoveredThread,
+  ResumedThread,
   ResumeOptions,
   SpawnDirectiveOptions,
   ThreadRuntime,

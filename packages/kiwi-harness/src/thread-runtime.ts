@@ -27,6 +27,7 @@ import { checkpointOf } from "./runtime/checkpoint-of";
 import { coreSpawnTokens } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
 import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
+import { isSpawnStep, reconcileSpawn } from "./runtime/spawn-step";
 import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
 
@@ -111,9 +112,12 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
   readonly recover?: "auto" | "manual";
 }
 
+/** What `resume` did: the thread resumed or parked, and its interrupted children resumed after it. */
+export type ResumedThread = ResumeInPlaceResult & { readonly children?: readonly RecoveredThread[] };
+
 /** What `recover()` did with one interrupted thread: resumed or parked, or the error that stopped it. */
 export type RecoveredThread = { thread_id: string } & (
-  | ResumeInPlaceResult
+  | ResumedThread
   | { status: "failed"; code: string; message: string }
 );
 
@@ -178,8 +182,11 @@ export interface ThreadRuntime {
    * `needs_reconciliation` naming the call. THREAD_FINISHED for a finished thread, THREAD_OWNED when a live
    * process owns it (or another resume won), JOURNAL_CORRUPT / JOURNAL_VERSION for a journal that cannot
    * be replayed (nothing rewritten); a replay that asks for other steps stops with JOURNAL_DIVERGED.
+   * A `thread_directive` spawn in flight is reconciled, not parked: the child it registered (marked with
+   * the step, `permission_context.spawn_step`) becomes its result, or — none registered — it spawns now.
+   * The thread's interrupted children resume in place after it (`children`: what each did).
    */
-  resume(threadId: string, options?: ResumeOptions): Promise<ResumeInPlaceResult>;
+  resume(threadId: string, options?: ResumeOptions): Promise<ResumedThread>;
   /** Resumes every interrupted thread of the project (parents first); what each did, or its error. */
   recover(): Promise<RecoveredThread[]>;
   /** With `recover: "auto"`: what the recovery on open did with each interrupted thread (else undefined). */
@@ -236,7 +243,13 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     spawnDirective: async (req) => {
       const caller = await manager!.verify(req.meta.__auth);
       const { directive, message, inputs, harness } = req;
-      return threadDirective({ directive, message, inputs, ...(harness ? { harness } : {}) }, caller);
+      // The calling thread's step that asked for this spawn (set by the runtime's tool step, never a model).
+      const step = Number.isSafeInteger(req.meta.__step) ? (req.meta.__step as number) : undefined;
+      return threadDirective(
+        { directive, message, inputs, ...(harness ? { harness } : {}) },
+        caller,
+        step !== undefined && caller ? step : undefined,
+      );
     },
   });
   const openKernel = (extra: Pick<KernelOptions, "pluginPackagesFrom"> = {}) =>
@@ -282,6 +295,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   async function threadDirective(
     request: SpawnDirectiveOptions,
     caller: CapabilityClaims | undefined,
+    spawnStep?: number,
   ): Promise<SpawnResult> {
     const early = startEarly(request, caller);
     const d = await loadDirective(kernel, request.directive, request.inputs ?? {});
@@ -299,7 +313,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         context: { reason: "orchestration", required: "orchestration.spawn", directive: d.name },
       });
     }
-    return harnessLayer(d, request, caller, early);
+    return harnessLayer(d, request, caller, early, spawnStep);
   }
 
   /**
@@ -325,6 +339,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     request: SpawnDirectiveOptions,
     caller: CapabilityClaims | undefined,
     early?: EarlyParts,
+    spawnStep?: number,
   ): Promise<SpawnResult> {
     const harnessId = request.harness ?? d.metadata.harness ?? defaultHarness ?? DEFAULT_HARNESS;
     // Before anything is registered: an unknown, unsigned or non-harness id fails the spawn here.
@@ -354,12 +369,20 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       parent_jti: caller?.jti ?? null,
       resume: resume ?? null,
     };
+    // The run's input is journaled with the thread's row (`onRegistered`): a child whose owner dies before
+    // it ran still resumes in place.
+    let registeredJournal: StepJournal | undefined;
+    const onRegistered = (row: { thread_id: string }) => {
+      registeredJournal = journalFor(row.thread_id);
+      if (registeredJournal instanceof ThreadJournal) registeredJournal.recordStart(start);
+    };
     const runnerFor = (handle: ThreadHandle): ThreadRunner =>
       buildRunner(handle, {
         d,
         harness,
         choice,
         start,
+        ...(registeredJournal ? { journal: registeredJournal } : {}),
         // The child's token never outlives its parent's current one.
         notAfter: caller ? () => runners.get(caller.thread_id)?.tokenExpiry() || caller.exp : undefined,
       });
@@ -389,12 +412,14 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
             spawn_jti: core.jti,
             caller_thread: caller?.thread_id ?? null,
             caller_jti: caller?.jti ?? null,
+            ...(spawnStep !== undefined ? { spawn_step: spawnStep } : {}),
             harness: harnessId,
             provider: choice.provider.id,
             model: choice.model,
             ...(unpriced ? { unpriced_allowed: true } : {}),
           },
           runner: runnerFor,
+          onRegistered,
         });
       } catch (error) {
         if (
@@ -517,6 +542,12 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     return loaded.success && (loaded.data as { idempotent?: unknown } | undefined)?.idempotent === true;
   }
 
+  /** The child a reconciled spawn step got as its result. */
+  function childIdOf(decision: { readonly result: unknown }): string | null {
+    const id = (decision.result as { result?: { thread_id?: unknown } }).result?.thread_id;
+    return typeof id === "string" ? id : null;
+  }
+
   /** A pending tool call as the `needs_reconciliation` event names it. */
   function pendingCall(step: JournalStep): Record<string, unknown> {
     const r = (step.request ?? {}) as {
@@ -533,7 +564,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     };
   }
 
-  async function resumeThread(threadId: string, options: ResumeOptions = {}): Promise<ResumeInPlaceResult> {
+  async function resumeThread(threadId: string, options: ResumeOptions = {}): Promise<ResumedThread> {
     const row = threads.registry.get(threadId);
     if (!row) {
       throw new KiwiError({
@@ -570,7 +601,10 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const decisions = new Map<number, PendingDecision>();
     const unresolved: JournalStep[] = [];
     for (const step of recorded.pendingSteps()) {
-      if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
+      // A spawn in flight: the child it registered is its result (never a second one); none, it runs again.
+      if (step.kind === "tool" && isSpawnStep(step))
+        decisions.set(step.seq, reconcileSpawn(threads.registry, threadId, step).decision);
+      else if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
       else if (options.decision) decisions.set(step.seq, options.decision);
       else unresolved.push(step);
     }
@@ -582,12 +616,20 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       pending: (step) => decisions.get(step.seq) ?? "stop",
     });
     const parentId = row.parent_id;
-    return threads.resumeInPlace({
+    const resumed = await threads.resumeInPlace({
       threadId,
       message: start.message ?? "",
       note: {
         journaled_steps: replay.recordedSteps,
-        ...(decisions.size ? { pending: [...decisions].map(([seq, decision]) => ({ seq, decision })) } : {}),
+        ...(decisions.size
+          ? {
+              pending: [...decisions].map(([seq, decision]) =>
+                typeof decision === "object"
+                  ? { seq, decision: "reconciled", child_id: childIdOf(decision) }
+                  : { seq, decision },
+              ),
+            }
+          : {}),
       },
       claimed: () =>
         unresolved.length
@@ -606,14 +648,21 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           notAfter: parentId ? () => runners.get(parentId)?.tokenExpiry() || undefined : undefined,
         }),
     });
+    // Its children died with it: interrupted ones resume in place too (a parent waiting for them would
+    // otherwise wait for ever), each after its parent; what each did is in `children`.
+    const children = await resumeEach(
+      threads.registry.query({ parentId: threadId, status: "interrupted", limit: 1000 }),
+    );
+    if (children.length) Object.defineProperty(resumed, "children", { value: children, enumerable: true });
+    return resumed;
   }
 
-  async function recover() {
-    const interrupted = threads.registry
-      .query({ status: "interrupted", limit: 1000 })
-      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  /** Resumes each thread in place (with its interrupted children); what each did, or its error. */
+  async function resumeEach(rows: readonly { thread_id: string; created_at: string }[]) {
     const out: RecoveredThread[] = [];
-    for (const row of interrupted) {
+    for (const row of [...rows].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+      // Resumed meanwhile with its parent.
+      if (threads.registry.get(row.thread_id)?.status !== "interrupted") continue;
       try {
         out.push(await resumeThread(row.thread_id));
       } catch (error) {
@@ -627,6 +676,11 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       }
     }
     return out;
+  }
+
+  /** Every interrupted thread, parents first; a child resumed with its parent is listed in its `children`. */
+  function recover(): Promise<RecoveredThread[]> {
+    return resumeEach(threads.registry.query({ status: "interrupted", limit: 1000 }));
   }
 
   const recovered = recoverMode === "auto" ? await recover() : undefined;

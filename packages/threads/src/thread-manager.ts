@@ -77,6 +77,12 @@ export interface SpawnRequest {
   readonly projectPath?: string;
   /** Continue from a checkpoint. */
   readonly resume?: RunSnapshot;
+  /**
+   * Called once the thread's row is written, before anything else (its transcript, its run): what must be
+   * on disk with the row for a resume after a crash right here (the runtime journals the run's input). A
+   * throw ends the spawn like a transcript that cannot be opened: the thread is `error`, the caller gets it.
+   */
+  readonly onRegistered?: (row: ThreadRow) => void;
 }
 
 /** A resume in place (`ThreadManager.resumeInPlace`): the same thread id, its run started again. */
@@ -360,6 +366,7 @@ export class ThreadManager {
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
     try {
+      request.onRegistered?.(row);
       ensureThreadDir(this.projectRoot, id);
       this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
     } catch (error) {

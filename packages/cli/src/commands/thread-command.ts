@@ -6,6 +6,7 @@ import {
   modelFor,
   type ProviderPick,
   pickProvider,
+  type RecoveredThread,
   resolveModel,
   type ThreadRuntime,
 } from "@kiwi/kiwi-harness";
@@ -435,6 +436,12 @@ export async function resumeInPlaceCommand(
   }
 }
 
+/** A resume's result and its children's (resumed with it), one flat list, parents first. */
+function withChildren(result: RecoveredThread): Record<string, unknown>[] {
+  const { children, ...own } = result as RecoveredThread & { children?: readonly RecoveredThread[] };
+  return [own, ...(children ?? []).flatMap(withChildren)];
+}
+
 /**
  * kiwi threads recover — resumes every interrupted thread of the project in place (parents first) and
  * waits for them all. Exit 0 when every one resumed and ended `completed`.
@@ -453,6 +460,8 @@ export async function recoverCommand(values: KernelFlags, io: Io): Promise<numbe
       .query({ status: "interrupted", limit: 1000 })
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
     for (const row of rows) {
+      // Resumed meanwhile with its parent (a resume takes the thread's interrupted children along).
+      if (manager.registry.get(row.thread_id)?.status !== "interrupted") continue;
       const target = opened.target(row);
       if ("problem" in target) {
         results.push({
@@ -464,7 +473,7 @@ export async function recoverCommand(values: KernelFlags, io: Io): Promise<numbe
         continue;
       }
       try {
-        results.push({ ...(await runtime.resume(row.thread_id)) });
+        results.push(...withChildren(await runtime.resume(row.thread_id)));
       } catch (error) {
         const e = error as { code?: unknown; message?: unknown };
         results.push({

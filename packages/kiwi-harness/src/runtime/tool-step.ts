@@ -147,7 +147,10 @@ export async function runToolStep(
           )
         : precheck(request, name, args, deps.token)) ??
       (await deps.steps.run("tool", { id, ...request }, async () => {
-        const options = { meta: deps.token.meta(), ...(deps.signal ? { signal: deps.signal } : {}) };
+        // The step's number goes with the call (`__step`): a spawn marks its child with it, so a resume
+        // after a crash finds the child this step registered instead of spawning a second one.
+        const meta = { ...deps.token.meta(), __step: deps.steps.seq };
+        const options = { meta, ...(deps.signal ? { signal: deps.signal } : {}) };
         return (await dispatch(deps.kernel, request, name, args, options)) as HarnessToolResult;
       }));
   } catch (error) {

@@ -15,6 +15,12 @@
 //     Spawns one thread of <directive> with <message>, prints `{"ready":true,"thread_id":…}` and waits to be
 //     killed (the resume tests kill it at a step boundary they choose).
 //
+//   node --import tsx src/test-support/crash-fixture.ts spawner <projectRoot> <fakeUrl> <directive> <hold>
+//     Spawns one thread of <directive> (message "[spawn parent]") whose journal stops the whole process at
+//     its first thread_directive step: <hold> `intent` right after the step's intent is journaled (before
+//     the child is registered), `registered` when the step is about to journal its result (the child
+//     registered, not yet run). Prints `{"holding":…,"thread_id":…,"seq":…}` and blocks until killed.
+//
 //   node --import tsx src/test-support/crash-fixture.ts resumer <projectRoot> <fakeUrl> <threadId> <decision>
 //     Prints `{"ready":true}`, waits for a line on stdin, resumes <threadId> in place (decision rerun|skip|none)
 //     and prints `{"resumed":…}` (or `{"failed":code}`); a winner then waits for the thread and prints
@@ -28,7 +34,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKernel } from "@kiwi/kernel";
 import { costOf as anthropicCost, createAnthropicProvider } from "@kiwi/provider-anthropic";
-import { readTranscript } from "@kiwi/threads";
+import { type JournalIntent, type JournalOutcome, readTranscript, ThreadJournal } from "@kiwi/threads";
 import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "../thread-runtime";
 import { threadDirectiveFile } from "./runtime-world";
 
@@ -285,6 +291,43 @@ async function victim(projectRoot: string, fakeUrl: string, directive: string, m
   await runtime.close();
 }
 
+/** Blocks the process's only thread (the test SIGKILLs it meanwhile): nothing after this point runs. */
+function blockForever(): never {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0, 60_000);
+}
+
+async function spawner(projectRoot: string, fakeUrl: string, directive: string, hold: string) {
+  const isSpawn = (i: JournalIntent) =>
+    i.kind === "tool" && JSON.stringify(i.request).includes('"item_id":"thread_directive"');
+  const runtime = await fixtureRuntime(projectRoot, fakeUrl, {
+    journal: (threadId, registry) => {
+      const journal = ThreadJournal.open(registry, threadId);
+      const stop = (i: JournalIntent) => {
+        // What the process wrote so far is on disk (a pipe write is synchronous on Linux), then it stops.
+        registry.flush();
+        print({ holding: hold, thread_id: threadId, seq: i.seq });
+        blockForever();
+      };
+      if (hold === "intent") {
+        journal.begin = (i: JournalIntent) => {
+          const recorded = ThreadJournal.prototype.begin.call(journal, i);
+          if (isSpawn(i)) stop(i);
+          return recorded;
+        };
+      } else {
+        journal.end = (i: JournalIntent, o: JournalOutcome) => {
+          if (isSpawn(i)) stop(i);
+          ThreadJournal.prototype.end.call(journal, i, o);
+        };
+      }
+      return journal;
+    },
+  });
+  await runtime.spawn({ directive, message: "[spawn parent]" });
+  setTimeout(() => process.exit(3), 120_000);
+}
+
 async function resumer(projectRoot: string, fakeUrl: string, threadId: string, decision: string) {
   const runtime = await fixtureRuntime(projectRoot, fakeUrl);
   try {
@@ -318,9 +361,11 @@ if (invoked === realpathSync(FIXTURE)) {
         ? workers(projectRoot!, fakeUrl!, tag!, Number(count))
         : mode === "victim"
           ? victim(projectRoot!, fakeUrl!, tag!, count!)
-          : mode === "resumer"
-            ? resumer(projectRoot!, fakeUrl!, tag!, count!)
-            : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
+          : mode === "spawner"
+            ? spawner(projectRoot!, fakeUrl!, tag!, count!)
+            : mode === "resumer"
+              ? resumer(projectRoot!, fakeUrl!, tag!, count!)
+              : Promise.reject(new Error(`fixture: unknown mode ${mode}`));
   run.catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

@@ -219,8 +219,12 @@ function corruptThrow(threadId: string, seq: number, what: string): never {
   throw corrupt(threadId, seq, what);
 }
 
-/** What happens to a step whose intent was recorded without a result (it was in flight when its owner died). */
-export type PendingDecision = "rerun" | "skip" | "stop";
+/**
+ * What happens to a step whose intent was recorded without a result (it was in flight when its owner
+ * died): run it again, give it STEP_SKIPPED, refuse, or give it a result the runtime established itself
+ * (`{result}`: a spawn whose child is found in the registry gets that child, not a second one).
+ */
+export type PendingDecision = "rerun" | "skip" | "stop" | { readonly result: unknown };
 
 /** The input of a thread's run, journaled as step 0 so a resume in place runs the same thing. */
 export interface JournalStart {
@@ -236,7 +240,8 @@ export interface ThreadJournalOptions {
   readonly redact?: (text: string) => string;
   /**
    * A step whose intent is recorded without a result: run it again (`rerun`), give it the `STEP_SKIPPED`
-   * result (`skip`), or refuse (`stop`, NEEDS_RECONCILIATION). Default: rerun every kind but `tool`.
+   * result (`skip`) or a result established now (`{result}`), or refuse (`stop`, NEEDS_RECONCILIATION).
+   * Default: rerun every kind but `tool`.
    */
   readonly pending?: (step: JournalStep) => PendingDecision;
 }
@@ -365,9 +370,10 @@ export class ThreadJournal {
       if (recorded.outcome) return replayed(recorded.outcome);
       const decision = this.#pending(recorded);
       if (decision === "rerun") return undefined;
-      if (decision === "skip") {
-        const outcome: JournalOutcome = { ok: true, result: skippedResult(recorded) };
-        this.#registry.endStep(this.threadId, intent.seq, JSON.stringify(outcome));
+      if (decision === "skip" || typeof decision === "object") {
+        const result = decision === "skip" ? skippedResult(recorded) : decision.result;
+        const outcome: JournalOutcome = { ok: true, result };
+        this.#registry.endStep(this.threadId, intent.seq, this.#redact(JSON.stringify(outcome)));
         this.#recorded.set(intent.seq, { ...recorded, outcome });
         return { ...outcome, decided: true };
       }

@@ -1,0 +1,53 @@
+import type { JournalStep, PendingDecision, ThreadRegistry, ThreadRow } from "@kiwi/threads";
+
+/** True when a journaled tool step is a `thread_directive` call (a spawn), through `execute` or direct. */
+export function isSpawnStep(step: JournalStep): boolean {
+  const r = (step.request ?? {}) as {
+    meta?: string;
+    tool?: string;
+    arguments?: { item_type?: string; action?: string; item_id?: string };
+  };
+  if (r.meta === undefined) return r.tool === "thread_directive";
+  const a = r.arguments ?? {};
+  return (
+    r.meta === "execute" && a.item_type === "tool" && a.action === "run" && a.item_id === "thread_directive"
+  );
+}
+
+/** The result `execute(thread_directive)` returned for a child: what its spawn step would have journaled. */
+function spawnResultOf(child: ThreadRow): Record<string, unknown> {
+  const written = (child.budget ?? {}) as Record<string, unknown>;
+  const budget: Record<string, unknown> = {};
+  for (const key of ["max_cost_usd", "max_total_tokens"])
+    if (typeof written[key] === "number") budget[key] = written[key];
+  return {
+    success: true,
+    tool_id: "thread_directive",
+    chain: ["thread_directive", "threads"],
+    primitive: "threads",
+    result: {
+      success: true,
+      thread_id: child.thread_id,
+      status: "spawned",
+      transcript_path: child.transcript_path,
+      started_at: child.created_at,
+      budget,
+    },
+  };
+}
+
+/**
+ * What a resume does with a spawn step that was in flight when the owner died. The child the step
+ * registered carries the step's number (`permission_context.spawn_step`): found, the step gets that child
+ * as its result — no second child; not found, the spawn never registered anything and simply runs again.
+ */
+export function reconcileSpawn(
+  registry: ThreadRegistry,
+  threadId: string,
+  step: JournalStep,
+): { decision: PendingDecision; child?: ThreadRow } {
+  const child = registry
+    .query({ parentId: threadId, limit: 1000 })
+    .find((row) => (row.permission_context as { spawn_step?: unknown } | null)?.spawn_step === step.seq);
+  return child ? { decision: { result: spawnResultOf(child) }, child } : { decision: "rerun" };
+}
