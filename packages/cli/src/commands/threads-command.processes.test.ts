@@ -1,9 +1,18 @@
 // `kiwi thread run` in a real child process: a real SIGINT, and controls from this process (another
 // ThreadManager on the same registry) that the child applies.
+
+import { existsSync, readdirSync } from "node:fs";
 import { createFakeLlmServer } from "@kiwi/fake-llm";
 import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { kiwi, startOwnerProcess, until, withRegistry } from "../thread-display/test-support";
+import {
+  createDirective,
+  kiwi,
+  startOwnerProcess,
+  threadDirective,
+  until,
+  withRegistry,
+} from "../thread-display/test-support";
 
 // The child imports createThreadRuntime from @kiwi/kiwi-harness's built index: skipped until it is exported.
 const LIVE = { timeout: 20_000 };
@@ -94,4 +103,65 @@ describe("kiwi threads resume / recover after the owner process is SIGKILLed", (
       expect((await k(["threads", "recover"])).out).toContain("no interrupted threads");
     },
   );
+});
+
+describe("kiwi threads recover after a parent and its child died with their owner", () => {
+  it("resumes the child with its parent and lists each thread once", LIVE, async () => {
+    const { where, owner, id } = await startOwnerProcess("[tree parent]", cleanups, {
+      directive: "cli_parent",
+      setup: async (w) => {
+        await createDirective(
+          w,
+          "cli_parent",
+          threadDirective({
+            name: "cli_parent",
+            permissions: `
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="greet"/>
+      <execute resource="tool" id="thread_directive"/>
+      <execute resource="tool" id="thread_control"/>
+      <orchestration enabled="true"><allow_categories/><deny_categories/><allow_directives>cli_child</allow_directives><deny_directives/></orchestration>`,
+          }),
+        );
+        await createDirective(w, "cli_child", threadDirective({ name: "cli_child" }));
+      },
+    });
+    // The child is taking its turns (a greet done) when the owner dies.
+    const threadsDir = `${where.project}/.ai/threads`;
+    const childDir = () => readdirSync(threadsDir).find((d) => d.startsWith("cli_child"));
+    await until(
+      () => {
+        const dir = childDir();
+        if (!dir || !existsSync(`${threadsDir}/${dir}/transcript.jsonl`)) return false;
+        const events = readTranscript(`${threadsDir}/${dir}/transcript.jsonl`).events;
+        return events.some((e) => e.type === "tool_result");
+      },
+      "the child's first tool result",
+      15_000,
+    );
+    owner.proc.kill("SIGKILL");
+    await owner.exit;
+    const childId = childDir()!;
+    const fake = await createFakeLlmServer({
+      script: { turns: [{ text: "child finished after the crash" }] },
+    });
+    cleanups.push(() => fake.close());
+    const env = {
+      PATH: process.env.PATH ?? "",
+      ANTHROPIC_API_KEY: "test",
+      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    };
+    const recovered = await kiwi(["threads", "recover", "--json"], { ...where, env });
+    const listed = JSON.parse(recovered.out).threads as {
+      thread_id: string;
+      status: string;
+      code?: string;
+    }[];
+    // Each once: the child resumed with its parent, not a second time (THREAD_OWNED) by the loop.
+    expect(listed.map((t) => t.thread_id).sort()).toEqual([id, childId].sort());
+    expect(listed.some((t) => t.code === "THREAD_OWNED")).toBe(false);
+    expect(listed.find((t) => t.thread_id === childId)).toMatchObject({ status: "completed" });
+    const events = readTranscript(`${threadsDir}/${childId}/transcript.jsonl`).events;
+    expect(events.filter((e) => e.type === "resumed")).toHaveLength(1);
+  });
 });

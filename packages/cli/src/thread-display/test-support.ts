@@ -185,13 +185,22 @@ export interface OwnerProcess {
 export async function startOwnerProcess(
   message: string,
   cleanups: (() => Promise<void> | void)[],
+  options: { directive?: string; setup?: (where: ThreadProject) => Promise<void> } = {},
 ): Promise<{ where: ThreadProject; owner: OwnerProcess; id: string }> {
   const where = await createThreadProject();
   cleanups.push(async () => {
     await where.remove();
   });
   await createDirective(where, "cli_greeter", threadDirective({ name: "cli_greeter" }));
-  const proc = spawn(process.execPath, ["--import", "tsx", OWNER, where.project, where.userSpace, message], {
+  await options.setup?.(where);
+  const args = [
+    OWNER,
+    where.project,
+    where.userSpace,
+    message,
+    ...(options.directive ? [options.directive] : []),
+  ];
+  const proc = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: CLI_PACKAGE_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
