@@ -1,4 +1,5 @@
-import { type FileHandle, realpath, stat } from "node:fs/promises";
+import { fstatSync, realpathSync, statSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { isInside } from "./is-inside";
 import { openedPath } from "./opened-path";
 import { pathError } from "./path-error";
@@ -8,19 +9,16 @@ import { pathError } from "./path-error";
  * out" and "the file we opened": a directory swapped for a symlink after validation is caught here.
  * On Linux the kernel's own name for the descriptor is checked; elsewhere the path's realpath must be
  * inside and still be the same inode as the handle (a narrower, documented residual race).
+ * Synchronous: a few metadata calls on a descriptor already open.
  */
-export async function assertOpenedInside(
-  handle: FileHandle,
-  realRoot: string,
-  abs: string,
-  rel: string,
-): Promise<void> {
-  const opened = await openedPath(handle);
+export function assertOpenedInside(handle: FileHandle, realRoot: string, abs: string, rel: string): void {
+  const opened = openedPath(handle.fd);
   let inside: boolean;
   if (opened !== undefined) inside = isInside(realRoot, opened);
   else {
-    const [real, held] = await Promise.all([realpath(abs), handle.stat()]);
-    const now = await stat(real);
+    const real = realpathSync.native(abs);
+    const held = fstatSync(handle.fd);
+    const now = statSync(real);
     inside = isInside(realRoot, real) && now.dev === held.dev && now.ino === held.ino;
   }
   if (!inside) {

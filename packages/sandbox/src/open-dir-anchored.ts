@@ -1,5 +1,5 @@
-import { constants, type Dirent } from "node:fs";
-import { lstat, open, readdir, realpath } from "node:fs/promises";
+import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, realpathSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { fsFailure } from "./fs-failure";
 import { isInside } from "./is-inside";
 import { openedPath } from "./opened-path";
@@ -20,12 +20,13 @@ export interface AnchoredDir {
  * kernel resolves from the open directory itself — the same guarantee as openat/unlinkat/renameat,
  * which Node does not expose — so swapping a parent directory for a symlink after validation cannot
  * redirect a create, rename, unlink or listing. Elsewhere the plain path is used and the directory's
- * identity re-checked around each listing: a narrower race, documented as residual.
+ * identity re-checked around each listing: a narrower race, documented as residual. Opening and
+ * checking are synchronous (local metadata calls, cheaper than their thread-pool round trips).
  */
 export async function openDirAnchored(realRoot: string, dirAbs: string, rel: string): Promise<AnchoredDir> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(dirAbs, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openSync(dirAbs, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
     throw fsFailure(error, rel);
   }
@@ -36,27 +37,34 @@ export async function openDirAnchored(realRoot: string, dirAbs: string, rel: str
       rel,
       "a directory on the path was replaced or moved during the operation; Kiwi refused it. Check the path and retry",
     );
-  const sameAsPath = async () => {
-    const [held, now, real] = await Promise.all([handle.stat(), lstat(dirAbs), realpath(dirAbs)]);
+  const sameAsPath = () => {
+    const held = fstatSync(fd);
+    const now = lstatSync(dirAbs);
+    const real = realpathSync.native(dirAbs);
     return real === dirAbs && isInside(realRoot, real) && now.dev === held.dev && now.ino === held.ino;
   };
   let opened: string | undefined;
   try {
-    opened = await openedPath(handle);
-    const ok = opened !== undefined ? opened === dirAbs && isInside(realRoot, opened) : await sameAsPath();
+    opened = openedPath(fd);
+    const ok = opened !== undefined ? opened === dirAbs && isInside(realRoot, opened) : sameAsPath();
     if (!ok) throw moved();
   } catch (error) {
-    await handle.close();
+    closeSync(fd);
     throw error;
   }
-  const base = opened !== undefined ? `/proc/self/fd/${handle.fd}` : dirAbs;
+  const base = opened !== undefined ? `/proc/self/fd/${fd}` : dirAbs;
+  let closed = false;
   return {
     child: (name) => `${base}/${name}`,
     list: async () => {
       const entries = await readdir(base, { withFileTypes: true });
-      if (opened === undefined && !(await sameAsPath())) throw moved();
+      if (opened === undefined && !sameAsPath()) throw moved();
       return entries;
     },
-    close: () => handle.close(),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
   };
 }

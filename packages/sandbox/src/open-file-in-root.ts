@@ -1,3 +1,4 @@
+import { fstatSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { assertOpenedInside } from "./assert-opened-inside";
 import { openDirAnchored } from "./open-dir-anchored";
@@ -52,9 +53,9 @@ async function openUnchecked(options: OpenFileInRootOptions): Promise<OpenedFile
     await dir.close();
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(handle.fd);
     assertWritableFile(info, rel);
-    await assertOpenedInside(handle, target.realRoot, target.abs, rel);
+    assertOpenedInside(handle, target.realRoot, target.abs, rel);
     if (!append) await handle.truncate(0);
     return {
       handle,

@@ -1,7 +1,6 @@
-import { lstat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ensureDirectory } from "./ensure-directory";
-import { errnoOf } from "./errno-of";
 import { pathError } from "./path-error";
 import { resolveForOperation } from "./resolve-for-operation";
 import { withPathErrors } from "./with-path-errors";
@@ -54,10 +53,7 @@ async function prepareUnchecked(options: PrepareWriteInRootOptions): Promise<Pre
   let existingMode: number | undefined;
   if (target.exists) {
     // Gone since validation is fine: the writer creates it.
-    const info = await lstat(target.abs).catch((error: unknown) => {
-      if (errnoOf(error) === "ENOENT") return undefined;
-      throw error;
-    });
+    const info = lstatSync(target.abs, { throwIfNoEntry: false });
     if (info?.isDirectory())
       throw pathError("PATH_INVALID", "is_directory", rel, "the path is a directory; name a file");
     if (info?.isFile()) existingMode = info.mode & 0o777;

@@ -45,7 +45,7 @@ async function readUnchecked(options: ReadFileInRootOptions): Promise<Buffer> {
     if (!info.isFile()) {
       throw specialFileError(rel);
     }
-    await assertOpenedInside(handle, target.realRoot, target.abs, rel);
+    assertOpenedInside(handle, target.realRoot, target.abs, rel);
     const tooLarge = () =>
       pathError(
         "FILE_TOO_LARGE",

@@ -1,4 +1,4 @@
-import { lstat, readlink, realpath } from "node:fs/promises";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, sep } from "node:path";
 import { errnoOf } from "./errno-of";
 import { MAX_SYMLINK_HOPS } from "./path-limits";
@@ -19,11 +19,13 @@ export class SymlinkLoopError extends Error {}
  * (ENOENT is never taken to mean "nothing there, allowed": DesktopCommanderMCP#420).
  *
  * Link targets are appended without lexical normalisation: `sub/../x` must go through what `sub`
- * really is, which only the kernel (realpath/lstat) knows.
+ * really is, which only the kernel (realpath/lstat) knows. Synchronous on purpose: a few metadata calls
+ * on local paths cost less than their thread-pool round trips (the kernel's realpath, as the
+ * asynchronous one uses).
  */
-export async function realpathLoose(path: string, hops = 0): Promise<LooseRealpath> {
+export function realpathLoose(path: string, hops = 0): LooseRealpath {
   try {
-    return { real: await realpath(path), exists: true };
+    return { real: realpathSync.native(path), exists: true };
   } catch (error) {
     const code = errnoOf(error);
     if (code === "ELOOP") throw new SymlinkLoopError("symbolic link loop");
@@ -31,13 +33,13 @@ export async function realpathLoose(path: string, hops = 0): Promise<LooseRealpa
   }
   let isLink = false;
   try {
-    isLink = (await lstat(path)).isSymbolicLink();
+    isLink = lstatSync(path).isSymbolicLink();
   } catch (error) {
     if (errnoOf(error) !== "ENOENT") throw error;
   }
   if (isLink) {
     if (hops >= MAX_SYMLINK_HOPS) throw new SymlinkLoopError("symbolic link chain too long");
-    const target = await readlink(path);
+    const target = readlinkSync(path);
     return realpathLoose(isAbsolute(target) ? target : `${dirname(path)}${sep}${target}`, hops + 1);
   }
   const name = basename(path);
@@ -48,6 +50,6 @@ export async function realpathLoose(path: string, hops = 0): Promise<LooseRealpa
     enoent.code = "ENOENT";
     throw enoent;
   }
-  const above = await realpathLoose(parent, hops);
+  const above = realpathLoose(parent, hops);
   return { real: join(above.real, name), exists: false };
 }

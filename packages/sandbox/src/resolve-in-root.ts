@@ -1,4 +1,4 @@
-import { lstat, stat } from "node:fs/promises";
+import { lstatSync, type Stats, statSync } from "node:fs";
 import { relative, sep } from "node:path";
 import type { KiwiError } from "@kiwi/spec";
 import { checkPathSyntax } from "./check-path-syntax";
@@ -55,10 +55,14 @@ export interface ResolvedPath {
  * link name. Protected paths (isProtectedPath) are the caller's deny-first check on `rel`.
  */
 export function resolveInRoot(options: ResolveInRootOptions): Promise<ResolvedPath> {
-  return withPathErrors(options.requested, () => resolveUnchecked(options));
+  return withPathErrors(options.requested, async () => resolveUnchecked(options));
 }
 
-async function resolveUnchecked(options: ResolveInRootOptions): Promise<ResolvedPath> {
+/**
+ * The walk itself, synchronous on purpose: one lstat per component of a local path costs far less than
+ * a thread-pool round trip each, and this runs on every write a thread makes (its stream record).
+ */
+function resolveUnchecked(options: ResolveInRootOptions): ResolvedPath {
   const { requested, op } = options;
   const root = projectRoot(options.root);
   const path = checkPathSyntax(requested);
@@ -76,9 +80,9 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
       cur = next;
       continue;
     }
-    let info: Awaited<ReturnType<typeof lstat>>;
+    let info: Stats;
     try {
-      info = await lstat(next);
+      info = lstatSync(next);
     } catch (error) {
       if (errnoOf(error) !== "ENOENT") throw walkFailure(error, requested);
       exists = false;
@@ -90,7 +94,7 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
       continue;
     }
     if (info.isSymbolicLink()) {
-      const dest = await followLink(next, requested);
+      const dest = followLink(next, requested);
       if (!isInside(root.real, dest.real)) throw symlinkEscape(requested, last);
       if (last && (op === "write" || op === "delete")) {
         throw pathError(
@@ -103,7 +107,7 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
       followedLink = true;
       cur = dest.real;
       exists = dest.exists;
-      if (!last && exists && !(await stat(cur)).isDirectory()) throw notDirectory(requested);
+      if (!last && exists && !statSync(cur).isDirectory()) throw notDirectory(requested);
       continue;
     }
     if (!last && !info.isDirectory()) throw notDirectory(requested);
@@ -115,10 +119,7 @@ async function resolveUnchecked(options: ResolveInRootOptions): Promise<Resolved
   if (followedLink && rel !== "") checkPathSyntax(rel);
   if (exists) {
     // Gone since the walk saw it (a race): report it as missing rather than failing.
-    const info = await lstat(cur).catch((error: unknown) => {
-      if (errnoOf(error) === "ENOENT") return undefined;
-      throw error;
-    });
+    const info = lstatSync(cur, { throwIfNoEntry: false });
     exists = info !== undefined;
     if (
       info !== undefined &&
@@ -192,9 +193,9 @@ function relativizeAbsolute(
   );
 }
 
-async function followLink(linkPath: string, requested: string) {
+function followLink(linkPath: string, requested: string) {
   try {
-    return await realpathLoose(linkPath);
+    return realpathLoose(linkPath);
   } catch (error) {
     if (error instanceof SymlinkLoopError) {
       throw pathError(

@@ -61,7 +61,7 @@ async function writeUnchecked(options: WriteFileInRootOptions): Promise<WriteFil
     );
     created = true;
     try {
-      await assertOpenedInside(handle, target.realRoot, `${parent}${sep}${tempName}`, rel);
+      assertOpenedInside(handle, target.realRoot, `${parent}${sep}${tempName}`, rel);
       await handle.writeFile(bytes);
       if (existingMode !== undefined) await handle.chmod(existingMode);
       await handle.sync();

@@ -1,3 +1,4 @@
+import { fstatSync } from "node:fs";
 import { type OpenedFile, openFileInRoot, resolveInRoot } from "@kiwi/sandbox";
 import { sinkPathError } from "./sink-path-error";
 import { SINK_SYSTEM_CAPS, sinkRequest } from "./sink-path-policy";
@@ -30,7 +31,7 @@ export async function openSinkFile(options: {
       systemCaps: SINK_SYSTEM_CAPS,
     });
     try {
-      const { mode } = await opened.handle.stat();
+      const { mode } = fstatSync(opened.handle.fd);
       if ((mode & 0o077) !== 0) await opened.handle.chmod(mode & 0o700);
     } catch (cause) {
       await opened.handle.close().catch(() => {});
