@@ -1,7 +1,7 @@
-import { realpath } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { KiwiError } from "@kiwi/spec";
-import { readCapped } from "../spaces/directory-space";
+import { currentIdentity, readCappedIdentified } from "../spaces/directory-space";
 import { packageNameOf } from "../spaces/find-package";
 import type { SignedAttachment } from "./signed-message";
 
@@ -15,11 +15,23 @@ export async function resolvePathModule(options: {
   definitionFile: string;
   spaceRoot: string;
 }) {
+  return resolvePathModuleSync(options);
+}
+
+/**
+ * `resolvePathModule`, synchronously: two realpath calls on local paths, cheaper than their thread-pool
+ * round trips on every call of a tool.
+ */
+export function resolvePathModuleSync(options: {
+  module: string;
+  definitionFile: string;
+  spaceRoot: string;
+}) {
   const { module, definitionFile, spaceRoot } = options;
   const target = resolve(dirname(definitionFile), module);
   let real: string;
   try {
-    real = await realpath(target);
+    real = realpathSync.native(target);
   } catch {
     throw new KiwiError({
       code: "PLUGIN_LOAD_FAILED",
@@ -27,7 +39,7 @@ export async function resolvePathModule(options: {
       context: { file: definitionFile, module },
     });
   }
-  const root = await realpath(spaceRoot);
+  const root = realpathSync.native(spaceRoot);
   const rel = relative(root, real);
   if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
     throw new KiwiError({
@@ -61,9 +73,33 @@ export async function toolAttachments(options: {
   spaceRoot: string | undefined;
   maxBytes: number;
 }): Promise<SignedAttachment[]> {
+  return toolAttachmentsStamped(options).attachments;
+}
+
+/**
+ * Which module file a verification read, and its identity when read (device, inode, size, mtime,
+ * ctime: see directory-space): while the definition still resolves to that file and the file keeps
+ * that identity, its bytes are the bytes that were verified.
+ */
+export interface ModuleStamp {
+  readonly module: string;
+  readonly file: string;
+  readonly identity: string;
+}
+
+/**
+ * `toolAttachments`, synchronously, with the stamp of a path module's file when its identity is known
+ * (undefined for no module or a package: nothing read, nothing that can change).
+ */
+export function toolAttachmentsStamped(options: {
+  module: string | undefined;
+  definitionFile: string;
+  spaceRoot: string | undefined;
+  maxBytes: number;
+}): { attachments: SignedAttachment[]; stamp?: ModuleStamp } {
   const { module, definitionFile, spaceRoot, maxBytes } = options;
   const known = attachmentsWithoutIo(module);
-  if (known || !module) return known ?? [];
+  if (known || !module) return { attachments: known ?? [] };
   // A path module: its bytes are signed with the YAML.
   if (!spaceRoot) {
     throw new KiwiError({
@@ -72,6 +108,27 @@ export async function toolAttachments(options: {
       context: { file: definitionFile, module },
     });
   }
-  const { file, relToSpace } = await resolvePathModule({ module, definitionFile, spaceRoot });
-  return [{ label: `module:${relToSpace}`, bytes: await readCapped(file, maxBytes * 16, file) }];
+  const { file, relToSpace } = resolvePathModuleSync({ module, definitionFile, spaceRoot });
+  const { bytes, identity } = readCappedIdentified(file, maxBytes * 16, file);
+  const attachments = [{ label: `module:${relToSpace}`, bytes }];
+  return identity === undefined ? { attachments } : { attachments, stamp: { module, file, identity } };
+}
+
+/**
+ * Whether a path module stamped at verification is still the same file with the same identity, for the
+ * same definition in the same space. Any doubt (gone, moved, resolves elsewhere, changed) is false, so
+ * the caller verifies again and reports what is wrong the usual way.
+ */
+export function moduleUnchanged(
+  stamp: ModuleStamp,
+  definitionFile: string,
+  spaceRoot: string | undefined,
+): boolean {
+  if (!spaceRoot) return false;
+  try {
+    const { file } = resolvePathModuleSync({ module: stamp.module, definitionFile, spaceRoot });
+    return file === stamp.file && currentIdentity(file) === stamp.identity;
+  } catch {
+    return false;
+  }
 }

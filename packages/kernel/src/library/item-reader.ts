@@ -4,7 +4,13 @@ import { declaredField } from "../integrity/declared-field";
 import { type IntegrityVerifier, signPayload, type VerifiedSignature } from "../integrity/item-integrity";
 import { formatSignatureLine, type SplitResult, splitSignature } from "../integrity/signature-line";
 import type { SignedPayload } from "../integrity/signed-message";
-import { attachmentsWithoutIo, toolAttachments } from "../integrity/tool-attachments";
+import {
+  attachmentsWithoutIo,
+  type ModuleStamp,
+  moduleUnchanged,
+  toolAttachments,
+  toolAttachmentsStamped,
+} from "../integrity/tool-attachments";
 import type { ItemType } from "../items/item-type";
 import type { Limits } from "../limits";
 import type { ItemFile, ItemSource } from "../spaces/item-source";
@@ -48,9 +54,11 @@ export class ItemReader {
   /**
    * Verified items by the exact bytes object a space returned. Spaces hand back the same object only
    * while the file's identity (inode, size, mtime, ctime) is unchanged, so a hit means "same bytes,
-   * already verified". Items with a module attachment are never cached here: the module may change.
+   * already verified". A tool whose module is a path in its space holds that module's stamp too: the
+   * hit stands only while the definition still resolves to the same module file, inside the space,
+   * with the same identity (the bytes verified with it); otherwise it is verified again, bytes read.
    */
-  readonly #verifiedByBytes = new WeakMap<Uint8Array, VerifiedItem>();
+  readonly #verifiedByBytes = new WeakMap<Uint8Array, { item: VerifiedItem; module?: ModuleStamp }>();
   readonly #limits: Limits;
   readonly #verifier: IntegrityVerifier;
   /** What earlier runs proved about unchanged files (parse results, signature checks), if enabled. */
@@ -182,14 +190,20 @@ export class ItemReader {
    */
   async verifyBytes(space: ItemSource, file: ItemFile, bytes: Uint8Array): Promise<VerifiedItem> {
     const known = this.#verifiedByBytes.get(bytes);
-    if (known && known.space === space && known.file.location === file.location) return known;
+    if (
+      known &&
+      known.item.space === space &&
+      known.item.file.location === file.location &&
+      (!known.module || moduleUnchanged(known.module, file.location, space.root))
+    )
+      return known.item;
     const label = `${space.name}:${file.relPath}`;
     const split = splitSignature(file.itemType, bytes);
     const hint = signHint(file.itemType, file.category ? `${file.category}/${file.id}` : file.id);
     this.#verifier.precheck({ file: label, split, signHint: hint, trustHint: space.trustHint });
     const contentHash = createHash("sha256").update(bytes).digest("hex");
     const module = file.itemType === "tool" ? declaredField(split.body, "module") : undefined;
-    const attachments = await toolAttachments({
+    const { attachments, stamp } = toolAttachmentsStamped({
       module,
       definitionFile: file.location,
       spaceRoot: space.root,
@@ -237,7 +251,11 @@ export class ItemReader {
       signature: checked,
       core: space.kind === "core" && checked.signerOrigin === "core",
     };
-    if (!parsedModule) this.#verifiedByBytes.set(bytes, verified);
+    // Remembered when what was checked is all there is: no module, a package (named, not read), or the
+    // path module read above with a known identity. A definition whose parse names another module than
+    // its `module:` line was checked over that one by a second read: not remembered.
+    if (parsedModule === module && (!module || attachmentsWithoutIo(module) || stamp))
+      this.#verifiedByBytes.set(bytes, stamp ? { item: verified, module: stamp } : { item: verified });
     return verified;
   }
 

@@ -116,6 +116,20 @@ function readCappedSync(file: string, maxBytes: number, label: string): { bytes:
   }
 }
 
+/**
+ * readCapped, also returning the identity of the file that was read (its fstat, taken before the read,
+ * so a write during or after the read shows as another identity), or undefined when the bytes read are
+ * not the whole file the identity describes. For code whose verification is remembered by identity.
+ */
+export function readCappedIdentified(
+  file: string,
+  maxBytes: number,
+  label: string,
+): { bytes: Uint8Array; identity: string | undefined } {
+  const { bytes, info } = readCappedSync(file, maxBytes, label);
+  return { bytes, identity: bytes.length === info.size ? identityOf(info) : undefined };
+}
+
 /** True when a read failed because nothing is at the path (the file vanished or never existed). */
 export function isMissingFile(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -132,7 +146,7 @@ function identityOf(st: Stats): string {
 }
 
 /** The identity of the regular file at `file` (never following a link), or undefined. */
-function currentIdentity(file: string): string | undefined {
+export function currentIdentity(file: string): string | undefined {
   const st = lstatSync(file, { throwIfNoEntry: false });
   return st?.isFile() ? identityOf(st) : undefined;
 }
