@@ -1,4 +1,4 @@
-import { symlink, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createItem, fixture, tempDir, writeRaw } from "../test-support/fixture";
