@@ -682,21 +682,11 @@ export class ThreadRegistry implements ThreadStore {
     },
     fence?: Fence,
   ): void {
-    this.#assertOpen();
-    this.#guard("journaling a step", () =>
-      this.#leases.fenced(threadId, fence, () =>
-        stepOnce(threadId, step.seq, () =>
-          this.#stmts.insertStep.run({
-            thread_id: threadId,
-            seq: step.seq,
-            format: step.format,
-            kind: step.kind,
-            request: step.request,
-            request_hash: step.requestHash,
-            started_at: step.startedAt ?? this.#timestamp(),
-          }),
-        ),
-      ),
+    this.#insertStep(threadId, step, fence, () =>
+      this.#stmts.insertStep.run({
+        ...stepColumns(threadId, step),
+        started_at: step.startedAt ?? this.#timestamp(),
+      }),
     );
   }
 
@@ -712,23 +702,21 @@ export class ThreadRegistry implements ThreadStore {
     outcome: string,
     fence?: Fence,
   ): void {
+    this.#insertStep(threadId, step, fence, () =>
+      this.#stmts.insertEndedStep.run({
+        ...stepColumns(threadId, step),
+        outcome,
+        started_at: step.startedAt,
+        ended_at: this.#timestamp(),
+      }),
+    );
+  }
+
+  /** A step row's insert, fenced by the owner's lease; a second row for the same step is JOURNAL_CORRUPT. */
+  #insertStep(threadId: string, step: StepIntentRow, fence: Fence | undefined, insert: () => unknown): void {
     this.#assertOpen();
     this.#guard("journaling a step", () =>
-      this.#leases.fenced(threadId, fence, () =>
-        stepOnce(threadId, step.seq, () =>
-          this.#stmts.insertEndedStep.run({
-            thread_id: threadId,
-            seq: step.seq,
-            format: step.format,
-            kind: step.kind,
-            request: step.request,
-            request_hash: step.requestHash,
-            outcome,
-            started_at: step.startedAt,
-            ended_at: this.#timestamp(),
-          }),
-        ),
-      ),
+      this.#leases.fenced(threadId, fence, () => stepOnce(threadId, step.seq, insert)),
     );
   }
 
@@ -1134,6 +1122,18 @@ export function ownerGone(
   if (owner.owner_boot_id === null || owner.owner_boot_id === BOOT_ID) return !isAlive(owner.pid);
   const beat = owner.heartbeat_at ? Date.parse(owner.heartbeat_at) : Number.NaN;
   return !(nowMs - beat < leaseMs);
+}
+
+/** The columns every step row carries, from its intent. */
+function stepColumns(threadId: string, step: StepIntentRow) {
+  return {
+    thread_id: threadId,
+    seq: step.seq,
+    format: step.format,
+    kind: step.kind,
+    request: step.request,
+    request_hash: step.requestHash,
+  };
 }
 
 /** Runs a step's intent insert: a second intent for the same step is JOURNAL_CORRUPT, not a failing file. */
