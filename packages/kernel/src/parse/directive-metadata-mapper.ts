@@ -22,6 +22,7 @@ const COST_NUMBERS = [
   "max_cost_usd",
   "max_context_tokens",
   "context_warning_threshold",
+  "compact_at",
 ];
 const RELATION_KINDS = ["requires", "suggests", "extends", "related"];
 

@@ -31,6 +31,7 @@ Reviews a change and writes a report.
       <max_cost_usd>1.5</max_cost_usd>
       <max_context_tokens>150000</max_context_tokens>
       <context_warning_threshold>0.8</context_warning_threshold>
+      <compact_at>0.7</compact_at>
     </cost>
     <permissions>
       <read resource="filesystem" path="src/**"/>
@@ -120,6 +121,7 @@ describe("parseDirective", () => {
         max_cost_usd: 1.5,
         max_context_tokens: 150000,
         context_warning_threshold: 0.8,
+        compact_at: 0.7,
       },
       relationships: {
         requires: ["lint_code"],
@@ -240,7 +242,7 @@ describe("parseDirective", () => {
     const xml = `<directive name="review_code" version="0.0.0">
   <metadata>
     <description></description>
-    <cost><max_turns>abc</max_turns><on_exceeded>panic</on_exceeded><context_warning_threshold>1.5</context_warning_threshold></cost>
+    <cost><max_turns>abc</max_turns><on_exceeded>panic</on_exceeded><context_warning_threshold>1.5</context_warning_threshold><compact_at>0</compact_at></cost>
     <model tier="huge"/>
     <permissions><read resource="filesystem"/></permissions>
   </metadata>
@@ -252,6 +254,7 @@ describe("parseDirective", () => {
     expect(byField["metadata.cost.max_turns"]?.message).toBe('expected a number, got "abc"');
     expect(byField["metadata.cost.on_exceeded"]?.fix).toContain("stop");
     expect(byField["metadata.cost.context_warning_threshold"]?.message).toContain("at most 1");
+    expect(byField["metadata.cost.compact_at"]?.message).toContain("greater than 0");
     expect(byField["metadata.model.tier"]?.fix).toContain("reasoning");
     expect(byField["metadata.permissions.grants[0].path"]?.message).toContain("needs a path");
     for (const i of issues) {

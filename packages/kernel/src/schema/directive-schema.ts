@@ -37,6 +37,14 @@ export const costSchema = z
       .lte(1)
       .optional()
       .describe("Fraction of max_context_tokens (0-1] at which the harness warns."),
+    compact_at: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .optional()
+      .describe(
+        "Fraction of the context limit (0-1] at which the runtime compacts the conversation: older turns replaced by a model-written summary (off unless set).",
+      ),
   })
   .describe("Budgets; required before the directive can run on a thread.");
 
