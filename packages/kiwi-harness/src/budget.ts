@@ -10,6 +10,8 @@ export interface CostLimits {
   max_cost_usd?: number;
   max_context_tokens?: number;
   context_warning_threshold?: number;
+  /** Fraction of the context limit at which the runtime compacts the conversation (off unless set). */
+  compact_at?: number;
 }
 
 /** The cost so far in USD, or why it cannot be known. */

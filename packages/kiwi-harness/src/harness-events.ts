@@ -47,8 +47,24 @@ export type HarnessEvent =
       usage: Usage;
       usd: number | null;
       unpriced: boolean;
+      /** Set on the usage of a context compaction's summarizing call (not a turn). */
+      compaction?: true;
     }
-  | { type: "warning"; kind: "context" | "budget" | "loop"; message: string }
+  | {
+      /** Older turns were replaced by a summary before the model call of `turn`. */
+      type: "compacted";
+      turn: number;
+      /** Estimated context of the call before and after (the summary in place of the turns it replaced). */
+      tokens_before: number;
+      tokens_after: number;
+      /** Messages of the conversation the summary now stands for (a previous summary's included). */
+      messages: number;
+      /** The summarizing call's usage and cost (counted against the thread's budgets). */
+      usage: Usage;
+      usd: number | null;
+      unpriced: boolean;
+    }
+  | { type: "warning"; kind: "context" | "budget" | "loop" | "compaction"; message: string }
   /** A harness's tool execution failed as a whole: the calls left without a result got this code. */
   | { type: "warning"; kind: "tool_error"; code: string; message: string; calls: string[] }
   | { type: "stream_incomplete"; turn: number; code: string; message: string }

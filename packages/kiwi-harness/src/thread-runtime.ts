@@ -110,6 +110,11 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * `recovered`). Default `"manual"`: interrupted threads wait for `resume`/`recover`.
    */
   readonly recover?: "auto" | "manual";
+  /**
+   * The project's context compaction threshold (a fraction of the context limit, 0-1]) for directives
+   * whose `<cost>` sets no `compact_at`. Default: off.
+   */
+  readonly compactAt?: number;
 }
 
 /** What `resume` did: the thread resumed or parked, and its interrupted children resumed after it. */
@@ -141,6 +146,8 @@ interface ThreadStart {
   readonly parent_grants: Grant[] | null;
   readonly parent_jti: string | null;
   readonly resume: RunSnapshot | null;
+  /** The project's compaction threshold when the thread started (a resume keeps it; absent: off). */
+  readonly compact_at?: number | null;
 }
 
 export interface SpawnDirectiveOptions {
@@ -224,6 +231,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     journal,
     allowUnpriced = false,
     recover: recoverMode = "manual",
+    compactAt,
     ...kernelOptions
   } = options;
   if (recoverMode !== "auto" && recoverMode !== "manual") {
@@ -231,6 +239,13 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       code: "INVALID_INPUT",
       message: `createThreadRuntime: recover must be "auto" or "manual", not ${JSON.stringify(recoverMode)}`,
       context: { option: "recover" },
+    });
+  }
+  if (compactAt !== undefined && !(compactAt > 0 && compactAt <= 1)) {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `createThreadRuntime: compactAt is a fraction of the context limit in (0, 1], not ${JSON.stringify(compactAt)}`,
+      context: { option: "compactAt" },
     });
   }
   let manager: ThreadManager | undefined;
@@ -368,6 +383,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       parent_grants: caller ? [...caller.caps] : null,
       parent_jti: caller?.jti ?? null,
       resume: resume ?? null,
+      compact_at: compactAt ?? null,
     };
     // The run's input is journaled with the thread's row (`onRegistered`): a child whose owner dies before
     // it ran still resumes in place.
@@ -488,6 +504,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       price: choice.price,
       contextWindow: choice.contextWindow,
       maxTokens: choice.maxTokens,
+      // The threshold the thread started with: a resume in place makes the same compaction steps.
+      ...(typeof start.compact_at === "number" ? { compactAt: start.compact_at } : {}),
       directive: d,
       inputs: start.inputs,
       threadId: handle.id,

@@ -292,6 +292,29 @@ export class BudgetPolicy {
   }
 
   /**
+   * Accounts a summarizing call of context compaction: its usage counts against every budget like a
+   * model call's (a `cost_update` marked `compaction`), but it is not a turn. Returns what it cost.
+   */
+  accountCompaction(callUsage: Usage): CostSoFar {
+    const before = this.cost();
+    addUsage(this.usage, callUsage);
+    this.#syncOwn();
+    // The next call's hold stays; its cost is measured from here (the compaction is not part of it).
+    if (this.#inFlight) this.#inFlight = { ...this.#inFlight, before: { ...this.#node.own } };
+    const cost = this.cost();
+    this.#o.emit({
+      type: "cost_update",
+      turn: this.turns,
+      turn_usage: { ...callUsage },
+      usage: { ...this.usage },
+      usd: cost.usd,
+      unpriced: cost.unpriced,
+      compaction: true,
+    });
+    return cost.unpriced || before.unpriced ? cost : { usd: cost.usd - before.usd, unpriced: false };
+  }
+
+  /**
    * The checks after a model call: the context (the call's own usage decides it), the budget tree from
    * `after` — the room read as the call ended, before its usage was accounted — and the directive's
    * input and output token limits. A crossed reservation or ancestor budget stops the thread whatever its
@@ -305,10 +328,7 @@ export class BudgetPolicy {
     this.#inFlight = undefined;
     if (limit !== undefined && used > limit) {
       // The context budget always ends the thread: the next call could not fit anyway.
-      const message = `Context exceeded: ${used} of ${limit} tokens in one call`;
-      this.#o.emit({ type: "context_exceeded", message });
-      this.#stop = { status: "stopped", reason: "context_exceeded" };
-      this.#stopMessage = message;
+      this.#stop = this.#contextStop(`Context exceeded: ${used} of ${limit} tokens in one call`);
       return;
     }
     const threshold = limits.context_warning_threshold ?? 0.8;
@@ -390,7 +410,9 @@ export class BudgetPolicy {
     this.#stop ??=
       kind === "budget"
         ? this.#budgetStop(`${what} used${note ? `; ${note}` : ""}`)
-        : { status: "completed", reason: `${kind}_detected` };
+        : kind === "context"
+          ? this.#contextStop(`Context exceeded: ${what}`)
+          : { status: "completed", reason: `${kind}_detected` };
     return "stop";
   }
 
@@ -411,6 +433,12 @@ export class BudgetPolicy {
     if (l.max_total_tokens !== undefined && spent.tokens > l.max_total_tokens) return true;
     const { max_cost_usd: _usd, max_total_tokens: _tokens, ...own } = l;
     return costExceeded(own, this.usage, this.cost()) !== undefined;
+  }
+
+  #contextStop(message: string): StopDecision {
+    this.#o.emit({ type: "context_exceeded", message });
+    this.#stopMessage = message;
+    return { status: "stopped", reason: "context_exceeded" };
   }
 
   /** `detail`: what was used of which budget ("600 of 500 tokens used", "… of its $0.50 reservation used"). */

@@ -9,6 +9,7 @@ import { TRANSCRIPT_EVENT_TYPES } from "@kiwi/threads";
 import { directiveContext } from "../directive-context";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy } from "./budget-policy";
+import type { ContextCompactor } from "./context-compactor";
 import { describeTool } from "./describe-tool";
 import type { LoadedDirective } from "./loaded-directive";
 import { runModelStep, threadModelClient } from "./model-step";
@@ -39,6 +40,8 @@ export interface RunContextParts {
   readonly steps: StepRunner;
   readonly maxTokens: number;
   readonly emit: (event: HarnessEvent) => void;
+  /** Context compaction (checked before every model call; a no-op unless a threshold is set). */
+  readonly compactor: ContextCompactor;
 }
 
 /**
@@ -118,7 +121,15 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
       }
       if (gate.decided) throw gate.refusal();
       gate.consume();
-      return runModelStep(modelDeps, asked, modelOptions);
+      const prepared = await parts.compactor.prepare(asked);
+      if (prepared.stop) {
+        // Compaction failed too often and on_exceeded ended the thread: this call is not made.
+        gate.decided ??= budget.stop;
+        throw gate.refusal();
+      }
+      const reply = await runModelStep(modelDeps, prepared.request, modelOptions);
+      parts.compactor.observe(asked.messages.length, reply.state.usage);
+      return reply;
     },
     tool: (request) => runToolStep(toolDeps, request),
     describeTool: (toolId) =>

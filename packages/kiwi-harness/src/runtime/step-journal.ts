@@ -2,6 +2,7 @@
 export type StepKind =
   | "turn" // the supervisor's answer at a turn boundary (checkpoint, pause, injected messages, terminate) and the budget tree's room for the next call
   | "model" // one model call: the provider's thread tool streamed through the kernel (and the tree's room as it ended)
+  | "compaction" // a context compaction's summarizing call: the summary a resumed run uses instead of asking again
   | "tool" // one Kiwi call under the thread's token (the kernel's answer, refusals included)
   | "escalation" // the decision an `on_exceeded: escalate` waited for
   | "describe_tool" // context.describeTool

@@ -17,7 +17,9 @@ import {
 import type { BudgetNode } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
 import { BudgetPolicy, type BudgetPolicyOptions } from "./budget-policy";
+import { ContextCompactor } from "./context-compactor";
 import { type LoadedDirective, loadDirective } from "./loaded-directive";
+import { threadModelClient } from "./model-step";
 import { buildRunContext } from "./run-context";
 import type { StepJournal } from "./step-journal";
 import { StepRunner } from "./step-runner";
@@ -77,6 +79,11 @@ export interface ThreadRunnerOptions {
   readonly supervisor?: () => SupervisorState;
   /** Where steps are journaled (default: passed through, nothing recorded). */
   readonly journal?: StepJournal;
+  /**
+   * Context compaction's threshold when the directive's `<cost>` sets no `compact_at` (a fraction of the
+   * context limit, 0-1]; default: off).
+   */
+  readonly compactAt?: number;
 }
 
 /**
@@ -159,7 +166,26 @@ export class ThreadRunner implements HarnessRunner {
   }
 
   async run(input: HarnessRunInput): Promise<HarnessRunResult> {
+    const o = this.#o;
+    const maxTokens = o.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const compactor = new ContextCompactor({
+      client: threadModelClient({
+        kernel: o.kernel,
+        provider: o.provider,
+        threadId: o.threadId,
+        token: this.#token,
+      }),
+      model: o.model,
+      maxTokens,
+      budget: this.#budget,
+      steps: this.#steps,
+      emit: (e) => this.#emit(e),
+      signal: input.signal,
+      contextWindow: o.contextWindow,
+      compactAt: o.compactAt,
+    });
     const gate = new TurnGate({
+      view: (messages) => compactor.view(messages),
       budget: this.#budget,
       token: this.#token,
       control: input.control,
@@ -195,8 +221,9 @@ export class ThreadRunner implements HarnessRunner {
         budget: this.#budget,
         token: this.#token,
         steps: this.#steps,
-        maxTokens: this.#o.maxTokens ?? DEFAULT_MAX_TOKENS,
+        maxTokens,
         emit: (e) => this.#emit(e),
+        compactor,
       });
       outcome = await this.#o.harness.run(context);
     } catch (error) {

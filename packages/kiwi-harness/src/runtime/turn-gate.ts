@@ -23,6 +23,8 @@ export interface TurnGateDeps {
   readonly signal: AbortSignal | undefined;
   readonly emit: (event: HarnessEvent) => void;
   readonly steps: StepRunner;
+  /** The conversation as the model sees it (context compaction's summary in place of older turns). */
+  readonly view?: (messages: readonly NeutralMessage[]) => readonly NeutralMessage[];
 }
 
 /**
@@ -50,7 +52,8 @@ export class TurnGate {
 
   async pass(conversation?: TurnConversation): Promise<HarnessTurn> {
     const { budget, control, signal, emit } = this.#d;
-    if (conversation) this.messages = [...conversation.messages];
+    // What a checkpoint saves is the compacted conversation: a resume does not bring older turns back.
+    if (conversation) this.messages = [...(this.#d.view?.(conversation.messages) ?? conversation.messages)];
     this.#passed = true;
     const turn = budget.turns + 1;
     if (this.decided) return { turn, stop: this.decided, inject: [], notes: [] };

@@ -8,8 +8,11 @@ import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
  */
 export const JOURNAL_FORMAT_VERSION = 1;
 
-/** Step kinds whose request is stored as a digest only (the whole request is large and repeats the conversation). */
-const DIGEST_ONLY = new Set(["model"]);
+/**
+ * Step kinds whose request is stored as a digest only (the whole request is large and repeats the
+ * conversation): a model call, and a context compaction's summarizing call.
+ */
+const DIGEST_ONLY = new Set(["model", "compaction"]);
 
 /**
  * Step kinds that only read (the supervisor's answer at a turn boundary, a tool's description, the

@@ -32,8 +32,9 @@ import { ErrorCode } from "@kiwi/spec";
  * | `assistant_message` | `turn`, `text`, `tool_calls` (`[{id, name}]`)                            | the model answered                                   |
  * | `tool_call`         | `turn`, `id`, `name`, `args_hash`, `jti`, `capability`, `target?`, `grant?` | a meta-tool call starts (arguments hashed, not stored); `grant` is the `tool.execute` grant covering `target`, null when none |
  * | `tool_result`       | `turn`, `id`, `name`, `success`, `error_code?`, `error_message?`         | the call finished (`error_message`: running it threw) |
- * | `cost_update`       | `turn`, `turn_usage`, `usage` (running totals), `usd` (null: unpriced), `unpriced` | after each model call                      |
- * | `warning`           | `kind` (context, budget, loop, tool_error) or `code`, `message`, `calls?` | something to note that does not stop the thread (`tool_error`: a harness's tool calls threw; `code`, and the `calls` that got it as their result) |
+ * | `cost_update`       | `turn`, `turn_usage`, `usage` (running totals), `usd` (null: unpriced), `unpriced`, `compaction?` | after each model call (`compaction: true`: a compaction's summarizing call, not a turn) |
+ * | `compacted`         | `turn`, `tokens_before`, `tokens_after` (estimated context of the call), `messages` (how many the summary stands for), `usage`, `usd` (null: unpriced), `unpriced` | older turns were replaced by a model-written summary before the model call of `turn` (context compaction) |
+ * | `warning`           | `kind` (context, budget, loop, compaction, tool_error) or `code`, `message`, `calls?` | something to note that does not stop the thread (`tool_error`: a harness's tool calls threw; `code`, and the `calls` that got it as their result) |
  * | `signal`            | `kind` (stuck, escalate, checkpoint), `reason`, `topic?`                 | `help` signals and budget escalations                |
  * | `intervention`      | `action` (pause, resume, inject_message, terminate, kill), `chars?`, `limits?`, `immediate?` | a supervisor acted (message text is not copied) |
  * | `status`            | `status`, `reason`                                                       | the registry status changed                          |
@@ -76,6 +77,7 @@ export const TRANSCRIPT_EVENT_TYPES = [
   "tool_call",
   "tool_result",
   "cost_update",
+  "compacted",
   "warning",
   "signal",
   "intervention",
