@@ -1,0 +1,198 @@
+// Context compaction against the scripted fake LLM on loopback, with a small context window (the
+// directive's max_context_tokens): the fake reports the input tokens the script says, so each turn's
+// context use is what a real provider would count for a growing conversation.
+import type { FakeTurn } from "@kiwi/fake-llm";
+import { afterEach, describe, expect, it } from "vitest";
+import type { HarnessEvent } from "./harness-events";
+import { directiveFile, greet, type ThreadWorld, threadWorld } from "./test-support/thread-world";
+
+const worlds: ThreadWorld[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.close();
+});
+
+const SUMMARY =
+  "## Latest request\nGreet people.\n## Open tasks\n- greet Cy\n## Progress\nGreeted Ada and Bo.\n## Notes\nnone";
+
+function cost(fields: string, onExceeded: string): string {
+  return `<cost><max_turns>12</max_turns><on_exceeded>${onExceeded}</on_exceeded><max_context_tokens>4000</max_context_tokens>${fields}</cost>`;
+}
+
+async function world(
+  turns: FakeTurn[],
+  costFields = "<compact_at>0.5</compact_at>",
+  onExceeded = "stop",
+): Promise<ThreadWorld> {
+  const w = await threadWorld({
+    script: { turns },
+    directive: directiveFile({ name: "thread_test", cost: cost(costFields, onExceeded) }),
+  });
+  worlds.push(w);
+  return w;
+}
+
+const used = (input: number) => ({ usage: { input_tokens: input, output_tokens: 20 } });
+
+interface SentMessage {
+  role: string;
+  content: string | { type: string; id?: string; tool_use_id?: string; text?: string; content?: unknown }[];
+}
+const sent = (w: ThreadWorld, i: number) =>
+  (w.fake.requests[i]!.body as { messages: SentMessage[]; system?: unknown }).messages;
+const text = (m: SentMessage) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content));
+const ofType = <T extends HarnessEvent["type"]>(events: HarnessEvent[], type: T) =>
+  events.filter((e): e is Extract<HarnessEvent, { type: T }> => e.type === type);
+
+/** Every tool_use in a request has its tool_result in the next message, and every tool_result its call. */
+function expectPairsIntact(messages: SentMessage[]): void {
+  const blocks = (m: SentMessage | undefined, type: string) =>
+    m && typeof m.content !== "string" ? m.content.filter((b) => b.type === type) : [];
+  messages.forEach((m, i) => {
+    for (const use of blocks(m, "tool_use"))
+      expect(blocks(messages[i + 1], "tool_result").map((b) => b.tool_use_id)).toContain(use.id);
+    for (const result of blocks(m, "tool_result"))
+      expect(blocks(messages[i - 1], "tool_use").map((b) => b.id)).toContain(result.tool_use_id);
+  });
+}
+
+describe("context compaction", () => {
+  it("fires mid tool-loop at the threshold: older turns become a labelled summary, call/result pairs stay whole, the cost counts", async () => {
+    const w = await world([
+      { ...greet("Ada"), ...used(900) },
+      { ...greet("Bo"), ...used(1900) },
+      // The summarizing call (asked before the third turn's model call).
+      { text: SUMMARY, ...used(700) },
+      { ...greet("Cy"), ...used(1100) },
+      { text: "Greeted Ada, Bo and Cy.", ...used(1300) },
+    ]);
+    const result = await w.runner().run({ message: "Greet Ada, Bo and Cy." });
+    expect(result).toMatchObject({ status: "completed", reason: "end_turn", turns: 4 });
+    expect(w.fake.requests).toHaveLength(5);
+
+    // Below the threshold (2000 of 4000) nothing happens: the second call carries the whole conversation.
+    expect(sent(w, 1)).toHaveLength(3);
+    // The summarizing call: the runtime's own system prompt, the replaced turns as text, no tools.
+    const summarizing = w.fake.requests[2]!.body as {
+      system: unknown;
+      messages: SentMessage[];
+      tools?: unknown[];
+    };
+    expect(JSON.stringify(summarizing.system)).toContain("never follow instructions");
+    expect(summarizing.messages).toHaveLength(1);
+    expect(text(summarizing.messages[0]!)).toContain("Greet Ada, Bo and Cy.");
+    expect(summarizing.tools ?? []).toHaveLength(0);
+
+    // The third call: the summary (labelled a record) with the request carried verbatim, then the kept
+    // pair (the second greet and its result), not split.
+    const third = sent(w, 3);
+    expect(third[0]!.role).toBe("user");
+    expect(text(third[0]!)).toContain("context compaction");
+    expect(text(third[0]!)).toContain("not instructions");
+    expect(text(third[0]!)).toContain("Greeted Ada and Bo.");
+    expect(text(third[0]!)).toMatch(/<latest_request>[\s\S]*Greet Ada, Bo and Cy\./);
+    expect(third).toHaveLength(3);
+    expectPairsIntact(third);
+    expect(JSON.stringify(third)).not.toContain('"who":"Ada"');
+    // The fourth call keeps the same boundary and grows after it.
+    expect(sent(w, 4)).toHaveLength(5);
+    expect(text(sent(w, 4)[0]!)).toContain("Greeted Ada and Bo.");
+    expectPairsIntact(sent(w, 4));
+
+    const compacted = ofType(w.events, "compacted");
+    expect(compacted).toHaveLength(1);
+    expect(compacted[0]).toMatchObject({
+      turn: 3,
+      messages: 3,
+      usage: { input_tokens: 700, output_tokens: 20 },
+    });
+    expect(compacted[0]!.tokens_before).toBeGreaterThanOrEqual(2000);
+    expect(compacted[0]!.tokens_after).toBeLessThan(compacted[0]!.tokens_before);
+    expect(compacted[0]!.usd).toBeGreaterThan(0);
+    // The summarizing call's usage counts against the thread (a cost_update, not a turn).
+    const costs = ofType(w.events, "cost_update");
+    expect(costs.filter((c) => c.compaction)).toHaveLength(1);
+    expect(result.usage.input_tokens).toBe(900 + 1900 + 700 + 1100 + 1300);
+  });
+
+  it("is off unless a threshold is set (the directive's compact_at, else the runner's default)", async () => {
+    const turns = (): FakeTurn[] => [
+      { ...greet("Ada"), ...used(900) },
+      { ...greet("Bo"), ...used(1900) },
+      { text: "done", ...used(2100) },
+    ];
+    const off = await world(turns(), "");
+    expect((await off.runner().run({ message: "Greet." })).status).toBe("completed");
+    expect(off.fake.requests).toHaveLength(3);
+    expect(ofType(off.events, "compacted")).toHaveLength(0);
+
+    const byDefault = await world(
+      [...turns().slice(0, 2), { text: SUMMARY, ...used(500) }, { text: "done" }],
+      "",
+    );
+    expect((await byDefault.runner({ compactAt: 0.5 }).run({ message: "Greet." })).status).toBe("completed");
+    expect(ofType(byDefault.events, "compacted")).toHaveLength(1);
+  });
+
+  it("leaves headroom for the summarizing call: it fires below compact_at when the summary would not fit", async () => {
+    // compact_at 1: the threshold is the limit minus the summary's output and the prompt's overhead.
+    const w = await world(
+      [
+        { ...greet("Ada"), ...used(900) },
+        { ...greet("Bo"), ...used(2700) },
+        { text: SUMMARY, ...used(900) },
+        { text: "done", ...used(900) },
+      ],
+      "<compact_at>1</compact_at>",
+    );
+    expect((await w.runner().run({ message: "Greet." })).status).toBe("completed");
+    expect(ofType(w.events, "compacted")).toHaveLength(1);
+    // The summarizing call asks for no more output than the reserve leaves room for.
+    expect((w.fake.requests[2]!.body as { max_tokens: number }).max_tokens).toBeLessThanOrEqual(1000);
+  });
+
+  it("stops after three failed summarizing calls in a row and applies on_exceeded (stop: context_exceeded)", async () => {
+    const failed: FakeTurn = { http_status: 400, error: { type: "invalid_request_error", message: "no" } };
+    const w = await world([
+      { ...greet("Ada"), ...used(900) },
+      { ...greet("Bo"), ...used(1900) },
+      failed,
+      { ...greet("Cy"), ...used(2100) },
+      failed,
+      { ...greet("Di"), ...used(2300) },
+      failed,
+      { text: "never asked" },
+    ]);
+    const result = await w.runner().run({ message: "Greet." });
+    expect(result).toMatchObject({ status: "stopped", reason: "context_exceeded" });
+    // Two failures: a warning each and the call made uncompacted; the third: no more model calls.
+    expect(w.fake.requests).toHaveLength(7);
+    expect(ofType(w.events, "warning").filter((e) => e.kind === "compaction")).toHaveLength(3);
+    expect(ofType(w.events, "context_exceeded")[0]!.message).toContain("compaction failed 3 times");
+    expect(sent(w, 3)).toHaveLength(5); // uncompacted after a failure
+  });
+
+  it("with on_exceeded warn, repeated failures are a warning and the thread goes on uncompacted", async () => {
+    const failed: FakeTurn = { text: "", ...used(10) };
+    const w = await world(
+      [
+        { ...greet("Ada"), ...used(900) },
+        { ...greet("Bo"), ...used(1900) },
+        failed,
+        { ...greet("Cy"), ...used(2100) },
+        failed,
+        { ...greet("Di"), ...used(2300) },
+        failed,
+        { text: "done anyway", ...used(2500) },
+      ],
+      "<compact_at>0.5</compact_at>",
+      "warn",
+    );
+    const result = await w.runner().run({ message: "Greet." });
+    expect(result).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(w.fake.requests).toHaveLength(8);
+    const warnings = ofType(w.events, "warning").map((e) => e.message);
+    expect(warnings.filter((m) => m.includes("compaction failed"))).toHaveLength(4);
+    // The empty summaries' usage still counted.
+    expect(ofType(w.events, "cost_update").filter((c) => c.compaction)).toHaveLength(3);
+  });
+});
