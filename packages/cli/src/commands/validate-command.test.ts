@@ -78,7 +78,9 @@ async function treeProject() {
     }),
     child_a: directive({
       name: "child_a",
-      cost: stop("<max_total_tokens>20000</max_total_tokens><max_cost_usd>0.20</max_cost_usd>"),
+      cost: stop(
+        "<max_total_tokens>20000</max_total_tokens><max_cost_usd>0.20</max_cost_usd><compact_at>0.7</compact_at>",
+      ),
       // bash is not held by the parent: attenuation drops it; greet and docs/** survive.
       permissions: `
       <execute resource="kiwi-mcp" action="*"/>
@@ -179,7 +181,7 @@ describe("kiwi validate <directive>: spawn tree, worst-case spend, capability un
     const text = await k(["validate", "parent"]);
     expect(text.code).toBe(0);
     expect(text.out).toContain("directive parent (project:directives/tree/parent.md): ok");
-    expect(text.out).toContain("├─ child_a  $0.20 · 20,000 tokens · 8 turns");
+    expect(text.out).toContain("├─ child_a  $0.20 · 20,000 tokens · 8 turns · compacts at 70%");
     expect(text.out).toContain("   └─ child_loop ↺ cycle (child_loop → child_loop)");
     expect(text.out).toContain(
       "worst case   $0.50 / 50,000 tokens — parent's own budget caps the whole tree",

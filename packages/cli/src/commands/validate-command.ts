@@ -31,6 +31,8 @@ export interface OwnBudget {
   /** max_total_tokens, else max_input_tokens + max_output_tokens when both are set. */
   readonly max_tokens?: number;
   readonly on_exceeded?: string;
+  /** Context compaction's threshold (a fraction of the context limit), when the directive sets one. */
+  readonly compact_at?: number;
 }
 
 /** One directive in a spawn tree, with the grants it would hold at that place in the tree. */
@@ -104,6 +106,7 @@ function ownBudget(d: Directive | undefined): OwnBudget {
     ...(c.max_cost_usd !== undefined ? { max_cost_usd: c.max_cost_usd } : {}),
     ...(tokens !== undefined ? { max_tokens: tokens } : {}),
     on_exceeded: c.on_exceeded,
+    ...(c.compact_at !== undefined ? { compact_at: c.compact_at } : {}),
   };
 }
 
@@ -339,6 +342,7 @@ function budgetLabel(b: OwnBudget, missing: readonly string[]): string {
     ...(b.max_cost_usd !== undefined ? [money(b.max_cost_usd)] : []),
     ...(b.max_tokens !== undefined ? [`${int(b.max_tokens)} tokens`] : []),
     `${b.max_turns} turns`,
+    ...(b.compact_at !== undefined ? [`compacts at ${Math.round(b.compact_at * 100)}%`] : []),
   ];
   return `${parts.join(" · ")}${b.on_exceeded === "stop" ? "" : ` (on_exceeded ${b.on_exceeded})`}`;
 }
