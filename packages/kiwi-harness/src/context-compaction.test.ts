@@ -1,10 +1,22 @@
 // Context compaction against the scripted fake LLM on loopback, with a small context window (the
 // directive's max_context_tokens): the fake reports the input tokens the script says, so each turn's
 // context use is what a real provider would count for a growing conversation.
+
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { FakeTurn } from "@kiwi/fake-llm";
+import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HarnessEvent } from "./harness-events";
-import { directiveFile, greet, type ThreadWorld, threadWorld } from "./test-support/thread-world";
+import { runtimeWorld, threadDirectiveFile } from "./test-support/runtime-world";
+import {
+  createTestProject,
+  directiveFile,
+  greet,
+  type ThreadWorld,
+  threadWorld,
+} from "./test-support/thread-world";
+import { createThreadRuntime } from "./thread-runtime";
 
 const worlds: ThreadWorld[] = [];
 afterEach(async () => {
@@ -194,5 +206,61 @@ describe("context compaction", () => {
     expect(warnings.filter((m) => m.includes("compaction failed"))).toHaveLength(4);
     // The empty summaries' usage still counted.
     expect(ofType(w.events, "cost_update").filter((c) => c.compaction)).toHaveLength(3);
+  });
+
+  it("on a managed thread: the project default (KIWI_COMPACT_AT) applies and the transcript records `compacted`", async () => {
+    const w = await runtimeWorld({
+      script: {
+        turns: [
+          { ...greet("Ada"), ...used(900) },
+          { ...greet("Bo"), ...used(1900) },
+          { text: SUMMARY, ...used(700) },
+          { text: "done", ...used(1000) },
+        ],
+      },
+      env: { KIWI_COMPACT_AT: "0.5" },
+    });
+    try {
+      await w.directive(
+        "compacting",
+        threadDirectiveFile({
+          name: "compacting",
+          cost: "<cost><max_turns>12</max_turns><on_exceeded>stop</on_exceeded><max_context_tokens>4000</max_context_tokens></cost>",
+        }),
+      );
+      const spawned = await w.runtime.spawn({ directive: "compacting", message: "Greet Ada, Bo and Cy." });
+      const row = await w.runtime.manager.wait(spawned.thread_id!, { timeoutMs: 20_000 });
+      expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
+      expect(row.usage).toMatchObject({ input_tokens: 900 + 1900 + 700 + 1000 });
+      const events = readTranscript(
+        join(w.projectRoot, ".ai/threads", spawned.thread_id!, "transcript.jsonl"),
+      ).events;
+      const compacted = events.filter((e) => e.type === "compacted");
+      expect(compacted).toHaveLength(1);
+      expect(compacted[0]).toMatchObject({ turn: 3, messages: 3, usage: { input_tokens: 700 } });
+      expect(typeof compacted[0]!.usd).toBe("number");
+      expect(compacted[0]!.tokens_after).toBeLessThan(compacted[0]!.tokens_before as number);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a project default outside (0, 1] is refused when the runtime opens", async () => {
+    const projectRoot = await createTestProject();
+    const open = (extra: { compactAt?: number; env?: Record<string, string> }) =>
+      createThreadRuntime({
+        personAtTerminal: true,
+        projectRoot,
+        userSpace: join(projectRoot, ".user"),
+        env: extra.env ?? {},
+        models: () => {
+          throw new Error("not used");
+        },
+        ...(extra.compactAt !== undefined ? { compactAt: extra.compactAt } : {}),
+      });
+    await expect(open({ compactAt: 1.5 })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(open({ env: { KIWI_COMPACT_AT: "soon" } })).rejects.toThrow(/KIWI_COMPACT_AT/);
+    await expect(open({ env: { KIWI_COMPACT_AT: "0" } })).rejects.toThrow(/\(0, 1\]/);
+    await rm(projectRoot, { recursive: true, force: true });
   });
 });

@@ -112,7 +112,8 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
   readonly recover?: "auto" | "manual";
   /**
    * The project's context compaction threshold (a fraction of the context limit, 0-1]) for directives
-   * whose `<cost>` sets no `compact_at`. Default: off.
+   * whose `<cost>` sets no `compact_at`: this option, else the `KIWI_COMPACT_AT` environment variable
+   * (of `env`); default off.
    */
   readonly compactAt?: number;
 }
@@ -204,6 +205,25 @@ export interface ThreadRuntime {
 
 const ID_RETRIES = 3;
 
+/**
+ * The project's compaction threshold: the explicit option, else `KIWI_COMPACT_AT`; undefined (off) when
+ * neither is set. A value outside (0, 1] is refused, naming where it came from.
+ */
+function compactionDefault(
+  option: number | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): number | undefined {
+  const raw = env.KIWI_COMPACT_AT;
+  const value = option ?? (raw === undefined || raw === "" ? undefined : Number(raw));
+  if (value === undefined || (value > 0 && value <= 1)) return value;
+  const where = option !== undefined ? "the compactAt option" : "KIWI_COMPACT_AT";
+  throw new KiwiError({
+    code: "INVALID_INPUT",
+    message: `${where} is a fraction of the context limit in (0, 1] (e.g. 0.8), not ${JSON.stringify(option ?? raw)}`,
+    context: { option: option !== undefined ? "compactAt" : "KIWI_COMPACT_AT" },
+  });
+}
+
 /** The parts of a spawn started while its directive loads (`startEarly`). */
 interface EarlyParts {
   readonly harnessId?: string;
@@ -231,7 +251,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     journal,
     allowUnpriced = false,
     recover: recoverMode = "manual",
-    compactAt,
+    compactAt: compactAtOption,
     ...kernelOptions
   } = options;
   if (recoverMode !== "auto" && recoverMode !== "manual") {
@@ -241,13 +261,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       context: { option: "recover" },
     });
   }
-  if (compactAt !== undefined && !(compactAt > 0 && compactAt <= 1)) {
-    throw new KiwiError({
-      code: "INVALID_INPUT",
-      message: `createThreadRuntime: compactAt is a fraction of the context limit in (0, 1], not ${JSON.stringify(compactAt)}`,
-      context: { option: "compactAt" },
-    });
-  }
+  const compactAt = compactionDefault(compactAtOption, kernelOptions.env ?? process.env);
   let manager: ThreadManager | undefined;
   const runners = new Map<string, ThreadRunner>();
   /** Thread ids (second-resolution bases) this runtime has given out lately. */
