@@ -3,7 +3,13 @@ import type { HarnessModelRequest, NeutralMessage, Usage } from "@kiwi/spec";
 import { contextLimit, contextUsed } from "../budget";
 import type { HarnessEvent } from "../harness-events";
 import type { BudgetPolicy } from "./budget-policy";
-import { COMPACTION_SYSTEM, compactionPrompt, estimateTokens, summaryMessage } from "./compaction-prompt";
+import {
+  COMPACTION_SYSTEM,
+  compactionPrompt,
+  estimateTokens,
+  latestRequestIn,
+  summaryMessage,
+} from "./compaction-prompt";
 import type { StepRunner } from "./step-runner";
 
 /** Summarizing calls that fail in a row before the runtime gives up (then the directive's on_exceeded applies). */
@@ -179,11 +185,10 @@ export class ContextCompactor {
         ? budget.accountCompaction(outcome.usage)
         : undefined;
     if (!failure && outcome) {
-      const latest = [...replaced].reverse().find((m) => m.role === "user");
       this.#boundary = {
         upTo,
         summary: outcome.text,
-        latest: latest?.role === "user" ? latest.content : this.#boundary?.latest,
+        latest: latestRequestIn(replaced) ?? this.#boundary?.latest,
       };
       this.#failures = 0;
       this.#last = undefined; // the next estimate is of the compacted conversation
