@@ -137,6 +137,27 @@ describe("context compaction", () => {
     expect(off.fake.requests).toHaveLength(3);
     expect(ofType(off.events, "compacted")).toHaveLength(0);
 
+    // A threshold with no context limit to measure it against: said once, nothing else happens.
+    const noLimit = await world([{ ...greet("Ada"), ...used(900) }, { text: "done" }], "");
+    const unlimited = directiveFile({
+      name: "thread_test",
+      cost: "<cost><max_turns>12</max_turns><on_exceeded>stop</on_exceeded><compact_at>0.5</compact_at></cost>",
+    });
+    expect(
+      (
+        await noLimit.kernel.execute({
+          item_type: "directive",
+          action: "update",
+          item_id: "thread_test",
+          parameters: { content: unlimited },
+        })
+      ).success,
+    ).toBe(true);
+    expect((await noLimit.runner().run({ message: "Greet." })).status).toBe("completed");
+    expect(ofType(noLimit.events, "warning").map((e) => e.message)).toEqual([
+      expect.stringContaining("the context limit is unknown"),
+    ]);
+
     const byDefault = await world(
       [...turns().slice(0, 2), { text: SUMMARY, ...used(500) }, { text: "done" }],
       "",

@@ -97,6 +97,14 @@ export class ContextCompactor {
     const limits = this.#d.budget.limits;
     const at = limits.compact_at ?? this.#d.compactAt;
     const limit = contextLimit(limits, this.#d.contextWindow);
+    if (at !== undefined && limit === undefined && !this.#gaveUp) {
+      this.#gaveUp = true; // said once: there is nothing to measure the threshold against
+      this.#d.emit({
+        type: "warning",
+        kind: "compaction",
+        message: `compact_at is ${at} but the context limit is unknown (no max_context_tokens in <cost>, no context window for ${this.#d.model}): context compaction is off`,
+      });
+    }
     if (at !== undefined && limit !== undefined && !this.#gaveUp) {
       const before = this.#estimate(request);
       const reserve = this.#summaryTokens(limit) + PROMPT_OVERHEAD;
