@@ -105,6 +105,7 @@ describe("context compaction", () => {
     expect(third).toHaveLength(3);
     expectPairsIntact(third);
     expect(JSON.stringify(third)).not.toContain('"who":"Ada"');
+    expect(JSON.stringify(third)).not.toContain("Hello, Ada");
     // The fourth call keeps the same boundary and grows after it.
     expect(sent(w, 4)).toHaveLength(5);
     expect(text(sent(w, 4)[0]!)).toContain("Greeted Ada and Bo.");
@@ -261,6 +262,71 @@ describe("context compaction", () => {
       expect(compacted[0]).toMatchObject({ turn: 3, messages: 3, usage: { input_tokens: 700 } });
       expect(typeof compacted[0]!.usd).toBe("number");
       expect(compacted[0]!.tokens_after).toBeLessThan(compacted[0]!.tokens_before as number);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a checkpoint after a compaction saves the compacted conversation: resume_from does not bring older turns back", async () => {
+    // A window of 8000: the system prompt and the four tools' schemas alone are ≈2,500 tokens.
+    const w = await runtimeWorld({
+      script: {
+        turns: [],
+        routes: [
+          {
+            match: "[first run]",
+            turns: [
+              { ...greet("Ada"), ...used(2600) },
+              { ...greet("Bo"), ...used(4000) },
+              { text: SUMMARY, ...used(1500) },
+              {
+                tool_calls: [
+                  { name: "help", arguments: { action: "checkpoint", reason: "greeted Bo" } },
+                  ...greet("Cy").tool_calls,
+                ],
+                ...used(2900),
+              },
+              { text: "first run ends", ...used(3100) },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      await w.directive(
+        "compacting",
+        threadDirectiveFile({
+          name: "compacting",
+          cost: "<cost><max_turns>12</max_turns><on_exceeded>stop</on_exceeded><max_context_tokens>8000</max_context_tokens><compact_at>0.5</compact_at></cost>",
+        }),
+      );
+      const m = w.runtime.manager;
+      const first = await w.runtime.spawn({
+        directive: "compacting",
+        message: "[first run] Greet Ada, Bo and Cy.",
+      });
+      expect(await m.wait(first.thread_id!, { timeoutMs: 20_000 })).toMatchObject({ status: "completed" });
+      const saved = m.registry.latestCheckpoint(first.thread_id!)!;
+      const state = saved.state as { messages: { role: string; content?: string }[] };
+      expect(state.messages.map((msg) => msg.role)).toEqual([
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+      ]);
+      expect(state.messages[0]!.content).toContain("[Kiwi runtime: context compaction]");
+      expect(state.messages[0]!.content).toContain("Greeted Ada and Bo.");
+      expect(JSON.stringify(state.messages)).not.toContain('"who":"Ada"');
+
+      w.fake.setScript({ turns: [{ text: "resumed and done" }] });
+      const again = await w.runtime.spawn({ directive: "compacting", resumeFrom: first.thread_id! });
+      expect(await m.wait(again.thread_id!, { timeoutMs: 20_000 })).toMatchObject({ status: "completed" });
+      const body = JSON.stringify(w.fake.requests.at(-1)!.body);
+      expect(body).toContain("Greeted Ada and Bo.");
+      expect(body).not.toContain('"who":"Ada"');
+      expect(body).not.toContain("Hello, Ada");
+      expect(body).toContain("Cy");
     } finally {
       await w.close();
     }
