@@ -127,6 +127,25 @@ describe("context compaction", () => {
     expect(result.usage.input_tokens).toBe(900 + 1900 + 700 + 1100 + 1300);
   });
 
+  it("the summarizing call's tokens count against the thread's budget: they are what tips it over", async () => {
+    const w = await world(
+      [
+        { ...greet("Ada"), ...used(900) },
+        { ...greet("Bo"), ...used(1900) },
+        { text: SUMMARY, ...used(700) },
+        { ...greet("Cy"), ...used(1100) },
+        { ...greet("Di"), ...used(1400) },
+        { text: "never asked" },
+      ],
+      "<compact_at>0.5</compact_at><max_total_tokens>6000</max_total_tokens>",
+    );
+    const result = await w.runner().run({ message: "Greet." });
+    // 920 + 1920 + 720 (the summary) + 1120 + 1420 = 6100 of 6000; without the summary 5380 would fit.
+    expect(result).toMatchObject({ status: "completed", reason: "budget_exceeded" });
+    expect(ofType(w.events, "budget_exceeded")[0]!.message).toContain("6100 of 6000");
+    expect(w.fake.requests).toHaveLength(5);
+  });
+
   it("is off unless a threshold is set (the directive's compact_at, else the runner's default)", async () => {
     const turns = (): FakeTurn[] => [
       { ...greet("Ada"), ...used(900) },
