@@ -286,6 +286,54 @@ describe("context compaction", () => {
     }
   });
 
+  it("with on_exceeded escalate, repeated failures pause the thread for a decision; a raised context limit lets it go on", async () => {
+    const failed: FakeTurn = { text: "", ...used(10) };
+    const w = await runtimeWorld({
+      script: {
+        turns: [
+          { ...greet("Ada"), ...used(900) },
+          { ...greet("Bo"), ...used(1900) },
+          failed,
+          { ...greet("Cy"), ...used(2100) },
+          failed,
+          { ...greet("Di"), ...used(2300) },
+          failed,
+          { text: "done with more room", ...used(2500) },
+        ],
+      },
+    });
+    try {
+      await w.directive(
+        "compacting",
+        threadDirectiveFile({
+          name: "compacting",
+          cost: "<cost><max_turns>12</max_turns><on_exceeded>escalate</on_exceeded><max_context_tokens>4000</max_context_tokens><compact_at>0.5</compact_at></cost>",
+        }),
+      );
+      const m = w.runtime.manager;
+      const { thread_id: id } = await w.runtime.spawn({
+        directive: "compacting",
+        message: "Greet four people.",
+      });
+      const paused = await m.wait(id!, { statuses: ["paused"], timeoutMs: 20_000 });
+      expect(paused.reason).toBe("escalated");
+      expect(w.fake.requests).toHaveLength(7);
+      m.resume(id!, { limits: { max_context_tokens: 16_000 } });
+      expect(await m.wait(id!, { timeoutMs: 20_000 })).toMatchObject({
+        status: "completed",
+        reason: "end_turn",
+      });
+      // With the raised limit the next call is far below the threshold: no fourth summarizing call.
+      expect(w.fake.requests).toHaveLength(8);
+      const events = readTranscript(join(w.projectRoot, ".ai/threads", id!, "transcript.jsonl")).events;
+      expect(events.find((e) => e.type === "signal" && e.kind === "escalate")?.reason).toContain(
+        "context compaction failed 3 times",
+      );
+    } finally {
+      await w.close();
+    }
+  });
+
   it("a checkpoint after a compaction saves the compacted conversation: resume_from does not bring older turns back", async () => {
     // A window of 8000: the system prompt and the four tools' schemas alone are ≈2,500 tokens.
     const w = await runtimeWorld({
