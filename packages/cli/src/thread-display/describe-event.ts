@@ -78,6 +78,13 @@ export function describeEvent(e: EventFields, options: DescribeOptions = {}): st
         `tokens ${formatInt(t.total)} (in ${formatInt(t.input)} · out ${formatInt(t.output)}) · ${usd === undefined ? "unpriced" : formatUsd(usd)}`,
       );
     }
+    case "compacted": {
+      const usd = num(e.usd);
+      const messages = num(e.messages);
+      return p.dim(
+        `context compacted: ~${formatInt(num(e.tokens_before) ?? 0)} → ~${formatInt(num(e.tokens_after) ?? 0)} tokens${messages !== undefined ? ` (${formatInt(messages)} messages summarized)` : ""} · ${usd === undefined ? "unpriced" : formatUsd(usd)}`,
+      );
+    }
     case "warning":
       return p.yellow(`warning (${str(e.kind ?? e.code)}): ${str(e.message)}`);
     case "signal":
