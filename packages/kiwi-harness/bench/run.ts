@@ -7,6 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { greet, threadWorld } from "../src/test-support/thread-world";
+import { benchCompaction } from "./compaction";
 import { benchThreads, benchWorld, DIRECTIVE } from "./threads";
 
 const TURNS = 10;
@@ -160,6 +161,18 @@ recordBenchRow({
   unit: "ms/turn",
   baseline: sdkBaseline,
   ratio: kiwi / sdk,
+  ratioKind: "time",
+});
+const compaction = await benchCompaction(RUNS);
+console.log(
+  `  compaction armed, never firing (checked before every call)                          ${compaction.armed.toFixed(2)} ms/turn (off: ${compaction.off.toFixed(2)}; ${(compaction.armed / compaction.off).toFixed(2)}×)`,
+);
+recordBenchRow({
+  benchmark: `KiwiHarnessRunner with context compaction armed (never firing), ${TURNS}-turn loop`,
+  value: compaction.armed,
+  unit: "ms/turn",
+  baseline: `compaction off ${compaction.off.toFixed(2)} ms/turn`,
+  ratio: compaction.armed / compaction.off,
   ratioKind: "time",
 });
 const heap = await memory();
