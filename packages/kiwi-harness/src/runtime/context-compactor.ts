@@ -136,9 +136,11 @@ export class ContextCompactor {
   #split(messages: readonly NeutralMessage[], limit: number): number | undefined {
     const from = this.#boundary?.upTo ?? 0;
     let best: number | undefined;
+    let kept = 0;
     for (let i = messages.length - 1; i >= from + 2; i--) {
+      kept += estimateTokens(messages[i]);
       if (messages[i]!.role === "tool") continue;
-      if (best !== undefined && estimateTokens(messages.slice(i)) > KEEP_SHARE * limit) break;
+      if (best !== undefined && kept > KEEP_SHARE * limit) break;
       best = i;
     }
     return best;
