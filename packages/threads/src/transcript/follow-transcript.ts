@@ -112,6 +112,9 @@ function startOfLastLine(fd: number, size: number): number {
 /** Resolves after `ms`, on abort, or when `wake` is called, whichever comes first. */
 function delay(ms: number, signal?: AbortSignal, onWake?: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
+    // An abort that came while the caller was reading fires no event any more: without this check the
+    // wait would last the whole `ms` (seen under load as a follower ending 2 s after its abort).
+    if (signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done);
