@@ -97,6 +97,7 @@ export type {
   ThreadHandle,
   ThreadManagerOptions,
 } from "./thread-manager";
+export type { ControlAction } from "./thread-manager";
 export { ThreadManager } from "./thread-manager";
 export type { ThreadResult, ThreadUsage } from "./thread-result";
 export { threadResultOf, threadUsageOf } from "./thread-result";

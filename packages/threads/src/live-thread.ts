@@ -20,6 +20,10 @@ export class LiveThread {
   terminateRequested = false;
   killRequested = false;
   checkpointRequested = false;
+  /** Its status as this process last wrote it (kept on a store other than the embedded registry). */
+  status: string | undefined;
+  /** Another owner took the thread over (LEASE_LOST): this process writes nothing more of it. */
+  leaseLost = false;
   /** Its model has no price: its USD is unknown (reported as null, never $0). */
   unpriced = false;
   /** Saves the run's state (set by the manager). */

@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import type { CapabilityClaims, TokenVerifier } from "@kiwi/capabilities";
 import {
@@ -20,11 +21,26 @@ import {
   type TreeLimitsRecord,
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
+import { WriteChains } from "./manager/write-chains";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
-import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
+import {
+  HEARTBEAT_MS,
+  isProcessAlive,
+  ownerGone,
+  ThreadRegistry,
+  type ThreadRow,
+} from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
-import type { ControlOutcome, ControlRecord } from "./store/thread-store";
+import { isPromise } from "./store/awaitable";
+import type {
+  ControlOutcome,
+  ControlRecord,
+  ControlRequest,
+  Fence,
+  ThreadLease,
+  ThreadStore,
+} from "./store/thread-store";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";
@@ -82,7 +98,7 @@ export interface SpawnRequest {
    * on disk with the row for a resume after a crash right here (the runtime journals the run's input). A
    * throw ends the spawn like a transcript that cannot be opened: the thread is `error`, the caller gets it.
    */
-  readonly onRegistered?: (row: ThreadRow) => void;
+  readonly onRegistered?: (row: ThreadRow) => void | Promise<void>;
 }
 
 /** A resume in place (`ThreadManager.resumeInPlace`): the same thread id, its run started again. */
@@ -155,6 +171,22 @@ export interface ThreadManagerOptions {
   readonly projectRoot: string;
   /** Default `<projectRoot>/.ai/threads/registry.db`. */
   readonly registryFile?: string;
+  /**
+   * The thread store to run on (e.g. `PostgresThreadStore` of `@kiwi/threads-postgres`): then `open`
+   * answers with a promise, and the manager closes the store when it closes. Default: the project's
+   * embedded SQLite registry (`registryFile`).
+   */
+  readonly store?: ThreadStore;
+  /**
+   * The lease owner this manager runs its threads as (a worker's name): every thread it spawns or resumes
+   * is held under the store's fenced lease (`acquireLease`, renewed while it runs), and its journal and
+   * status writes are fenced by the lease's token — a superseded owner's write gets LEASE_LOST and its run
+   * stops. Default on a store other than the embedded registry: `<pid>@<host>`; on the embedded registry:
+   * none (the process lease of issue 11 only).
+   */
+  readonly owner?: string;
+  /** How long a thread's lease holds without renewal (renewed every third of it); default 15 000 ms. */
+  readonly leaseMs?: number;
   /** Verifies capability tokens (spawn.thread, control rights). */
   readonly verifier: TokenVerifier;
   /**
@@ -182,6 +214,14 @@ const HEARTBEAT_EVERY = Math.max(1, Math.round(HEARTBEAT_MS / 100));
 const CONTROL_POLL_MS = 100;
 /** How long a requester waits for the owner to take a queued control before withdrawing it. */
 const DEFAULT_CONTROL_WAIT_MS = 10_000;
+/** The fenced lease's default time to live (a worker's thread is taken over this long after it died). */
+const DEFAULT_OWNER_LEASE_MS = 15_000;
+/** Polls between refreshes of the budget-tree rows read from an asynchronous store. */
+const TREE_REFRESH_EVERY = 5;
+const CONTROL_ACTIONS = new Set(["pause", "resume", "inject_message", "terminate", "kill"]);
+
+/** The control actions a manager applies (locally, or through the store's controls queue). */
+export type ControlAction = "pause" | "resume" | "inject_message" | "terminate" | "kill";
 
 function timedOut(record: ControlRecord, timeoutMs: number): { code: string; message: string } {
   return {
@@ -211,7 +251,20 @@ function compact(fields: Record<string, unknown>): Record<string, unknown> {
  */
 export class ThreadManager {
   readonly projectRoot: string;
-  readonly registry: ThreadRegistry;
+  /** The thread store the manager runs on (the embedded registry unless `store` was given). */
+  readonly store: ThreadStore;
+  /** The store when it is the embedded SQLite registry (its synchronous answers are used directly). */
+  readonly #registry: ThreadRegistry | undefined;
+  readonly #owner: string | undefined;
+  readonly #leaseMs: number;
+  /** The fenced lease of each live thread (when the manager runs as a lease owner). */
+  readonly #leases = new Map<string, ThreadLease>();
+  /** Each thread's writes to an asynchronous store, in order. */
+  readonly #chains = new WriteChains((id, error) => this.#writeFailed(id, error));
+  /** Budget-tree rows of an asynchronous store (refreshed while threads run), read synchronously. */
+  readonly #treeRows = new Map<string, ThreadRow>();
+  readonly #treeKids = new Map<string, ThreadRow[]>();
+  #polling = false;
   readonly #verifier: TokenVerifier;
   readonly #redact: (s: string) => string;
   readonly #now: () => Date;
@@ -222,9 +275,13 @@ export class ThreadManager {
   #closed = false;
   #poller: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(options: ThreadManagerOptions, registry: ThreadRegistry) {
+  private constructor(options: ThreadManagerOptions, store: ThreadStore) {
     this.projectRoot = realpathSync(options.projectRoot);
-    this.registry = registry;
+    this.store = store;
+    this.#registry = store instanceof ThreadRegistry ? store : undefined;
+    this.#owner =
+      options.owner ?? (this.#registry ? undefined : `${process.pid}@${hostname()}`.slice(0, 200));
+    this.#leaseMs = options.leaseMs ?? DEFAULT_OWNER_LEASE_MS;
     this.#verifier = options.verifier;
     this.#redact = createRedactor(options.secrets ?? secretsFromEnv());
     this.#now = options.now ?? (() => new Date());
@@ -234,7 +291,10 @@ export class ThreadManager {
    * Opens the registry and marks threads left active by owners that are gone `interrupted` (not finished:
    * they resume in place with `resumeInPlace`).
    */
-  static open(options: ThreadManagerOptions): ThreadManager {
+  static open(options: ThreadManagerOptions & { readonly store: ThreadStore }): Promise<ThreadManager>;
+  static open(options: ThreadManagerOptions): ThreadManager;
+  static open(options: ThreadManagerOptions): ThreadManager | Promise<ThreadManager> {
+    if (options.store) return ThreadManager.#openOn(options, options.store);
     // The default registry lives in the project's .ai/threads, created without following links.
     const file =
       options.registryFile ?? join(ensureThreadDir(realpathSync(options.projectRoot)), "registry.db");
@@ -242,6 +302,117 @@ export class ThreadManager {
     const manager = new ThreadManager(options, registry);
     for (const id of registry.markInterrupted()) manager.#noteInterrupted(id);
     return manager;
+  }
+
+  static async #openOn(options: ThreadManagerOptions, store: ThreadStore): Promise<ThreadManager> {
+    const manager = new ThreadManager(options, store);
+    if (manager.#registry) {
+      for (const id of manager.#registry.markInterrupted()) manager.#noteInterrupted(id);
+    } else {
+      for (const id of await store.markInterrupted()) {
+        const row = await store.get(id);
+        manager.#transcriptLine(id, "status", { status: row?.status ?? "interrupted", reason: row?.reason ?? null });
+      }
+    }
+    return manager;
+  }
+
+  /**
+   * The embedded SQLite registry the manager runs on. INVALID_INPUT when it runs on another store (use
+   * `store`, whose answers are promises).
+   */
+  get registry(): ThreadRegistry {
+    if (this.#registry) return this.#registry;
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `this thread manager runs on the store at ${this.store.location}, not on the embedded registry: use manager.store`,
+      context: { location: this.store.location },
+    });
+  }
+
+  /** True when the manager runs on the embedded SQLite registry (synchronous answers). */
+  get embedded(): boolean {
+    return this.#registry !== undefined;
+  }
+
+  /** The lease token a live thread's writes are fenced with (undefined: not run under a lease here). */
+  fenceOf(threadId: string): Fence | undefined {
+    const lease = this.#leases.get(threadId);
+    return lease ? { token: lease.token } : undefined;
+  }
+
+  /**
+   * A write of a live thread failed on the store: LEASE_LOST (another owner took the thread over) stops
+   * its run — its signal aborts, and nothing more of it is written (no second result). Other failures
+   * are reported as process warnings.
+   */
+  writeFailed(threadId: string, error: unknown): void {
+    this.#writeFailed(threadId, error);
+  }
+
+  #writeFailed(threadId: string, error: unknown): void {
+    const live = this.#live.get(threadId);
+    if (KiwiError.isInstance(error) && error.code === "LEASE_LOST") {
+      if (!live || live.leaseLost) return;
+      live.leaseLost = true;
+      this.#leases.delete(threadId);
+      live.decide({ action: "terminate" });
+      live.abort.abort(error);
+      return;
+    }
+    if (live?.leaseLost) return;
+    const code = KiwiError.isInstance(error) ? error.code : "INTERNAL_ERROR";
+    process.emitWarning(`a write of thread ${threadId} to the thread store failed (${code})`, "KiwiThreadStore");
+  }
+
+  /** Takes the thread's fenced lease for this manager's owner (when it has one). */
+  async #acquireLease(threadId: string): Promise<void> {
+    if (this.#owner === undefined) return;
+    const lease = await this.store.acquireLease(threadId, { owner: this.#owner, ttlMs: this.#leaseMs });
+    this.#leases.set(threadId, lease);
+  }
+
+  /** Renews the leases of the live threads; a lost one stops its thread. */
+  async #renewLeases(): Promise<void> {
+    for (const [id, lease] of [...this.#leases]) {
+      try {
+        const renewed = await this.store.renewLease(lease, { ttlMs: this.#leaseMs });
+        if (this.#leases.get(id) === lease) this.#leases.set(id, renewed);
+      } catch (error) {
+        if (KiwiError.isInstance(error) && error.code === "LEASE_LOST") this.#writeFailed(id, error);
+        // Unreachable right now: the next renewal tries again (the lease outlives two misses).
+      }
+    }
+  }
+
+  /** Rows of the budget trees of the live threads, read from an asynchronous store. */
+  async #refreshTree(extra: readonly string[] = []): Promise<void> {
+    if (this.#registry) return;
+    const roots = new Set([...this.#live.keys(), ...extra]);
+    const rows = new Map<string, ThreadRow>();
+    const kids = new Map<string, ThreadRow[]>();
+    for (const id of roots) {
+      for (const row of await this.store.subtree(id)) rows.set(row.thread_id, row);
+      // The ancestors: their budgets and reservations bound this thread's room.
+      let up = rows.get(id)?.parent_id ?? null;
+      for (let depth = 0; up !== null && depth < 64 && !rows.has(up); depth += 1) {
+        const row = await this.store.get(up);
+        if (!row) break;
+        rows.set(up, row);
+        for (const child of await this.store.query({ parentId: up, limit: 1000 })) rows.set(child.thread_id, child);
+        up = row.parent_id;
+      }
+    }
+    for (const row of rows.values()) {
+      if (row.parent_id === null) continue;
+      const list = kids.get(row.parent_id) ?? [];
+      list.push(row);
+      kids.set(row.parent_id, list);
+    }
+    this.#treeRows.clear();
+    this.#treeKids.clear();
+    for (const [id, row] of rows) this.#treeRows.set(id, row);
+    for (const [id, list] of kids) this.#treeKids.set(id, list);
   }
 
   /**
@@ -334,10 +505,15 @@ export class ThreadManager {
     const parentId = request.parentId ?? null;
     const parent = parentId ? this.#live.get(parentId) : undefined;
     if (request.budget) refuseRenamedOptions(request.budget, BUDGET_RENAMES, "ThreadManager.spawn budget");
-    const limits = reserve(parent?.budget, request.budget ?? {});
+    // On a shared store the parent may run in another process: its node (and its ancestors') from the store.
+    if (!this.#registry && parentId && !parent) await this.#refreshTree([parentId]);
+    const parentNode =
+      parent?.budget ??
+      (!this.#registry && parentId ? RecordedBudgetNode.ancestorsOf(this.#recordedTree, parentId) : undefined);
+    const limits = reserve(parentNode, request.budget ?? {});
     const written = limitsRecord(limits);
     const transcript = this.transcriptPath(id);
-    const row = this.registry.register({
+    const input = {
       threadId: id,
       directive: request.directive,
       parentId,
@@ -352,8 +528,18 @@ export class ThreadManager {
         reserved: reservedNames(reservedPart(limits, request.budget ?? {})),
       },
       transcriptPath: relative(this.projectRoot, transcript),
-    });
-    const budget = new BudgetNode(limits, parent?.budget, reservedPart(limits, request.budget ?? {}), id);
+    } as const;
+    const row = this.#registry ? this.#registry.register(input) : await this.store.register(input);
+    const reservedFigures = reservedPart(limits, request.budget ?? {});
+    const budget = this.#registry
+      ? new BudgetNode(limits, parent?.budget, reservedFigures, id)
+      : // Its children may run in other processes: their spend is read from the store.
+        new LinkedBudgetNode(this.#recordedTree, {
+          limits,
+          reserved: reservedFigures,
+          threadId: id,
+          ...(parentNode ? { parent: parentNode } : {}),
+        });
     const live = new LiveThread(
       id,
       request.directive,
@@ -366,16 +552,18 @@ export class ThreadManager {
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
     try {
-      request.onRegistered?.(row);
+      if (this.#owner !== undefined) await this.#acquireLease(id);
+      const registered = request.onRegistered?.(row);
+      if (isPromise(registered)) await registered;
       ensureThreadDir(this.projectRoot, id);
       this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
     } catch (error) {
       // Nothing runs: the registered thread ends `error` with the reason, and the caller gets the error.
       this.#live.delete(id);
       budget.release();
-      parent?.budget.children.delete(budget);
+      budget.parent?.children.delete(budget);
       const code = KiwiError.isInstance(error) ? error.code : "TRANSCRIPT_UNAVAILABLE";
-      this.registry.updateStatus(id, "error", { reason: code });
+      await this.#endUnstarted(id, code);
       throw error;
     }
     this.record(id, "spawned", {
@@ -444,19 +632,25 @@ export class ThreadManager {
         context: { thread_id: id },
       });
     }
-    const row = this.registry.claim(id);
-    this.#recoverEvents(id);
+    const row = this.#registry ? this.#registry.claim(id) : await this.store.claim(id);
+    if (this.#registry) this.#recoverEvents(id);
     const transcript = this.transcriptPath(id);
     const parked = request.claimed?.(row);
     if (parked) {
-      this.registry.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
-      this.registry.park(id, parked.park);
+      if (this.#registry) {
+        this.#registry.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
+        this.#registry.park(id, parked.park);
+      } else {
+        await this.store.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
+        await this.store.park(id, parked.park);
+      }
       const seq = this.#transcriptLine(id, parked.park, parked.fields);
       this.#transcriptLine(id, "status", { status: "paused", reason: parked.park });
-      if (seq !== undefined) this.registry.flush();
+      if (seq !== undefined) await this.store.flush();
       for (const l of this.#listeners) l({ threadId: id, status: "paused", reason: parked.park });
       return { thread_id: id, status: "paused", reason: parked.park, ...parked.fields };
     }
+    if (!this.#registry && row.parent_id) await this.#refreshTree([row.parent_id]);
     const parentId = row.parent_id;
     // The reservation and the tree come from the registry: the parent may run in another process (or
     // not at all), and children may have spent before the crash or run elsewhere.
@@ -476,8 +670,10 @@ export class ThreadManager {
       () => this.#setStatus(id, "running", null),
     );
     live.checkpoint = () => this.#checkpoint(id);
+    live.status = "running";
     this.#live.set(id, live);
     try {
+      if (this.#owner !== undefined) await this.#acquireLease(id);
       ensureThreadDir(this.projectRoot, id);
       this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
     } catch (error) {
@@ -485,7 +681,7 @@ export class ThreadManager {
       budget.release();
       budget.parent?.children.delete(budget);
       const code = KiwiError.isInstance(error) ? error.code : "TRANSCRIPT_UNAVAILABLE";
-      this.registry.updateStatus(id, "error", { reason: code });
+      await this.#endUnstarted(id, code);
       throw error;
     }
     this.record(id, "resumed", { in_place: true, pid: process.pid, ...(request.note ?? {}) });
@@ -518,12 +714,26 @@ export class ThreadManager {
     }) as ResumeInPlaceResult;
   }
 
-  /** The registry's view of budget trees, for nodes of threads this process does not run. */
+  /**
+   * The store's view of budget trees, for nodes of threads this process does not run: read at once from
+   * the embedded registry; from rows refreshed while threads run (every ~0.5 s) on another store.
+   */
   readonly #recordedTree: RecordedTree = {
-    row: (threadId) => this.registry.get(threadId),
-    children: (threadId) => this.registry.query({ parentId: threadId, limit: 1000 }),
+    row: (threadId) => (this.#registry ? this.#registry.get(threadId) : this.#treeRows.get(threadId)),
+    children: (threadId) =>
+      this.#registry
+        ? this.#registry.query({ parentId: threadId, limit: 1000 })
+        : (this.#treeKids.get(threadId) ?? []),
     live: (threadId) => this.#live.get(threadId)?.budget,
   };
+
+  /** A thread that never ran (its transcript or journal could not be set up) ends `error` with the reason. */
+  async #endUnstarted(id: string, code: string): Promise<void> {
+    const fence = this.fenceOf(id);
+    this.#leases.delete(id);
+    if (this.#registry) this.#registry.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+    else await this.store.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+  }
 
   #recordFor(
     id: string,
@@ -551,7 +761,10 @@ export class ThreadManager {
     try {
       const runner = request.runner(handle);
       this.#runners.set(live.id, runner);
-      if (!live.killRequested) this.#setStatus(live.id, "running", null);
+      if (!live.killRequested) {
+        const running = this.#setStatus(live.id, "running", null);
+        if (isPromise(running)) await running;
+      }
       result = await runner.run({
         message: request.message,
         signal: live.abort.signal,
@@ -573,7 +786,8 @@ export class ThreadManager {
     live: LiveThread,
     result: HarnessRunResult | undefined,
     failure: { code: KiwiErrorCode; message: string } | undefined,
-  ): ThreadResult {
+  ): ThreadResult | Promise<ThreadResult> {
+    if (live.leaseLost) return this.#superseded(live, result);
     let status: ThreadStatus;
     let reason: string;
     if (live.killRequested) {
@@ -601,7 +815,8 @@ export class ThreadManager {
     });
     live.result = result;
     live.budget.release();
-    this.#setStatus(live.id, status, reason, usage);
+    // On an asynchronous store the status is committed after every queued event of the thread (its chain).
+    const committed = this.#setStatus(live.id, status, reason, usage);
     if (live.parentId && this.#writers.has(live.parentId)) {
       this.record(live.parentId, "child_completed", {
         child_id: live.id,
@@ -610,12 +825,8 @@ export class ThreadManager {
         spent: live.budget.spent(),
       });
     }
-    this.#writers.get(live.id)?.close();
-    this.#writers.delete(live.id);
-    this.#runners.delete(live.id);
-    this.#live.delete(live.id);
     const error = failure ?? result?.error;
-    return {
+    const ended: ThreadResult = {
       thread_id: live.id,
       status,
       reason,
@@ -625,6 +836,56 @@ export class ThreadManager {
       ...(status === "error"
         ? { error: error ? { code: error.code, message: error.message } : { code: reason, message: "" } }
         : {}),
+    };
+    if (!isPromise(committed)) {
+      this.#forget(live);
+      return ended;
+    }
+    return this.#chains
+      .settled(live.id)
+      .then(() => committed)
+      .then(
+        () => {
+          this.#forget(live);
+          return live.leaseLost ? this.#superseded(live, result) : ended;
+        },
+        (e: unknown) => {
+          this.#forget(live);
+          throw e;
+        },
+      );
+  }
+
+  /** Drops what the manager kept for a thread that ended here. */
+  #forget(live: LiveThread): void {
+    this.#writers.get(live.id)?.close();
+    this.#writers.delete(live.id);
+    this.#runners.delete(live.id);
+    this.#live.delete(live.id);
+    const lease = this.#leases.get(live.id);
+    this.#leases.delete(live.id);
+    // Given up once the end is recorded: the thread is finished, nobody takes it over.
+    if (lease) Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+  }
+
+  /**
+   * The end of a run whose owner was superseded (LEASE_LOST): another owner runs the thread now, so this
+   * one writes nothing more — no `completed`, no status, no second step result.
+   */
+  #superseded(live: LiveThread, result: HarnessRunResult | undefined): ThreadResult {
+    live.budget.release();
+    this.#forget(live);
+    return {
+      thread_id: live.id,
+      status: "error",
+      reason: "LEASE_LOST",
+      final_text: "",
+      turns: result?.turns ?? 0,
+      usage: threadUsageOf(undefined),
+      error: {
+        code: "LEASE_LOST",
+        message: `another owner took thread ${live.id} over: this process stopped running it and recorded nothing more`,
+      },
     };
   }
 
@@ -647,28 +908,65 @@ export class ThreadManager {
     live.budget.own.tokens = (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
     if (typeof fields.usd === "number") live.budget.own.usd = fields.usd;
     else if (fields.unpriced === true) live.unpriced = true;
+    const spent = { ...(usage ?? {}), usd: fields.usd ?? null };
     // Group-committed with the thread's events (the cost_update event carries the same usage).
-    this.registry.queueUsage(threadId, { ...(usage ?? {}), usd: fields.usd ?? null });
+    if (this.#registry) this.#registry.queueUsage(threadId, spent);
+    else if (!live.leaseLost) this.#chains.queue(threadId, () => this.store.updateUsage(threadId, spent));
   }
 
   #write(threadId: string, type: string, fields: Record<string, unknown>): void {
     if (type === "cost_update") this.#rollUsage(threadId, fields);
     const seq = this.#writers.get(threadId)?.append(type, fields);
     const data = this.#registryCopy(fields);
-    this.registry.appendEvent(threadId, type, seq !== undefined ? { ...data, transcript_seq: seq } : data);
+    const event = seq !== undefined ? { ...data, transcript_seq: seq } : data;
+    if (this.#registry) {
+      this.#registry.appendEvent(threadId, type, event);
+      return;
+    }
+    // A superseded owner writes nothing more.
+    if (this.#live.get(threadId)?.leaseLost) return;
+    this.#chains.queue(threadId, () => this.store.appendEvent(threadId, type, event));
   }
 
-  /** An event's fields as the registry keeps them: secrets redacted, then long strings shortened. */
+  /**
+   * An event's fields as the store keeps them: secrets redacted; in the embedded registry long strings are
+   * shortened too (its transcript file has the full text), a shared store keeps them whole (the transcript
+   * any host follows).
+   */
   #registryCopy(fields: Record<string, unknown>): Record<string, unknown> {
-    return compact(redactValue(fields, this.#redact));
+    const redacted = redactValue(fields, this.#redact);
+    return this.#registry ? compact(redacted) : redacted;
   }
 
-  #setStatus(id: string, status: ThreadStatus, reason: string | null, usage?: Record<string, unknown>): void {
-    const row = this.registry.get(id);
-    if (!row || row.status === status) return;
-    this.registry.updateStatus(id, status, { reason: reason ?? undefined, usage });
+  /**
+   * Changes a live thread's status. On the embedded registry at once; on another store after the thread's
+   * queued writes, fenced by its lease: the promise of that commit (listeners hear of it once committed).
+   */
+  #setStatus(
+    id: string,
+    status: ThreadStatus,
+    reason: string | null,
+    usage?: Record<string, unknown>,
+  ): void | Promise<void> {
+    if (this.#registry) {
+      const row = this.#registry.get(id);
+      if (!row || row.status === status) return;
+      this.#registry.updateStatus(id, status, { reason: reason ?? undefined, usage });
+      this.record(id, "status", { status, reason });
+      for (const l of this.#listeners) l({ threadId: id, status, reason });
+      return;
+    }
+    const live = this.#live.get(id);
+    if (!live || live.status === status || live.leaseLost) return;
+    live.status = status;
+    const fence = this.fenceOf(id);
+    const committed = this.#chains.run(id, () =>
+      this.store.updateStatus(id, status, { reason: reason ?? undefined, usage, ...(fence ? { fence } : {}) }),
+    );
     this.record(id, "status", { status, reason });
-    for (const l of this.#listeners) l({ threadId: id, status, reason });
+    return Promise.resolve(committed).then(() => {
+      for (const l of this.#listeners) l({ threadId: id, status, reason });
+    });
   }
 
   #checkpoint(id: string): void {
@@ -676,8 +974,16 @@ export class ThreadManager {
     if (!runner?.snapshot) return;
     // Redacted like everything else written to disk: a secret in a tool result is not kept either.
     const snap = redactValue(runner.snapshot(), this.#redact);
-    const saved = this.registry.saveCheckpoint(id, { turn: snap.turn, state: snap as never });
-    this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
+    const input = { turn: snap.turn, state: snap as never };
+    if (this.#registry) {
+      const saved = this.#registry.saveCheckpoint(id, input);
+      this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
+      return;
+    }
+    this.#chains.queue(id, async () => {
+      const saved = await this.store.saveCheckpoint(id, input);
+      this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
+    });
   }
 
   // ── controls ────────────────────────────────────────────────────────────────────────────────────
@@ -686,7 +992,19 @@ export class ThreadManager {
   #target(threadId: string, action: string): LiveThread | undefined {
     const live = this.#live.get(threadId);
     if (live) return live;
-    const row = this.registry.get(threadId);
+    if (!this.#registry) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `thread ${threadId} is not run by this process and the manager runs on ${this.store.location}: use manager.control(${JSON.stringify(threadId)}, ${JSON.stringify(action)}, …), which queues it for its owner`,
+        context: { thread_id: threadId, action },
+      });
+    }
+    this.#checkControllable(threadId, action, this.#registry.get(threadId));
+    return undefined;
+  }
+
+  /** Throws unless a thread run elsewhere can take a control: known, not ended, with an owner. */
+  #checkControllable(threadId: string, action: string, row: ThreadRow | undefined): void {
     if (!row) {
       throw new KiwiError({
         code: "ITEM_NOT_FOUND",
@@ -708,7 +1026,6 @@ export class ThreadManager {
         context: { thread_id: threadId, status: row.status, reason: row.reason },
       });
     }
-    return undefined;
   }
 
   /** Queues a control for the process that runs the thread (it applies it within ~100 ms). */
@@ -719,18 +1036,45 @@ export class ThreadManager {
   }
 
   /**
+   * Applies a control to a thread on any store: here when this process runs it, otherwise queued in the
+   * store's controls queue for its owner — another process, or a worker on another host — which applies it
+   * on its next poll (`awaitControl(request_id)` waits for the outcome). `payload`: `message` (inject, or
+   * resume), `limits` (resume an escalation), `immediate` (terminate).
+   */
+  async control(
+    threadId: string,
+    action: ControlAction,
+    payload: { message?: string; limits?: Record<string, number>; immediate?: boolean } = {},
+  ): Promise<ControlResult> {
+    if (this.#registry || this.#live.has(threadId)) return this.#applyControl(threadId, action, payload);
+    if (!CONTROL_ACTIONS.has(action)) this.#applyControl(threadId, action, payload);
+    this.#checkControllable(threadId, action, await this.store.get(threadId));
+    const { id } = await this.store.requestControl(
+      threadId,
+      action,
+      redactValue({ ...payload } as Record<string, unknown>, this.#redact),
+    );
+    return { thread_id: threadId, queued: true, request_id: id };
+  }
+
+  /**
    * Applies control requests other processes queued for the threads this one runs, and records how each
    * ended for its requester (`kiwi threads pause …` waits for it): applied, or the error it met (the
    * thread ended meanwhile, an inject without a message, an action this version does not know).
    */
   #applyRemote(): void {
     if (this.#closed || this.#live.size === 0) return;
-    let requests: ReturnType<ThreadRegistry["takeControls"]>;
+    let requests: ControlRequest[];
     try {
       requests = this.registry.takeControls([...this.#live.keys()]);
     } catch {
       return; // busy or closing: the next poll tries again
     }
+    this.#applyTaken(requests);
+  }
+
+  /** Applies taken control requests and reports each one's outcome. */
+  #applyTaken(requests: readonly ControlRequest[]): void {
     for (const r of requests) {
       let outcome: ControlOutcome;
       try {
@@ -746,7 +1090,7 @@ export class ThreadManager {
     }
   }
 
-  #applyControl(threadId: string, action: string, payload: Record<string, unknown>): void {
+  #applyControl(threadId: string, action: string, payload: Record<string, unknown>): ControlResult {
     const p = payload as { message?: unknown; limits?: Record<string, number>; immediate?: boolean };
     const message = typeof p.message === "string" ? p.message : undefined;
     if (action === "inject_message") {
@@ -756,11 +1100,12 @@ export class ThreadManager {
           message: "inject_message needs a non-empty message",
           context: { thread_id: threadId },
         });
-      this.inject(threadId, message);
-    } else if (action === "pause") this.pause(threadId);
-    else if (action === "resume") this.resume(threadId, { message, limits: p.limits });
-    else if (action === "terminate") this.terminate(threadId, { immediate: p.immediate === true });
-    else if (action === "kill") this.kill(threadId);
+      return this.inject(threadId, message);
+    }
+    if (action === "pause") return this.pause(threadId);
+    if (action === "resume") return this.resume(threadId, { message, limits: p.limits });
+    if (action === "terminate") return this.terminate(threadId, { immediate: p.immediate === true });
+    if (action === "kill") return this.kill(threadId);
     else
       throw new KiwiError({
         code: "UNKNOWN_ACTION",
@@ -772,7 +1117,8 @@ export class ThreadManager {
   /** Records a taken request's outcome; a registry busy right now gets it on one of the next polls. */
   #reportControl(id: number, outcome: ControlOutcome, attempt = 0): void {
     try {
-      this.registry.finishControl(id, outcome);
+      const reported = this.store.finishControl(id, outcome);
+      if (isPromise(reported)) reported.catch(() => undefined);
     } catch (error) {
       const busy = KiwiError.isInstance(error) && error.code === "REGISTRY_UNAVAILABLE" && error.retryable;
       // Given up: the requester's wait then ends with CONTROL_TIMEOUT, which says to check the thread.
@@ -795,7 +1141,7 @@ export class ThreadManager {
     const pollMs = options.pollMs ?? 25;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = this.registry.control(requestId);
+      const record = await this.store.control(requestId);
       if (!record) {
         throw new KiwiError({
           code: "ITEM_NOT_FOUND",
@@ -808,9 +1154,9 @@ export class ThreadManager {
       const late = Date.now() >= deadline;
       if (record.status === "pending") {
         const gone =
-          this.#ownerGoneFor(record.thread_id, record.action) ??
+          (await this.#ownerGoneFor(record.thread_id, record.action)) ??
           (late ? timedOut(record, timeoutMs) : undefined);
-        if (gone && this.registry.withdrawControl(requestId, gone)) return { ok: false, error: gone };
+        if (gone && (await this.#withdraw(requestId, gone))) return { ok: false, error: gone };
       } else if (late && Date.now() >= deadline + timeoutMs) {
         // Taken, but no outcome recorded: the owner died while applying it, or cannot write.
         return {
@@ -823,28 +1169,66 @@ export class ThreadManager {
       }
       if (options.signal?.aborted) {
         const stopped = { code: "ABORTED", message: `stopped waiting for the ${record.action} request` };
-        if (record.status === "pending" && this.registry.withdrawControl(requestId, stopped))
+        if (record.status === "pending" && (await this.#withdraw(requestId, stopped)))
           return { ok: false, error: stopped };
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 
+  /** Withdraws a request nobody took (false when it was taken meanwhile). */
+  async #withdraw(requestId: number, error: { code: string; message: string }): Promise<boolean> {
+    const store = this.store as Partial<Pick<ThreadRegistry, "withdrawControl">>;
+    return typeof store.withdrawControl === "function"
+      ? Boolean(await store.withdrawControl(requestId, error))
+      : false;
+  }
+
   /** Why a request for this thread can no longer be applied by its owner, if it cannot. */
-  #ownerGoneFor(threadId: string, action: string): { code: string; message: string } | undefined {
-    const row = this.registry.get(threadId);
+  async #ownerGoneFor(threadId: string, action: string): Promise<{ code: string; message: string } | undefined> {
+    const row = await this.store.get(threadId);
     if (!row) return undefined;
     if (isTerminal(row.status))
       return {
         code: "THREAD_FINISHED",
         message: `thread ${threadId} ended (${row.status}) before its owner applied ${action}`,
       };
-    if (row.status === "interrupted" || row.pid === null || this.registry.isOwnerGone(threadId))
+    if (row.status === "interrupted" || row.pid === null || (await this.#ownerGone(threadId)))
       return {
         code: "THREAD_NOT_RUNNING",
         message: `the process that ran thread ${threadId} is gone, so ${action} was not applied: resume it in place first (kiwi threads resume ${threadId})`,
       };
     return undefined;
+  }
+
+  /** True when the process that owns the thread is gone (its pid on this host, else its lease's age). */
+  async #ownerGone(threadId: string): Promise<boolean> {
+    if (this.#registry) return this.#registry.isOwnerGone(threadId);
+    const owner = await this.store.owner(threadId);
+    return owner !== undefined && owner.pid !== null && ownerGone(owner, isProcessAlive, Date.now());
+  }
+
+  /**
+   * One poll on an asynchronous store: control requests queued for the live threads, the process lease,
+   * the fenced leases and the budget-tree rows. Never two at once (a slow store skips ticks).
+   */
+  async #pollStore(polls: number): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const ids = [...this.#live.keys()];
+      if (ids.length === 0 || this.#closed) return;
+      try {
+        this.#applyTaken(await this.store.takeControls(ids));
+      } catch {
+        // Unreachable right now: the next poll tries again.
+      }
+      if (polls % HEARTBEAT_EVERY === 0) await Promise.resolve(this.store.heartbeat(ids)).catch(() => undefined);
+      if (polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0) await this.#renewLeases();
+      if (polls % TREE_REFRESH_EVERY === 0) await this.#refreshTree().catch(() => undefined);
+    } finally {
+      this.#polling = false;
+    }
   }
 
   #ensurePolling(): void {
@@ -856,6 +1240,13 @@ export class ThreadManager {
         this.#poller = undefined;
         return;
       }
+      if (!this.#registry) {
+        polls += 1;
+        void this.#pollStore(polls);
+        return;
+      }
+      if (this.#leases.size > 0 && polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0)
+        void this.#renewLeases();
       this.#applyRemote();
       polls += 1;
       if (polls % HEARTBEAT_EVERY === 0) {
@@ -876,7 +1267,7 @@ export class ThreadManager {
   async authorizeControl(auth: unknown, threadId: string): Promise<CapabilityClaims> {
     const claims = await this.verify(auth);
     if (claims.caps.some((g) => g.cap === "thread.control")) return claims;
-    const row = this.registry.get(threadId);
+    const row = await this.store.get(threadId);
     if (row && row.parent_id !== null && row.parent_id === claims.thread_id) return claims;
     throw new KiwiError({
       code: "CAPABILITY_DENIED",
@@ -904,7 +1295,8 @@ export class ThreadManager {
     if (!live) return this.#remote(threadId, "pause");
     live.pauseRequested = true;
     this.#intervention(live, "pause");
-    return { thread_id: threadId, queued: false, status: this.registry.get(threadId)!.status };
+    const status = this.#registry ? this.#registry.get(threadId)!.status : (live.status ?? "running");
+    return { thread_id: threadId, queued: false, status };
   }
 
   /**
@@ -955,7 +1347,8 @@ export class ThreadManager {
 
   /** The last `lastN` transcript events of a thread (live or finished). */
   readTranscript(threadId: string, lastN = 50): { events: TranscriptEvent[]; torn: boolean } {
-    const row = this.registry.get(threadId);
+    // On a shared store the transcript file is the owner's, on its host (the store's events are for all).
+    const row = this.#registry ? this.#registry.get(threadId) : this.#live.has(threadId) || undefined;
     if (!row) {
       throw new KiwiError({
         code: "ITEM_NOT_FOUND",
@@ -1010,6 +1403,7 @@ export class ThreadManager {
     options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number } = {},
   ): Promise<ThreadRow> {
     const want = (s: ThreadStatus) => (options.statuses ? options.statuses.includes(s) : isTerminal(s));
+    if (!this.#registry) return this.#waitOnStore(threadId, want, options);
     const now = this.registry.get(threadId);
     if (!now) {
       return Promise.reject(
@@ -1045,11 +1439,64 @@ export class ThreadManager {
   }
 
   /**
+   * `wait` on an asynchronous store: status changes of threads run here are heard as they are committed;
+   * a thread run elsewhere (another process or host) is polled in the store.
+   */
+  async #waitOnStore(
+    threadId: string,
+    want: (s: ThreadStatus) => boolean,
+    options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number },
+  ): Promise<ThreadRow> {
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    let heard = false;
+    const stop = this.watch((c) => {
+      if (c.threadId === threadId && want(c.status)) heard = true;
+    });
+    try {
+      for (let pollMs = 10; ; pollMs = Math.min(pollMs * 2, 250)) {
+        const row = await this.store.get(threadId);
+        if (!row) {
+          throw new KiwiError({
+            code: "ITEM_NOT_FOUND",
+            message: `no thread ${threadId}`,
+            context: { thread_id: threadId },
+          });
+        }
+        if (want(row.status)) return row;
+        if (Date.now() >= deadline) {
+          throw new KiwiError({
+            code: "TIMEOUT",
+            message: `thread ${threadId} did not reach ${options.statuses?.join("/") ?? "an end"} within ${options.timeoutMs} ms`,
+            context: { thread_id: threadId, status: row.status },
+          });
+        }
+        const until = Math.min(deadline, Date.now() + (heard ? 0 : pollMs));
+        while (!heard && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      stop();
+    }
+  }
+
+  /**
    * The live run's promise: resolves when the thread has ended and been recorded, with its result. For a
    * thread this process does not run: its result when it has ended, else undefined at once.
    */
   done(threadId: string): Promise<ThreadResult | undefined> {
-    return this.#live.get(threadId)?.done ?? Promise.resolve(this.result(threadId));
+    const live = this.#live.get(threadId)?.done;
+    if (live) return live;
+    return this.#registry ? Promise.resolve(this.result(threadId)) : this.#resultFromStore(threadId);
+  }
+
+  /** A finished thread's result from a store's row and its last events (any host). */
+  async #resultFromStore(threadId: string): Promise<ThreadResult | undefined> {
+    const row = await this.store.get(threadId);
+    if (!row || !isTerminal(row.status)) return undefined;
+    const events = await this.store.getEvents(threadId, { types: ["completed", "error"] });
+    const tail = events.map(
+      ({ seq, ts, type, data }) => ({ v: 1, seq, ts, type, ...data }) as unknown as TranscriptEvent,
+    );
+    return threadResultOf(row, tail);
   }
 
   /**
@@ -1102,7 +1549,9 @@ export class ThreadManager {
     await Promise.allSettled(running.map((l) => l.done));
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
-    this.registry.close();
+    // What is still queued for an asynchronous store is written before it closes.
+    await this.#chains.all();
+    await this.store.close();
   }
 
   #assertOpen(): void {

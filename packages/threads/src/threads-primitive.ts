@@ -130,12 +130,12 @@ async function registry(
   params: Record<string, unknown>,
   meta: Readonly<Record<string, unknown>>,
 ): Promise<PrimitiveResult> {
-  const reg = manager.registry;
+  const reg = manager.store;
   const action = params.action;
   switch (action) {
     case "get_status": {
       const id = str(params, "thread_id");
-      const row = reg.get(id);
+      const row = await reg.get(id);
       if (!row) {
         throw new KiwiError({
           code: "ITEM_NOT_FOUND",
@@ -146,7 +146,7 @@ async function registry(
       return { success: true, thread: row };
     }
     case "query": {
-      const threads = reg.query({
+      const threads = await reg.query({
         ...(params.status !== undefined ? { status: statusOf(params.status) } : {}),
         ...(typeof params.directive === "string" ? { directive: params.directive } : {}),
         ...(typeof params.parent_id === "string" ? { parentId: params.parent_id } : {}),
@@ -156,7 +156,7 @@ async function registry(
     }
     case "get_events": {
       const id = str(params, "thread_id");
-      const events = reg.getEvents(id, {
+      const events = await reg.getEvents(id, {
         afterSeq: optInt(params, "after_seq"),
         limit: clampLimit(optInt(params, "limit") ?? 100),
       });
@@ -166,7 +166,7 @@ async function registry(
     case "update_status": {
       await requireWrite(manager, meta, action);
       if (action === "register") {
-        const row = reg.register({
+        const row = await reg.register({
           threadId: str(params, "thread_id"),
           directive: str(params, "directive"),
           parentId: typeof params.parent_id === "string" ? params.parent_id : null,
@@ -174,7 +174,7 @@ async function registry(
         });
         return { success: true, thread: row };
       }
-      const row = reg.updateStatus(str(params, "thread_id"), statusOf(params.status), {
+      const row = await reg.updateStatus(str(params, "thread_id"), statusOf(params.status), {
         reason: typeof params.reason === "string" ? params.reason : undefined,
       });
       return { success: true, thread: row };
@@ -211,7 +211,7 @@ async function control(
   if (action === "wait_children") {
     // The caller's own children: every thread whose parent is the token's thread.
     const claims = await manager.verify(meta.__auth);
-    const children = manager.registry.query({ parentId: claims.thread_id, limit: 1000 });
+    const children = await manager.store.query({ parentId: claims.thread_id, limit: 1000 });
     const deadline = Date.now() + timeoutMs;
     const results = [];
     for (const child of children.reverse()) {
@@ -228,20 +228,22 @@ async function control(
       return { success: true, thread_id: id, events, torn };
     }
     case "inject_message":
-      return applied(manager, manager.inject(id, str(params, "message")));
+      return applied(manager, await manager.control(id, "inject_message", { message: str(params, "message") }));
     case "pause":
-      return applied(manager, manager.pause(id));
+      return applied(manager, await manager.control(id, "pause"));
     case "resume":
       return applied(
         manager,
-        manager.resume(id, { message: typeof params.message === "string" ? params.message : undefined }),
+        await manager.control(id, "resume", {
+          ...(typeof params.message === "string" ? { message: params.message } : {}),
+        }),
       );
     case "terminate":
-      return applied(manager, manager.terminate(id, { immediate: params.immediate === true }));
+      return applied(manager, await manager.control(id, "terminate", { immediate: params.immediate === true }));
     case "kill":
-      return applied(manager, manager.kill(id));
+      return applied(manager, await manager.control(id, "kill"));
     case "get_status":
-      return { success: true, thread: manager.registry.get(id) ?? null };
+      return { success: true, thread: (await manager.store.get(id)) ?? null };
     default: {
       // wait: until the thread ends (or timeout_ms, at most 10 minutes); its result then comes back.
       const row = await manager.wait(id, { timeoutMs });

@@ -40,12 +40,15 @@ export type StepOutcome = (
 /**
  * The seam a step journal plugs into. `begin` sees every step before it runs and may hand back a recorded
  * outcome instead (a replay: the step is not run again); `end` sees its outcome after it ran. The
- * in-memory default passes everything through. It is synchronous on purpose: `context.now()` and
- * `context.random()` are synchronous steps, and the SQLite journal writes synchronously.
+ * in-memory default passes everything through. Either may answer with a promise (a journal on a server
+ * store: an effect step's intent is committed before the step runs); `StepRunner.run` awaits only a
+ * promise, so a synchronous journal (the SQLite one) adds no await. `runSync` (`context.now()`,
+ * `context.random()`, read steps) needs `begin` to answer synchronously for those kinds: a journal defers
+ * their writes (queued, committed before the next effect step's intent).
  */
 export interface StepJournal {
-  begin(intent: StepIntent): StepOutcome | undefined;
-  end(intent: StepIntent, outcome: StepOutcome): void;
+  begin(intent: StepIntent): StepOutcome | undefined | Promise<StepOutcome | undefined>;
+  end(intent: StepIntent, outcome: StepOutcome): void | Promise<void>;
 }
 
 /** The default journal: records nothing, replays nothing. */

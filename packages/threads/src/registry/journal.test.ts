@@ -3,7 +3,14 @@
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { exportRegistry } from "./export-registry";
-import { canonicalJson, JOURNAL_FORMAT_VERSION, readJournal, requestHash, ThreadJournal } from "./journal";
+import {
+  canonicalJson,
+  JOURNAL_FORMAT_VERSION,
+  type JournalOutcome,
+  readJournal,
+  requestHash,
+  ThreadJournal,
+} from "./journal";
 import { MIGRATIONS, REGISTRY_SCHEMA_VERSION } from "./schema";
 import { codeOf, rawDatabase, tempRegistry } from "./test-fixtures/helpers";
 import { BOOT_ID, ThreadRegistry } from "./thread-registry";
@@ -60,7 +67,7 @@ describe("ThreadJournal", () => {
       seq: 2,
       kind: "model",
       request: { model: "m", messages: [{ role: "user", content: "x" }] },
-    });
+    }) as JournalOutcome | undefined;
     expect(failed?.ok).toBe(false);
     const error = (failed as { error: unknown }).error;
     expect(KiwiError.isInstance(error) && error.code).toBe("MODEL_ERROR");

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { KiwiError } from "@kiwi/spec";
+import type { Awaitable, Fence, StepIntentRow, ThreadStore } from "../store/thread-store";
+import { isPromise } from "../store/awaitable";
 import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 /**
@@ -247,6 +249,16 @@ export interface ThreadJournalOptions {
    * Default: rerun every kind but `tool`.
    */
   readonly pending?: (step: JournalStep) => PendingDecision;
+  /**
+   * The lease token the journal's writes are made under (the thread's owner on a worker): a superseded
+   * owner's write is refused with LEASE_LOST. Asked at each write (the token changes on a takeover).
+   */
+  readonly fence?: () => Fence | undefined;
+  /**
+   * Called once with the first error a write on an asynchronous store met (LEASE_LOST for a superseded
+   * owner): the thread manager stops the run. Every later step then fails with the same error.
+   */
+  readonly onWriteError?: (error: unknown) => void;
 }
 
 /** The result a tool call whose effect is unknown gets when a person chose not to run it again. */
@@ -264,7 +276,8 @@ export function skippedResult(step: JournalStep): Record<string, unknown> {
 }
 
 /**
- * A thread's step journal in the registry (`thread_steps`, the same SQLite file): `begin` writes each
+ * A thread's step journal in its thread store (the embedded registry's `thread_steps`, or a server
+ * store's; writes on an asynchronous store go through one ordered chain): `begin` writes each
  * step's intent before it runs and `end` its outcome after. Opened on a thread that already has steps
  * (a resume in place), `begin` hands back each recorded outcome in turn — the step is not run again —
  * after checking that the replay asks for the same step (kind and request hash; JOURNAL_DIVERGED
@@ -273,7 +286,13 @@ export function skippedResult(step: JournalStep): Record<string, unknown> {
  */
 export class ThreadJournal {
   readonly threadId: string;
-  readonly #registry: ThreadRegistry;
+  readonly #store: ThreadStore;
+  readonly #fence: () => Fence | undefined;
+  readonly #onWriteError: ((error: unknown) => void) | undefined;
+  /** Writes still being committed on an asynchronous store, in order (undefined: none, or a sync store). */
+  #tail: Promise<void> | undefined;
+  /** The first failed write on an asynchronous store: every later step fails with it. */
+  #failure: unknown;
   readonly #recorded: Map<number, JournalStep>;
   readonly #pending: (step: JournalStep) => PendingDecision;
   readonly #redact: (text: string) => string;
@@ -283,12 +302,14 @@ export class ThreadJournal {
   readonly start: JournalStart | undefined;
 
   private constructor(
-    registry: ThreadRegistry,
+    store: ThreadStore,
     threadId: string,
     steps: JournalStep[],
     options: ThreadJournalOptions,
   ) {
-    this.#registry = registry;
+    this.#store = store;
+    this.#fence = options.fence ?? (() => undefined);
+    this.#onWriteError = options.onWriteError;
     this.threadId = threadId;
     this.#recorded = new Map(steps.map((s) => [s.seq, s]));
     const first = this.#recorded.get(0);
@@ -298,9 +319,71 @@ export class ThreadJournal {
     this.#redact = options.redact ?? ((t) => t);
   }
 
-  /** Opens the journal of a registered thread, reading (and checking) what it already holds. */
-  static open(registry: ThreadRegistry, threadId: string, options: ThreadJournalOptions = {}): ThreadJournal {
-    return new ThreadJournal(registry, threadId, readJournal(registry, threadId), options);
+  /**
+   * Opens the journal of a registered thread, reading (and checking) what it already holds: at once on the
+   * embedded registry, with a promise on an asynchronous store.
+   */
+  static open(registry: ThreadRegistry, threadId: string, options?: ThreadJournalOptions): ThreadJournal;
+  static open(store: ThreadStore, threadId: string, options?: ThreadJournalOptions): Awaitable<ThreadJournal>;
+  static open(store: ThreadStore, threadId: string, options: ThreadJournalOptions = {}): Awaitable<ThreadJournal> {
+    const rows = store.steps(threadId);
+    if (isPromise(rows))
+      return rows.then((r) => new ThreadJournal(store, threadId, parseSteps(threadId, r), options));
+    return new ThreadJournal(store, threadId, parseSteps(threadId, rows), options);
+  }
+
+  /** The journal of a thread registered just now (nothing recorded yet): nothing is read. */
+  static fresh(store: ThreadStore, threadId: string, options: ThreadJournalOptions = {}): ThreadJournal {
+    return new ThreadJournal(store, threadId, [], options);
+  }
+
+  /**
+   * Runs a write after the ones still being committed. On a synchronous store it runs now and returns
+   * nothing (its error is thrown, as before); on an asynchronous one it returns the promise of its commit.
+   * After a failed asynchronous write nothing more is written: every later write fails with that error.
+   */
+  #chain(write: () => Awaitable<unknown>): Awaitable<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    let next: Promise<unknown>;
+    if (this.#tail === undefined) {
+      const r = write();
+      if (!isPromise(r)) return;
+      next = r;
+    } else
+      next = this.#tail.then(() => {
+        if (this.#failure !== undefined) throw this.#failure;
+        return write();
+      });
+    const mine: Promise<void> = next.then(
+      () => {
+        if (this.#tail === settled) this.#tail = undefined;
+      },
+      (error: unknown) => {
+        if (this.#failure === undefined) {
+          this.#failure = error;
+          this.#onWriteError?.(error);
+        }
+        if (this.#tail === settled) this.#tail = undefined;
+        throw error;
+      },
+    );
+    const settled = mine.catch(() => undefined);
+    this.#tail = settled;
+    return mine;
+  }
+
+  /** Waits for every write queued so far (an asynchronous store); rejects with the first failure. */
+  settled(): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return (this.#tail ?? Promise.resolve()).then(() => {
+      if (this.#failure !== undefined) throw this.#failure;
+    });
+  }
+
+  /** A queued write whose promise nobody awaits (its failure is kept and reported by the next step). */
+  #queue(write: () => Awaitable<unknown>): void {
+    const r = this.#chain(write);
+    if (isPromise(r)) r.catch(() => undefined);
   }
 
   /** Steps recorded when the journal was opened (step 0, the run's input, excluded). */
@@ -314,17 +397,29 @@ export class ThreadJournal {
   }
 
   /** Records the run's input as step 0 (a new thread; a resumed one keeps its own). */
-  recordStart(start: JournalStart): void {
+  recordStart(start: JournalStart): Awaitable<void> {
     if (this.#recorded.has(0)) return;
     const request = { kind: "start" };
-    this.#registry.beginStep(this.threadId, {
+    const row: StepIntentRow = {
       seq: 0,
       format: JOURNAL_FORMAT_VERSION,
       kind: "start",
       request: canonicalJson(request),
       requestHash: requestHash(request),
+    };
+    this.#recorded.set(0, {
+      seq: 0,
+      format: JOURNAL_FORMAT_VERSION,
+      kind: "start",
+      request,
+      request_hash: row.requestHash,
+      outcome: { ok: true, result: start },
+      started_at: "",
+      ended_at: null,
     });
-    this.#registry.endStep(this.threadId, 0, this.#redact(canonicalJson({ ok: true, result: start })));
+    const outcome = this.#redact(canonicalJson({ ok: true, result: start }));
+    this.#queue(() => this.#store.beginStep(this.threadId, row, this.#fence()));
+    return this.#chain(() => this.#store.endStep(this.threadId, 0, outcome, this.#fence()));
   }
 
   /**
@@ -351,7 +446,7 @@ export class ThreadJournal {
     return { request, text, hash: sha256(text) };
   }
 
-  begin(intent: JournalIntent): JournalOutcome | undefined {
+  begin(intent: JournalIntent): JournalOutcome | undefined | Promise<JournalOutcome | undefined> {
     const asked = this.#request(intent.request);
     const hash = asked.hash;
     const recorded = this.#recorded.get(intent.seq);
@@ -376,9 +471,11 @@ export class ThreadJournal {
       if (decision === "skip" || typeof decision === "object") {
         const result = decision === "skip" ? skippedResult(recorded) : decision.result;
         const outcome: JournalOutcome = { ok: true, result };
-        this.#registry.endStep(this.threadId, intent.seq, this.#redact(JSON.stringify(outcome)));
+        const text = this.#redact(JSON.stringify(outcome));
         this.#recorded.set(intent.seq, { ...recorded, outcome });
-        return { ...outcome, decided: true };
+        const written = this.#chain(() => this.#store.endStep(this.threadId, intent.seq, text, this.#fence()));
+        const decided = { ...outcome, decided: true as const };
+        return isPromise(written) ? written.then(() => decided) : decided;
       }
       throw new KiwiError({
         code: "NEEDS_RECONCILIATION",
@@ -396,12 +493,21 @@ export class ThreadJournal {
       requestHash: hash,
     };
     if (READ_KINDS.has(intent.kind)) {
-      this.#deferred.set(intent.seq, { ...row, startedAt: this.#registry.timestamp() });
+      this.#deferred.set(intent.seq, { ...row, startedAt: this.#startedAt() });
+      // A failed earlier write stops the run at its next step, read or not.
+      if (this.#failure !== undefined) throw this.#failure;
       return undefined;
     }
     this.#writeDeferred(intent.seq);
-    this.#registry.beginStep(this.threadId, row);
-    return undefined;
+    // Committed before the step runs (awaited by the step runner on an asynchronous store).
+    const written = this.#chain(() => this.#store.beginStep(this.threadId, row, this.#fence()));
+    return isPromise(written) ? written.then(() => undefined) : undefined;
+  }
+
+  /** When a read step began: the registry's clock (its rows' format); a server store stamps its own rows. */
+  #startedAt(): string {
+    const registry = this.#store as Partial<Pick<ThreadRegistry, "timestamp">>;
+    return typeof registry.timestamp === "function" ? registry.timestamp() : new Date().toISOString();
   }
 
   /** Writes the intents of read steps still running that began before step `seq`, oldest first. */
@@ -410,23 +516,28 @@ export class ThreadJournal {
     for (const d of [...this.#deferred.values()].sort((a, b) => a.seq - b.seq)) {
       if (d.seq >= seq) break;
       this.#deferred.delete(d.seq);
-      this.#registry.beginStep(this.threadId, d);
+      this.#queue(() => this.#store.beginStep(this.threadId, d, this.#fence()));
     }
   }
 
-  end(intent: JournalIntent, outcome: JournalOutcome): void {
+  end(intent: JournalIntent, outcome: JournalOutcome): Awaitable<void> {
     const stored = outcome.ok
       ? { ok: true, result: outcome.result === undefined ? null : outcome.result }
       : { ok: false, error: errorRecord(outcome.error) };
     // Plain JSON, not canonical: key order is kept, so a harness that prints a result gets the same text.
     const text = this.#redact(JSON.stringify(stored));
     const deferred = this.#deferred.get(intent.seq);
+    this.#recorded.delete(intent.seq);
     if (deferred) {
       this.#deferred.delete(intent.seq);
       this.#writeDeferred(intent.seq);
-      this.#registry.recordStep(this.threadId, deferred, text);
-    } else this.#registry.endStep(this.threadId, intent.seq, text);
-    this.#recorded.delete(intent.seq);
+      const registry = this.#store as Partial<Pick<ThreadRegistry, "recordStep">>;
+      // The embedded registry writes intent and outcome as one row; another store, one after the other.
+      if (typeof registry.recordStep === "function")
+        return this.#chain(() => registry.recordStep!(this.threadId, deferred, text, this.#fence()));
+      this.#queue(() => this.#store.beginStep(this.threadId, deferred, this.#fence()));
+    }
+    return this.#chain(() => this.#store.endStep(this.threadId, intent.seq, text, this.#fence()));
   }
 }
 
