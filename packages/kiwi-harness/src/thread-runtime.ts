@@ -10,8 +10,10 @@ import {
   type SpawnResult,
   type ThreadHandle,
   ThreadJournal,
+  type ThreadJournalOptions,
   ThreadManager,
   type ThreadRegistry,
+  type ThreadStore,
   threadIdFor,
 } from "@kiwi/threads";
 import type { CostLimits } from "./budget";
@@ -77,6 +79,21 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
   readonly onProviders?: (source: ProviderSource) => void | Promise<void>;
   /** Default `<projectRoot>/.ai/threads/registry.db`. */
   readonly registryFile?: string;
+  /**
+   * The thread store the runtime's threads run on, e.g. `await PostgresThreadStore.open({url})` of
+   * `@kiwi/threads-postgres` (threads across hosts). Default: the project's embedded SQLite registry
+   * (`registryFile`). The runtime owns it from here: `close()` closes it.
+   */
+  readonly store?: ThreadStore;
+  /**
+   * The lease owner the runtime runs threads as (a worker's name, 1–200 characters): each thread it
+   * spawns or resumes holds the store's fenced lease, and its journal and status writes are fenced — once
+   * another owner takes the thread over, this runtime's writes get LEASE_LOST and its run stops. Default
+   * with `store`: `<pid>@<host>`; on the embedded registry: none.
+   */
+  readonly owner?: string;
+  /** The fenced lease's time to live, renewed every third of it while the thread runs; default 15 000 ms. */
+  readonly leaseMs?: number;
   /**
    * More values never written to transcripts, the registry or a sink: added to the kernel's secret set,
    * which already holds every `.env` value, the secret-looking values of `env` and every value an
@@ -245,6 +262,9 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     providers,
     onProviders,
     registryFile,
+    store,
+    owner,
+    leaseMs,
     secrets,
     onEvent,
     defaultHarness,
@@ -254,6 +274,13 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     compactAt: compactAtOption,
     ...kernelOptions
   } = options;
+  if (store && typeof journal === "function") {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: "createThreadRuntime: a custom journal works on the embedded registry only, not with store",
+      context: { option: "journal" },
+    });
+  }
   if (recoverMode !== "auto" && recoverMode !== "manual") {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -312,12 +339,17 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   const verifier = new TokenVerifier({ keys: [{ keyId: key.keyId, publicKey: key.publicKey }] });
   // One set for everything the runtime writes: the kernel's (its sinks use it too), live as it grows.
   for (const value of secrets ?? []) kernel.secrets.add(value);
-  manager = ThreadManager.open({
+  const managerOptions = {
     projectRoot: kernel.projectRoot,
     registryFile,
     verifier,
     secrets: kernel.secrets,
-  });
+    ...(owner !== undefined ? { owner } : {}),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+  };
+  manager = store
+    ? await ThreadManager.open({ ...managerOptions, store })
+    : ThreadManager.open(managerOptions);
   const threads = manager;
 
   /** Layer 1 — thread_directive: the directive loaded once, requirements, orchestration policy. */
@@ -385,7 +417,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       });
     }
     const resume = request.resumeFrom
-      ? checkpointOf(threads.registry, request.resumeFrom, d.name)
+      ? await checkpointOf(threads.store, request.resumeFrom, d.name)
       : undefined;
     const cost = d.metadata.cost!;
     const core = await (early?.core ?? spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime"));
@@ -403,8 +435,9 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     // it ran still resumes in place.
     let registeredJournal: StepJournal | undefined;
     const onRegistered = (row: { thread_id: string }) => {
-      registeredJournal = journalFor(row.thread_id);
-      if (registeredJournal instanceof ThreadJournal) registeredJournal.recordStart(start);
+      registeredJournal = journalFor(row.thread_id, true);
+      // Committed before the thread runs (awaited by the manager on an asynchronous store).
+      if (registeredJournal instanceof ThreadJournal) return registeredJournal.recordStart(start);
     };
     const runnerFor = (handle: ThreadHandle): ThreadRunner =>
       buildRunner(handle, {
@@ -484,11 +517,24 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     return undefined;
   }
 
-  /** The thread's journal: the registry's unless the runtime says otherwise. */
-  function journalFor(threadId: string): StepJournal | undefined {
+  /**
+   * How a thread's journal writes: redacted like the transcript, fenced by the thread's lease (when the
+   * runtime holds one), and a failed write (LEASE_LOST) stops the thread.
+   */
+  function journalOptions(threadId: string): ThreadJournalOptions {
+    return {
+      redact: (t) => threads.redact(t),
+      fence: () => threads.fenceOf(threadId),
+      onWriteError: (error) => threads.writeFailed(threadId, error),
+    };
+  }
+
+  /** The thread's journal: the store's unless the runtime says otherwise (`fresh`: registered just now). */
+  function journalFor(threadId: string, fresh = false): StepJournal | undefined {
     if (journal === false) return undefined;
     if (journal) return journal(threadId, threads.registry);
-    return ThreadJournal.open(threads.registry, threadId, { redact: (t) => threads.redact(t) });
+    if (fresh || !threads.embedded) return ThreadJournal.fresh(threads.store, threadId, journalOptions(threadId));
+    return ThreadJournal.open(threads.registry, threadId, journalOptions(threadId));
   }
 
   /** A ThreadRunner for a thread's handle: a new thread's, or a resumed one's (its journal replays). */
@@ -507,8 +553,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     let steps = parts.journal;
     if (!steps) {
       steps = journalFor(handle.id);
-      // The run's input is step 0: a resume in place runs the same thing.
-      if (steps instanceof ThreadJournal) steps.recordStart(start);
+      // The run's input is step 0: a resume in place runs the same thing (queued on an asynchronous store).
+      if (steps instanceof ThreadJournal) void Promise.resolve(steps.recordStart(start)).catch(() => undefined);
     }
     const runner: ThreadRunner = new ThreadRunner({
       kernel,
@@ -597,7 +643,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   }
 
   async function resumeThread(threadId: string, options: ResumeOptions = {}): Promise<ResumedThread> {
-    const row = threads.registry.get(threadId);
+    const row = await threads.store.get(threadId);
     if (!row) {
       throw new KiwiError({
         code: "ITEM_NOT_FOUND",
@@ -620,8 +666,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       });
     }
     // Read and checked before anything changes: a corrupt or newer journal is refused here.
-    const redact = (t: string) => threads.redact(t);
-    const recorded = ThreadJournal.open(threads.registry, threadId, { redact });
+    const recorded = await ThreadJournal.open(threads.store, threadId, journalOptions(threadId));
     const start = recorded.start as ThreadStart | undefined;
     if (!start || typeof start.directive !== "string" || typeof start.harness !== "string") {
       throw new KiwiError({
@@ -635,7 +680,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     for (const step of recorded.pendingSteps()) {
       // A spawn in flight: the child it registered is its result (never a second one); none, it runs again.
       if (step.kind === "tool" && isSpawnStep(step))
-        decisions.set(step.seq, reconcileSpawn(threads.registry, threadId, step).decision);
+        decisions.set(step.seq, (await reconcileSpawn(threads.store, threadId, step)).decision);
       else if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
       else if (options.decision) decisions.set(step.seq, options.decision);
       else unresolved.push(step);
@@ -643,8 +688,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const d = await loadDirective(kernel, start.directive, start.inputs ?? {});
     const harness = await resolveHarness(kernel, start.harness);
     const choice = await resolveModels(d.metadata.model, d.name);
-    const replay = ThreadJournal.open(threads.registry, threadId, {
-      redact,
+    const replay = await ThreadJournal.open(threads.store, threadId, {
+      ...journalOptions(threadId),
       pending: (step) => decisions.get(step.seq) ?? "stop",
     });
     const parentId = row.parent_id;
@@ -683,7 +728,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     // Its children died with it: interrupted ones resume in place too (a parent waiting for them would
     // otherwise wait for ever), each after its parent; what each did is in `children`.
     const children = await resumeEach(
-      threads.registry.query({ parentId: threadId, status: "interrupted", limit: 1000 }),
+      await threads.store.query({ parentId: threadId, status: "interrupted", limit: 1000 }),
     );
     if (children.length) Object.defineProperty(resumed, "children", { value: children, enumerable: true });
     return resumed;
@@ -694,7 +739,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const out: RecoveredThread[] = [];
     for (const row of [...rows].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
       // Resumed meanwhile with its parent.
-      if (threads.registry.get(row.thread_id)?.status !== "interrupted") continue;
+      if ((await threads.store.get(row.thread_id))?.status !== "interrupted") continue;
       try {
         out.push(await resumeThread(row.thread_id));
       } catch (error) {
@@ -711,8 +756,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   }
 
   /** Every interrupted thread, parents first; a child resumed with its parent is listed in its `children`. */
-  function recover(): Promise<RecoveredThread[]> {
-    return resumeEach(threads.registry.query({ status: "interrupted", limit: 1000 }));
+  async function recover(): Promise<RecoveredThread[]> {
+    return resumeEach(await threads.store.query({ status: "interrupted", limit: 1000 }));
   }
 
   const recovered = recoverMode === "auto" ? await recover() : undefined;

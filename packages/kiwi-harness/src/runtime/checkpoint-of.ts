@@ -1,10 +1,10 @@
 import { KiwiError, type RunSnapshot } from "@kiwi/spec";
-import type { ThreadRegistry } from "@kiwi/threads";
+import type { ThreadStore } from "@kiwi/threads";
 
 /** The latest checkpoint of an earlier thread of the same directive (what `resumeFrom` continues). */
-export function checkpointOf(registry: ThreadRegistry, threadId: string, directive: string): RunSnapshot {
-  const row = registry.get(threadId);
-  const checkpoint = row ? registry.latestCheckpoint(threadId) : undefined;
+export async function checkpointOf(store: ThreadStore, threadId: string, directive: string): Promise<RunSnapshot> {
+  const row = await store.get(threadId);
+  const checkpoint = row ? await store.latestCheckpoint(threadId) : undefined;
   if (!row || !checkpoint) {
     throw new KiwiError({
       code: "ITEM_NOT_FOUND",

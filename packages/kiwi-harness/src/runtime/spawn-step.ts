@@ -1,4 +1,4 @@
-import type { JournalStep, PendingDecision, ThreadRegistry, ThreadRow } from "@kiwi/threads";
+import type { JournalStep, PendingDecision, ThreadRow, ThreadStore } from "@kiwi/threads";
 
 /** True when a journaled tool step is a `thread_directive` call (a spawn), through `execute` or direct. */
 export function isSpawnStep(step: JournalStep): boolean {
@@ -41,13 +41,11 @@ function spawnResultOf(child: ThreadRow): Record<string, unknown> {
  * registered carries the step's number (`permission_context.spawn_step`): found, the step gets that child
  * as its result — no second child; not found, the spawn never registered anything and simply runs again.
  */
-export function reconcileSpawn(
-  registry: ThreadRegistry,
+export async function reconcileSpawn(
+  store: ThreadStore,
   threadId: string,
   step: JournalStep,
-): { decision: PendingDecision; child?: ThreadRow } {
-  const child = registry
-    .query({ parentId: threadId, limit: 1000 })
-    .find((row) => (row.permission_context as { spawn_step?: unknown } | null)?.spawn_step === step.seq);
+): Promise<{ decision: PendingDecision; child?: ThreadRow }> {
+  const child = (await store.query({ parentId: threadId, limit: 1000 })).find((row) => (row.permission_context as { spawn_step?: unknown } | null)?.spawn_step === step.seq);
   return child ? { decision: { result: spawnResultOf(child) }, child } : { decision: "rerun" };
 }

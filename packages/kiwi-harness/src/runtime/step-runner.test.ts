@@ -11,7 +11,9 @@ function recorder(): StepJournal & { steps: { intent: StepIntent; outcome: StepO
   return {
     steps,
     begin: () => undefined,
-    end: (intent, outcome) => steps.push(structuredClone({ intent, outcome })),
+    end: (intent, outcome) => {
+      steps.push(structuredClone({ intent, outcome }));
+    },
   };
 }
 
@@ -100,5 +102,43 @@ describe("StepRunner", () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+describe("StepRunner with a journal that answers with promises", () => {
+  it("awaits begin before the step runs and end before the next, and refuses a promise for a sync step", async () => {
+    const log: string[] = [];
+    let committed = 0;
+    const journal: StepJournal = {
+      begin: (intent) =>
+        intent.kind === "clock"
+          ? undefined
+          : new Promise((resolve) =>
+              setTimeout(() => {
+                log.push(`begin ${intent.seq}`);
+                resolve(undefined);
+              }, 5),
+            ),
+      end: (intent) =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            committed += 1;
+            log.push(`end ${intent.seq}`);
+            resolve();
+          }, 5),
+        ),
+    };
+    const runner = new StepRunner(journal);
+    const a = await runner.run("tool", {}, async () => {
+      log.push("run 1");
+      return 1;
+    });
+    expect(a).toBe(1);
+    expect(log).toEqual(["begin 1", "run 1", "end 1"]);
+    // A sync step: begin answered at once, its end queued (not awaited).
+    expect(runner.runSync("clock", null, () => 42)).toBe(42);
+    expect(committed).toBe(1);
+    const refusing = new StepRunner({ begin: () => Promise.resolve(undefined), end: () => undefined });
+    expect(() => refusing.runSync("random", null, () => 0.5)).toThrow(/synchronously/);
   });
 });
