@@ -61,12 +61,26 @@ export function envFor(fakeUrl: string): Record<string, string> {
   };
 }
 
-/** A ThreadRuntime on `projectRoot` with runtime-world's model resolver (anthropic, claude-haiku-4-5). */
-export function fixtureRuntime(
+/**
+ * A ThreadRuntime on `projectRoot` with runtime-world's model resolver (anthropic, claude-haiku-4-5). With
+ * `KIWI_TEST_STORE_URL` in the environment (a fixture process of the PostgreSQL tests) it runs on that
+ * PostgreSQL store, as the lease owner `KIWI_TEST_OWNER` when set.
+ */
+export async function fixtureRuntime(
   projectRoot: string,
   fakeUrl: string,
   extra: Partial<ThreadRuntimeOptions> = {},
 ): Promise<ThreadRuntime> {
+  const url = process.env.KIWI_TEST_STORE_URL;
+  if (url && !extra.store) {
+    const { PostgresThreadStore } = await import("@kiwi/threads-postgres");
+    extra = {
+      store: await PostgresThreadStore.open({ url }),
+      ...(process.env.KIWI_TEST_OWNER ? { owner: process.env.KIWI_TEST_OWNER } : {}),
+      ...(process.env.KIWI_TEST_LEASE_MS ? { leaseMs: Number(process.env.KIWI_TEST_LEASE_MS) } : {}),
+      ...extra,
+    };
+  }
   return createThreadRuntime({
     personAtTerminal: true,
     projectRoot,
@@ -139,9 +153,10 @@ export interface FixtureChild {
   kill(): Promise<void>;
 }
 
-export function spawnFixture(args: readonly string[]): FixtureChild {
+export function spawnFixture(args: readonly string[], env: Record<string, string> = {}): FixtureChild {
   const proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], {
     cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: string[] = [];
