@@ -164,4 +164,156 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
       turns: 2,
     });
   }, 60_000);
+
+  it("resumes in place after the owner process is SIGKILLed mid-run: the journal in the store replays, no tool call runs twice", async () => {
+    const route = "[pg crash]";
+    const w = await world({
+      turns: [],
+      routes: [
+        {
+          match: route,
+          turns: [
+            bash("echo one >> effects.log", "call_one"),
+            // message_start goes out at once, every later SSE event waits five minutes: killed mid-stream.
+            { text: "this answer never finishes streaming", chunk_size: 4, delay_ms: 300_000 },
+            { text: "done after the crash" },
+          ],
+        },
+      ],
+    });
+    const asked = () => w.fake.requests.filter((r) => JSON.stringify(r.body).includes(route)).length;
+    const victim = child(["victim", w.projectRoot, w.fake.anthropicBaseUrl, DIRECTIVE, route], {
+      KIWI_TEST_OWNER: "worker-a",
+      KIWI_TEST_LEASE_MS: "1500",
+    });
+    const { thread_id: id } = (await victim.waitForJson("ready")) as { thread_id: string };
+    await until("the tool's effect and the second model call", () => w.effects() === "one\n" && asked() === 2, (v) => v);
+    await victim.kill();
+
+    // A runtime opened now (another process, another owner) sees the owner gone: interrupted.
+    const runtime = await w.runtime({ owner: "worker-b" });
+    expect((await w.store.get(id))?.status).toBe("interrupted");
+    // The dead owner's fenced lease holds until it expires; then the resume takes it with a larger token.
+    const before = (await w.store.lease(id))!;
+    expect(before.owner).toBe("worker-a");
+    await until("the dead owner's lease to expire", () => Date.parse(before.expires_at) < Date.now(), (v) => v);
+    const resumed = await runtime.resume(id);
+    expect(resumed).toMatchObject({ thread_id: id, status: "resumed" });
+    expect(await w.store.lease(id)).toMatchObject({ owner: "worker-b", token: before.token + 1 });
+    const result = await (resumed as { done(): Promise<{ status: string; final_text: string }> }).done();
+    expect(result).toMatchObject({ status: "completed", final_text: "done after the crash" });
+
+    // The tool ran once; the journaled model turn was not asked again (only the cut one).
+    expect(w.effects()).toBe("one\n");
+    expect(asked()).toBe(3);
+    const types = await eventTypes(w.store, id);
+    expect(types.filter((t) => t === "tool_result")).toHaveLength(1);
+    expect(types).toContain("resumed");
+    expect(types.filter((t) => t === "completed")).toHaveLength(1);
+    const steps = await w.store.steps(id);
+    expect(steps.filter((s) => s.kind === "tool")).toHaveLength(1);
+    expect(steps.every((s) => s.outcome !== null)).toBe(true);
+    expect((await w.store.get(id))!.usage).toMatchObject({ output_tokens: expect.any(Number) });
+  }, 90_000);
+
+  it("applies pause, inject, resume and terminate queued by another process through the store", async () => {
+    const route = "[pg controls]";
+    const w = await world({
+      turns: [],
+      routes: [
+        {
+          match: route,
+          turns: [
+            // The call takes a while: the controls arrive meanwhile, the pause holds at the next boundary.
+            bash("echo one >> effects.log; sleep 1", "call_one"),
+            bash("echo two >> effects.log", "call_two"),
+            // Terminated while this call runs: the thread ends before its next model call.
+            bash("echo three >> effects.log; sleep 1", "call_three"),
+            { text: "never reached: terminated first" },
+          ],
+        },
+      ],
+    });
+    const owner = child(["victim", w.projectRoot, w.fake.anthropicBaseUrl, DIRECTIVE, route]);
+    const { thread_id: id } = (await owner.waitForJson("ready")) as { thread_id: string };
+    await until("the first call", () => w.effects(), (v) => v === "one\n");
+
+    // This process does not run the thread: its controls go through the store's queue to the owner.
+    const runtime = await w.runtime();
+    const manager = runtime.manager;
+    const paused = await manager.control(id, "pause");
+    expect(paused).toMatchObject({ thread_id: id, queued: true, request_id: expect.any(Number) });
+    expect(await manager.awaitControl(paused.request_id!)).toEqual({ ok: true });
+    expect(await manager.wait(id, { statuses: ["paused"], timeoutMs: 20_000 })).toMatchObject({
+      status: "paused",
+    });
+    const injected = await manager.control(id, "inject_message", { message: "a note from another host" });
+    expect(await manager.awaitControl(injected.request_id!)).toEqual({ ok: true });
+    const resumed = await manager.control(id, "resume");
+    expect(await manager.awaitControl(resumed.request_id!)).toEqual({ ok: true });
+    await until("the third call", () => w.effects(), (v) => v === "one\ntwo\nthree\n");
+    // The injected message reached the model with the next turn.
+    expect(w.fake.requests.some((r) => JSON.stringify(r.body).includes("a note from another host"))).toBe(true);
+    const terminated = await manager.control(id, "terminate");
+    expect(await manager.awaitControl(terminated.request_id!)).toEqual({ ok: true });
+    const row = await manager.wait(id, { timeoutMs: 20_000 });
+    expect(row).toMatchObject({ status: "completed", reason: "terminated" });
+    const done = (await owner.waitForJson("done")) as { result: { status: string; reason: string } };
+    expect(done.result).toMatchObject({ status: "completed", reason: "terminated" });
+    const actions = (await w.store.getEvents(id, { types: ["intervention"] })).map((e) => e.data.action);
+    expect(actions).toEqual(["pause", "inject_message", "resume", "terminate"]);
+    // An ended thread takes no more controls.
+    await expect(manager.control(id, "pause")).rejects.toMatchObject({ code: "THREAD_FINISHED" });
+  }, 90_000);
+
+  it("fences a superseded owner: stopped past its lease, its late step result gets LEASE_LOST and it records nothing more", async () => {
+    const route = "[pg stale]";
+    const w = await world({
+      turns: [],
+      routes: [
+        {
+          match: route,
+          turns: [
+            // The owner is stopped (SIGSTOP) while this call runs; the call itself goes on and ends.
+            bash("echo one >> effects.log; sleep 2", "call_one"),
+            { text: "finished by the new owner" },
+          ],
+        },
+      ],
+    });
+    const stale = child(["victim", w.projectRoot, w.fake.anthropicBaseUrl, DIRECTIVE, route], {
+      KIWI_TEST_OWNER: "worker-a",
+      KIWI_TEST_LEASE_MS: "1500",
+    });
+    const { thread_id: id } = (await stale.waitForJson("ready")) as { thread_id: string };
+    await until("the call in flight", () => w.effects(), (v) => v === "one\n");
+    stale.proc.kill("SIGSTOP");
+    cleanups.push(() => {
+      stale.proc.kill("SIGCONT");
+    });
+    const lease = (await w.store.lease(id))!;
+    expect(lease.owner).toBe("worker-a");
+    await until("the stopped owner's lease to expire", () => Date.parse(lease.expires_at) < Date.now(), (v) => v);
+
+    // Another owner takes the thread over; the call in flight is not run again (a person chose skip).
+    const runtime = await w.runtime({ owner: "worker-b" });
+    const resumed = await runtime.resume(id, { decision: "skip" });
+    expect(resumed).toMatchObject({ status: "resumed" });
+    const result = await (resumed as { done(): Promise<{ status: string; final_text: string }> }).done();
+    expect(result).toMatchObject({ status: "completed", final_text: "finished by the new owner" });
+    const journal = await w.store.steps(id);
+    const tool = journal.find((s) => s.kind === "tool")!;
+    expect(tool.outcome).toContain("STEP_SKIPPED");
+
+    // The stopped owner wakes up: its call has ended meanwhile, its result is refused, its run stops.
+    stale.proc.kill("SIGCONT");
+    const done = (await stale.waitForJson("done")) as { result: { status: string; reason: string } };
+    expect(done.result).toMatchObject({ status: "error", reason: "LEASE_LOST" });
+    expect(await w.store.steps(id)).toEqual(journal);
+    expect((await w.store.get(id))!).toMatchObject({ status: "completed", reason: "end_turn" });
+    const types = await eventTypes(w.store, id);
+    expect(types.filter((t) => t === "completed")).toHaveLength(1);
+    expect(types.at(-1)).toBe("status");
+    expect(w.effects()).toBe("one\n");
+  }, 90_000);
 });

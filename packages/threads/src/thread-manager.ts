@@ -632,7 +632,18 @@ export class ThreadManager {
         context: { thread_id: id },
       });
     }
-    const row = this.#registry ? this.#registry.claim(id) : await this.store.claim(id);
+    // The fenced lease first (THREAD_OWNED while another owner's lease holds: nothing changed yet).
+    if (this.#owner !== undefined) await this.#acquireLease(id);
+    let row: ThreadRow;
+    try {
+      // Held under the fenced lease, the lease decides who owns it (the previous owner's expired): its
+      // process lease (a pid, maybe on another host, maybe stopped) does not hold it any more.
+      const claim = this.#leases.has(id) ? { isAlive: () => false, leaseMs: 0 } : undefined;
+      row = this.#registry ? this.#registry.claim(id, claim) : await this.store.claim(id, claim);
+    } catch (error) {
+      await this.#dropLease(id);
+      throw error;
+    }
     if (this.#registry) this.#recoverEvents(id);
     const transcript = this.transcriptPath(id);
     const parked = request.claimed?.(row);
@@ -647,6 +658,8 @@ export class ThreadManager {
       const seq = this.#transcriptLine(id, parked.park, parked.fields);
       this.#transcriptLine(id, "status", { status: "paused", reason: parked.park });
       if (seq !== undefined) await this.store.flush();
+      // Parked for a person: no owner holds it.
+      await this.#dropLease(id);
       for (const l of this.#listeners) l({ threadId: id, status: "paused", reason: parked.park });
       return { thread_id: id, status: "paused", reason: parked.park, ...parked.fields };
     }
@@ -673,7 +686,6 @@ export class ThreadManager {
     live.status = "running";
     this.#live.set(id, live);
     try {
-      if (this.#owner !== undefined) await this.#acquireLease(id);
       ensureThreadDir(this.projectRoot, id);
       this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
     } catch (error) {
@@ -862,10 +874,15 @@ export class ThreadManager {
     this.#writers.delete(live.id);
     this.#runners.delete(live.id);
     this.#live.delete(live.id);
-    const lease = this.#leases.get(live.id);
-    this.#leases.delete(live.id);
     // Given up once the end is recorded: the thread is finished, nobody takes it over.
-    if (lease) Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+    void this.#dropLease(live.id);
+  }
+
+  /** Gives the thread's fenced lease up (when this manager holds it); a failure only lets it expire. */
+  async #dropLease(id: string): Promise<void> {
+    const lease = this.#leases.get(id);
+    this.#leases.delete(id);
+    if (lease) await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
   }
 
   /**

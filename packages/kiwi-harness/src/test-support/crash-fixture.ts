@@ -302,7 +302,7 @@ async function victim(projectRoot: string, fakeUrl: string, directive: string, m
   const spawned = await runtime.spawn({ directive, message });
   print({ ready: true, pid: process.pid, thread_id: spawned.thread_id });
   await runtime.manager.wait(spawned.thread_id, { timeoutMs: 120_000 });
-  print({ done: true });
+  print({ done: true, result: await spawned.done() });
   await runtime.close();
 }
 
