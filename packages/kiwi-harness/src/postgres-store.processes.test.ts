@@ -4,8 +4,11 @@
 // the store's journal (no tool call twice); controls come from another process through the store's
 // controls queue; a child run by another process spends from its parent's budget; a superseded owner's
 // writes are fenced (LEASE_LOST) and it records no second result. Real PostgreSQL, a database of its own.
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mintToken, TokenVerifier } from "@kiwi/capabilities";
 import { createFakeLlmServer, type FakeLlmServer } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
 import { ThreadManager, type ThreadStore } from "@kiwi/threads";
@@ -27,6 +30,7 @@ afterAll(async () => {
 });
 
 const DIRECTIVE = "pg_worker";
+const STORE_CHILD = fileURLToPath(new URL("./test-support/store-child.ts", import.meta.url));
 const bash = (command: string, id: string) =>
   call("execute", { item_type: "tool", action: "run", item_id: "bash", parameters: { command } }, id);
 
@@ -316,4 +320,59 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(types.at(-1)).toBe("status");
     expect(w.effects()).toBe("one\n");
   }, 90_000);
+
+  it("a child run by another process spends from its parent's budget: capped by the parent's room, its spend rolls up", async () => {
+    const projectRoot = await createTestProject();
+    cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
+    const keys = generateKeyPairSync("ed25519");
+    const key = { keyId: "ed25519:parent", privateKey: keys.privateKey, publicKey: keys.publicKey, publicKeyPem: "" };
+    const manager = await ThreadManager.open({
+      projectRoot,
+      store: await openStore(),
+      verifier: new TokenVerifier({ keys: [{ keyId: key.keyId, publicKey: key.publicKey }] }),
+      secrets: [],
+    });
+    cleanups.push(() => manager.close());
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    cleanups.push(() => release());
+    const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0 };
+    const parent = await manager.spawn({
+      threadId: "pg_parent",
+      directive: "parent",
+      message: "wait",
+      budget: { maxTotalTokens: 1_000 },
+      auth: (await mintToken({ key, grants: [{ cap: "spawn.thread" }], directiveId: "t", threadId: "x" })).token,
+      runner: () => ({
+        run: async () => {
+          await held;
+          return { status: "completed", reason: "end_turn", turns: 0, usage, final_text: "", messages: [] };
+        },
+      }),
+    });
+    await manager.wait(parent.thread_id, { statuses: ["running"], timeoutMs: 10_000 });
+
+    const other = spawnFixture([db!.url, projectRoot, "pg_parent", "pg_child", "400"], {}, STORE_CHILD);
+    cleanups.push(() => other.kill());
+    const done = (await other.waitForJson("done")) as { budget: Record<string, number>; status: string };
+    // Capped by the parent's remainder (1,000 tokens), read from the store by the other process.
+    expect(done).toMatchObject({ status: "completed", budget: { max_total_tokens: 1_000 } });
+    expect(await manager.store.get("pg_child")).toMatchObject({
+      parent_id: "pg_parent",
+      usage: { input_tokens: 300, output_tokens: 100 },
+    });
+    // The parent's node (in this process) sees the child's spend from the store.
+    const node = manager.budgetOf("pg_parent")!;
+    await until("the child's spend in the parent's tree", () => node.childrenSpent().tokens, (t) => t === 400);
+    expect(node.remaining().tokens).toBe(600);
+    // A second child, in yet another process, gets only what is left: the first child's spend counted.
+    const second = spawnFixture([db!.url, projectRoot, "pg_parent", "pg_child2", "200"], {}, STORE_CHILD);
+    cleanups.push(() => second.kill());
+    expect(await second.waitForJson("done")).toMatchObject({ budget: { max_total_tokens: 600 } });
+    release();
+    expect(await parent.done()).toMatchObject({ status: "completed" });
+  }, 60_000);
 });
+

@@ -153,8 +153,13 @@ export interface FixtureChild {
   kill(): Promise<void>;
 }
 
-export function spawnFixture(args: readonly string[], env: Record<string, string> = {}): FixtureChild {
-  const proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], {
+/** Starts the fixture (or another test-support `script`) in a process of its own, with `env` added. */
+export function spawnFixture(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  script = FIXTURE,
+): FixtureChild {
+  const proc = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
