@@ -528,6 +528,22 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
+  /**
+   * Withdraws a control request nobody took yet, recording `error` as its outcome, so it is never applied
+   * later (its thread ended or lost its owner, or its requester stopped waiting). False when the owner took
+   * it first: its own outcome then counts. (Beyond ThreadStore: what `ThreadManager.awaitControl` uses.)
+   */
+  async withdrawControl(id: number, error: { code: string; message: string }): Promise<boolean> {
+    const json = controlOutcomeJson({ ok: false, error });
+    return this.#run("withdrawing a control request", async (db) => {
+      const { rowCount } = await db.query(
+        `UPDATE ${this.#s}.thread_controls SET handled_at = ${NOW}, outcome = $2 WHERE id = $1 AND handled_at IS NULL`,
+        [id, json],
+      );
+      return (rowCount ?? 0) > 0;
+    });
+  }
+
   async control(id: number): Promise<ControlRecord | undefined> {
     if (!Number.isInteger(id)) return undefined;
     return this.#run("reading a control request", (db) => this.#control(db, id, ""));

@@ -34,6 +34,7 @@ import {
 import { refuseRenamedOptions } from "./renamed-options";
 import { isPromise } from "./store/awaitable";
 import type {
+  Awaitable,
   ControlOutcome,
   ControlRecord,
   ControlRequest,
@@ -1195,10 +1196,11 @@ export class ThreadManager {
 
   /** Withdraws a request nobody took (false when it was taken meanwhile). */
   async #withdraw(requestId: number, error: { code: string; message: string }): Promise<boolean> {
-    const store = this.store as Partial<Pick<ThreadRegistry, "withdrawControl">>;
-    return typeof store.withdrawControl === "function"
-      ? Boolean(await store.withdrawControl(requestId, error))
-      : false;
+    const store = this.store as {
+      withdrawControl?: (id: number, e: { code: string; message: string }) => Awaitable<boolean>;
+    };
+    // A store that cannot withdraw: the requester stops waiting all the same (the request may still apply).
+    return typeof store.withdrawControl === "function" ? store.withdrawControl(requestId, error) : true;
   }
 
   /** Why a request for this thread can no longer be applied by its owner, if it cannot. */
