@@ -160,13 +160,25 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     // Held under a fenced lease while it ran, released once its end was recorded.
     await until("the lease released", () => w.store.lease(spawned.thread_id), (l) => l === undefined);
 
-    // A runtime on another connection reads its result from the store.
+    // A runtime on another connection reads its result from the store, and follows its events there.
     const other = await w.runtime();
     expect(await other.manager.done(spawned.thread_id)).toMatchObject({
       status: "completed",
       final_text: "Greeted Ada.",
       turns: 2,
     });
+    const followed: { event: string; id?: string }[] = [];
+    const sink = {
+      specificationVersion: "sink-v1" as const,
+      id: "test_sink",
+      write: (e: { event: string; id?: string }) => {
+        followed.push(e);
+      },
+      close: async () => {},
+    };
+    expect(await other.manager.follow(spawned.thread_id, sink)).toBe(events.length);
+    expect(followed.map((e) => e.event)).toEqual(types);
+    expect(followed.at(-1)!.id).toBe(String(events.length));
   }, 60_000);
 
   it("resumes in place after the owner process is SIGKILLed mid-run: the journal in the store replays, no tool call runs twice", async () => {

@@ -1534,10 +1534,28 @@ export class ThreadManager {
     return threadResultOf(row, tail);
   }
 
-  /** Streams a thread's transcript events into a sink until the thread completes or `signal` aborts. */
+  /**
+   * Streams a thread's transcript events into a sink until the thread completes or `signal` aborts: from
+   * its transcript file on the embedded registry, from the store's events (any host) on another store.
+   */
   async follow(threadId: string, sink: SinkV1, options: { signal?: AbortSignal } = {}): Promise<number> {
     let n = 0;
     const signal = options.signal ?? new AbortController().signal;
+    if (!this.#registry) {
+      for (let after = 0; !signal.aborted; ) {
+        const ended = isTerminal((await this.store.get(threadId))?.status ?? "completed");
+        for (const { seq, ts, type, data } of await this.store.getEvents(threadId, { afterSeq: after })) {
+          await sink.write({ event: type, data: JSON.stringify({ v: 1, ts, seq, type, ...data }), id: String(seq) });
+          after = seq;
+          n += 1;
+        }
+        // Read once more after the end was seen: its last events were committed before its status.
+        if (ended) break;
+        await new Promise((resolve) => setTimeout(resolve, CONTROL_POLL_MS));
+      }
+      await sink.flush?.();
+      return n;
+    }
     for await (const event of followTranscript(this.transcriptPath(threadId), { signal })) {
       await sink.write({ event: event.type, data: JSON.stringify(event), id: String(event.seq) });
       n += 1;
