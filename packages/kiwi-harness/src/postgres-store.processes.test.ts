@@ -143,7 +143,9 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const types = events.map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(["spawned", "status"]);
-    expect(types).toEqual(expect.arrayContaining(["token_minted", "tool_call", "tool_result", "cost_update"]));
+    expect(types).toEqual(
+      expect.arrayContaining(["token_minted", "tool_call", "tool_result", "cost_update"]),
+    );
     expect(types.slice(-2)).toEqual(["completed", "status"]);
     expect(events.at(-2)!.data).toMatchObject({ status: "completed", final_text: "Greeted Ada." });
     const call = events.find((e) => e.type === "tool_call")!;
@@ -153,12 +155,24 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(events.find((e) => e.type === "tool_result")!.data).toMatchObject({ success: true });
 
     const steps = await w.store.steps(spawned.thread_id);
-    expect(steps.map((s) => s.kind)).toEqual(["start", "system_prompt", "turn", "model", "tool", "turn", "model"]);
+    expect(steps.map((s) => s.kind)).toEqual([
+      "start",
+      "system_prompt",
+      "turn",
+      "model",
+      "tool",
+      "turn",
+      "model",
+    ]);
     expect(steps.every((s) => s.outcome !== null)).toBe(true);
     // The tool's result is journaled: a resume hands it back instead of greeting again.
     expect(steps[4]!.outcome).toContain("Ada");
     // Held under a fenced lease while it ran, released once its end was recorded.
-    await until("the lease released", () => w.store.lease(spawned.thread_id), (l) => l === undefined);
+    await until(
+      "the lease released",
+      () => w.store.lease(spawned.thread_id),
+      (l) => l === undefined,
+    );
 
     // A runtime on another connection reads its result from the store, and follows its events there.
     const other = await w.runtime();
@@ -203,7 +217,11 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
       KIWI_TEST_LEASE_MS: "1500",
     });
     const { thread_id: id } = (await victim.waitForJson("ready")) as { thread_id: string };
-    await until("the tool's effect and the second model call", () => w.effects() === "one\n" && asked() === 2, (v) => v);
+    await until(
+      "the tool's effect and the second model call",
+      () => w.effects() === "one\n" && asked() === 2,
+      (v) => v,
+    );
     await victim.kill();
 
     // A runtime opened now (another process, another owner) sees the owner gone: interrupted.
@@ -212,7 +230,11 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     // The dead owner's fenced lease holds until it expires; then the resume takes it with a larger token.
     const before = (await w.store.lease(id))!;
     expect(before.owner).toBe("worker-a");
-    await until("the dead owner's lease to expire", () => Date.parse(before.expires_at) < Date.now(), (v) => v);
+    await until(
+      "the dead owner's lease to expire",
+      () => Date.parse(before.expires_at) < Date.now(),
+      (v) => v,
+    );
     const resumed = await runtime.resume(id);
     expect(resumed).toMatchObject({ thread_id: id, status: "resumed" });
     expect(await w.store.lease(id)).toMatchObject({ owner: "worker-b", token: before.token + 1 });
@@ -252,7 +274,11 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     });
     const owner = child(["victim", w.projectRoot, w.fake.anthropicBaseUrl, DIRECTIVE, route]);
     const { thread_id: id } = (await owner.waitForJson("ready")) as { thread_id: string };
-    await until("the first call", () => w.effects(), (v) => v === "one\n");
+    await until(
+      "the first call",
+      () => w.effects(),
+      (v) => v === "one\n",
+    );
 
     // This process does not run the thread: its controls go through the store's queue to the owner.
     const runtime = await w.runtime();
@@ -267,9 +293,15 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(await manager.awaitControl(injected.request_id!)).toEqual({ ok: true });
     const resumed = await manager.control(id, "resume");
     expect(await manager.awaitControl(resumed.request_id!)).toEqual({ ok: true });
-    await until("the third call", () => w.effects(), (v) => v === "one\ntwo\nthree\n");
+    await until(
+      "the third call",
+      () => w.effects(),
+      (v) => v === "one\ntwo\nthree\n",
+    );
     // The injected message reached the model with the next turn.
-    expect(w.fake.requests.some((r) => JSON.stringify(r.body).includes("a note from another host"))).toBe(true);
+    expect(w.fake.requests.some((r) => JSON.stringify(r.body).includes("a note from another host"))).toBe(
+      true,
+    );
     const terminated = await manager.control(id, "terminate");
     expect(await manager.awaitControl(terminated.request_id!)).toEqual({ ok: true });
     const row = await manager.wait(id, { timeoutMs: 20_000 });
@@ -302,14 +334,22 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
       KIWI_TEST_LEASE_MS: "1500",
     });
     const { thread_id: id } = (await stale.waitForJson("ready")) as { thread_id: string };
-    await until("the call in flight", () => w.effects(), (v) => v === "one\n");
+    await until(
+      "the call in flight",
+      () => w.effects(),
+      (v) => v === "one\n",
+    );
     stale.proc.kill("SIGSTOP");
     cleanups.push(() => {
       stale.proc.kill("SIGCONT");
     });
     const lease = (await w.store.lease(id))!;
     expect(lease.owner).toBe("worker-a");
-    await until("the stopped owner's lease to expire", () => Date.parse(lease.expires_at) < Date.now(), (v) => v);
+    await until(
+      "the stopped owner's lease to expire",
+      () => Date.parse(lease.expires_at) < Date.now(),
+      (v) => v,
+    );
 
     // Another owner takes the thread over; the call in flight is not run again (a person chose skip).
     const runtime = await w.runtime({ owner: "worker-b" });
@@ -337,7 +377,12 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     const projectRoot = await createTestProject();
     cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));
     const keys = generateKeyPairSync("ed25519");
-    const key = { keyId: "ed25519:parent", privateKey: keys.privateKey, publicKey: keys.publicKey, publicKeyPem: "" };
+    const key = {
+      keyId: "ed25519:parent",
+      privateKey: keys.privateKey,
+      publicKey: keys.publicKey,
+      publicKeyPem: "",
+    };
     const manager = await ThreadManager.open({
       projectRoot,
       store: await openStore(),
@@ -356,7 +401,8 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
       directive: "parent",
       message: "wait",
       budget: { maxTotalTokens: 1_000 },
-      auth: (await mintToken({ key, grants: [{ cap: "spawn.thread" }], directiveId: "t", threadId: "x" })).token,
+      auth: (await mintToken({ key, grants: [{ cap: "spawn.thread" }], directiveId: "t", threadId: "x" }))
+        .token,
       runner: () => ({
         run: async () => {
           await held;
@@ -377,7 +423,11 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     });
     // The parent's node (in this process) sees the child's spend from the store.
     const node = manager.budgetOf("pg_parent")!;
-    await until("the child's spend in the parent's tree", () => node.childrenSpent().tokens, (t) => t === 400);
+    await until(
+      "the child's spend in the parent's tree",
+      () => node.childrenSpent().tokens,
+      (t) => t === 400,
+    );
     expect(node.remaining().tokens).toBe(600);
     // A second child, in yet another process, gets only what is left: the first child's spend counted.
     const second = spawnFixture([db!.url, projectRoot, "pg_parent", "pg_child2", "200"], {}, STORE_CHILD);
@@ -387,4 +437,3 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(await parent.done()).toMatchObject({ status: "completed" });
   }, 60_000);
 });
-

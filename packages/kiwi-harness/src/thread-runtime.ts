@@ -533,7 +533,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
   function journalFor(threadId: string, fresh = false): StepJournal | undefined {
     if (journal === false) return undefined;
     if (journal) return journal(threadId, threads.registry);
-    if (fresh || !threads.embedded) return ThreadJournal.fresh(threads.store, threadId, journalOptions(threadId));
+    if (fresh || !threads.embedded)
+      return ThreadJournal.fresh(threads.store, threadId, journalOptions(threadId));
     return ThreadJournal.open(threads.registry, threadId, journalOptions(threadId));
   }
 
@@ -554,7 +555,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     if (!steps) {
       steps = journalFor(handle.id);
       // The run's input is step 0: a resume in place runs the same thing (queued on an asynchronous store).
-      if (steps instanceof ThreadJournal) void Promise.resolve(steps.recordStart(start)).catch(() => undefined);
+      if (steps instanceof ThreadJournal)
+        void Promise.resolve(steps.recordStart(start)).catch(() => undefined);
     }
     const runner: ThreadRunner = new ThreadRunner({
       kernel,

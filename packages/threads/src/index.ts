@@ -88,6 +88,7 @@ export type {
 } from "./store/thread-store";
 export { MAX_THREAD_ID_LENGTH, sanitizeThreadId, threadIdFor, validateThreadId } from "./thread-id";
 export type {
+  ControlAction,
   ControlResult,
   ResumeInPlaceRequest,
   ResumeInPlaceResult,
@@ -97,7 +98,6 @@ export type {
   ThreadHandle,
   ThreadManagerOptions,
 } from "./thread-manager";
-export type { ControlAction } from "./thread-manager";
 export { ThreadManager } from "./thread-manager";
 export type { ThreadResult, ThreadUsage } from "./thread-result";
 export { threadResultOf, threadUsageOf } from "./thread-result";

@@ -312,7 +312,10 @@ export class ThreadManager {
     } else {
       for (const id of await store.markInterrupted()) {
         const row = await store.get(id);
-        manager.#transcriptLine(id, "status", { status: row?.status ?? "interrupted", reason: row?.reason ?? null });
+        manager.#transcriptLine(id, "status", {
+          status: row?.status ?? "interrupted",
+          reason: row?.reason ?? null,
+        });
       }
     }
     return manager;
@@ -363,7 +366,10 @@ export class ThreadManager {
     }
     if (live?.leaseLost) return;
     const code = KiwiError.isInstance(error) ? error.code : "INTERNAL_ERROR";
-    process.emitWarning(`a write of thread ${threadId} to the thread store failed (${code})`, "KiwiThreadStore");
+    process.emitWarning(
+      `a write of thread ${threadId} to the thread store failed (${code})`,
+      "KiwiThreadStore",
+    );
   }
 
   /** Takes the thread's fenced lease for this manager's owner (when it has one). */
@@ -400,7 +406,8 @@ export class ThreadManager {
         const row = await this.store.get(up);
         if (!row) break;
         rows.set(up, row);
-        for (const child of await this.store.query({ parentId: up, limit: 1000 })) rows.set(child.thread_id, child);
+        for (const child of await this.store.query({ parentId: up, limit: 1000 }))
+          rows.set(child.thread_id, child);
         up = row.parent_id;
       }
     }
@@ -510,7 +517,9 @@ export class ThreadManager {
     if (!this.#registry && parentId && !parent) await this.#refreshTree([parentId]);
     const parentNode =
       parent?.budget ??
-      (!this.#registry && parentId ? RecordedBudgetNode.ancestorsOf(this.#recordedTree, parentId) : undefined);
+      (!this.#registry && parentId
+        ? RecordedBudgetNode.ancestorsOf(this.#recordedTree, parentId)
+        : undefined);
     const limits = reserve(parentNode, request.budget ?? {});
     const written = limitsRecord(limits);
     const transcript = this.transcriptPath(id);
@@ -744,7 +753,8 @@ export class ThreadManager {
   async #endUnstarted(id: string, code: string): Promise<void> {
     const fence = this.fenceOf(id);
     this.#leases.delete(id);
-    if (this.#registry) this.#registry.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+    if (this.#registry)
+      this.#registry.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
     else await this.store.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
   }
 
@@ -979,7 +989,11 @@ export class ThreadManager {
     live.status = status;
     const fence = this.fenceOf(id);
     const committed = this.#chains.run(id, () =>
-      this.store.updateStatus(id, status, { reason: reason ?? undefined, usage, ...(fence ? { fence } : {}) }),
+      this.store.updateStatus(id, status, {
+        reason: reason ?? undefined,
+        usage,
+        ...(fence ? { fence } : {}),
+      }),
     );
     this.record(id, "status", { status, reason });
     return Promise.resolve(committed).then(() => {
@@ -1204,7 +1218,10 @@ export class ThreadManager {
   }
 
   /** Why a request for this thread can no longer be applied by its owner, if it cannot. */
-  async #ownerGoneFor(threadId: string, action: string): Promise<{ code: string; message: string } | undefined> {
+  async #ownerGoneFor(
+    threadId: string,
+    action: string,
+  ): Promise<{ code: string; message: string } | undefined> {
     const row = await this.store.get(threadId);
     if (!row) return undefined;
     if (isTerminal(row.status))
@@ -1242,8 +1259,10 @@ export class ThreadManager {
       } catch {
         // Unreachable right now: the next poll tries again.
       }
-      if (polls % HEARTBEAT_EVERY === 0) await Promise.resolve(this.store.heartbeat(ids)).catch(() => undefined);
-      if (polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0) await this.#renewLeases();
+      if (polls % HEARTBEAT_EVERY === 0)
+        await Promise.resolve(this.store.heartbeat(ids)).catch(() => undefined);
+      if (polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0)
+        await this.#renewLeases();
       if (polls % TREE_REFRESH_EVERY === 0) await this.#refreshTree().catch(() => undefined);
     } finally {
       this.#polling = false;
@@ -1466,7 +1485,8 @@ export class ThreadManager {
     want: (s: ThreadStatus) => boolean,
     options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number },
   ): Promise<ThreadRow> {
-    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    const deadline =
+      options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
     let heard = false;
     const stop = this.watch((c) => {
       if (c.threadId === threadId && want(c.status)) heard = true;
@@ -1545,7 +1565,11 @@ export class ThreadManager {
       for (let after = 0; !signal.aborted; ) {
         const ended = isTerminal((await this.store.get(threadId))?.status ?? "completed");
         for (const { seq, ts, type, data } of await this.store.getEvents(threadId, { afterSeq: after })) {
-          await sink.write({ event: type, data: JSON.stringify({ v: 1, ts, seq, type, ...data }), id: String(seq) });
+          await sink.write({
+            event: type,
+            data: JSON.stringify({ v: 1, ts, seq, type, ...data }),
+            id: String(seq),
+          });
           after = seq;
           n += 1;
         }

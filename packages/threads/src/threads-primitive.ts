@@ -228,7 +228,10 @@ async function control(
       return { success: true, thread_id: id, events, torn };
     }
     case "inject_message":
-      return applied(manager, await manager.control(id, "inject_message", { message: str(params, "message") }));
+      return applied(
+        manager,
+        await manager.control(id, "inject_message", { message: str(params, "message") }),
+      );
     case "pause":
       return applied(manager, await manager.control(id, "pause"));
     case "resume":
@@ -239,7 +242,10 @@ async function control(
         }),
       );
     case "terminate":
-      return applied(manager, await manager.control(id, "terminate", { immediate: params.immediate === true }));
+      return applied(
+        manager,
+        await manager.control(id, "terminate", { immediate: params.immediate === true }),
+      );
     case "kill":
       return applied(manager, await manager.control(id, "kill"));
     case "get_status":

@@ -2,7 +2,11 @@ import { KiwiError, type RunSnapshot } from "@kiwi/spec";
 import type { ThreadStore } from "@kiwi/threads";
 
 /** The latest checkpoint of an earlier thread of the same directive (what `resumeFrom` continues). */
-export async function checkpointOf(store: ThreadStore, threadId: string, directive: string): Promise<RunSnapshot> {
+export async function checkpointOf(
+  store: ThreadStore,
+  threadId: string,
+  directive: string,
+): Promise<RunSnapshot> {
   const row = await store.get(threadId);
   const checkpoint = row ? await store.latestCheckpoint(threadId) : undefined;
   if (!row || !checkpoint) {

@@ -46,6 +46,8 @@ export async function reconcileSpawn(
   threadId: string,
   step: JournalStep,
 ): Promise<{ decision: PendingDecision; child?: ThreadRow }> {
-  const child = (await store.query({ parentId: threadId, limit: 1000 })).find((row) => (row.permission_context as { spawn_step?: unknown } | null)?.spawn_step === step.seq);
+  const child = (await store.query({ parentId: threadId, limit: 1000 })).find(
+    (row) => (row.permission_context as { spawn_step?: unknown } | null)?.spawn_step === step.seq,
+  );
   return child ? { decision: { result: spawnResultOf(child) }, child } : { decision: "rerun" };
 }

@@ -21,8 +21,9 @@ const key = { keyId: "ed25519:store-child", privateKey, publicKey, publicKeyPem:
 const verifier = new TokenVerifier({ keys: [{ keyId: key.keyId, publicKey }] });
 const store = await PostgresThreadStore.open({ url });
 const manager = await ThreadManager.open({ projectRoot, store, verifier, secrets: [] });
-const auth = (await mintToken({ key, grants: [{ cap: "spawn.thread" }], directiveId: "t", threadId: parentId }))
-  .token;
+const auth = (
+  await mintToken({ key, grants: [{ cap: "spawn.thread" }], directiveId: "t", threadId: parentId })
+).token;
 const spent = Number(tokens);
 const spawned = await manager.spawn({
   threadId: childId,
@@ -33,7 +34,12 @@ const spawned = await manager.spawn({
   auth,
   runner: (thread) => ({
     async run() {
-      const usage = { input_tokens: spent - 100, output_tokens: 100, cache_read_tokens: 0, cache_creation_tokens: 0 };
+      const usage = {
+        input_tokens: spent - 100,
+        output_tokens: 100,
+        cache_read_tokens: 0,
+        cache_creation_tokens: 0,
+      };
       thread.record("cost_update", { usage, turn_usage: usage, usd: 0.25 });
       return { status: "completed", reason: "end_turn", turns: 1, usage, final_text: "spent", messages: [] };
     },

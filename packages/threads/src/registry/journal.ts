@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { KiwiError } from "@kiwi/spec";
-import type { Awaitable, Fence, StepIntentRow, ThreadStore } from "../store/thread-store";
 import { isPromise } from "../store/awaitable";
+import type { Awaitable, Fence, StepIntentRow, ThreadStore } from "../store/thread-store";
 import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 /**
@@ -325,7 +325,11 @@ export class ThreadJournal {
    */
   static open(registry: ThreadRegistry, threadId: string, options?: ThreadJournalOptions): ThreadJournal;
   static open(store: ThreadStore, threadId: string, options?: ThreadJournalOptions): Awaitable<ThreadJournal>;
-  static open(store: ThreadStore, threadId: string, options: ThreadJournalOptions = {}): Awaitable<ThreadJournal> {
+  static open(
+    store: ThreadStore,
+    threadId: string,
+    options: ThreadJournalOptions = {},
+  ): Awaitable<ThreadJournal> {
     const rows = store.steps(threadId);
     if (isPromise(rows))
       return rows.then((r) => new ThreadJournal(store, threadId, parseSteps(threadId, r), options));
@@ -473,7 +477,9 @@ export class ThreadJournal {
         const outcome: JournalOutcome = { ok: true, result };
         const text = this.#redact(JSON.stringify(outcome));
         this.#recorded.set(intent.seq, { ...recorded, outcome });
-        const written = this.#chain(() => this.#store.endStep(this.threadId, intent.seq, text, this.#fence()));
+        const written = this.#chain(() =>
+          this.#store.endStep(this.threadId, intent.seq, text, this.#fence()),
+        );
         const decided = { ...outcome, decided: true as const };
         return isPromise(written) ? written.then(() => decided) : decided;
       }
