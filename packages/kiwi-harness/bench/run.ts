@@ -5,7 +5,10 @@
 // official Anthropic SDK on the same fake server in the same run; heap after GC over 1,000 turns.
 import Anthropic from "@anthropic-ai/sdk";
 import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
+import type { ThreadStore } from "@kiwi/threads";
+import { PostgresThreadStore } from "@kiwi/threads-postgres";
 import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
+import { createTestDatabase } from "../../threads-postgres/src/test-support/test-database";
 import { greet, threadWorld } from "../src/test-support/thread-world";
 import { benchCompaction } from "./compaction";
 import { benchThreads, benchWorld, DIRECTIVE } from "./threads";
@@ -34,9 +37,9 @@ async function kiwiLoop(): Promise<number[]> {
   return perTurn;
 }
 
-/** The same loop as a managed thread: spawn → done through ThreadRuntime, per turn. */
-async function managedLoop(): Promise<number[]> {
-  const w = await benchWorld({ script: script() });
+/** The same loop as a managed thread: spawn → done through ThreadRuntime, per turn (on `store` when given). */
+async function managedLoop(store?: () => Promise<ThreadStore>): Promise<number[]> {
+  const w = await benchWorld({ script: script() }, store ? { runtime: { store: await store() } } : {});
   const perTurn: number[] = [];
   try {
     for (let i = 0; i < RUNS + 3; i++) {
@@ -117,15 +120,21 @@ async function memory(): Promise<number[] | undefined> {
   return samples;
 }
 
-// Interleaved, so drift on a shared machine hits all three alike.
+// The same managed loop on PostgreSQL (issue 12), when the machine's PostgreSQL is reachable.
+const pgDatabase = await createTestDatabase("bench_harness");
+const pgStore = pgDatabase ? () => PostgresThreadStore.open({ url: pgDatabase.url }) : undefined;
+// Interleaved, so drift on a shared machine hits all of them alike.
 const managedRuns: number[] = [];
+const pgRuns: number[] = [];
 const runnerRuns: number[] = [];
 const sdkRuns: number[] = [];
 for (let round = 0; round < 3; round++) {
   managedRuns.push(median(await managedLoop()));
+  if (pgStore) pgRuns.push(median(await managedLoop(pgStore)));
   runnerRuns.push(median(await kiwiLoop()));
   sdkRuns.push(median(await sdkLoop()));
 }
+await pgDatabase?.drop();
 const managed = median(managedRuns);
 const kiwi = median(runnerRuns);
 const sdk = median(sdkRuns);
@@ -155,6 +164,20 @@ recordBenchRow({
   target: "≤ 1.0×",
   met: managed <= sdk,
 });
+if (pgRuns.length) {
+  const pg = median(pgRuns);
+  console.log(
+    `  managed thread on PostgresThreadStore (the same, store on 127.0.0.1 PostgreSQL)      ${pg.toFixed(2)} ms/turn (${(pg / managed).toFixed(2)}× the SQLite registry)`,
+  );
+  recordBenchRow({
+    benchmark: `managed thread on PostgresThreadStore, ${TURNS}-turn loop on the fake stream`,
+    value: pg,
+    unit: "ms/turn",
+    baseline: `the same on the embedded SQLite registry ${managed.toFixed(2)} ms/turn`,
+    ratio: pg / managed,
+    ratioKind: "time",
+  });
+} else console.log("  managed thread on PostgresThreadStore: skipped (PostgreSQL not reachable)");
 recordBenchRow({
   benchmark: `KiwiHarnessRunner alone, ${TURNS}-turn loop on the fake stream`,
   value: kiwi,

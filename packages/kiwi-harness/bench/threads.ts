@@ -24,7 +24,7 @@ import { ThreadRegistry } from "@kiwi/threads";
 import { recordBenchRow } from "../../../scripts/bench-rows";
 import { threadDirectiveFile } from "../src/test-support/runtime-world";
 import { createTestProject, greet } from "../src/test-support/thread-world";
-import { createThreadRuntime, type ThreadRuntime } from "../src/thread-runtime";
+import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "../src/thread-runtime";
 
 export interface BenchRow {
   name: string;
@@ -60,7 +60,7 @@ export interface BenchWorld {
  */
 export async function benchWorld(
   llm: { script: FakeScript } | { url: string },
-  options: { projectRoot?: string; createDirective?: boolean } = {},
+  options: { projectRoot?: string; createDirective?: boolean; runtime?: Partial<ThreadRuntimeOptions> } = {},
 ): Promise<BenchWorld> {
   const projectRoot = options.projectRoot ?? (await createTestProject());
   const fake = "script" in llm ? await createFakeLlmServer({ script: llm.script }) : undefined;
@@ -84,6 +84,7 @@ export async function benchWorld(
         return c.priced ? { usd: c.usd } : { unpriced: true };
       },
     }),
+    ...options.runtime,
   });
   if (options.createDirective !== false) {
     const created = await runtime.kernel.execute({
