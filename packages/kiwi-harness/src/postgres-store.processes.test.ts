@@ -193,6 +193,12 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(await other.manager.follow(spawned.thread_id, sink)).toBe(events.length);
     expect(followed.map((e) => e.event)).toEqual(types);
     expect(followed.at(-1)!.id).toBe(String(events.length));
+    // The last events as thread_control read_transcript shows them, from the store.
+    const tail = await other.manager.readEvents(spawned.thread_id, 2);
+    expect(tail.events.map((e) => [e.type, e.seq])).toEqual([
+      ["completed", events.length - 1],
+      ["status", events.length],
+    ]);
   }, 60_000);
 
   it("resumes in place after the owner process is SIGKILLed mid-run: the journal in the store replays, no tool call runs twice", async () => {

@@ -23,6 +23,7 @@ import {
 import { type Decision, LiveThread } from "./live-thread";
 import { WriteChains } from "./manager/write-chains";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
+import type { ThreadEvent } from "./registry/rows";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
 import {
   HEARTBEAT_MS,
@@ -223,6 +224,11 @@ const CONTROL_ACTIONS = new Set(["pause", "resume", "inject_message", "terminate
 
 /** The control actions a manager applies (locally, or through the store's controls queue). */
 export type ControlAction = "pause" | "resume" | "inject_message" | "terminate" | "kill";
+
+/** A store's event as a transcript line has it (`v`, `ts`, `seq`, `type` and the fields). */
+function transcriptEventOf(e: ThreadEvent): TranscriptEvent {
+  return { v: 1, ts: e.ts, seq: e.seq, type: e.type, ...e.data } as unknown as TranscriptEvent;
+}
 
 function timedOut(record: ControlRecord, timeoutMs: number): { code: string; message: string } {
   return {
@@ -1397,6 +1403,23 @@ export class ThreadManager {
     return readTranscript(this.transcriptPath(threadId), { lastN });
   }
 
+  /**
+   * The last `lastN` events of a thread, on any store: its transcript file on the embedded registry
+   * (`readTranscript`), the store's events (any host) on another store.
+   */
+  async readEvents(threadId: string, lastN = 50): Promise<{ events: TranscriptEvent[]; torn: boolean }> {
+    if (this.#registry) return this.readTranscript(threadId, lastN);
+    if (!(await this.store.get(threadId))) {
+      throw new KiwiError({
+        code: "ITEM_NOT_FOUND",
+        message: `no thread ${threadId}`,
+        context: { thread_id: threadId },
+      });
+    }
+    const events = await this.store.getEvents(threadId);
+    return { events: events.slice(-lastN).map(transcriptEventOf), torn: false };
+  }
+
   // ── help signals ────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -1532,10 +1555,7 @@ export class ThreadManager {
     const row = await this.store.get(threadId);
     if (!row || !isTerminal(row.status)) return undefined;
     const events = await this.store.getEvents(threadId, { types: ["completed", "error"] });
-    const tail = events.map(
-      ({ seq, ts, type, data }) => ({ v: 1, seq, ts, type, ...data }) as unknown as TranscriptEvent,
-    );
-    return threadResultOf(row, tail);
+    return threadResultOf(row, events.map(transcriptEventOf));
   }
 
   /**
@@ -1564,13 +1584,9 @@ export class ThreadManager {
     if (!this.#registry) {
       for (let after = 0; !signal.aborted; ) {
         const ended = isTerminal((await this.store.get(threadId))?.status ?? "completed");
-        for (const { seq, ts, type, data } of await this.store.getEvents(threadId, { afterSeq: after })) {
-          await sink.write({
-            event: type,
-            data: JSON.stringify({ v: 1, ts, seq, type, ...data }),
-            id: String(seq),
-          });
-          after = seq;
+        for (const e of await this.store.getEvents(threadId, { afterSeq: after })) {
+          await sink.write({ event: e.type, data: JSON.stringify(transcriptEventOf(e)), id: String(e.seq) });
+          after = e.seq;
           n += 1;
         }
         // Read once more after the end was seen: its last events were committed before its status.

@@ -216,7 +216,7 @@ async function control(
     const results = [];
     for (const child of children.reverse()) {
       const row = await manager.wait(child.thread_id, { timeoutMs: Math.max(0, deadline - Date.now()) });
-      results.push(resultOf(manager, row.thread_id, row));
+      results.push(await resultOf(manager, row.thread_id, row));
     }
     return { success: true, children: results };
   }
@@ -224,7 +224,7 @@ async function control(
   await manager.authorizeControl(meta.__auth, id);
   switch (action) {
     case "read_transcript": {
-      const { events, torn } = manager.readTranscript(id, optInt(params, "last_n") ?? 20);
+      const { events, torn } = await manager.readEvents(id, optInt(params, "last_n") ?? 20);
       return { success: true, thread_id: id, events, torn };
     }
     case "inject_message":
@@ -253,7 +253,7 @@ async function control(
     default: {
       // wait: until the thread ends (or timeout_ms, at most 10 minutes); its result then comes back.
       const row = await manager.wait(id, { timeoutMs });
-      return { success: true, ...resultOf(manager, id, row) };
+      return { success: true, ...(await resultOf(manager, id, row)) };
     }
   }
 }
@@ -274,11 +274,8 @@ async function applied(manager: ThreadManager, result: ControlResult) {
 }
 
 /** A finished thread's outcome: status, reason, usage and the final text from its transcript. */
-function resultOf(manager: ThreadManager, id: string, row: ThreadRow) {
-  const last = manager
-    .readTranscript(id, 5)
-    .events.filter((e) => e.type === "completed")
-    .at(-1);
+async function resultOf(manager: ThreadManager, id: string, row: ThreadRow) {
+  const last = (await manager.readEvents(id, 5)).events.filter((e) => e.type === "completed").at(-1);
   return {
     thread_id: id,
     status: row.status,
