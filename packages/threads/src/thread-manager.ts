@@ -21,6 +21,8 @@ import {
   type TreeLimitsRecord,
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
+import { OwnerLeases } from "./manager/owner-leases";
+import { StoreTree } from "./manager/store-tree";
 import { WriteChains } from "./manager/write-chains";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
 import type { ThreadEvent } from "./registry/rows";
@@ -40,7 +42,6 @@ import type {
   ControlRecord,
   ControlRequest,
   Fence,
-  ThreadLease,
   ThreadStore,
 } from "./store/thread-store";
 import { ensureThreadDir } from "./thread-dir";
@@ -262,15 +263,12 @@ export class ThreadManager {
   readonly store: ThreadStore;
   /** The store when it is the embedded SQLite registry (its synchronous answers are used directly). */
   readonly #registry: ThreadRegistry | undefined;
-  readonly #owner: string | undefined;
-  readonly #leaseMs: number;
-  /** The fenced lease of each live thread (when the manager runs as a lease owner). */
-  readonly #leases = new Map<string, ThreadLease>();
+  /** The fenced leases of the live threads (when the manager runs as a lease owner). */
+  readonly #leases: OwnerLeases;
   /** Each thread's writes to an asynchronous store, in order. */
   readonly #chains = new WriteChains((id, error) => this.#writeFailed(id, error));
   /** Budget-tree rows of an asynchronous store (refreshed while threads run), read synchronously. */
-  readonly #treeRows = new Map<string, ThreadRow>();
-  readonly #treeKids = new Map<string, ThreadRow[]>();
+  readonly #tree: StoreTree;
   #polling = false;
   readonly #verifier: TokenVerifier;
   readonly #redact: (s: string) => string;
@@ -286,9 +284,13 @@ export class ThreadManager {
     this.projectRoot = realpathSync(options.projectRoot);
     this.store = store;
     this.#registry = store instanceof ThreadRegistry ? store : undefined;
-    this.#owner =
-      options.owner ?? (this.#registry ? undefined : `${process.pid}@${hostname()}`.slice(0, 200));
-    this.#leaseMs = options.leaseMs ?? DEFAULT_OWNER_LEASE_MS;
+    this.#leases = new OwnerLeases(
+      store,
+      options.owner ?? (this.#registry ? undefined : `${process.pid}@${hostname()}`.slice(0, 200)),
+      options.leaseMs ?? DEFAULT_OWNER_LEASE_MS,
+      (id, error) => this.#writeFailed(id, error),
+    );
+    this.#tree = new StoreTree(store);
     this.#verifier = options.verifier;
     this.#redact = createRedactor(options.secrets ?? secretsFromEnv());
     this.#now = options.now ?? (() => new Date());
@@ -347,8 +349,7 @@ export class ThreadManager {
 
   /** The lease token a live thread's writes are fenced with (undefined: not run under a lease here). */
   fenceOf(threadId: string): Fence | undefined {
-    const lease = this.#leases.get(threadId);
-    return lease ? { token: lease.token } : undefined;
+    return this.#leases.fence(threadId);
   }
 
   /**
@@ -365,7 +366,7 @@ export class ThreadManager {
     if (KiwiError.isInstance(error) && error.code === "LEASE_LOST") {
       if (!live || live.leaseLost) return;
       live.leaseLost = true;
-      this.#leases.delete(threadId);
+      this.#leases.forget(threadId);
       live.decide({ action: "terminate" });
       live.abort.abort(error);
       return;
@@ -378,55 +379,9 @@ export class ThreadManager {
     );
   }
 
-  /** Takes the thread's fenced lease for this manager's owner (when it has one). */
-  async #acquireLease(threadId: string): Promise<void> {
-    if (this.#owner === undefined) return;
-    const lease = await this.store.acquireLease(threadId, { owner: this.#owner, ttlMs: this.#leaseMs });
-    this.#leases.set(threadId, lease);
-  }
-
-  /** Renews the leases of the live threads; a lost one stops its thread. */
-  async #renewLeases(): Promise<void> {
-    for (const [id, lease] of [...this.#leases]) {
-      try {
-        const renewed = await this.store.renewLease(lease, { ttlMs: this.#leaseMs });
-        if (this.#leases.get(id) === lease) this.#leases.set(id, renewed);
-      } catch (error) {
-        if (KiwiError.isInstance(error) && error.code === "LEASE_LOST") this.#writeFailed(id, error);
-        // Unreachable right now: the next renewal tries again (the lease outlives two misses).
-      }
-    }
-  }
-
-  /** Rows of the budget trees of the live threads, read from an asynchronous store. */
+  /** Reads the budget-tree rows of the live threads (and `extra` ones) from an asynchronous store. */
   async #refreshTree(extra: readonly string[] = []): Promise<void> {
-    if (this.#registry) return;
-    const roots = new Set([...this.#live.keys(), ...extra]);
-    const rows = new Map<string, ThreadRow>();
-    const kids = new Map<string, ThreadRow[]>();
-    for (const id of roots) {
-      for (const row of await this.store.subtree(id)) rows.set(row.thread_id, row);
-      // The ancestors: their budgets and reservations bound this thread's room.
-      let up = rows.get(id)?.parent_id ?? null;
-      for (let depth = 0; up !== null && depth < 64 && !rows.has(up); depth += 1) {
-        const row = await this.store.get(up);
-        if (!row) break;
-        rows.set(up, row);
-        for (const child of await this.store.query({ parentId: up, limit: 1000 }))
-          rows.set(child.thread_id, child);
-        up = row.parent_id;
-      }
-    }
-    for (const row of rows.values()) {
-      if (row.parent_id === null) continue;
-      const list = kids.get(row.parent_id) ?? [];
-      list.push(row);
-      kids.set(row.parent_id, list);
-    }
-    this.#treeRows.clear();
-    this.#treeKids.clear();
-    for (const [id, row] of rows) this.#treeRows.set(id, row);
-    for (const [id, list] of kids) this.#treeKids.set(id, list);
+    if (!this.#registry) await this.#tree.refresh([...this.#live.keys(), ...extra]);
   }
 
   /**
@@ -568,7 +523,7 @@ export class ThreadManager {
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
     try {
-      if (this.#owner !== undefined) await this.#acquireLease(id);
+      await this.#leases.acquire(id);
       const registered = request.onRegistered?.(row);
       if (isPromise(registered)) await registered;
       ensureThreadDir(this.projectRoot, id);
@@ -649,7 +604,7 @@ export class ThreadManager {
       });
     }
     // The fenced lease first (THREAD_OWNED while another owner's lease holds: nothing changed yet).
-    if (this.#owner !== undefined) await this.#acquireLease(id);
+    await this.#leases.acquire(id);
     let row: ThreadRow;
     try {
       // Held under the fenced lease, the lease decides who owns it (the previous owner's expired): its
@@ -657,7 +612,7 @@ export class ThreadManager {
       const claim = this.#leases.has(id) ? { isAlive: () => false, leaseMs: 0 } : undefined;
       row = this.#registry ? this.#registry.claim(id, claim) : await this.store.claim(id, claim);
     } catch (error) {
-      await this.#dropLease(id);
+      await this.#leases.release(id);
       throw error;
     }
     if (this.#registry) this.#recoverEvents(id);
@@ -675,7 +630,7 @@ export class ThreadManager {
       this.#transcriptLine(id, "status", { status: "paused", reason: parked.park });
       if (seq !== undefined) await this.store.flush();
       // Parked for a person: no owner holds it.
-      await this.#dropLease(id);
+      await this.#leases.release(id);
       for (const l of this.#listeners) l({ threadId: id, status: "paused", reason: parked.park });
       return { thread_id: id, status: "paused", reason: parked.park, ...parked.fields };
     }
@@ -747,21 +702,24 @@ export class ThreadManager {
    * the embedded registry; from rows refreshed while threads run (every ~0.5 s) on another store.
    */
   readonly #recordedTree: RecordedTree = {
-    row: (threadId) => (this.#registry ? this.#registry.get(threadId) : this.#treeRows.get(threadId)),
+    row: (threadId) => (this.#registry ? this.#registry.get(threadId) : this.#tree.row(threadId)),
     children: (threadId) =>
       this.#registry
         ? this.#registry.query({ parentId: threadId, limit: 1000 })
-        : (this.#treeKids.get(threadId) ?? []),
+        : this.#tree.children(threadId),
     live: (threadId) => this.#live.get(threadId)?.budget,
   };
 
   /** A thread that never ran (its transcript or journal could not be set up) ends `error` with the reason. */
   async #endUnstarted(id: string, code: string): Promise<void> {
     const fence = this.fenceOf(id);
-    this.#leases.delete(id);
-    if (this.#registry)
-      this.#registry.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
-    else await this.store.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+    try {
+      if (this.#registry)
+        this.#registry.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+      else await this.store.updateStatus(id, "error", { reason: code, ...(fence ? { fence } : {}) });
+    } finally {
+      await this.#leases.release(id);
+    }
   }
 
   #recordFor(
@@ -892,14 +850,7 @@ export class ThreadManager {
     this.#runners.delete(live.id);
     this.#live.delete(live.id);
     // Given up once the end is recorded: the thread is finished, nobody takes it over.
-    void this.#dropLease(live.id);
-  }
-
-  /** Gives the thread's fenced lease up (when this manager holds it); a failure only lets it expire. */
-  async #dropLease(id: string): Promise<void> {
-    const lease = this.#leases.get(id);
-    this.#leases.delete(id);
-    if (lease) await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+    void this.#leases.release(live.id);
   }
 
   /**
@@ -1267,12 +1218,16 @@ export class ThreadManager {
       }
       if (polls % HEARTBEAT_EVERY === 0)
         await Promise.resolve(this.store.heartbeat(ids)).catch(() => undefined);
-      if (polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0)
-        await this.#renewLeases();
+      if (polls % this.#renewEvery() === 0) await this.#leases.renew();
       if (polls % TREE_REFRESH_EVERY === 0) await this.#refreshTree().catch(() => undefined);
     } finally {
       this.#polling = false;
     }
+  }
+
+  /** Polls between lease renewals: a third of the lease's time to live. */
+  #renewEvery(): number {
+    return Math.max(1, Math.round(this.#leases.ttlMs / 3 / CONTROL_POLL_MS));
   }
 
   #ensurePolling(): void {
@@ -1289,8 +1244,7 @@ export class ThreadManager {
         void this.#pollStore(polls);
         return;
       }
-      if (this.#leases.size > 0 && polls % Math.max(1, Math.round(this.#leaseMs / 3 / CONTROL_POLL_MS)) === 0)
-        void this.#renewLeases();
+      if (this.#leases.size > 0 && polls % this.#renewEvery() === 0) void this.#leases.renew();
       this.#applyRemote();
       polls += 1;
       if (polls % HEARTBEAT_EVERY === 0) {

@@ -1,0 +1,72 @@
+import { KiwiError } from "@kiwi/spec";
+import type { Fence, ThreadLease, ThreadStore } from "../store/thread-store";
+
+/**
+ * The fenced leases a manager holds on the threads it runs, as one owner (a worker's name): taken when a
+ * thread is spawned or resumed, renewed while it runs, given up when it ends. A renewal refused with
+ * LEASE_LOST (another owner took the thread) is reported to `lost`.
+ */
+export class OwnerLeases {
+  readonly owner: string | undefined;
+  readonly ttlMs: number;
+  readonly #store: ThreadStore;
+  readonly #lost: (threadId: string, error: KiwiError) => void;
+  readonly #held = new Map<string, ThreadLease>();
+
+  constructor(
+    store: ThreadStore,
+    owner: string | undefined,
+    ttlMs: number,
+    lost: (threadId: string, error: KiwiError) => void,
+  ) {
+    this.#store = store;
+    this.owner = owner;
+    this.ttlMs = ttlMs;
+    this.#lost = lost;
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  has(threadId: string): boolean {
+    return this.#held.has(threadId);
+  }
+
+  /** The token a thread's writes are fenced with (undefined: no lease held here). */
+  fence(threadId: string): Fence | undefined {
+    const lease = this.#held.get(threadId);
+    return lease ? { token: lease.token } : undefined;
+  }
+
+  /** Takes the thread's lease for the owner (nothing without one): THREAD_OWNED while another's holds. */
+  async acquire(threadId: string): Promise<void> {
+    if (this.owner === undefined) return;
+    const lease = await this.#store.acquireLease(threadId, { owner: this.owner, ttlMs: this.ttlMs });
+    this.#held.set(threadId, lease);
+  }
+
+  /** Forgets a lease that was lost (nothing is written). */
+  forget(threadId: string): void {
+    this.#held.delete(threadId);
+  }
+
+  /** Gives the lease up; a failure only lets it expire. */
+  async release(threadId: string): Promise<void> {
+    const lease = this.#held.get(threadId);
+    this.#held.delete(threadId);
+    if (lease) await Promise.resolve(this.#store.releaseLease(lease)).catch(() => undefined);
+  }
+
+  /** Renews every lease held; a lost one goes to `lost`, an unreachable store is tried again next time. */
+  async renew(): Promise<void> {
+    for (const [id, lease] of [...this.#held]) {
+      try {
+        const renewed = await this.#store.renewLease(lease, { ttlMs: this.ttlMs });
+        if (this.#held.get(id) === lease) this.#held.set(id, renewed);
+      } catch (error) {
+        if (KiwiError.isInstance(error) && error.code === "LEASE_LOST") this.#lost(id, error);
+      }
+    }
+  }
+}
