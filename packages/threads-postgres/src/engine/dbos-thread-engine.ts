@@ -1,6 +1,18 @@
-import { DBOS } from "@dbos-inc/dbos-sdk";
+import { DBOS, DBOSClient } from "@dbos-inc/dbos-sdk";
+// DBOS 5.x keeps a queue's worker concurrency in the system database, one value for every worker; an
+// internal queue is configured per process and "owns its name outright" there (its dispatch ignores the
+// database row): the only way to give each worker its own --concurrency. Packaged under the SDK's
+// `./internal/*` export; the SDK version is pinned.
+import { registerInternalQueue } from "@dbos-inc/dbos-sdk/internal/wfqueue";
 import { KiwiError } from "@kiwi/spec";
-import { DEFAULT_LEASE_MS, JOURNAL_FORMAT_VERSION, type ThreadLease, type ThreadRow } from "@kiwi/threads";
+import {
+  DEFAULT_LEASE_MS,
+  isTerminal,
+  JOURNAL_FORMAT_VERSION,
+  type ThreadLease,
+  type ThreadRow,
+  type ThreadStatus,
+} from "@kiwi/threads";
 import pg from "pg";
 import { PostgresThreadStore } from "../postgres-thread-store";
 import { parseStoreUrl, scrub } from "../store-url";
@@ -21,6 +33,27 @@ export const ENGINE_APPLICATION_VERSION = `kiwi-journal-v${JOURNAL_FORMAT_VERSIO
 
 /** A thread's program: what runs inside its workflow, through journaled steps. */
 export type ThreadBody = (context: ThreadStepContext, input: unknown) => Promise<unknown>;
+
+/**
+ * What a body may return to say how its thread ended (a thread that ran and ended `error` or `killed`
+ * without throwing); any other value ends the thread `completed` / `end_turn`.
+ */
+export interface ThreadBodyEnd {
+  readonly thread_status: ThreadStatus;
+  readonly thread_reason?: string | null;
+}
+
+/** A request to queue a thread, from a worker or from a process that runs none (`enqueueThread`). */
+export interface SubmitThreadRequest {
+  readonly threadId: string;
+  readonly directive: string;
+  /** The thread body's name (`defineThreadBody`) on the workers. */
+  readonly body: string;
+  readonly input?: unknown;
+  readonly parentId?: string;
+  /** Recorded with the thread's row (what it runs on, who asked). */
+  readonly permissionContext?: Record<string, unknown>;
+}
 
 export interface DbosThreadEngineOptions {
   /** The store URL (`postgres://…`); DBOS's tables go in the same database. Never logged. */
@@ -90,6 +123,8 @@ export class DbosThreadEngine {
   readonly executorId: string;
   readonly #pool: pg.Pool;
   readonly #leaseMs: number;
+  /** The threads running in this process: their leases, and the signal that stops their bodies. */
+  readonly #running = new Map<string, { lease: ThreadLease; lost: AbortController }>();
 
   private constructor(store: PostgresThreadStore, pool: pg.Pool, options: DbosThreadEngineOptions) {
     this.store = store;
@@ -174,8 +209,9 @@ export class DbosThreadEngine {
           error: (entry) => say("error", entry),
         },
       });
+      // Before launch: the dispatcher picks internal queues up when it starts.
+      registerInternalQueue(THREAD_QUEUE, { workerConcurrency: concurrency });
       await DBOS.launch();
-      await DBOS.registerQueue(THREAD_QUEUE, { workerConcurrency: concurrency, onConflict: "always_update" });
     } catch (err) {
       await DBOS.shutdown().catch(() => undefined);
       await pool.end().catch(() => undefined);
@@ -195,20 +231,8 @@ export class DbosThreadEngine {
    * Registers a thread and queues it: any worker of the queue takes it. Submitting an id twice starts
    * nothing new (THREAD_ID_COLLISION from the store).
    */
-  async submit(request: {
-    threadId: string;
-    directive: string;
-    body: string;
-    input?: unknown;
-    parentId?: string;
-  }): Promise<ThreadRow> {
-    const row = await this.store.register({
-      threadId: request.threadId,
-      directive: request.directive,
-      status: "spawning",
-      pid: null,
-      ...(request.parentId ? { parentId: request.parentId } : {}),
-    });
+  async submit(request: SubmitThreadRequest): Promise<ThreadRow> {
+    const row = await this.store.register(registration(request));
     await DBOS.startWorkflow(threadWorkflow, { workflowID: request.threadId, queueName: THREAD_QUEUE })({
       body: request.body,
       input: request.input ?? null,
@@ -253,15 +277,90 @@ export class DbosThreadEngine {
     return taken;
   }
 
-  /** Stops this reference; the last one shuts DBOS down (`graceMs` for running threads to finish). */
+  /**
+   * Stops this reference; the last one shuts DBOS down: no more threads are taken, running ones get
+   * `graceMs` to finish, and those still running then are handed back — their bodies' signals abort and
+   * their leases are released, so another worker's `takeOver` resumes them at once (from their journal)
+   * instead of after a lease.
+   */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     if (!attached || attached.engine !== this) return;
     attached.refs -= 1;
     if (attached.refs > 0) return;
     attached = undefined;
     await DBOS.shutdown({ workflowCompletionTimeoutMS: options.graceMs ?? 0 });
+    await this.#handBack();
     await this.#pool.end().catch(() => undefined);
     await this.store.close();
+  }
+
+  /** Releases the leases of the threads still running here and aborts their bodies. */
+  async #handBack(): Promise<void> {
+    for (const [threadId, { lease, lost }] of [...this.#running]) {
+      this.#running.delete(threadId);
+      lost.abort(
+        new KiwiError({
+          code: "LEASE_LOST",
+          message: `worker ${this.executorId} stopped: thread ${threadId} is handed back to the queue`,
+          context: { thread_id: threadId },
+        }),
+      );
+      await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Queues a thread from a process that runs no workflows (`kiwi thread run --detach`): registers its
+   * row (`spawning`) and enqueues its workflow through a `DBOSClient` (workflow id = thread id); any
+   * worker of the queue takes it. THREAD_ID_COLLISION when the id is taken. The store is the caller's.
+   */
+  static async enqueueThread(
+    store: PostgresThreadStore,
+    request: SubmitThreadRequest & { readonly url: string; readonly engineSchema?: string },
+  ): Promise<ThreadRow> {
+    const { location, secrets } = parseStoreUrl(request.url);
+    const row = await store.register(registration(request));
+    const pool = new pg.Pool({ connectionString: request.url, max: 2, application_name: "kiwi-submit" });
+    pool.on("error", () => undefined);
+    let client: DBOSClient | undefined;
+    try {
+      client = await DBOSClient.create({
+        // DBOS wants a URL even with a pool: a placeholder, never the store's (it would log it).
+        systemDatabaseUrl: "postgres://kiwi-store/placeholder",
+        systemDatabasePool: pool,
+        systemDatabaseSchemaName: request.engineSchema ?? "dbos",
+        applicationName: ENGINE_APPLICATION,
+        logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      await client.enqueue(
+        {
+          workflowName: THREAD_WORKFLOW,
+          queueName: THREAD_QUEUE,
+          workflowID: request.threadId,
+          appVersion: ENGINE_APPLICATION_VERSION,
+        },
+        { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
+      );
+      return row;
+    } catch (err) {
+      // Registered but not queued: say so on the thread, so nobody waits for it.
+      await Promise.resolve(
+        store.updateStatus(request.threadId, "error", { reason: "REGISTRY_UNAVAILABLE" }),
+      ).catch(() => undefined);
+      throw new KiwiError({
+        code: "REGISTRY_UNAVAILABLE",
+        message: `thread ${request.threadId} could not be queued on ${location}: ${scrub(err instanceof Error ? err.message : String(err), secrets)}`,
+        context: { location, thread_id: request.threadId },
+      });
+    } finally {
+      await client?.destroy().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    }
+  }
+
+  /** The threads this worker runs now (their ids). */
+  running(): string[] {
+    return [...this.#running.keys()];
   }
 
   /** Inside the workflow: one execution of a thread on this worker (called by the registered workflow). */
@@ -272,6 +371,7 @@ export class DbosThreadEngine {
     const lease = await this.#acquire(threadId);
     const fence = { token: lease.token };
     const lost = new AbortController();
+    this.#running.set(threadId, { lease, lost });
     const renew = setInterval(
       () => {
         void Promise.resolve(this.store.renewLease(lease, { ttlMs: this.#leaseMs })).catch((err) =>
@@ -292,7 +392,8 @@ export class DbosThreadEngine {
       });
       try {
         const result = await body(steps, input.input);
-        await this.store.updateStatus(threadId, "completed", { reason: "end_turn", fence });
+        const end = bodyEnd(result);
+        await this.store.updateStatus(threadId, end.status, { reason: end.reason ?? undefined, fence });
         return result;
       } catch (err) {
         await this.#ended(threadId, err, fence);
@@ -300,6 +401,7 @@ export class DbosThreadEngine {
       }
     } finally {
       clearInterval(renew);
+      this.#running.delete(threadId);
       await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
     }
   }
@@ -342,4 +444,24 @@ export class DbosThreadEngine {
       }
     }
   }
+}
+
+/** The registry row of a submitted thread: `spawning`, no process, until a worker takes it. */
+function registration(request: SubmitThreadRequest) {
+  return {
+    threadId: request.threadId,
+    directive: request.directive,
+    status: "spawning" as const,
+    pid: null,
+    ...(request.parentId ? { parentId: request.parentId } : {}),
+    ...(request.permissionContext ? { permissionContext: request.permissionContext } : {}),
+  };
+}
+
+/** How a body's result ends its thread: what it says (`ThreadBodyEnd`), else completed / end_turn. */
+function bodyEnd(result: unknown): { status: ThreadStatus; reason: string | null } {
+  const end = result as Partial<ThreadBodyEnd> | null;
+  if (end && typeof end === "object" && typeof end.thread_status === "string" && isTerminal(end.thread_status))
+    return { status: end.thread_status, reason: end.thread_reason ?? null };
+  return { status: "completed", reason: "end_turn" };
 }

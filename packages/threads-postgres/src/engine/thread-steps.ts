@@ -6,6 +6,7 @@ import {
   JOURNAL_FORMAT_VERSION,
   type RawJournalStep,
   requestHash,
+  type ThreadStatus,
   type ThreadStore,
 } from "@kiwi/threads";
 
@@ -35,6 +36,11 @@ export interface ThreadStepContext {
     run: (signal: AbortSignal) => Promise<T>,
     options?: StepOptions,
   ): Promise<T>;
+  /**
+   * Records a status the thread passes through while it runs (`paused`, `running` again …) under this
+   * worker's lease (LEASE_LOST once another worker took the thread). Its end is recorded by the engine.
+   */
+  status(status: ThreadStatus, reason?: string | null): Promise<void>;
 }
 
 /**
@@ -76,6 +82,10 @@ export class ThreadSteps implements ThreadStepContext {
 
   get signal(): AbortSignal {
     return this.#signal;
+  }
+
+  async status(status: ThreadStatus, reason: string | null = null): Promise<void> {
+    await this.#store.updateStatus(this.threadId, status, { ...(reason ? { reason } : {}), fence: this.#fence });
   }
 
   async step<T>(
