@@ -4,7 +4,12 @@ export type { BudgetRoom, RoomBound, TreeLimits, TreeLimitsRecord, TreeSpend } f
 export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
 export type { ExportedStep, ExportOptions, RegistryExport } from "./registry/export-registry";
-export { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportRegistry } from "./registry/export-registry";
+export {
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_VERSION,
+  exportRegistry,
+  exportStore,
+} from "./registry/export-registry";
 export type {
   JournalIntent,
   JournalOutcome,

@@ -16,13 +16,23 @@ import {
   type TranscriptEvent,
 } from "@kiwi/threads";
 import { EXIT, UsageError } from "../cli-error";
-import { type KernelFlags, kernelOptions, projectFrom } from "../common-options";
+import { type KernelFlags, kernelOptions as localOptions, projectFrom } from "../common-options";
 import { type Io, print, printJson } from "../io";
 import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
 import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
 import { inert, inertJson } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
+import {
+  type RowText,
+  storeControl,
+  storeEvents,
+  storeExport,
+  storeList,
+  storeStatus,
+  storeTail,
+} from "../store/store-threads";
+import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
 import { recoverCommand, resumeInPlaceCommand } from "./thread-command";
 
 const USAGE = `kiwi threads <subcommand> [options]
@@ -41,11 +51,19 @@ const USAGE = `kiwi threads <subcommand> [options]
   kill <id>                           abort now
   export <id> [--out file]            registry rows, events and transcripts of the thread and its descendants
 
+  Every subcommand but recover takes --store <postgres-url> (or KIWI_STORE): the threads of a shared
+  store that kiwi workers run, from any host (the URL and its password are never printed).
   Every subcommand takes --project, --user-space and --json. On a thread another process runs, pause,
   resume, inject, terminate and kill wait until that process applied them, or exit 1 with why it could not
   (--timeout s: how long it may take to pick the request up, default 10).`;
 
 type Sub = (args: string[], io: Io) => Promise<number>;
+
+/** Every subcommand but `recover` also works on a shared thread store (--store, KIWI_STORE). */
+const kernelOptions = { ...localOptions, ...storeOption } as const;
+
+/** How rows and times are shown, shared with the store's commands. */
+const TEXT: RowText = { when, clock, usageText, statusText };
 
 const SUBCOMMANDS: Record<string, Sub> = {
   list: listThreads,
@@ -59,7 +77,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   kill: (args, io) => control("kill", args, io),
   export: exportThread,
   recover: async (args, io) => {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: kernelOptions });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: localOptions });
     if (positionals.length)
       throw new UsageError(`unexpected argument '${positionals[0]}': kiwi threads recover`);
     if (!hasRegistry(values, io)) {
@@ -72,7 +90,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
 };
 
 /** kiwi threads <list|status|events|tail|pause|resume|inject|terminate|kill|export> … */
-export async function threadsCommand(args: string[], io: Io): Promise<number> {
+export async function threadsCommand(args: string[], given: Io): Promise<number> {
+  const io = withStoreSecretsHidden(args, given);
   const [sub, ...rest] = args;
   if (sub === "--help" || sub === "-h" || sub === "help") {
     print(io, USAGE);
@@ -172,6 +191,20 @@ async function listThreads(args: string[], io: Io): Promise<number> {
       throw new UsageError(`--status '${bad}' is not one of ${THREAD_STATUSES.join(", ")}`);
   }
   const limit = wholeNumber(values.limit, "--limit", 1);
+  const url = storeUrlOf(values, io);
+  if (url)
+    return storeList(
+      url,
+      {
+        ...(statuses ? { status: statuses } : {}),
+        ...(values.directive !== undefined ? { directive: values.directive } : {}),
+        ...(values.parent !== undefined ? { parentId: values.parent } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      },
+      values.json === true,
+      io,
+      TEXT,
+    );
   const rows = hasRegistry(values, io)
     ? await withThreads(values, io, ({ manager }) =>
         manager.registry.query({
@@ -215,6 +248,8 @@ async function listThreads(args: string[], io: Io): Promise<number> {
 async function threadStatus(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: kernelOptions });
   const id = idArg(positionals, "kiwi threads status <id>");
+  const url = storeUrlOf(values, io);
+  if (url) return storeStatus(url, id, values.json === true, io, TEXT);
   return withThread(id, values, io, ({ manager }, row) => {
     const children = manager.registry.query({ parentId: id, limit: 1000 });
     const transcript = manager.transcriptPath(id);
@@ -263,6 +298,16 @@ async function threadEvents(args: string[], io: Io): Promise<number> {
   const id = idArg(positionals, "kiwi threads events <id> [--after seq] [--limit n]");
   const afterSeq = wholeNumber(values.after, "--after", 0);
   const limit = wholeNumber(values.limit, "--limit", 1);
+  const url = storeUrlOf(values, io);
+  if (url)
+    return storeEvents(
+      url,
+      id,
+      { ...(afterSeq !== undefined ? { afterSeq } : {}), ...(limit !== undefined ? { limit } : {}) },
+      values.json === true,
+      io,
+      TEXT,
+    );
   return withThread(id, values, io, ({ manager }) => {
     const calls = new Map<string, string>();
     const events = manager.registry.getEvents(id, {
@@ -308,6 +353,15 @@ async function tailThread(args: string[], io: Io): Promise<number> {
   });
   const id = idArg(positionals, "kiwi threads tail <id> [-n N] [-f]");
   const lastN = wholeNumber(values.lines, "-n", 0) ?? 20;
+  const url = storeUrlOf(values, io);
+  if (url)
+    return storeTail(
+      url,
+      id,
+      { lastN, follow: values.follow === true, json: values.json === true },
+      io,
+      TEXT,
+    );
   const calls = new Map<string, string>();
   const show = (e: TranscriptEvent) => {
     if (values.json) {
@@ -411,6 +465,30 @@ async function control(action: ControlAction, args: string[], io: Io): Promise<n
     skip?: boolean;
   };
   if (flags.rerun && flags.skip) throw new UsageError("--rerun and --skip exclude each other: choose one");
+  const url = storeUrlOf(values, io);
+  if (url) {
+    if (flags.rerun || flags.skip)
+      throw new UsageError("--rerun and --skip apply to the project's registry only, not yet to a --store");
+    const payload =
+      action === "inject"
+        ? { message }
+        : action === "resume"
+          ? flags.message !== undefined
+            ? { message: flags.message }
+            : {}
+          : action === "terminate"
+            ? { immediate: flags.immediate === true }
+            : {};
+    return storeControl(
+      url,
+      id,
+      action,
+      payload,
+      { ...(timeoutMs ? { timeoutMs } : {}), json: values.json === true },
+      io,
+      DONE_TEXT[action],
+    );
+  }
   if (action === "resume") {
     // A thread without an owner (interrupted, or parked for a decision) continues in place.
     const row = hasRegistry(values, io)
@@ -474,6 +552,8 @@ async function exportThread(args: string[], io: Io): Promise<number> {
   });
   const id = idArg(positionals, "kiwi threads export <id> [--out file]");
   if (values.out === "") throw new UsageError("--out needs a file path");
+  const url = storeUrlOf(values, io);
+  if (url) return storeExport(url, id, values.out, values.json === true, io);
   return withThread(id, values, io, async ({ manager }) => {
     // The journal keeps model replies and tool results as they were: secrets are redacted on the way out.
     const registry = exportRegistry(manager.registry, { threadId: id, redact: (t) => manager.redact(t) });

@@ -2,6 +2,7 @@ import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
 import { JOURNAL_FORMAT_VERSION } from "./journal";
 import type { ThreadEvent, ThreadRow } from "./rows";
+import type { ThreadStore, ThreadStoreSnapshot } from "../store/thread-store";
 import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 export const EXPORT_FORMAT = "kiwi-threads";
@@ -64,7 +65,33 @@ function exportedStep(row: RawJournalStep, redact: (s: string) => string): Expor
 export function exportRegistry(registry: ThreadRegistry, options: ExportOptions = {}): RegistryExport {
   refuseRenamedOptions(options, { thread_id: "threadId" }, "exportRegistry");
   const { threadId } = options;
-  const { threads, events, steps } = registry.snapshot(threadId === undefined ? {} : { threadId });
+  return exportSnapshot(
+    registry.snapshot(threadId === undefined ? {} : { threadId }),
+    registry.schemaVersion,
+    options,
+  );
+}
+
+/**
+ * The export of any thread store's snapshot (`await store.snapshot({threadId})`): the same format as
+ * `exportRegistry`. ITEM_NOT_FOUND when `options.threadId` is given and the snapshot has no thread.
+ */
+export async function exportStore(store: ThreadStore, options: ExportOptions = {}): Promise<RegistryExport> {
+  refuseRenamedOptions(options, { thread_id: "threadId" }, "exportStore");
+  const { threadId } = options;
+  return exportSnapshot(
+    await store.snapshot(threadId === undefined ? {} : { threadId }),
+    store.schemaVersion,
+    options,
+  );
+}
+
+function exportSnapshot(
+  { threads, events, steps }: ThreadStoreSnapshot,
+  schemaVersion: number,
+  options: ExportOptions,
+): RegistryExport {
+  const { threadId } = options;
   if (threadId !== undefined && threads.length === 0) {
     throw new KiwiError({
       code: "ITEM_NOT_FOUND",
@@ -76,7 +103,7 @@ export function exportRegistry(registry: ThreadRegistry, options: ExportOptions 
     format: EXPORT_FORMAT,
     format_version: EXPORT_FORMAT_VERSION,
     exported_at: (options.now ?? (() => new Date()))().toISOString(),
-    schema_version: registry.schemaVersion,
+    schema_version: schemaVersion,
     journal_format_version: JOURNAL_FORMAT_VERSION,
     threads,
     events,
