@@ -11,6 +11,7 @@ import { threadCommand } from "./commands/thread-command";
 import { threadsCommand } from "./commands/threads-command";
 import { trustCommand } from "./commands/trust-command";
 import { validateCommand } from "./commands/validate-command";
+import { workerCommand } from "./commands/worker-command";
 import { type Io, print, printError } from "./io";
 
 const USAGE = `kiwi <command> [options]
@@ -29,7 +30,9 @@ const USAGE = `kiwi <command> [options]
   thread run <directive> [message]  run a directive on a managed thread and follow it live
        [--inputs JSON] [--provider anthropic|openai] [--model id] [--harness id]   (Ctrl-C: stop gracefully; twice: kill)
        [--allow-unpriced]   run a max_cost_usd budget on a model without pricing data (its cost unknown)
+       [--store <postgres-url> [--detach]]   queue it for kiwi workers (KIWI_STORE); --detach prints its id
   threads list|status|events|tail|pause|resume|inject|terminate|kill|export   the thread registry (kiwi threads help)
+  worker --store <postgres-url> [--name id] [--concurrency n]   run queued threads (kiwi worker --help)
 
   Common options: --project <path> (default: KIWI_PROJECT or the current directory),
                   --user-space <path> (default: KIWI_USER_SPACE or ~/.ai), --json
@@ -48,6 +51,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   trust: trustCommand,
   thread: threadCommand,
   threads: threadsCommand,
+  worker: workerCommand,
 };
 
 /** Runs the kiwi command line; returns the exit code. */

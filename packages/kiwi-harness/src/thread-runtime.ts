@@ -183,6 +183,11 @@ export interface SpawnDirectiveOptions {
    * (`help(action="checkpoint")`), on a new thread. ITEM_NOT_FOUND when it has no checkpoint.
    */
   readonly resumeFrom?: string;
+  /**
+   * The thread's id, chosen by the host (a `kiwi worker` runs the thread a submission queued under its
+   * id): used as is, never suffixed; THREAD_ID_COLLISION when taken. Default: `<directive>_<date>_<time>`.
+   */
+  readonly threadId?: string;
 }
 
 /** A kernel whose thread tools work: the kernel, its thread manager and a top-level spawn. */
@@ -449,10 +454,10 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         // The child's token never outlives its parent's current one.
         notAfter: caller ? () => runners.get(caller.thread_id)?.tokenExpiry() || caller.exp : undefined,
       });
-    const base = threadIdFor(d.name, new Date());
+    const base = request.threadId ?? threadIdFor(d.name, new Date());
     // An id this runtime already gave out (a second spawn of the directive within the same second) is
     // taken: go straight to a suffixed one instead of a refused insert and a second authorization.
-    const first = usedIds.has(base) ? 1 : 0;
+    const first = request.threadId === undefined && usedIds.has(base) ? 1 : 0;
     if (usedIds.size >= 256) usedIds.clear();
     usedIds.add(base);
     for (let attempt = first; ; attempt += 1) {
@@ -488,6 +493,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         if (
           KiwiError.isInstance(error) &&
           error.code === "THREAD_ID_COLLISION" &&
+          request.threadId === undefined &&
           attempt < first + ID_RETRIES
         )
           continue;

@@ -20,16 +20,19 @@ import { inert } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { openThreadRuntime } from "../thread-display/open-runtime";
 import { RunDisplay } from "../thread-display/run-display";
+import { storeRunProblem, submitThread } from "../store/submit-thread";
+import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
 import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =
-  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--allow-unpriced] [--json]";
+  "kiwi thread run <directive> [message] [--inputs JSON] [--provider anthropic|openai|<installed provider>] [--model id] [--harness <harness id>] [--allow-unpriced] [--store <postgres-url> [--detach]] [--json]";
 
 /** Thrown by `thread run`'s provider check: no usable provider, reported by the command itself. */
 const NO_PROVIDER = Symbol("no provider");
 
 /** kiwi thread run … — the only `thread` subcommand (`kiwi threads …` works on existing threads). */
-export async function threadCommand(args: string[], io: Io): Promise<number> {
+export async function threadCommand(args: string[], given: Io): Promise<number> {
+  const io = withStoreSecretsHidden(args, given);
   const [sub, ...rest] = args;
   if (sub === "run") return threadRun(rest, io);
   if (sub === undefined || sub === "--help" || sub === "-h") throw new UsageError(RUN_USAGE);
@@ -75,12 +78,40 @@ export async function threadRun(args: string[], io: Io): Promise<number> {
       harness: { type: "string" },
       // A USD budget on a model without pricing data cannot be enforced: refused unless the person says so.
       "allow-unpriced": { type: "boolean", default: false },
+      ...storeOption,
+      detach: { type: "boolean", default: false },
     },
   });
   const directive = positionals[0];
   if (!directive) throw new UsageError(RUN_USAGE);
   const message = positionals.slice(1).join(" ");
   const inputs = jsonObjectArg(values.inputs, "--inputs");
+  const url = storeUrlOf(values, io);
+  if (url) {
+    const problem = storeRunProblem({
+      ...values,
+      "allow-unpriced": values["allow-unpriced"] === true ? true : undefined,
+    });
+    if (problem) throw new UsageError(problem);
+    return submitThread(
+      {
+        url,
+        input: {
+          directive,
+          ...(message ? { message } : {}),
+          inputs,
+          ...(values.harness ? { harness: values.harness } : {}),
+        },
+        detach: values.detach === true,
+        json: values.json === true,
+      },
+      io,
+    );
+  }
+  if (values.detach)
+    throw new UsageError(
+      "--detach queues the thread on a shared store: add --store <postgres-url> (or set KIWI_STORE)",
+    );
   if (values.model === "") throw new UsageError("--model needs a model id, e.g. --model claude-haiku-4-5");
   if (values.harness === "")
     throw new UsageError(

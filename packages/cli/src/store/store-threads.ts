@@ -163,8 +163,8 @@ export async function followStoreEvents(
 }
 
 /** One event as `threads tail` shows it. */
-export function tailLine(e: ThreadEvent, calls: Map<string, string>, text: RowText): string {
-  const prefix = `${inert(text.clock(e.ts))} ${String(e.seq).padStart(4)}  `;
+export function tailLine(e: ThreadEvent, calls: Map<string, string>): string {
+  const prefix = `${inert(e.ts.slice(11, 23))} ${String(e.seq).padStart(4)}  `;
   return `${prefix}${describeEvent({ ...e.data, type: e.type }, { calls }).replaceAll("\n", `\n${" ".repeat(prefix.length)}`)}`;
 }
 
@@ -182,7 +182,7 @@ export async function storeTail(
     const show = (e: ThreadEvent) => {
       if (options.json)
         io.stdout.write(`${inertJson(JSON.stringify({ seq: e.seq, ts: e.ts, type: e.type, ...e.data }))}\n`);
-      else print(io, tailLine(e, calls, text));
+      else print(io, tailLine(e, calls));
     };
     for (const e of all.slice(Math.max(0, all.length - options.lastN))) show(e);
     if (!options.follow || isTerminal(row.status)) return EXIT.ok;

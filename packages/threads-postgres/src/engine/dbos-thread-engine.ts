@@ -12,6 +12,7 @@ import {
   type ThreadLease,
   type ThreadRow,
   type ThreadStatus,
+  type ThreadStore,
 } from "@kiwi/threads";
 import pg from "pg";
 import { PostgresThreadStore } from "../postgres-thread-store";
@@ -289,13 +290,13 @@ export class DbosThreadEngine {
     if (attached.refs > 0) return;
     attached = undefined;
     await DBOS.shutdown({ workflowCompletionTimeoutMS: options.graceMs ?? 0 });
-    await this.#handBack();
+    await this.handBack();
     await this.#pool.end().catch(() => undefined);
     await this.store.close();
   }
 
-  /** Releases the leases of the threads still running here and aborts their bodies. */
-  async #handBack(): Promise<void> {
+  /** Hands the threads still running here back: their bodies abort and their leases are released, so another worker resumes them at once. */
+  async handBack(): Promise<void> {
     for (const [threadId, { lease, lost }] of [...this.#running]) {
       this.#running.delete(threadId);
       lost.abort(
@@ -315,7 +316,7 @@ export class DbosThreadEngine {
    * worker of the queue takes it. THREAD_ID_COLLISION when the id is taken. The store is the caller's.
    */
   static async enqueueThread(
-    store: PostgresThreadStore,
+    store: ThreadStore,
     request: SubmitThreadRequest & { readonly url: string; readonly engineSchema?: string },
   ): Promise<ThreadRow> {
     const { location, secrets } = parseStoreUrl(request.url);
@@ -330,7 +331,12 @@ export class DbosThreadEngine {
         systemDatabasePool: pool,
         systemDatabaseSchemaName: request.engineSchema ?? "dbos",
         applicationName: ENGINE_APPLICATION,
-        logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
+        logger: {
+          info: () => undefined,
+          debug: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+        },
       });
       await client.enqueue(
         {
@@ -461,7 +467,12 @@ function registration(request: SubmitThreadRequest) {
 /** How a body's result ends its thread: what it says (`ThreadBodyEnd`), else completed / end_turn. */
 function bodyEnd(result: unknown): { status: ThreadStatus; reason: string | null } {
   const end = result as Partial<ThreadBodyEnd> | null;
-  if (end && typeof end === "object" && typeof end.thread_status === "string" && isTerminal(end.thread_status))
+  if (
+    end &&
+    typeof end === "object" &&
+    typeof end.thread_status === "string" &&
+    isTerminal(end.thread_status)
+  )
     return { status: end.thread_status, reason: end.thread_reason ?? null };
   return { status: "completed", reason: "end_turn" };
 }

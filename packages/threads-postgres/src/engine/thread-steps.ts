@@ -85,7 +85,10 @@ export class ThreadSteps implements ThreadStepContext {
   }
 
   async status(status: ThreadStatus, reason: string | null = null): Promise<void> {
-    await this.#store.updateStatus(this.threadId, status, { ...(reason ? { reason } : {}), fence: this.#fence });
+    await this.#store.updateStatus(this.threadId, status, {
+      ...(reason ? { reason } : {}),
+      fence: this.#fence,
+    });
   }
 
   async step<T>(

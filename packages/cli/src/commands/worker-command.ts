@@ -1,0 +1,196 @@
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { pickProvider } from "@kiwi/kiwi-harness";
+import { KiwiError } from "@kiwi/spec";
+import { EXIT, UsageError } from "../cli-error";
+import { kernelOptions } from "../common-options";
+import { type Io, printError } from "../io";
+import { loadPostgres, openStore } from "../store/open-store";
+import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
+import { inert } from "../thread-display/inert";
+import { interruptsOf } from "../thread-display/interrupts";
+import { openThreadRuntime } from "../thread-display/open-runtime";
+import { DIRECTIVE_BODY, type DirectiveInput, DirectiveThreads } from "../worker/directive-body";
+
+const USAGE = `kiwi worker --store <postgres-url> [--name <id>] [--concurrency <n>] [--project <path>]
+            [--provider p] [--model m] [--lease <s>] [--grace <s>]
+
+  Runs threads queued on a shared store (kiwi thread run … --store) until SIGTERM or Ctrl-C.
+  --name         this worker's name, unique among the store's workers (default <host>-<pid>)
+  --concurrency  threads it runs at once (default 4; each worker its own)
+  --lease        seconds its lease on a thread holds without renewal (default 30): a dead worker's threads
+                 are taken over by another within about lease + lease/3 + 1 s
+  --grace        on SIGTERM/SIGINT, seconds running threads get to finish before they are handed back
+                 (default 30); a second signal hands them back at once
+  Progress lines go to stderr. Exit 0 after a graceful stop, 1 when it cannot start or was forced.`;
+
+/** kiwi worker … — one worker process of the distributed thread engine (DBOS Transact on PostgreSQL). */
+export async function workerCommand(args: string[], given: Io): Promise<number> {
+  const io = withStoreSecretsHidden(args, given);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...kernelOptions,
+      ...storeOption,
+      name: { type: "string" },
+      concurrency: { type: "string" },
+      provider: { type: "string" },
+      model: { type: "string" },
+      lease: { type: "string" },
+      grace: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${USAGE}`);
+  const url = storeUrlOf(values, io);
+  if (!url)
+    throw new UsageError(`a worker needs a shared store: --store <postgres-url> or KIWI_STORE\n\n${USAGE}`);
+  const name = values.name ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 100);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    throw new UsageError("--name must be 1–100 characters of A-Z a-z 0-9 _ . -");
+  const concurrency = whole(values.concurrency, "--concurrency", 4);
+  const leaseMs = Math.round(seconds(values.lease, "--lease", 30) * 1000);
+  const graceMs = Math.round(seconds(values.grace, "--grace", 30) * 1000);
+  const say = (text: string) => printError(io, `worker ${name}: ${text}`);
+
+  // The runtime first (its providers checked before anything is taken), then the engine.
+  let picked: ReturnType<typeof pickProvider> | undefined;
+  let threads: DirectiveThreads | undefined;
+  const runtime = await openThreadRuntime(values, io, {
+    providers: {
+      ...(values.provider !== undefined ? { provider: values.provider } : {}),
+      ...(values.model !== undefined ? { model: values.model } : {}),
+    },
+    onProviders: (found) => {
+      picked = pickProvider(found.discovery, values.provider, io.env);
+      if (!picked.ok) throw new KiwiError({ code: "INVALID_INPUT", message: picked.message, context: {} });
+    },
+    onEvent: (threadId, event) =>
+      threads?.event(threadId, event as { type: string } & Record<string, unknown>),
+  });
+  const { DbosThreadEngine, defineThreadBody } = await loadPostgres(
+    () => import("@kiwi/threads-postgres/engine"),
+  );
+  const store = await openStore(url).catch(async (error) => {
+    await runtime.close();
+    throw error;
+  });
+  threads = new DirectiveThreads(runtime, store);
+  const running = new Map<string, string>();
+  defineThreadBody(DIRECTIVE_BODY, async (ctx, input) => {
+    const request = input as DirectiveInput;
+    running.set(ctx.threadId, request.directive);
+    say(`took ${inert(ctx.threadId)} (${inert(request.directive)})`);
+    try {
+      const end = await threads!.run(ctx, request);
+      say(
+        `finished ${inert(ctx.threadId)}: ${inert(end.thread_status)}${end.thread_reason ? ` (${inert(end.thread_reason)})` : ""}`,
+      );
+      return end;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      say(`${inert(ctx.threadId)} stopped here: ${inert(String(code ?? (error as Error).message))}`);
+      throw error;
+    } finally {
+      running.delete(ctx.threadId);
+    }
+  });
+  let engine: Awaited<ReturnType<typeof DbosThreadEngine.start>>;
+  try {
+    engine = await DbosThreadEngine.start({
+      url,
+      executorId: name,
+      concurrency,
+      leaseMs,
+      log: (level, text) => say(`${level}: ${inert(text)}`),
+    });
+  } catch (error) {
+    await store.close();
+    await runtime.close();
+    throw error;
+  }
+  say(
+    `ready on ${store.location} (concurrency ${concurrency}, lease ${leaseMs / 1000} s, project ${runtime.kernel.projectRoot})`,
+  );
+
+  // A dead worker's threads: taken over once their lease expired (checked every third of a lease, ≤ 5 s).
+  const takeOverEvery = Math.max(200, Math.min(5_000, Math.floor(leaseMs / 3)));
+  const takeOver = setInterval(() => {
+    engine.takeOver().then(
+      (ids) => {
+        if (ids.length)
+          say(`took over ${ids.map((id) => inert(id)).join(", ")} from a worker whose lease expired`);
+      },
+      (error) => say(`takeover failed: ${inert(String((error as Error).message))}`),
+    );
+  }, takeOverEvery);
+  // Controls queued in the store for the threads running here (a thread's worker applies them).
+  let polling = false;
+  const controls = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    threads!
+      .applyControls(engine.running())
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
+  }, 200);
+
+  const stopped = await new Promise<"graceful" | "forced">((resolveStop) => {
+    const source = interruptsOf(io);
+    let signals = 0;
+    const onSignal = () => {
+      signals += 1;
+      if (signals === 1) {
+        say(
+          `stopping: no new threads; ${running.size} running get ${graceMs / 1000} s to finish, then are handed back (signal again to hand them back now)`,
+        );
+        clearInterval(takeOver);
+        engine.stop({ graceMs }).then(
+          () => resolveStop("graceful"),
+          () => resolveStop("graceful"),
+        );
+      } else if (signals === 2) {
+        say(`handing ${running.size} running thread(s) back now`);
+        resolveStop("forced");
+      }
+    };
+    source.on("SIGINT", onSignal);
+    if (source === process) process.on("SIGTERM", onSignal);
+  });
+  clearInterval(takeOver);
+  clearInterval(controls);
+  if (stopped === "forced") {
+    // The leases go now: another worker resumes the threads at once. DBOS's shutdown may still wait out
+    // the grace; a real process does not wait for it.
+    await engine.handBack().catch(() => undefined);
+    if (interruptsOf(io) === process) setTimeout(() => process.exit(EXIT.failed), 500).unref();
+  }
+  if (running.size) say(`handed back ${[...running.keys()].map((id) => inert(id)).join(", ")}`);
+  say("stopped");
+  // Threads handed back keep their local rows as they are (another worker of this project resumes them).
+  if (running.size === 0) await runtime.close().catch(() => undefined);
+  await store.close();
+  return stopped === "graceful" ? EXIT.ok : EXIT.failed;
+}
+
+function whole(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`${flag} must be a whole number of at least 1, got '${raw}'`);
+  return Number(raw);
+}
+
+function seconds(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400)
+    throw new UsageError(`${flag} must be a number of seconds, more than 0, got '${raw}'`);
+  return n;
+}
