@@ -36,7 +36,10 @@ export function storeSecrets(url: string): string[] {
   const found = new Set<string>([url]);
   try {
     const parsed = new URL(url);
-    for (const raw of [parsed.username, parsed.password]) {
+    // A user named like the scheme (`postgres`) would blank the word in every location shown; the
+    // URL form `postgres://postgres:…@` still goes with the whole URL and the password.
+    const user = /^postgres(ql)?$/i.test(parsed.username) ? "" : parsed.username;
+    for (const raw of [user, parsed.password]) {
       if (!raw) continue;
       found.add(raw);
       try {

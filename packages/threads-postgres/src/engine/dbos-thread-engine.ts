@@ -212,7 +212,20 @@ export class DbosThreadEngine {
       });
       // Before launch: the dispatcher picks internal queues up when it starts.
       registerInternalQueue(THREAD_QUEUE, { workerConcurrency: concurrency });
-      await DBOS.launch();
+      // Workers starting at once on a fresh database would run DBOS's migrations together (PostgreSQL
+      // reports a deadlock): they take turns under an advisory lock. Tried, never waited for inside a
+      // query: DBOS's CREATE INDEX CONCURRENTLY waits for every running query, a blocked lock call too.
+      const lock = await pool.connect();
+      try {
+        while (
+          !(await lock.query("SELECT pg_try_advisory_lock(hashtext('kiwi.dbos.launch')) AS ok")).rows[0]?.ok
+        )
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        await DBOS.launch();
+      } finally {
+        await lock.query("SELECT pg_advisory_unlock(hashtext('kiwi.dbos.launch'))").catch(() => undefined);
+        lock.release();
+      }
     } catch (err) {
       await DBOS.shutdown().catch(() => undefined);
       await pool.end().catch(() => undefined);

@@ -1,0 +1,294 @@
+// `kiwi worker` on PostgreSQL with real processes: three workers and a submitting process on one
+// database, a worker SIGKILLed while it holds threads, controls from another process, a graceful stop.
+// The model is the fake LLM of @kiwi/fake-llm (one loopback server in this process for every worker).
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
+import type { ThreadRow } from "@kiwi/threads";
+import { PostgresThreadStore } from "@kiwi/threads-postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../../threads-postgres/src/test-support/test-database";
+import { createDirective, createThreadProject, type ThreadProject } from "../thread-display/test-support";
+
+const db = await createTestDatabase("cli_worker");
+const CLI_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
+const SUBMIT = fileURLToPath(new URL("../thread-display/submit-process.ts", import.meta.url));
+const LEASE_S = 2;
+
+const run = (item_id: string, parameters: Record<string, unknown>): FakeTurn => ({
+  tool_calls: [{ name: "execute", arguments: { item_type: "tool", action: "run", item_id, parameters } }],
+});
+const slow = (text: string, tool?: FakeTurn): FakeTurn => ({ ...tool, text, chunk_size: 2, delay_ms: 60 });
+
+/** A directive whose model appends a line to lines.txt with the bash tool, then answers slowly. */
+const LINE_WRITER = `# line_writer
+
+Appends a line for the worker tests.
+
+\`\`\`xml
+<directive name="line_writer" version="1.0.0">
+  <metadata>
+    <description>Appends one line to lines.txt</description>
+    <category></category>
+    <model tier="fast">quick</model>
+    <cost><max_turns>12</max_turns><max_total_tokens>200000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>
+    <permissions>
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="bash"/>
+      <execute resource="tool" id="greet"/>
+      <execute resource="process" action="exec"/>
+    </permissions>
+  </metadata>
+  <process>
+    <step name="write"><description>Write</description><action>Append the line.</action></step>
+  </process>
+</directive>
+\`\`\`
+`;
+
+let where: ThreadProject;
+let fake: FakeLlmServer;
+let store: PostgresThreadStore | undefined;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  if (!db) return;
+  where = await createThreadProject();
+  await createDirective(where, "line_writer", LINE_WRITER);
+  const lines = Array.from({ length: 30 }, (_, i) => ({
+    match: `[line ${i + 1}]`,
+    turns: [
+      run("bash", { command: `echo line-${i + 1} >> lines.txt` }),
+      slow(`wrote line ${i + 1}, slowly`),
+      { text: "done" },
+    ],
+  }));
+  const steer = (name: string) => ({
+    match: `[${name}]`,
+    turns: [
+      ...Array.from({ length: 10 }, (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" }))),
+      { text: `${name} end` },
+    ],
+  });
+  fake = await createFakeLlmServer({
+    script: { turns: [], routes: [...lines, steer("steer"), steer("killme"), steer("graceful")] },
+  });
+  store = await PostgresThreadStore.open({ url: db.url });
+}, 60_000);
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGCONT");
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  }
+});
+afterAll(async () => {
+  await store?.close();
+  await fake?.close();
+  await where?.remove();
+  await db?.drop();
+});
+
+interface Proc {
+  readonly child: ChildProcess;
+  out(): string;
+  err(): string;
+  readonly exit: Promise<number | null>;
+}
+
+function proc(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: CLI_ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      KIWI_USER_SPACE: where.userSpace,
+      ANTHROPIC_API_KEY: "test",
+      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+function worker(name: string, extra: string[] = []): Proc {
+  return proc([
+    BIN,
+    "worker",
+    "--store",
+    db!.url,
+    "--name",
+    name,
+    "--project",
+    where.project,
+    "--concurrency",
+    "4",
+    "--lease",
+    String(LEASE_S),
+    ...extra,
+  ]);
+}
+
+async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ready = (w: Proc) => until(w.err, (e) => e.includes(" ready on "), "a worker to be ready", 60_000);
+const lines = () =>
+  existsSync(join(where.project, "lines.txt")) ? readFileSync(join(where.project, "lines.txt"), "utf8") : "";
+
+async function submit(messages: string[]): Promise<string[]> {
+  const s = proc([SUBMIT, db!.url, where.project, "line_writer", ...messages]);
+  expect(await s.exit).toBe(0);
+  return s.out().trim().split("\n");
+}
+
+/** kiwi <args> --store <url> in a process of its own (the "fifth process"). */
+async function kiwiProc(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const p = proc([BIN, ...args, "--store", db!.url]);
+  const code = await p.exit;
+  return { code, out: p.out(), err: p.err() };
+}
+
+describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
+  it("30 threads over 3 workers; one SIGKILLed mid-run: every thread completes, every line exactly once", {
+    timeout: 240_000,
+  }, async () => {
+    const workers = { w1: worker("w1"), w2: worker("w2"), w3: worker("w3") };
+    await Promise.all(Object.values(workers).map(ready));
+    const ids = await submit(Array.from({ length: 30 }, (_, i) => `[line ${i + 1}]`));
+    expect(new Set(ids).size).toBe(30);
+    const lineOf = new Map(ids.map((id, i) => [id, `line-${i + 1}`]));
+    // Kill w1 while it holds threads whose line is written and whose slow answer is streaming.
+    const held = await until(
+      async () => {
+        const running = await store!.query({ status: ["running"] });
+        const mine: string[] = [];
+        for (const r of running) {
+          const lease = await store!.lease(r.thread_id);
+          if (lease?.owner === "w1" && Date.parse(lease.expires_at) > Date.now()) mine.push(r.thread_id);
+        }
+        const written = lines().split("\n");
+        return mine.length >= 2 && mine.every((id) => written.includes(lineOf.get(id)!)) ? mine : [];
+      },
+      (mine) => mine.length >= 2,
+      "w1 holding threads mid-run",
+    );
+    workers.w1.child.kill("SIGKILL");
+    await workers.w1.exit;
+    const rows = await until(
+      () => store!.query({ directive: "line_writer", limit: 100 }),
+      (rs: ThreadRow[]) => rs.length === 30 && rs.every((r) => r.status === "completed"),
+      "all 30 threads to complete",
+      180_000,
+    );
+    expect(rows.map((r) => r.reason)).toEqual(Array(30).fill("end_turn"));
+    const written = lines().trim().split("\n").sort();
+    expect(written).toEqual(Array.from({ length: 30 }, (_, i) => `line-${i + 1}`).sort());
+    // The threads w1 held were taken over by the others.
+    const survivors = workers.w2.err() + workers.w3.err();
+    for (const id of held) expect(survivors).toContain(id);
+    expect(survivors).toMatch(/took over .* from a worker whose lease expired/);
+    // Any host follows a thread: its events are in the store.
+    const events = await kiwiProc(["threads", "events", held[0]!, "--json"]);
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.out).events.map((e: { type: string }) => e.type)).toContain("worker");
+  });
+
+  it("controls from another process reach the owning worker: pause, inject, resume, terminate, kill", {
+    timeout: 180_000,
+  }, async () => {
+    const [w] = [worker("c1"), worker("c2")];
+    await ready(w!);
+    const [steer, killme] = await submit(["[steer]", "[killme]"]);
+    await until(
+      () => store!.get(steer!),
+      (r) => r?.status === "running",
+      "the steered thread to run",
+    );
+    await until(
+      () => store!.get(killme!),
+      (r) => r?.status === "running",
+      "the other thread to run",
+    );
+    const paused = await kiwiProc(["threads", "pause", steer!]);
+    expect(paused.code, paused.err).toBe(0);
+    expect(paused.out).toContain("(applied by its worker)");
+    await until(
+      () => store!.get(steer!),
+      (r) => r?.status === "paused",
+      "the pause to show in the store",
+    );
+    expect((await kiwiProc(["threads", "inject", steer!, "hello", "from", "afar"])).code).toBe(0);
+    expect((await kiwiProc(["threads", "resume", steer!])).code).toBe(0);
+    await until(
+      () => store!.getEvents(steer!),
+      (es) => es.some((e) => JSON.stringify(e.data).includes("hello from afar")),
+      "the injected message in the thread's events",
+    );
+    expect((await kiwiProc(["threads", "terminate", steer!])).code).toBe(0);
+    const killed = await kiwiProc(["threads", "kill", killme!, "--json"]);
+    expect(killed.code, killed.err).toBe(0);
+    expect(JSON.parse(killed.out)).toMatchObject({ success: true, action: "kill", applied: true });
+    const ended = await until(
+      () => store!.get(steer!),
+      (r) => r?.status === "completed",
+      "the terminate",
+    );
+    expect(ended?.reason).toBe("terminated");
+    expect(
+      (
+        await until(
+          () => store!.get(killme!),
+          (r) => r?.status === "killed",
+          "the kill",
+        )
+      )?.status,
+    ).toBe("killed");
+    // A control for a finished thread fails clearly, from any host.
+    const late = await kiwiProc(["threads", "pause", steer!]);
+    expect(late.code).toBe(1);
+    expect(late.err).toContain("THREAD_FINISHED");
+  });
+
+  it("graceful stop: SIGTERM lets the running thread finish, then the worker exits 0", {
+    timeout: 120_000,
+  }, async () => {
+    const w = worker("g1", ["--grace", "60"]);
+    await ready(w);
+    const [id] = await submit(["[graceful]"]);
+    await until(
+      () => store!.get(id!),
+      (r) => r?.status === "running",
+      "the thread to run",
+    );
+    w.child.kill("SIGTERM");
+    expect(await w.exit).toBe(0);
+    expect((await store!.get(id!))?.status).toBe("completed");
+    expect(w.err()).toContain("stopping: no new threads");
+    expect(w.err()).toContain(`finished ${id}: completed`);
+    expect(w.err()).toMatch(/worker g1: stopped$/m);
+  });
+});
