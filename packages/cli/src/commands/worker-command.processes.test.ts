@@ -34,7 +34,7 @@ Appends a line for the worker tests.
     <description>Appends one line to lines.txt</description>
     <category></category>
     <model tier="fast">quick</model>
-    <cost><max_turns>12</max_turns><max_total_tokens>200000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>
+    <cost><max_turns>60</max_turns><max_total_tokens>200000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>
     <permissions>
       <execute resource="kiwi-mcp" action="*"/>
       <execute resource="tool" id="bash"/>
@@ -69,7 +69,9 @@ beforeAll(async () => {
   const steer = (name: string) => ({
     match: `[${name}]`,
     turns: [
-      ...Array.from({ length: 10 }, (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" }))),
+      ...Array.from({ length: name === "graceful" ? 6 : 40 }, (_, i) =>
+        slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" })),
+      ),
       { text: `${name} end` },
     ],
   });
@@ -233,6 +235,9 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
       (r) => r?.status === "running",
       "the other thread to run",
     );
+    const killed = await kiwiProc(["threads", "kill", killme!, "--json"]);
+    expect(killed.code, killed.err).toBe(0);
+    expect(JSON.parse(killed.out)).toMatchObject({ success: true, action: "kill", applied: true });
     const paused = await kiwiProc(["threads", "pause", steer!]);
     expect(paused.code, paused.err).toBe(0);
     expect(paused.out).toContain("(applied by its worker)");
@@ -241,17 +246,17 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
       (r) => r?.status === "paused",
       "the pause to show in the store",
     );
-    expect((await kiwiProc(["threads", "inject", steer!, "hello", "from", "afar"])).code).toBe(0);
-    expect((await kiwiProc(["threads", "resume", steer!])).code).toBe(0);
+    const injected = await kiwiProc(["threads", "inject", steer!, "hello", "from", "afar"]);
+    expect(injected.code, injected.err).toBe(0);
+    const resumed = await kiwiProc(["threads", "resume", steer!]);
+    expect(resumed.code, resumed.err).toBe(0);
     await until(
       () => store!.getEvents(steer!),
       (es) => es.some((e) => JSON.stringify(e.data).includes("hello from afar")),
       "the injected message in the thread's events",
     );
-    expect((await kiwiProc(["threads", "terminate", steer!])).code).toBe(0);
-    const killed = await kiwiProc(["threads", "kill", killme!, "--json"]);
-    expect(killed.code, killed.err).toBe(0);
-    expect(JSON.parse(killed.out)).toMatchObject({ success: true, action: "kill", applied: true });
+    const terminated = await kiwiProc(["threads", "terminate", steer!]);
+    expect(terminated.code, terminated.err).toBe(0);
     const ended = await until(
       () => store!.get(steer!),
       (r) => r?.status === "completed",
