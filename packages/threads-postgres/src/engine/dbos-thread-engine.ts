@@ -333,11 +333,26 @@ export class DbosThreadEngine {
     request: SubmitThreadRequest & { readonly url: string; readonly engineSchema?: string },
   ): Promise<ThreadRow> {
     const { location, secrets } = parseStoreUrl(request.url);
-    const row = await store.register(registration(request));
+    const engineSchema = request.engineSchema ?? "dbos";
     const pool = new pg.Pool({ connectionString: request.url, max: 2, application_name: "kiwi-submit" });
     pool.on("error", () => undefined);
     let client: DBOSClient | undefined;
+    let registered = false;
     try {
+      // DBOS's tables are created when the first worker launches (migrating from here would hand DBOS
+      // the URL, which it logs): before any worker, nothing is registered and the submitter is told.
+      const { rows } = await pool.query("SELECT to_regclass($1) IS NOT NULL AS ready", [
+        `"${engineSchema.replaceAll('"', '""')}".workflow_status`,
+      ]);
+      if (!rows[0]?.ready) {
+        throw new KiwiError({
+          code: "THREAD_ENGINE_NOT_READY",
+          message: `no kiwi worker has started on ${location} yet (the first one creates the queue's tables): start one with kiwi worker --store …, then submit again`,
+          context: { location },
+        });
+      }
+      const row = await store.register(registration(request));
+      registered = true;
       client = await DBOSClient.create({
         // DBOS wants a URL even with a pool: a placeholder, never the store's (it would log it).
         systemDatabaseUrl: "postgres://kiwi-store/placeholder",
@@ -362,10 +377,12 @@ export class DbosThreadEngine {
       );
       return row;
     } catch (err) {
+      if (KiwiError.isInstance(err)) throw err;
       // Registered but not queued: say so on the thread, so nobody waits for it.
-      await Promise.resolve(
-        store.updateStatus(request.threadId, "error", { reason: "REGISTRY_UNAVAILABLE" }),
-      ).catch(() => undefined);
+      if (registered)
+        await Promise.resolve(
+          store.updateStatus(request.threadId, "error", { reason: "REGISTRY_UNAVAILABLE" }),
+        ).catch(() => undefined);
       throw new KiwiError({
         code: "REGISTRY_UNAVAILABLE",
         message: `thread ${request.threadId} could not be queued on ${location}: ${scrub(err instanceof Error ? err.message : String(err), secrets)}`,
