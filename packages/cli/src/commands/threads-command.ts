@@ -63,7 +63,7 @@ type Sub = (args: string[], io: Io) => Promise<number>;
 const kernelOptions = { ...localOptions, ...storeOption } as const;
 
 /** How rows and times are shown, shared with the store's commands. */
-const TEXT: RowText = { when, clock, usageText, statusText };
+const TEXT: RowText = { when, usageText, statusText };
 
 const SUBCOMMANDS: Record<string, Sub> = {
   list: listThreads,
@@ -355,13 +355,7 @@ async function tailThread(args: string[], io: Io): Promise<number> {
   const lastN = wholeNumber(values.lines, "-n", 0) ?? 20;
   const url = storeUrlOf(values, io);
   if (url)
-    return storeTail(
-      url,
-      id,
-      { lastN, follow: values.follow === true, json: values.json === true },
-      io,
-      TEXT,
-    );
+    return storeTail(url, id, { lastN, follow: values.follow === true, json: values.json === true }, io);
   const calls = new Map<string, string>();
   const show = (e: TranscriptEvent) => {
     if (values.json) {

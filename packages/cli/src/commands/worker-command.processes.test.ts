@@ -5,8 +5,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createKernel } from "@kiwi/kernel";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
-import type { ThreadRow } from "@kiwi/threads";
+import { isTerminal, type ThreadRow } from "@kiwi/threads";
 import { PostgresThreadStore } from "@kiwi/threads-postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../threads-postgres/src/test-support/test-database";
@@ -23,7 +24,30 @@ const run = (item_id: string, parameters: Record<string, unknown>): FakeTurn => 
 });
 const slow = (text: string, tool?: FakeTurn): FakeTurn => ({ ...tool, text, chunk_size: 2, delay_ms: 60 });
 
-/** A directive whose model appends a line to lines.txt with the bash tool, then answers slowly. */
+/**
+ * The tool: appends its line to lines.txt unless it is there already, so it is `idempotent: true` — a call
+ * in flight when its worker died runs again on the next (Kiwi's rule), and the line still exists once.
+ */
+const APPEND_LINE = `tool_id: append_line
+tool_type: shell
+version: "1.0.0"
+description: Appends a line to lines.txt unless it is there already.
+executor_id: subprocess
+requires: [process.exec]
+idempotent: true
+parameters:
+  - name: line
+    type: string
+    required: true
+    description: The line.
+config:
+  command: /bin/sh
+  args: ["-c", "grep -qx {line} lines.txt 2>/dev/null || echo {line} >> lines.txt"]
+  timeout_ms: 20000
+  max_output_bytes: 10000
+`;
+
+/** A directive whose model appends a line to lines.txt with append_line, then answers slowly. */
 const LINE_WRITER = `# line_writer
 
 Appends a line for the worker tests.
@@ -37,7 +61,7 @@ Appends a line for the worker tests.
     <cost><max_turns>60</max_turns><max_total_tokens>200000</max_total_tokens><on_exceeded>stop</on_exceeded></cost>
     <permissions>
       <execute resource="kiwi-mcp" action="*"/>
-      <execute resource="tool" id="bash"/>
+      <execute resource="tool" id="append_line"/>
       <execute resource="tool" id="greet"/>
       <execute resource="process" action="exec"/>
     </permissions>
@@ -58,10 +82,23 @@ beforeAll(async () => {
   if (!db) return;
   where = await createThreadProject();
   await createDirective(where, "line_writer", LINE_WRITER);
+  const kernel = await createKernel({
+    projectRoot: where.project,
+    userSpace: where.userSpace,
+    env: {},
+    personAtTerminal: true,
+  });
+  const tool = await kernel.execute({
+    item_type: "tool",
+    action: "create",
+    item_id: "append_line",
+    parameters: { content: APPEND_LINE },
+  });
+  if (!tool.success) throw new Error(`${tool.error.code}: ${tool.error.message}`);
   const lines = Array.from({ length: 30 }, (_, i) => ({
     match: `[line ${i + 1}]`,
     turns: [
-      run("bash", { command: `echo line-${i + 1} >> lines.txt` }),
+      run("append_line", { line: `line-${i + 1}` }),
       slow(`wrote line ${i + 1}, slowly`),
       { text: "done" },
     ],
@@ -202,11 +239,11 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     await workers.w1.exit;
     const rows = await until(
       () => store!.query({ directive: "line_writer", limit: 100 }),
-      (rs: ThreadRow[]) => rs.length === 30 && rs.every((r) => r.status === "completed"),
+      (rs: ThreadRow[]) => rs.length === 30 && rs.every((r) => isTerminal(r.status)),
       "all 30 threads to complete",
       180_000,
     );
-    expect(rows.map((r) => r.reason)).toEqual(Array(30).fill("end_turn"));
+    expect(rows.map((r) => `${r.status}/${r.reason}`)).toEqual(Array(30).fill("completed/end_turn"));
     const written = lines().trim().split("\n").sort();
     expect(written).toEqual(Array.from({ length: 30 }, (_, i) => `line-${i + 1}`).sort());
     // The threads w1 held were taken over by the others.

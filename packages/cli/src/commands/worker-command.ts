@@ -166,12 +166,11 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
   });
   clearInterval(takeOver);
   clearInterval(controls);
-  if (stopped === "forced") {
-    // The leases go now: another worker resumes the threads at once. DBOS's shutdown may still wait out
-    // the grace; a real process does not wait for it.
-    await engine.handBack().catch(() => undefined);
-    if (interruptsOf(io) === process) setTimeout(() => process.exit(EXIT.failed), 500).unref();
-  }
+  if (stopped === "forced") await engine.handBack().catch(() => undefined);
+  // Threads handed back still run in this runtime until the process ends (DBOS's shutdown may still wait
+  // out the grace too): a real process does not wait for them.
+  if ((stopped === "forced" || running.size > 0) && interruptsOf(io) === process)
+    setTimeout(() => process.exit(stopped === "graceful" ? EXIT.ok : EXIT.failed), 500).unref();
   if (running.size) say(`handed back ${[...running.keys()].map((id) => inert(id)).join(", ")}`);
   say("stopped");
   // Threads handed back keep their local rows as they are (another worker of this project resumes them).

@@ -24,7 +24,6 @@ import { withStore } from "./open-store";
 /** What the table helpers of `kiwi threads` need (shared with the project-registry commands). */
 export interface RowText {
   when(iso: string | null): string;
-  clock(iso: string): string;
   usageText(row: ThreadRow): { tokens: string; usd: string };
   statusText(row: ThreadRow): string;
 }
@@ -132,7 +131,7 @@ export async function storeEvents(
           ["SEQ", "TIME", "TYPE", "DETAIL"],
           events.map((e) => [
             String(e.seq),
-            inert(text.clock(e.ts)),
+            inert(e.ts.slice(11, 23)),
             inert(e.type),
             describeEvent({ ...e.data, type: e.type }, { short: true, calls }),
           ]),
@@ -173,7 +172,6 @@ export async function storeTail(
   id: string,
   options: { lastN: number; follow: boolean; json: boolean },
   io: Io,
-  text: RowText,
 ) {
   return withStore(url, async (store) => {
     const row = await storeRow(store, id);

@@ -34,7 +34,10 @@ describe.skipIf(!db)("store URLs and their credentials never appear in output", 
   const wrongDb = () => `postgres://postgres:${PASSWORD}@127.0.0.1:5432/kiwi_no_such_database`;
 
   it("before any worker started on the store, a submission is refused and nothing registered", async () => {
-    const early = await kiwi(["thread", "run", "line_writer", "--store", good(), "--detach", "--json"], where);
+    const early = await kiwi(
+      ["thread", "run", "line_writer", "--store", good(), "--detach", "--json"],
+      where,
+    );
     expect(early.code).toBe(1);
     expect(early.err).toContain("error THREAD_ENGINE_NOT_READY: no kiwi worker has started on");
     hidden(early);

@@ -70,11 +70,11 @@ export function withStoreSecretsHidden(args: readonly string[], io: Io): Io {
   if (io.env.KIWI_STORE) urls.push(io.env.KIWI_STORE);
   const secrets = [...new Set(urls.filter((u) => u.length > 0).flatMap(storeSecrets))];
   if (secrets.length === 0) return io;
-  const hide = (text: string) => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join("[REDACTED]");
-    return out;
-  };
+  // The URLs go wherever they appear; a user or password only as a whole word (not inside a longer
+  // name: a password "kiwi" must not blank "hello_kiwi").
+  const whole = new Set(urls.flatMap((u) => storeSecrets(u).filter((s) => !s.includes("://"))));
+  const hide = (text: string) =>
+    secrets.reduce((out, secret) => replaceAll(out, secret, whole.has(secret)), text);
   return { ...io, stdout: hiding(io.stdout, hide), stderr: hiding(io.stderr, hide) };
 }
 
@@ -90,4 +90,20 @@ function hiding(target: Io["stdout"], hide: (text: string) => string): Io["stdou
   Object.defineProperty(out, "isTTY", { get: () => tty.isTTY });
   Object.defineProperty(out, "columns", { get: () => tty.columns });
   return out;
+}
+
+const WORD = /[A-Za-z0-9_]/;
+
+/** `text` with `secret` replaced by [REDACTED] (only where it is not part of a longer word, if `word`). */
+function replaceAll(text: string, secret: string, word: boolean): string {
+  let out = "";
+  let from = 0;
+  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
+    const end = at + secret.length;
+    if (at < from) continue;
+    if (word && (WORD.test(text[at - 1] ?? "") || WORD.test(text[end] ?? ""))) continue;
+    out += `${text.slice(from, at)}[REDACTED]`;
+    from = end;
+  }
+  return out + text.slice(from);
 }

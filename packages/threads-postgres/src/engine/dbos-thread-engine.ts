@@ -285,6 +285,10 @@ export class DbosThreadEngine {
       if (wf.executorId === this.executorId) continue;
       const lease = await this.store.lease(wf.workflowID);
       if (lease && Date.parse(lease.expires_at) > Date.now()) continue;
+      // No lease: a worker between dequeue and acquisition, or one that just ended the thread (its lease
+      // released before DBOS records the end) — alive both; dead only when nothing moved for two leases.
+      const since = wf.dequeuedAt ?? wf.updatedAt ?? wf.createdAt;
+      if (!lease && Date.now() - since < 2 * this.#leaseMs) continue;
       await DBOS.resumeWorkflow(wf.workflowID, { queueName: THREAD_QUEUE });
       taken.push(wf.workflowID);
     }
@@ -294,7 +298,7 @@ export class DbosThreadEngine {
   /**
    * Stops this reference; the last one shuts DBOS down: no more threads are taken, running ones get
    * `graceMs` to finish, and those still running then are handed back — their bodies' signals abort and
-   * their leases are released, so another worker's `takeOver` resumes them at once (from their journal)
+   * their leases expire at once, so another worker's `takeOver` resumes them at its next check (from their journal)
    * instead of after a lease.
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
@@ -308,7 +312,7 @@ export class DbosThreadEngine {
     await this.store.close();
   }
 
-  /** Hands the threads still running here back: their bodies abort and their leases are released, so another worker resumes them at once. */
+  /** Hands the threads still running here back: their bodies abort and their leases expire now, so another worker's takeOver resumes them at its next check. */
   async handBack(): Promise<void> {
     for (const [threadId, { lease, lost }] of [...this.#running]) {
       this.#running.delete(threadId);
@@ -319,7 +323,8 @@ export class DbosThreadEngine {
           context: { thread_id: threadId },
         }),
       );
-      await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+      // Expired now rather than released: another worker's takeOver resumes it at its next check.
+      await Promise.resolve(this.store.renewLease(lease, { ttlMs: 1 })).catch(() => undefined);
     }
   }
 
@@ -437,8 +442,10 @@ export class DbosThreadEngine {
       }
     } finally {
       clearInterval(renew);
+      // Handed back by stop: its lease was made to expire (takeOver's signal), not released.
+      const handedBack = !this.#running.has(threadId);
       this.#running.delete(threadId);
-      await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
+      if (!handedBack) await Promise.resolve(this.store.releaseLease(lease)).catch(() => undefined);
     }
   }
 
