@@ -14,14 +14,14 @@ import type { ThreadRow } from "@kiwi/threads";
 import { EXIT, UsageError } from "../cli-error";
 import { type KernelFlags, kernelOptions } from "../common-options";
 import { type Io, print, printError, printJson } from "../io";
+import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
+import { storeRunProblem, submitThread } from "../store/submit-thread";
 import { describeBudget, tokensOf } from "../thread-display/describe-event";
 import { formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
 import { inert } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { openThreadRuntime } from "../thread-display/open-runtime";
 import { RunDisplay } from "../thread-display/run-display";
-import { storeRunProblem, submitThread } from "../store/submit-thread";
-import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
 import { jsonObjectArg } from "./run-command";
 
 const RUN_USAGE =

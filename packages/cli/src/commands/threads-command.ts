@@ -18,11 +18,6 @@ import {
 import { EXIT, UsageError } from "../cli-error";
 import { type KernelFlags, kernelOptions as localOptions, projectFrom } from "../common-options";
 import { type Io, print, printJson } from "../io";
-import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
-import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
-import { inert, inertJson } from "../thread-display/inert";
-import { onInterrupts } from "../thread-display/interrupts";
-import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
 import {
   type RowText,
   storeControl,
@@ -33,6 +28,11 @@ import {
   storeTail,
 } from "../store/store-threads";
 import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
+import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
+import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { inert, inertJson } from "../thread-display/inert";
+import { onInterrupts } from "../thread-display/interrupts";
+import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
 import { recoverCommand, resumeInPlaceCommand } from "./thread-command";
 
 const USAGE = `kiwi threads <subcommand> [options]
@@ -306,7 +306,6 @@ async function threadEvents(args: string[], io: Io): Promise<number> {
       { ...(afterSeq !== undefined ? { afterSeq } : {}), ...(limit !== undefined ? { limit } : {}) },
       values.json === true,
       io,
-      TEXT,
     );
   return withThread(id, values, io, ({ manager }) => {
     const calls = new Map<string, string>();

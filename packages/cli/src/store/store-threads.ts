@@ -115,7 +115,6 @@ export async function storeEvents(
   query: { afterSeq?: number; limit?: number },
   json: boolean,
   io: Io,
-  text: RowText,
 ) {
   return withStore(url, async (store) => {
     await storeRow(store, id);
