@@ -232,7 +232,7 @@ export async function storeControl(
       if (record?.status === "done") break;
       if (record?.status === "failed")
         throw new KiwiError({
-          code: record.error?.code ?? "CONTROL_FAILED",
+          code: record.error?.code ?? "INTERNAL_ERROR",
           message: `${id}: ${action} was not applied: ${record.error?.message ?? "the worker refused it"}`,
           context: { thread_id: id, action, request_id: requestId },
         });
