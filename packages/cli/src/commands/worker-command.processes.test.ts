@@ -106,14 +106,25 @@ beforeAll(async () => {
   const steer = (name: string) => ({
     match: `[${name}]`,
     turns: [
-      ...Array.from({ length: name === "graceful" ? 6 : 40 }, (_, i) =>
-        slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" })),
+      ...Array.from(
+        { length: name === "graceful" || name.startsWith("conc") ? 6 : name === "handback" ? 14 : 40 },
+        (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" })),
       ),
       { text: `${name} end` },
     ],
   });
   fake = await createFakeLlmServer({
-    script: { turns: [], routes: [...lines, steer("steer"), steer("killme"), steer("graceful")] },
+    script: {
+      turns: [],
+      routes: [
+        ...lines,
+        steer("steer"),
+        steer("killme"),
+        steer("graceful"),
+        steer("handback"),
+        ...Array.from({ length: 8 }, (_, i) => steer(`conc ${i + 1}`)),
+      ],
+    },
   });
   store = await PostgresThreadStore.open({ url: db.url });
 }, 60_000);
@@ -332,5 +343,63 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect(w.err()).toContain("stopping: no new threads");
     expect(w.err()).toContain(`finished ${id}: completed`);
     expect(w.err()).toMatch(/worker g1: stopped$/m);
+  });
+
+  it("a second signal hands the running thread back: another worker finishes it", {
+    timeout: 150_000,
+  }, async () => {
+    const h1 = worker("h1", ["--grace", "60"]);
+    await ready(h1);
+    const [id] = await submit(["[handback]"]);
+    await until(
+      () => store!.get(id!),
+      (r) => r?.status === "running",
+      "the thread to run",
+    );
+    h1.child.kill("SIGTERM");
+    await until(h1.err, (e) => e.includes("stopping: no new threads"), "the first signal");
+    h1.child.kill("SIGTERM");
+    expect(await h1.exit).toBe(1);
+    expect(h1.err()).toContain(`handed back ${id}`);
+    const h2 = worker("h2");
+    const row = await until(
+      () => store!.get(id!),
+      (r) => r?.status === "completed",
+      "h2 to finish it",
+    );
+    expect(row?.reason).toBe("end_turn");
+    expect(h2.err()).toContain(`took over ${id}`);
+  });
+
+  it("concurrency is per worker: --concurrency 1 and 3 on one store run at most 1 and 3 threads", {
+    timeout: 150_000,
+  }, async () => {
+    const one = worker("k1", ["--concurrency", "1"]);
+    const three = worker("k3", ["--concurrency", "3"]);
+    await Promise.all([ready(one), ready(three)]);
+    const ids = await submit(Array.from({ length: 8 }, (_, i) => `[conc ${i + 1}]`));
+    const most = { k1: 0, k3: 0 };
+    await until(
+      async () => {
+        const held = { k1: 0, k3: 0 };
+        for (const id of ids) {
+          const lease = await store!.lease(id);
+          if (
+            lease &&
+            Date.parse(lease.expires_at) > Date.now() &&
+            (lease.owner === "k1" || lease.owner === "k3")
+          )
+            held[lease.owner] += 1;
+        }
+        most.k1 = Math.max(most.k1, held.k1);
+        most.k3 = Math.max(most.k3, held.k3);
+        const rows = await Promise.all(ids.map((id) => store!.get(id)));
+        return rows.every((r) => r?.status === "completed");
+      },
+      (done) => done,
+      "the 8 threads to complete",
+      120_000,
+    );
+    expect(most).toEqual({ k1: 1, k3: 3 });
   });
 });

@@ -210,8 +210,9 @@ export class DbosThreadEngine {
           error: (entry) => say("error", entry),
         },
       });
-      // Before launch: the dispatcher picks internal queues up when it starts.
-      registerInternalQueue(THREAD_QUEUE, { workerConcurrency: concurrency });
+      // Before launch: the dispatcher picks internal queues up when it starts. Registered once per process
+      // (a second call returns the first queue), so the value is set on it every launch.
+      registerInternalQueue(THREAD_QUEUE, { workerConcurrency: concurrency }).workerConcurrency = concurrency;
       // Workers starting at once on a fresh database would run DBOS's migrations together (PostgreSQL
       // reports a deadlock): they take turns under an advisory lock. Tried, never waited for inside a
       // query: DBOS's CREATE INDEX CONCURRENTLY waits for every running query, a blocked lock call too.
