@@ -108,7 +108,7 @@ beforeAll(async () => {
     turns: [
       ...Array.from(
         { length: name === "graceful" || name.startsWith("conc") ? 6 : name === "handback" ? 14 : 40 },
-        (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: "Ada" })),
+        (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: `Ada ${i + 1}` })),
       ),
       { text: `${name} end` },
     ],
