@@ -1,8 +1,8 @@
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
+import type { ThreadStore, ThreadStoreSnapshot } from "../store/thread-store";
 import { JOURNAL_FORMAT_VERSION } from "./journal";
 import type { ThreadEvent, ThreadRow } from "./rows";
-import type { ThreadStore, ThreadStoreSnapshot } from "../store/thread-store";
 import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 export const EXPORT_FORMAT = "kiwi-threads";
