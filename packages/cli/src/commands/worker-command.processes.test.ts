@@ -331,7 +331,11 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
   }, async () => {
     const w = worker("g1", ["--grace", "60"]);
     await ready(w);
-    const [id] = await submit(["[graceful]"]);
+    // Submitted without --detach: the submitting process follows the thread from the store.
+    const follower = proc([BIN, "thread", "run", "line_writer", "[graceful]", "--store", db!.url, "--json"]);
+    const queued = await until(follower.err, (e) => / queued on /.test(e), "the submission");
+    const id = /^thread (\S+) queued on postgres:\/\/127\.0\.0\.1:\d+\//m.exec(queued)?.[1];
+    expect(id).toBeDefined();
     await until(
       () => store!.get(id!),
       (r) => r?.status === "running",
@@ -343,6 +347,10 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect(w.err()).toContain("stopping: no new threads");
     expect(w.err()).toContain(`finished ${id}: completed`);
     expect(w.err()).toMatch(/worker g1: stopped$/m);
+    expect(await follower.exit).toBe(0);
+    expect(JSON.parse(follower.out())).toMatchObject({ success: true, thread_id: id, status: "completed" });
+    expect(follower.err()).toContain("graceful turn 6");
+    expect(follower.err()).toContain('worker {"worker":"g1","action":"took"}');
   });
 
   it("a second signal hands the running thread back: another worker finishes it", {
