@@ -350,7 +350,7 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect(await follower.exit).toBe(0);
     expect(JSON.parse(follower.out())).toMatchObject({ success: true, thread_id: id, status: "completed" });
     expect(follower.err()).toContain("graceful turn 6");
-    expect(follower.err()).toContain('worker {"worker":"g1","action":"took"}');
+    expect(follower.err()).toContain("worker g1 took the thread");
   });
 
   it("a second signal hands the running thread back: another worker finishes it", {

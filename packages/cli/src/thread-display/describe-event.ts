@@ -54,6 +54,8 @@ export function describeEvent(e: EventFields, options: DescribeOptions = {}): st
       return `directive ${str(e.directive)} ${str(e.version)}${e.core ? " (core)" : ""}`;
     case "token_minted":
       return `token ${str(e.jti).slice(0, 12)} · ${str(e.grants)} grants${num(e.dropped) ? ` (${str(e.dropped)} not held by the parent)` : ""}`;
+    case "worker":
+      return `worker ${str(e.worker)} ${e.action === "took" ? "took the thread" : str(e.action)}`;
     case "resumed":
       return `resumed at turn ${str(e.turn)} (${str(e.messages)} messages)`;
     case "turn_start":
