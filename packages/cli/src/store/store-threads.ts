@@ -19,7 +19,7 @@ import { describeBudget, describeEvent, tokensOf } from "../thread-display/descr
 import { columnTable, formatDuration, formatInt, keyValueTable } from "../thread-display/format";
 import { inert, inertJson } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
-import { withStore } from "./open-store";
+import { loadPostgres, withStore } from "./open-store";
 
 /** What the table helpers of `kiwi threads` need (shared with the project-registry commands). */
 export interface RowText {
@@ -225,6 +225,23 @@ export async function storeControl(
         message: `thread ${id} already ended (${row.status}): ${action} applies to running threads only`,
         context: { thread_id: id, status: row.status },
       });
+    if (
+      (action === "kill" || action === "terminate") &&
+      row.status === "spawning" &&
+      !(await store.lease(id))
+    ) {
+      // Still in the queue: no worker to ask; DBOS cancels its workflow and it ends before it started.
+      const { DbosThreadEngine } = await loadPostgres(() => import("@kiwi/threads-postgres/engine"));
+      const ended = await DbosThreadEngine.cancelThread(store, {
+        url,
+        threadId: id,
+        reason: action === "kill" ? "killed" : "terminated",
+      });
+      if (options.json)
+        printJson(io, { success: true, action, thread_id: id, status: ended.status, queued: false });
+      else print(io, `${id}: cancelled before any worker took it (${ended.status})`);
+      return EXIT.ok;
+    }
     const { id: requestId } = await store.requestControl(id, ACTIONS[action], payload);
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     for (;;) {

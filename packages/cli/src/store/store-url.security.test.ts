@@ -3,6 +3,7 @@
 // to stdout and stderr is searched for them.
 import { tempProject } from "@kiwi/testing";
 import { DbosThreadEngine } from "@kiwi/threads-postgres/engine";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../threads-postgres/src/test-support/test-database";
 import { kiwi, type ThreadProject } from "../thread-display/test-support";
@@ -93,6 +94,37 @@ describe.skipIf(!db)("store URLs and their credentials never appear in output", 
     expect(r.err).toContain("error CONTROL_TIMEOUT");
     expect(r.err).toContain("is a kiwi worker running on this store?");
     hidden(r);
+  });
+
+  it("kill of a thread still in the queue cancels its workflow: it ends killed and no worker runs it", async () => {
+    const submitted = await kiwi(
+      ["thread", "run", "line_writer", "--store", good(), "--detach", "--json"],
+      where,
+    );
+    const { thread_id: id } = JSON.parse(submitted.out) as { thread_id: string };
+    const r = await kiwi(["threads", "kill", id, "--store", good(), "--json"], where);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({
+      success: true,
+      action: "kill",
+      thread_id: id,
+      status: "killed",
+    });
+    hidden(r);
+    const client = new pg.Client({ connectionString: db!.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT status FROM dbos.workflow_status WHERE workflow_uuid = $1",
+        [id],
+      );
+      expect(rows[0]?.status).toBe("CANCELLED");
+    } finally {
+      await client.end();
+    }
+    const again = await kiwi(["threads", "kill", id, "--store", good()], where);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("THREAD_FINISHED");
   });
 
   it.each([

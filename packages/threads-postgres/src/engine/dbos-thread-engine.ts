@@ -330,6 +330,51 @@ export class DbosThreadEngine {
   }
 
   /**
+   * Kills a thread from a process that runs no workflows (`kiwi threads kill|terminate` on a thread still
+   * waiting in the queue): DBOS cancels its workflow (a worker that took it meanwhile sees its step's
+   * signal fire) and the row ends `killed`. THREAD_FINISHED when it already ended.
+   */
+  static async cancelThread(
+    store: ThreadStore,
+    request: {
+      readonly url: string;
+      readonly threadId: string;
+      /** Recorded as the row's reason (default `killed`). */
+      readonly reason?: string;
+      readonly engineSchema?: string;
+    },
+  ): Promise<ThreadRow> {
+    const { location, secrets } = parseStoreUrl(request.url);
+    const pool = new pg.Pool({ connectionString: request.url, max: 2, application_name: "kiwi-control" });
+    pool.on("error", () => undefined);
+    const client = await DBOSClient.create({
+      systemDatabaseUrl: "postgres://kiwi-store/placeholder",
+      systemDatabasePool: pool,
+      systemDatabaseSchemaName: request.engineSchema ?? "dbos",
+      applicationName: ENGINE_APPLICATION,
+      logger: {
+        info: () => undefined,
+        debug: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    });
+    try {
+      await client.cancelWorkflow(request.threadId, { cancelChildren: true });
+    } catch (err) {
+      throw new KiwiError({
+        code: "REGISTRY_UNAVAILABLE",
+        message: `thread ${request.threadId} could not be cancelled on ${location}: ${scrub(err instanceof Error ? err.message : String(err), secrets)}`,
+        context: { location, thread_id: request.threadId },
+      });
+    } finally {
+      await client.destroy().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    }
+    return store.updateStatus(request.threadId, "killed", { reason: request.reason ?? "killed" });
+  }
+
+  /**
    * Queues a thread from a process that runs no workflows (`kiwi thread run --detach`): registers its
    * row (`spawning`) and enqueues its workflow through a `DBOSClient` (workflow id = thread id); any
    * worker of the queue takes it. THREAD_ID_COLLISION when the id is taken. The store is the caller's.
