@@ -20,6 +20,8 @@ export type { CapabilityGuard } from "./guard/capability-guard";
 export { createCapabilityGuard } from "./guard/capability-guard";
 export { capabilityDenied, suggestionFor } from "./guard/denial";
 export { primitiveFloor } from "./guard/primitive-floor";
+export type { AuthorizationDecision } from "./guard/record-authorization";
+export { AUTHZ_ATTRIBUTES, recordAuthorization } from "./guard/record-authorization";
 export { orchestrationAdmits, scopeAdmits } from "./orchestration/orchestration-admits";
 export type { IsProtectedPathOptions, ProtectedPathVerdict } from "./paths/is-protected-path";
 export { isProtectedPath } from "./paths/is-protected-path";

@@ -13,6 +13,7 @@ import { trustCommand } from "./commands/trust-command";
 import { validateCommand } from "./commands/validate-command";
 import { workerCommand } from "./commands/worker-command";
 import { type Io, print, printError } from "./io";
+import { withTelemetry } from "./telemetry/otlp-telemetry";
 
 const USAGE = `kiwi <command> [options]
 
@@ -54,6 +55,12 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   worker: workerCommand,
 };
 
+/**
+ * Commands that run threads or tools for a while: their OpenTelemetry spans are exported over OTLP when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set (`withTelemetry`), and flushed before the command returns.
+ */
+const TRACED = new Set(["thread", "threads", "run", "serve"]);
+
 /** Runs the kiwi command line; returns the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
@@ -67,7 +74,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await command(rest, io);
+    return TRACED.has(name) ? await withTelemetry(io, () => command(rest, io)) : await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       printError(io, `kiwi ${name}: ${(error as Error).message}`);

@@ -11,6 +11,7 @@ import { recordBenchRow, writeBenchRows } from "../../../scripts/bench-rows";
 import { createTestDatabase } from "../../threads-postgres/src/test-support/test-database";
 import { greet, threadWorld } from "../src/test-support/thread-world";
 import { benchCompaction } from "./compaction";
+import { benchTelemetry } from "./telemetry";
 import { benchThreads, benchWorld, DIRECTIVE } from "./threads";
 
 const TURNS = 10;
@@ -217,6 +218,37 @@ if (heap) {
   console.log("  heap after GC: skipped (run with node --expose-gc)");
   recordBenchRow({ benchmark: "heap after GC (skipped: run with --expose-gc)", value: Number.NaN, unit: "" });
 }
+
+const otel = await benchTelemetry(RUNS);
+console.log(
+  `\nOpenTelemetry spans, KiwiHarnessRunner ${TURNS}-turn loop (baseline: telemetry: false, no spans made)\n`,
+);
+console.log(`  no spans (telemetry: false)                                   ${otel.off.toFixed(2)} ms/turn`);
+console.log(
+  `  no tracer provider registered (API no-ops)                    ${otel.noProvider.toFixed(2)} ms/turn  ${(otel.noProvider / otel.off).toFixed(3)}×`,
+);
+console.log(
+  `  SDK + in-memory exporter (${otel.spansPerRun} spans per run)                   ${otel.inMemory.toFixed(2)} ms/turn  ${(otel.inMemory / otel.off).toFixed(3)}×`,
+);
+const otelBaseline = `same loop without spans (telemetry: false) ${otel.off.toFixed(2)} ms/turn`;
+recordBenchRow({
+  benchmark: `span overhead per turn, no tracer provider registered (${TURNS}-turn runner loop)`,
+  value: otel.noProvider,
+  unit: "ms/turn",
+  baseline: otelBaseline,
+  ratio: otel.noProvider / otel.off,
+  ratioKind: "time",
+  target: "≤ 1.05×",
+  met: otel.noProvider / otel.off <= 1.05,
+});
+recordBenchRow({
+  benchmark: `span overhead per turn, SDK + in-memory exporter (${TURNS}-turn runner loop)`,
+  value: otel.inMemory,
+  unit: "ms/turn",
+  baseline: otelBaseline,
+  ratio: otel.inMemory / otel.off,
+  ratioKind: "time",
+});
 
 console.log(`\nThread runtime (spawn latency, registry event rate, idle-thread memory)\n`);
 for (const row of await benchThreads()) {

@@ -33,6 +33,9 @@ export type { StepIntent, StepJournal, StepKind, StepOutcome } from "./runtime/s
 export { PASS_THROUGH_JOURNAL } from "./runtime/step-journal";
 export type { SupervisorState, ThreadRunnerOptions } from "./runtime/thread-runner";
 export { ThreadRunner } from "./runtime/thread-runner";
+export type { ThreadTelemetryOptions } from "./telemetry/thread-telemetry";
+export { TRACER_NAME } from "./telemetry/thread-telemetry";
+export type { StoredTraceContext } from "./telemetry/trace-context";
 export type {
   DirectiveModel,
   ModelChoice,

@@ -16,6 +16,7 @@ import {
   type ThreadStore,
   threadIdFor,
 } from "@kiwi/threads";
+import { type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { CostLimits } from "./budget";
 import type { HarnessEvent } from "./harness-events";
 import { KIWI_HARNESS_PACKAGE_DIR } from "./own-package";
@@ -32,6 +33,8 @@ import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
 import { isSpawnStep, reconcileSpawn } from "./runtime/spawn-step";
 import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
+import { startAgentSpan, traceContextOf } from "./telemetry/thread-telemetry";
+import type { StoredTraceContext } from "./telemetry/trace-context";
 
 export type { DirectiveModel };
 
@@ -133,6 +136,12 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * (of `env`); default off.
    */
   readonly compactAt?: number;
+  /**
+   * Record contents — prompts, replies, tool arguments and results — on the threads' OpenTelemetry spans,
+   * redacted like transcripts. Default: the `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+   * environment variable (`true` turns it on), else off.
+   */
+  readonly captureContent?: boolean;
 }
 
 /** What `resume` did: the thread resumed or parked, and its interrupted children resumed after it. */
@@ -166,6 +175,11 @@ interface ThreadStart {
   readonly resume: RunSnapshot | null;
   /** The project's compaction threshold when the thread started (a resume keeps it; absent: off). */
   readonly compact_at?: number | null;
+  /**
+   * The W3C context of the thread's `invoke_agent` span (a child of the span of the call that spawned it):
+   * a resume, in this process or another worker's, continues the same trace. Absent when nothing traced.
+   */
+  readonly trace_context?: StoredTraceContext;
 }
 
 export interface SpawnDirectiveOptions {
@@ -277,6 +291,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     allowUnpriced = false,
     recover: recoverMode = "manual",
     compactAt: compactAtOption,
+    captureContent: captureOption,
     ...kernelOptions
   } = options;
   if (store && typeof journal === "function") {
@@ -286,6 +301,10 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       context: { option: "journal" },
     });
   }
+  const captureContent =
+    captureOption ??
+    (kernelOptions.env ?? process.env).OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() ===
+      "true";
   if (recoverMode !== "auto" && recoverMode !== "manual") {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -426,6 +445,17 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       : undefined;
     const cost = d.metadata.cost!;
     const core = await (early?.core ?? spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime"));
+    // The thread's span starts with its spawn, under the active one (the caller's execute_tool span).
+    const span = startAgentSpan({
+      directive: d.name,
+      version: d.version,
+      harness: harnessId,
+      provider: choice.provider.id,
+      model: choice.model,
+      parentThread: caller?.thread_id ?? null,
+    });
+    const traceContext = traceContextOf(span);
+    let spanTaken = false;
     const start: ThreadStart = {
       directive: d.name,
       message: request.message ?? "",
@@ -435,25 +465,30 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       parent_jti: caller?.jti ?? null,
       resume: resume ?? null,
       compact_at: compactAt ?? null,
+      ...(traceContext ? { trace_context: traceContext } : {}),
     };
     // The run's input is journaled with the thread's row (`onRegistered`): a child whose owner dies before
     // it ran still resumes in place.
     let registeredJournal: StepJournal | undefined;
     const onRegistered = (row: { thread_id: string }) => {
+      span.setAttribute("gen_ai.conversation.id", row.thread_id);
       registeredJournal = journalFor(row.thread_id, true);
       // Committed before the thread runs (awaited by the manager on an asynchronous store).
       if (registeredJournal instanceof ThreadJournal) return registeredJournal.recordStart(start);
     };
-    const runnerFor = (handle: ThreadHandle): ThreadRunner =>
-      buildRunner(handle, {
+    const runnerFor = (handle: ThreadHandle): ThreadRunner => {
+      spanTaken = true;
+      return buildRunner(handle, {
         d,
         harness,
         choice,
         start,
+        span,
         ...(registeredJournal ? { journal: registeredJournal } : {}),
         // The child's token never outlives its parent's current one.
         notAfter: caller ? () => runners.get(caller.thread_id)?.tokenExpiry() || caller.exp : undefined,
       });
+    };
     const base = request.threadId ?? threadIdFor(d.name, new Date());
     // An id this runtime already gave out (a second spawn of the directive within the same second) is
     // taken: go straight to a suffixed one instead of a refused insert and a second authorization.
@@ -497,6 +532,14 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           attempt < first + ID_RETRIES
         )
           continue;
+        // The thread never ran: its span ends here with the refusal.
+        if (!spanTaken) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: threads.redact(String((error as Error).message ?? error)),
+          });
+          span.end();
+        }
         throw error;
       }
     }
@@ -554,6 +597,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       start: ThreadStart;
       notAfter: ThreadRunnerOptions["notAfter"];
       journal?: StepJournal;
+      /** The `invoke_agent` span its spawn started (a resumed thread continues `start.trace_context`). */
+      span?: Span;
     },
   ): ThreadRunner {
     const { d, harness, choice, start } = parts;
@@ -584,6 +629,11 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       budgetNode: handle.budget,
       supervisor: () => handle.supervisor(),
       ...(steps ? { journal: steps } : {}),
+      telemetry: {
+        captureContent,
+        redact: (t) => threads.redact(t),
+        ...(parts.span ? { span: parts.span } : start.trace_context ? { parent: start.trace_context } : {}),
+      },
       onEvent: (event) => {
         // Replayed from the journal: written before the crash, not again (usage still rolls up).
         const replayed = runner.replaying;

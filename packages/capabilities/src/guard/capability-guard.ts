@@ -9,6 +9,7 @@ import type { CapabilityClaims } from "../token/capability-claims";
 import type { TokenVerifier } from "../token/token-verifier";
 import { capabilityDenied } from "./denial";
 import { primitiveFloor } from "./primitive-floor";
+import { recordAuthorization } from "./record-authorization";
 
 type AuthorizationToolRun = Extract<AuthorizationRequest, { kind: "tool.run" }>;
 
@@ -60,6 +61,8 @@ export function createCapabilityGuard(options: {
   registry: () => CapabilityRegistry;
 }): CapabilityGuard {
   const { verifier } = options;
+  /** Errors whose denial `requireCap` already recorded (with its capability and scope). */
+  const recorded = new WeakSet<object>();
   const verify = (meta: Readonly<Record<string, unknown>>): Promise<CapabilityClaims> =>
     verifier.verify(meta.__auth, typeof meta.__thread_id === "string" ? { threadId: meta.__thread_id } : {});
   const held = (claims: CapabilityClaims, cap: string): Grant[] => claims.caps.filter((g) => g.cap === cap);
@@ -72,13 +75,25 @@ export function createCapabilityGuard(options: {
     matches?: (g: Grant) => boolean,
   ) => {
     const grants = held(claims, cap);
-    if (grants.length && (!matches || grants.some(matches))) return;
-    throw capabilityDenied({
+    const grant = grants.length ? (matches ? grants.find(matches) : grants[0]) : undefined;
+    if (grant) return grant;
+    const heldScopes = matches ? scopesOf(grants) : [];
+    const error = capabilityDenied({
       cap,
       scope,
-      held: matches ? scopesOf(grants) : [],
+      held: heldScopes,
       system: options.registry().isSystemOnly(cap),
     });
+    recordAuthorization({
+      decision: "deny",
+      capability: cap,
+      ...(scope !== undefined ? { scope } : {}),
+      jti: claims.jti,
+      reason: heldScopes.length ? "scope_denied" : "cap_missing",
+      code: error.code,
+    });
+    recorded.add(error);
+    throw error;
   };
 
   const requireMcpServer = (claims: CapabilityClaims, config: AuthorizationToolRun["config"]) => {
@@ -110,7 +125,7 @@ export function createCapabilityGuard(options: {
       );
     }
     const claims = await verify(req.meta);
-    requireCap(
+    const allowedBy = requireCap(
       claims,
       "tool.execute",
       req.toolId,
@@ -132,14 +147,25 @@ export function createCapabilityGuard(options: {
     }
     // Files the call's sinks write: inside the fs.write scope and past the protected paths.
     for (const rel of req.writes ?? []) checkClaimsPath(claims, "fs.write", rel, true);
+    recordAuthorization({
+      decision: "allow",
+      capability: "tool.execute",
+      scope: String(allowedBy.scope),
+      required: requires,
+      tool: req.toolId,
+      jti: claims.jti,
+    });
   };
 
-  const authorize = async (req: AuthorizationRequest): Promise<void> => {
+  const authorizeRequest = async (req: AuthorizationRequest): Promise<void> => {
     if (req.kind === "tool.run") return authorizeToolRun(req);
     const token = req.meta.__auth;
     if (req.kind === "meta") {
       if (token === undefined) return;
-      requireCap(await verify(req.meta), `kiwi.${req.tool}`);
+      const claims = await verify(req.meta);
+      const capability = `kiwi.${req.tool}`;
+      requireCap(claims, capability);
+      recordAuthorization({ decision: "allow", capability, jti: claims.jti });
       return;
     }
     if (req.kind === "item.write") {
@@ -184,13 +210,61 @@ export function createCapabilityGuard(options: {
     return system;
   };
 
+  /** Every refusal is recorded on the active span (a scoped one already was, with its capability). */
+  const authorize = async (req: AuthorizationRequest): Promise<void> => {
+    try {
+      await authorizeRequest(req);
+    } catch (error) {
+      if (!recorded.has(error as object)) recordDenial(error, req);
+      throw error;
+    }
+  };
+
   return {
     authorizer: authorize,
     async checkPath({ meta, cap, rel, write }) {
-      if (meta.__auth === undefined) throw missingToken(`${cap} on ${JSON.stringify(rel)}`);
-      return checkClaimsPath(await verify(meta), cap, rel, write);
+      try {
+        if (meta.__auth === undefined) throw missingToken(`${cap} on ${JSON.stringify(rel)}`);
+        return checkClaimsPath(await verify(meta), cap, rel, write);
+      } catch (error) {
+        if (!recorded.has(error as object)) recordDenial(error, { cap, rel });
+        throw error;
+      }
     },
   };
+}
+
+/** A refusal that did not come from a capability check (token missing, invalid or expired; a protected path). */
+function recordDenial(error: unknown, req: AuthorizationRequest | { cap: string; rel: string }): void {
+  const e = error as { code?: unknown; context?: { reason?: unknown; required?: unknown; needs?: unknown } };
+  const ctx = e.context ?? {};
+  if (!("kind" in req)) {
+    recordAuthorization({
+      decision: "deny",
+      capability: req.cap,
+      scope: req.rel,
+      reason: typeof ctx.reason === "string" ? ctx.reason : "error",
+      code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR",
+    });
+    return;
+  }
+  const capability =
+    typeof ctx.required === "string"
+      ? ctx.required
+      : typeof ctx.needs === "string"
+        ? ctx.needs
+        : req.kind === "tool.run"
+          ? "tool.execute"
+          : req.kind === "meta"
+            ? `kiwi.${req.tool}`
+            : req.kind;
+  recordAuthorization({
+    decision: "deny",
+    capability,
+    ...(req.kind === "tool.run" ? { tool: req.toolId } : {}),
+    reason: typeof ctx.reason === "string" ? ctx.reason : "error",
+    code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR",
+  });
 }
 
 /** A tokenless item write by anyone but the person at their own terminal. */

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { deniedGrant, type KernelMetaTools, type KernelSession, type MetaResult } from "@kiwi/kernel";
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { askYesNo, canPrompt } from "../ask-terminal";
 import { UsageError } from "../cli-error";
 import { kernelFrom, kernelOptions } from "../common-options";
@@ -50,9 +51,29 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   // Running a tool by id is a direct call (its tool.execute grant decides, as for a harness's direct
   // tools); a directive or knowledge goes through the execute meta-tool, so --as needs kiwi.execute.
   const options = { direct: itemType === "tool" };
-  let result = await tools.execute(input, options);
-  if (session) result = await askAndRetry(io, session, result, () => session.execute(input, options));
-  return reportResult(io, result, true);
+  // One span for the command (a no-op unless telemetry is on): the guard records its decision on it.
+  const span = trace.getTracer("@kiwi/cli").startSpan(`execute_tool ${id}`, {
+    attributes: {
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": id,
+      "gen_ai.tool.type": "function",
+      "kiwi.item_type": itemType,
+      ...(values.as !== undefined ? { "gen_ai.agent.name": values.as } : {}),
+    },
+  });
+  try {
+    const active = trace.setSpan(context.active(), span);
+    const once = () => context.with(active, () => (session ?? tools).execute(input, options));
+    let result = await once();
+    if (session) result = await askAndRetry(io, session, result, once);
+    if (!result.success) {
+      span.setAttribute("error.type", result.error.code);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    return reportResult(io, result, true);
+  } finally {
+    span.end();
+  }
 }
 
 /** On a terminal, asks to allow each capability a denial names (this command only) and runs again. */

@@ -3,6 +3,7 @@ import type { Kernel } from "@kiwi/kernel";
 import type { HarnessModelOptions, HarnessModelRequest, HarnessModelResponse, ProviderV1 } from "@kiwi/spec";
 import type { BudgetRoom } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
+import type { ThreadTelemetry } from "../telemetry/thread-telemetry";
 import type { BudgetPolicy } from "./budget-policy";
 import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
@@ -18,6 +19,8 @@ export interface ModelStepDeps {
   readonly signal: AbortSignal | undefined;
   readonly emit: (event: HarnessEvent) => void;
   readonly steps: StepRunner;
+  /** Makes the call's `chat` span (a live call only: a replayed one had its span when it ran). */
+  readonly telemetry?: ThreadTelemetry;
 }
 
 /** The model client of a thread: the provider's thread tool, run through the kernel under the runtime's own token. */
@@ -62,8 +65,18 @@ export async function runModelStep(
     tools: request.tools,
     max_tokens: maxTokens,
   };
+  const telemetry = deps.telemetry;
+  let span: ReturnType<ThreadTelemetry["startChat"]>;
   const recorded: RecordedCall = await deps.steps.run("model", asked, async () => {
-    const reply = await deps.client.call(asked, { signal: deps.signal, onUpdate: options.onUpdate });
+    span = telemetry?.startChat(asked);
+    let reply: HarnessModelResponse;
+    try {
+      const call = () => deps.client.call(asked, { signal: deps.signal, onUpdate: options.onUpdate });
+      reply = await (telemetry ? telemetry.within(span, call) : call());
+    } catch (error) {
+      telemetry?.endChat(span, undefined, { turn, error });
+      throw error;
+    }
     // The tree as the call ends (its hold still counted): what the checks after it decide on.
     const room = deps.budget.readRoom();
     return room ? { ...reply, budget_room: room } : reply;
@@ -72,10 +85,17 @@ export async function runModelStep(
   // Nothing arrived (refused, unreachable): nothing to account; the harness decides what a failure means.
   if (result.interrupted && result.state.events === 0) {
     deps.budget.releaseHold();
+    telemetry?.endChat(span, result, { turn });
     return result;
   }
   const usage = result.state.usage;
+  const before = span ? deps.budget.cost().usd : null;
   deps.budget.account(usage, turn);
+  if (span) {
+    const spent = deps.budget.cost().usd;
+    const usd = spent === null || before === null ? null : spent - before;
+    telemetry?.endChat(span, result, { turn, usd });
+  }
   deps.emit({
     type: "assistant_message",
     turn,

@@ -8,6 +8,7 @@ import {
 import { TRANSCRIPT_EVENT_TYPES } from "@kiwi/threads";
 import { directiveContext } from "../directive-context";
 import type { HarnessEvent } from "../harness-events";
+import type { ThreadTelemetry } from "../telemetry/thread-telemetry";
 import type { BudgetPolicy } from "./budget-policy";
 import type { ContextCompactor } from "./context-compactor";
 import { describeTool } from "./describe-tool";
@@ -42,6 +43,8 @@ export interface RunContextParts {
   readonly emit: (event: HarnessEvent) => void;
   /** Context compaction (checked before every model call; a no-op unless a threshold is set). */
   readonly compactor: ContextCompactor;
+  /** The run's spans (`chat` and `execute_tool` under its `invoke_agent`). */
+  readonly telemetry?: ThreadTelemetry;
 }
 
 /**
@@ -57,6 +60,7 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
   const client = threadModelClient({ kernel: o.kernel, provider: o.provider, threadId: o.threadId, token });
   let stepIds = 0;
   const toolDeps = {
+    telemetry: parts.telemetry,
     kernel: o.kernel,
     token,
     signal: input.signal,
@@ -74,6 +78,7 @@ export function buildRunContext(parts: RunContextParts): HarnessRunContext {
     },
   };
   const modelDeps = {
+    telemetry: parts.telemetry,
     client,
     model: o.model,
     maxTokens: parts.maxTokens,

@@ -16,6 +16,7 @@ import {
 } from "@kiwi/spec";
 import type { BudgetNode } from "@kiwi/threads";
 import type { HarnessEvent } from "../harness-events";
+import { ThreadTelemetry, type ThreadTelemetryOptions } from "../telemetry/thread-telemetry";
 import { BudgetPolicy, type BudgetPolicyOptions } from "./budget-policy";
 import { ContextCompactor } from "./context-compactor";
 import { type LoadedDirective, loadDirective } from "./loaded-directive";
@@ -84,6 +85,13 @@ export interface ThreadRunnerOptions {
    * context limit, 0-1]; default: off).
    */
   readonly compactAt?: number;
+  /**
+   * OpenTelemetry spans of the run (`invoke_agent`, `chat`, `execute_tool`; GenAI conventions). Spans are
+   * made whatever this says, by the tracer provider the host registered (none: no-ops); this adds the
+   * span a spawn started, the trace to continue, and opt-in content capture with its redaction. `false`:
+   * no spans at all, whatever provider is registered.
+   */
+  readonly telemetry?: ThreadTelemetryOptions | false;
 }
 
 /**
@@ -100,6 +108,7 @@ export class ThreadRunner implements HarnessRunner {
   readonly #budget: BudgetPolicy;
   readonly #steps: StepRunner;
   #gate: TurnGate | undefined;
+  #telemetry: ThreadTelemetry | undefined;
 
   constructor(options: ThreadRunnerOptions) {
     this.#o = options;
@@ -131,6 +140,7 @@ export class ThreadRunner implements HarnessRunner {
 
   #emit(event: HarnessEvent): void {
     this.#o.onEvent?.(event);
+    if (!this.#steps.replaying) this.#telemetry?.event(event);
   }
 
   /**
@@ -167,6 +177,42 @@ export class ThreadRunner implements HarnessRunner {
 
   async run(input: HarnessRunInput): Promise<HarnessRunResult> {
     const o = this.#o;
+    if (o.telemetry === false) return this.#run(input, undefined);
+    const telemetry = new ThreadTelemetry(o.telemetry, {
+      threadId: o.threadId,
+      directive: typeof o.directive === "string" ? o.directive : o.directive.name,
+      harness: o.harness.id,
+      provider: o.provider.id,
+      model: o.model,
+      parentThread: o.parentId ?? null,
+    });
+    this.#telemetry = telemetry;
+    const result = await telemetry.within(telemetry.span, () => this.#run(input, telemetry));
+    telemetry.end({ ...result, usd: this.#budget.cost().usd });
+    return result;
+  }
+
+  /** A supervisor's pause, resume and terminate, seen at the turn boundary, as span events. */
+  #observed(
+    control: HarnessRunInput["control"],
+    telemetry: ThreadTelemetry | undefined,
+  ): HarnessRunInput["control"] {
+    if (!control || !telemetry?.recording) return control;
+    const supervisor = this.#o.supervisor;
+    return {
+      beforeTurn: async (turn, conversation) => {
+        const paused = supervisor?.().pauseRequested === true;
+        if (paused) telemetry.intervention("pause", { "kiwi.turn": turn });
+        const answer = await control.beforeTurn(turn, conversation);
+        if (paused) telemetry.intervention("resume", { "kiwi.turn": turn });
+        if (answer?.stop) telemetry.intervention("terminate", { "kiwi.reason": answer.stop.reason });
+        return answer;
+      },
+    };
+  }
+
+  async #run(input: HarnessRunInput, telemetry: ThreadTelemetry | undefined): Promise<HarnessRunResult> {
+    const o = this.#o;
     const maxTokens = o.maxTokens ?? DEFAULT_MAX_TOKENS;
     const compactor = new ContextCompactor({
       client: threadModelClient({
@@ -188,7 +234,7 @@ export class ThreadRunner implements HarnessRunner {
       view: (messages) => compactor.view(messages),
       budget: this.#budget,
       token: this.#token,
-      control: input.control,
+      control: this.#observed(input.control, telemetry),
       signal: input.signal,
       emit: (e) => this.#emit(e),
       steps: this.#steps,
@@ -224,6 +270,7 @@ export class ThreadRunner implements HarnessRunner {
         maxTokens,
         emit: (e) => this.#emit(e),
         compactor,
+        telemetry,
       });
       outcome = await this.#o.harness.run(context);
     } catch (error) {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { failureOf } from "@kiwi/agent-harness";
-import { suggestionFor } from "@kiwi/capabilities";
+import { AUTHZ_ATTRIBUTES, recordAuthorization, suggestionFor } from "@kiwi/capabilities";
 import type { Kernel, MetaResult } from "@kiwi/kernel";
 import { type HarnessToolRequest, type HarnessToolResult, KiwiError, type KnownErrorCode } from "@kiwi/spec";
 import type { HarnessEvent } from "../harness-events";
+import type { ThreadTelemetry } from "../telemetry/thread-telemetry";
 import type { StepRunner } from "./step-runner";
 import type { ThreadToken } from "./thread-token";
 
@@ -24,6 +25,8 @@ export interface ToolStepDeps {
    * run, each gets this refusal (BUDGET_EXCEEDED / CONTEXT_EXCEEDED and what was used) as its result.
    */
   readonly stopped?: () => { readonly code: KnownErrorCode; readonly message: string } | undefined;
+  /** Makes the call's `execute_tool` span, active while the kernel runs it (the guard records its decision on it). */
+  readonly telemetry?: ThreadTelemetry;
 }
 
 function hasReservedKey(value: unknown): boolean {
@@ -137,23 +140,49 @@ export async function runToolStep(
   // Refusals the runtime can decide itself follow from the budget and the grants; the kernel's answer is
   // the step.
   const stopped = deps.stopped?.();
+  const telemetry = deps.telemetry;
+  let span: ReturnType<ThreadTelemetry["startTool"]>;
+  const openSpan = () => {
+    span = telemetry?.startTool({ name, id, turn, target: authority.target, args });
+    span?.setAttribute(AUTHZ_ATTRIBUTES.jti, deps.token.jti);
+  };
   let result: HarnessToolResult;
   try {
+    const early = stopped
+      ? refusal(
+          stopped.code,
+          `not run: the reply that asked for this call ended the thread (${stopped.message})`,
+        )
+      : precheck(request, name, args, deps.token);
+    if (early) {
+      openSpan();
+      if (early.error?.code === "CAPABILITY_DENIED") {
+        const e = early.error as { code: string; reason?: string; required?: string };
+        recordAuthorization(
+          {
+            decision: "deny",
+            capability: e.required ?? name,
+            jti: deps.token.jti,
+            reason: e.reason ?? "cap_missing",
+            code: e.code,
+          },
+          span,
+        );
+      }
+    }
     result =
-      (stopped
-        ? refusal(
-            stopped.code,
-            `not run: the reply that asked for this call ended the thread (${stopped.message})`,
-          )
-        : precheck(request, name, args, deps.token)) ??
+      early ??
       (await deps.steps.run("tool", { id, ...request }, async () => {
         // The step's number goes with the call (`__step`): a spawn marks its child with it, so a resume
         // after a crash finds the child this step registered instead of spawning a second one.
         const meta = { ...deps.token.meta(), __step: deps.steps.seq };
         const options = { meta, ...(deps.signal ? { signal: deps.signal } : {}) };
-        return (await dispatch(deps.kernel, request, name, args, options)) as HarnessToolResult;
+        openSpan();
+        const run = () => dispatch(deps.kernel, request, name, args, options);
+        return (await (telemetry ? telemetry.within(span, run) : run())) as HarnessToolResult;
       }));
   } catch (error) {
+    telemetry?.endTool(span, undefined, error);
     // The call has no result: the record says why, with its code, before the harness sees the throw.
     const cause = failureOf(error);
     deps.emit({
@@ -167,6 +196,7 @@ export async function runToolStep(
     });
     throw error;
   }
+  telemetry?.endTool(span, result);
   const code = result.success ? undefined : result.error?.code;
   deps.emit({
     type: "tool_result",

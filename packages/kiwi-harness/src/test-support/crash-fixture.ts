@@ -21,6 +21,9 @@
 //     the child is registered), `registered` when the step is about to journal its result (the child
 //     registered, not yet run). Prints `{"holding":…,"thread_id":…,"seq":…}` and blocks until killed.
 //
+//   With KIWI_FIXTURE_TRACE=1 in its environment the process registers an OpenTelemetry tracer provider
+//   first (no exporter): its threads' trace contexts are real and journaled, as a traced host's would be.
+//
 //   node --import tsx src/test-support/crash-fixture.ts resumer <projectRoot> <fakeUrl> <threadId> <decision>
 //     Prints `{"ready":true}`, waits for a line on stdin, resumes <threadId> in place (decision rerun|skip|none)
 //     and prints `{"resumed":…}` (or `{"failed":code}`); a winner then waits for the thread and prints
@@ -374,6 +377,10 @@ async function resumer(projectRoot: string, fakeUrl: string, threadId: string, d
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : "";
 if (invoked === realpathSync(FIXTURE)) {
   const [mode, projectRoot, fakeUrl, tag, count] = process.argv.slice(2);
+  if (process.env.KIWI_FIXTURE_TRACE === "1") {
+    const { NodeTracerProvider } = await import("@opentelemetry/sdk-trace-node");
+    new NodeTracerProvider().register();
+  }
   const run =
     mode === "crash"
       ? crash(projectRoot!, fakeUrl!)

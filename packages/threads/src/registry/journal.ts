@@ -231,9 +231,14 @@ function corruptThrow(threadId: string, seq: number, what: string): never {
  */
 export type PendingDecision = "rerun" | "skip" | "stop" | { readonly result: unknown };
 
-/** The input of a thread's run, journaled as step 0 so a resume in place runs the same thing. */
+/**
+ * The input of a thread's run, journaled as step 0 so a resume in place runs the same thing. The thread
+ * runtime also keeps here `trace_context` (`{traceparent, tracestate?}`, W3C): the thread's OpenTelemetry
+ * span, which a resume — in any process or worker — continues.
+ */
 export interface JournalStart {
   readonly [key: string]: unknown;
+  readonly trace_context?: { readonly traceparent: string; readonly tracestate?: string };
 }
 
 export interface ThreadJournalOptions {
