@@ -9,7 +9,7 @@ import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { traceContextOf } from "./telemetry/thread-telemetry";
 import { type RuntimeWorld, runtimeWorld, threadDirectiveFile } from "./test-support/runtime-world";
-import { call, createTestProject, greet, threadWorld } from "./test-support/thread-world";
+import { call, createTestProject, directiveFile, greet, threadWorld } from "./test-support/thread-world";
 
 const SECRET = "ghp_otelSecretToken1234567890";
 const exporter = new InMemorySpanExporter();
@@ -273,6 +273,38 @@ describe("OpenTelemetry GenAI spans of a thread tree", () => {
           ["kiwi.warning.loop", null],
         ]),
       );
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a compaction's summarizing call is a chat span (kiwi.compaction) and the compaction a span event", async () => {
+    const used = (input: number) => ({ usage: { input_tokens: input, output_tokens: 20 } });
+    const w = await threadWorld({
+      script: {
+        turns: [
+          { ...greet("Ada"), ...used(900) },
+          { ...greet("Bo"), ...used(1900) },
+          { text: "## Latest request\nGreet people.\n## Open tasks\n- greet Cy", ...used(700) },
+          { text: "Greeted them all.", ...used(1100) },
+        ],
+      },
+      directive: directiveFile({
+        name: "thread_test",
+        cost: "<cost><max_turns>12</max_turns><on_exceeded>stop</on_exceeded><max_context_tokens>4000</max_context_tokens><compact_at>0.5</compact_at></cost>",
+      }),
+    });
+    try {
+      const result = await w.runner().run({ message: "greet people" });
+      expect(result.status).toBe("completed");
+      const spans = exporter.getFinishedSpans();
+      const agent = spans.find((s) => op(s) === "invoke_agent")!;
+      const summaries = spans.filter((s) => s.attributes["kiwi.compaction"] === true);
+      expect(summaries).toHaveLength(1);
+      expect(op(summaries[0]!)).toBe("chat");
+      expect(parentOf(summaries[0]!)).toBe(agent.spanContext().spanId);
+      const compacted = agent.events.find((e) => e.name === "kiwi.compacted");
+      expect(compacted?.attributes?.["kiwi.compaction.tokens_before"]).toEqual(expect.any(Number));
     } finally {
       await w.close();
     }

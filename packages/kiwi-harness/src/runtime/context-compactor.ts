@@ -2,6 +2,7 @@ import type { ModelClient } from "@kiwi/agent-harness";
 import type { HarnessModelRequest, NeutralMessage, Usage } from "@kiwi/spec";
 import { contextLimit, contextUsed } from "../budget";
 import type { HarnessEvent } from "../harness-events";
+import type { ThreadTelemetry } from "../telemetry/thread-telemetry";
 import type { BudgetPolicy } from "./budget-policy";
 import {
   COMPACTION_SYSTEM,
@@ -45,6 +46,8 @@ export interface ContextCompactorDeps {
   readonly contextWindow: number | undefined;
   /** The project's default threshold; the directive's `compact_at` wins. */
   readonly compactAt: number | undefined;
+  /** Makes the summarizing call's `chat` span (`kiwi.compaction=true`). */
+  readonly telemetry?: ThreadTelemetry;
 }
 
 /**
@@ -175,7 +178,18 @@ export class ContextCompactor {
     let failure: string;
     try {
       outcome = await steps.run("compaction", asked, async (): Promise<CompactionOutcome> => {
-        const reply = await this.#d.client.call(asked, { signal: this.#d.signal });
+        const telemetry = this.#d.telemetry;
+        const span = telemetry?.startChat(asked);
+        span?.setAttribute("kiwi.compaction", true);
+        let reply: Awaited<ReturnType<ModelClient["call"]>>;
+        try {
+          const call = () => this.#d.client.call(asked, { signal: this.#d.signal });
+          reply = await (telemetry ? telemetry.within(span, call) : call());
+        } catch (error) {
+          telemetry?.endChat(span, undefined, { turn: budget.turns, error });
+          throw error;
+        }
+        telemetry?.endChat(span, reply, { turn: budget.turns });
         return {
           text: reply.state.text_blocks.join(""),
           usage: reply.state.usage,

@@ -229,6 +229,7 @@ export class ThreadRunner implements HarnessRunner {
       signal: input.signal,
       contextWindow: o.contextWindow,
       compactAt: o.compactAt,
+      ...(telemetry ? { telemetry } : {}),
     });
     const gate = new TurnGate({
       view: (messages) => compactor.view(messages),

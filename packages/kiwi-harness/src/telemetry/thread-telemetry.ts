@@ -258,6 +258,15 @@ export class ThreadTelemetry {
       case "user_message":
         if (e.injected) this.intervention("inject_message", { "kiwi.turn": e.turn });
         return;
+      case "compacted":
+        this.span.addEvent("kiwi.compacted", {
+          "kiwi.turn": e.turn,
+          "kiwi.compaction.tokens_before": e.tokens_before,
+          "kiwi.compaction.tokens_after": e.tokens_after,
+          "kiwi.compaction.messages": e.messages,
+          ...(typeof e.usd === "number" ? { [KIWI.costUsd]: e.usd } : {}),
+        });
+        return;
       case "token_minted":
         this.span.setAttribute(KIWI.tokenJti, e.jti);
         return;
