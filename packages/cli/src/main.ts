@@ -59,7 +59,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
  * Commands that run threads or tools for a while: their OpenTelemetry spans are exported over OTLP when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set (`withTelemetry`), and flushed before the command returns.
  */
-const TRACED = new Set(["thread", "threads", "run", "serve"]);
+const TRACED = new Set(["thread", "threads", "run", "serve", "worker"]);
 
 /** Runs the kiwi command line; returns the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
