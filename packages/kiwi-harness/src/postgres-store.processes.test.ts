@@ -379,6 +379,90 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     expect(w.effects()).toBe("one\n");
   }, 90_000);
 
+  it("runs a thread a submission registered under the lease its host holds: the row taken, one token, no second lease", async () => {
+    const w = await world({ turns: [greet("Ada"), { text: "Greeted Ada." }] });
+    const id = "pg_submitted_1";
+    await w.store.register({
+      threadId: id,
+      directive: DIRECTIVE,
+      status: "spawning",
+      pid: null,
+      permissionContext: { submitted_by: "a test" },
+    });
+    // The worker's engine took the thread's lease when it dequeued it.
+    const lease = await w.store.acquireLease(id, { owner: "worker-a", ttlMs: 20_000 });
+    const runtime = await w.runtime({ owner: "worker-a" });
+    // Without `registered` the id is taken.
+    await expect(runtime.spawn({ directive: DIRECTIVE, threadId: id, lease })).rejects.toMatchObject({
+      code: "THREAD_ID_COLLISION",
+    });
+    const spawned = await runtime.spawn({
+      directive: DIRECTIVE,
+      message: "greet Ada",
+      threadId: id,
+      registered: true,
+      lease,
+    });
+    expect(await spawned.done()).toMatchObject({ status: "completed", final_text: "Greeted Ada." });
+    const row = (await w.store.get(id))!;
+    expect(row).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(row.permission_context).toMatchObject({
+      submitted_by: "a test",
+      spawned_by: "thread_directive",
+    });
+    expect(row.budget).not.toBeNull();
+    expect((await w.store.steps(id)).map((s) => s.kind)[0]).toBe("start");
+    // The host's lease, never released nor replaced by the runtime: still the host's to release.
+    expect(await w.store.lease(id)).toMatchObject({ owner: "worker-a", token: lease.token });
+    await w.store.releaseLease(lease);
+    // A registered spawn of a row that is not waiting for a worker (running, finished, absent) is refused.
+    for (const taken of [id, "pg_never_submitted"]) {
+      await expect(
+        runtime.spawn({ directive: DIRECTIVE, threadId: taken, registered: true }),
+      ).rejects.toMatchObject({ code: "THREAD_ID_COLLISION" });
+    }
+  }, 60_000);
+
+  it("a host's lease taken over by another owner stops the runtime's run: its writes are fenced with that lease's token", async () => {
+    const route = "[pg host lease]";
+    const w = await world({
+      turns: [],
+      routes: [
+        { match: route, turns: [bash("echo one >> effects.log; sleep 1", "call_one"), { text: "done" }] },
+      ],
+    });
+    const id = "pg_submitted_2";
+    await w.store.register({ threadId: id, directive: DIRECTIVE, status: "spawning", pid: null });
+    const lease = await w.store.acquireLease(id, { owner: "worker-a", ttlMs: 300 });
+    const runtime = await w.runtime({ owner: "worker-a" });
+    const spawned = await runtime.spawn({
+      directive: DIRECTIVE,
+      message: route,
+      threadId: id,
+      registered: true,
+      lease,
+    });
+    await until(
+      "the call in flight",
+      () => w.effects(),
+      (v) => v === "one\n",
+    );
+    // Nobody renews the host's lease (the runtime leaves it to its host): another owner takes it.
+    await until(
+      "the lease to expire",
+      () => Date.now() > Date.parse(lease.expires_at) + 50,
+      (v) => v,
+    );
+    const newer = await w.store.acquireLease(id, { owner: "worker-b", ttlMs: 20_000 });
+    expect(newer.token).toBeGreaterThan(lease.token);
+    const before = await w.store.steps(id);
+    expect(await spawned.done()).toMatchObject({ status: "error", reason: "LEASE_LOST" });
+    // The call's late result was refused: the journal holds its intent only, as before.
+    expect(await w.store.steps(id)).toEqual(before);
+    expect((await w.store.get(id))!.status).not.toBe("completed");
+    expect(await w.store.lease(id)).toMatchObject({ owner: "worker-b", token: newer.token });
+  }, 60_000);
+
   it("a child run by another process spends from its parent's budget: capped by the parent's room, its spend rolls up", async () => {
     const projectRoot = await createTestProject();
     cleanups.push(() => rmSync(projectRoot, { recursive: true, force: true }));

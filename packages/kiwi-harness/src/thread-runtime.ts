@@ -11,6 +11,7 @@ import {
   type ThreadHandle,
   ThreadJournal,
   type ThreadJournalOptions,
+  type ThreadLease,
   ThreadManager,
   type ThreadRegistry,
   type ThreadStore,
@@ -161,6 +162,12 @@ export interface ResumeOptions {
    * the thread (`paused`, reason `needs_reconciliation`).
    */
   readonly decision?: "rerun" | "skip";
+  /**
+   * A fenced lease on the thread its host already holds (a `kiwi worker`'s engine took it): the thread
+   * runs under it — one token for the host and the runtime — instead of a second lease of the runtime's
+   * owner. The host renews and releases it, and reports its loss with `manager.writeFailed(id, error)`.
+   */
+  readonly lease?: ThreadLease;
 }
 
 /** The run's input, journaled as step 0: what a resume in place runs again. */
@@ -202,6 +209,14 @@ export interface SpawnDirectiveOptions {
    * id): used as is, never suffixed; THREAD_ID_COLLISION when taken. Default: `<directive>_<date>_<time>`.
    */
   readonly threadId?: string;
+  /**
+   * With `threadId`: its row is already registered by the submission that queued it (`spawning`, no
+   * process, same directive), and this spawn runs it (a shared store only; THREAD_ID_COLLISION when no
+   * such row is there).
+   */
+  readonly registered?: boolean;
+  /** A fenced lease on `threadId` its host already holds (see `ResumeOptions.lease`). */
+  readonly lease?: ThreadLease;
 }
 
 /** A kernel whose thread tools work: the kernel, its thread manager and a top-level spawn. */
@@ -523,6 +538,8 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           },
           runner: runnerFor,
           onRegistered,
+          ...(request.registered ? { registered: true } : {}),
+          ...(request.lease ? { lease: request.lease } : {}),
         });
       } catch (error) {
         if (
@@ -753,6 +770,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     const parentId = row.parent_id;
     const resumed = await threads.resumeInPlace({
       threadId,
+      ...(options.lease ? { lease: options.lease } : {}),
       message: start.message ?? "",
       note: {
         journaled_steps: replay.recordedSteps,

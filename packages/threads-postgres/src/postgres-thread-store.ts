@@ -179,6 +179,37 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
+  async takeRegistration(input: RegisterThreadInput): Promise<ThreadRow> {
+    const r = checkRegistration(input, "PostgresThreadStore.takeRegistration");
+    const owned = r.pid === process.pid;
+    return this.#run("taking a registered thread", async (db) => {
+      const { rows } = await db.query(
+        `UPDATE ${this.#s}.threads SET status = $4, pid = $5, updated_at = ${NOW},
+           permission_context = CASE WHEN $6::text IS NULL THEN permission_context
+             WHEN permission_context IS NULL THEN $6::text
+             ELSE ($6::jsonb || permission_context::jsonb)::text END,
+           budget = $7, transcript_path = $8, owner_boot_id = $9,
+           heartbeat_at = CASE WHEN $5::integer IS NULL THEN NULL ELSE ${NOW} END
+         WHERE thread_id = $1 AND directive = $2 AND parent_id IS NOT DISTINCT FROM $3
+           AND status = 'spawning' AND pid IS NULL
+         RETURNING ${COLUMNS}`,
+        [
+          r.thread_id,
+          r.directive,
+          r.parent_id,
+          r.status,
+          r.pid,
+          r.permission_context,
+          r.budget,
+          r.transcript_path,
+          owned ? BOOT_ID : null,
+        ],
+      );
+      if (!rows[0]) throw threadIdTaken(r.thread_id);
+      return rowOf(rows[0]);
+    });
+  }
+
   async get(threadId: string): Promise<ThreadRow | undefined> {
     return this.#run("reading a thread", async (db) => {
       const { rows } = await db.query(`SELECT ${COLUMNS} FROM ${this.#s}.threads WHERE thread_id = $1`, [
@@ -410,6 +441,8 @@ export class PostgresThreadStore implements ThreadStore {
       const marked: string[] = [];
       for (const c of rows as (ThreadOwner & { thread_id: string; status: string })[]) {
         if (c.status === "paused" && c.pid === null) continue;
+        // Queued by a submission (no process yet): it waits for a worker, nobody died running it.
+        if (c.status === "spawning" && c.pid === null) continue;
         if (!ownerGone(c, isAlive, now, options.leaseMs)) continue;
         await this.#interrupt(db, c.thread_id, c.pid);
         marked.push(c.thread_id);

@@ -42,6 +42,7 @@ import type {
   ControlRecord,
   ControlRequest,
   Fence,
+  ThreadLease,
   ThreadStore,
 } from "./store/thread-store";
 import { ensureThreadDir } from "./thread-dir";
@@ -102,6 +103,18 @@ export interface SpawnRequest {
    * throw ends the spawn like a transcript that cannot be opened: the thread is `error`, the caller gets it.
    */
   readonly onRegistered?: (row: ThreadRow) => void | Promise<void>;
+  /**
+   * The thread's row is already registered — by a submission that queued it (`spawning`, no process, same
+   * directive and parent) — and this spawn runs it: the row is taken (`ThreadStore.takeRegistration`)
+   * instead of inserted. A shared store only; THREAD_ID_COLLISION when no such row is there.
+   */
+  readonly registered?: boolean;
+  /**
+   * A fenced lease on the thread its host already holds (a worker's engine took it): the manager fences
+   * the thread's writes with it instead of taking a second one, and leaves renewing and releasing it to
+   * the host, which reports a lost lease with `writeFailed(threadId, <LEASE_LOST error>)`.
+   */
+  readonly lease?: ThreadLease;
 }
 
 /** A resume in place (`ThreadManager.resumeInPlace`): the same thread id, its run started again. */
@@ -115,6 +128,8 @@ export interface ResumeInPlaceRequest {
   readonly note?: Record<string, unknown>;
   /** Called once this process owns the thread and before the run starts: a throw leaves it parked instead. */
   readonly claimed?: (row: ThreadRow) => { park: string; fields: Record<string, unknown> } | undefined;
+  /** A fenced lease its host already holds (see `SpawnRequest.lease`). */
+  readonly lease?: ThreadLease;
 }
 
 /** What a resume in place did: the thread runs again here, or was parked for a person's decision. */
@@ -500,7 +515,18 @@ export class ThreadManager {
       },
       transcriptPath: relative(this.projectRoot, transcript),
     } as const;
-    const row = this.#registry ? this.#registry.register(input) : await this.store.register(input);
+    if (request.registered && (this.#registry || !this.store.takeRegistration)) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `spawn({registered: true}) runs a thread a submission queued on a shared store; ${this.store.location} has no queue`,
+        context: { thread_id: id },
+      });
+    }
+    const row = this.#registry
+      ? this.#registry.register(input)
+      : request.registered
+        ? await this.store.takeRegistration!({ ...input, status: "spawning" })
+        : await this.store.register(input);
     const reservedFigures = reservedPart(limits, request.budget ?? {});
     const budget = this.#registry
       ? new BudgetNode(limits, parent?.budget, reservedFigures, id)
@@ -523,7 +549,8 @@ export class ThreadManager {
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
     try {
-      await this.#leases.acquire(id);
+      if (request.lease) this.#leases.adopt(id, request.lease);
+      else await this.#leases.acquire(id);
       const registered = request.onRegistered?.(row);
       if (isPromise(registered)) await registered;
       ensureThreadDir(this.projectRoot, id);
@@ -604,7 +631,8 @@ export class ThreadManager {
       });
     }
     // The fenced lease first (THREAD_OWNED while another owner's lease holds: nothing changed yet).
-    await this.#leases.acquire(id);
+    if (request.lease) this.#leases.adopt(id, request.lease);
+    else await this.#leases.acquire(id);
     let row: ThreadRow;
     try {
       // Held under the fenced lease, the lease decides who owns it (the previous owner's expired): its

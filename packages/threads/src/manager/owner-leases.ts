@@ -12,6 +12,8 @@ export class OwnerLeases {
   readonly #store: ThreadStore;
   readonly #lost: (threadId: string, error: KiwiError) => void;
   readonly #held = new Map<string, ThreadLease>();
+  /** Leases held by the host (a worker's engine): used as fences, never renewed nor released here. */
+  readonly #borrowed = new Set<string>();
 
   constructor(
     store: ThreadStore,
@@ -46,21 +48,41 @@ export class OwnerLeases {
     this.#held.set(threadId, lease);
   }
 
+  /**
+   * Runs the thread under a lease the host already holds (one lease, one token for the host and the
+   * manager): its writes are fenced with it; the host renews and releases it, and tells the manager when
+   * it is lost (`ThreadManager.writeFailed` with LEASE_LOST).
+   */
+  adopt(threadId: string, lease: ThreadLease): void {
+    if (lease?.thread_id !== threadId || !Number.isInteger(lease.token)) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `the lease given for thread ${threadId} is not a lease on it (acquireLease's result)`,
+        context: { thread_id: threadId },
+      });
+    }
+    this.#held.set(threadId, lease);
+    this.#borrowed.add(threadId);
+  }
+
   /** Forgets a lease that was lost (nothing is written). */
   forget(threadId: string): void {
     this.#held.delete(threadId);
+    this.#borrowed.delete(threadId);
   }
 
-  /** Gives the lease up; a failure only lets it expire. */
+  /** Gives the lease up (a borrowed one stays its host's); a failure only lets it expire. */
   async release(threadId: string): Promise<void> {
     const lease = this.#held.get(threadId);
+    const borrowed = this.#borrowed.delete(threadId);
     this.#held.delete(threadId);
-    if (lease) await Promise.resolve(this.#store.releaseLease(lease)).catch(() => undefined);
+    if (lease && !borrowed) await Promise.resolve(this.#store.releaseLease(lease)).catch(() => undefined);
   }
 
   /** Renews every lease held; a lost one goes to `lost`, an unreachable store is tried again next time. */
   async renew(): Promise<void> {
     for (const [id, lease] of [...this.#held]) {
+      if (this.#borrowed.has(id)) continue;
       try {
         const renewed = await this.#store.renewLease(lease, { ttlMs: this.ttlMs });
         if (this.#held.get(id) === lease) this.#held.set(id, renewed);

@@ -108,6 +108,13 @@ export interface ThreadStore {
   // ── threads ──
   /** Adds a thread; THREAD_ID_COLLISION when the id is taken. */
   register(input: RegisterThreadInput): Awaitable<ThreadRow>;
+  /**
+   * Optional (a shared store): writes `input` over the row a submission registered for the process that
+   * runs it now — a row of the same directive and parent, still `spawning` with no process — its status,
+   * process, budget and transcript; its permission context is merged (the submission's keys first).
+   * THREAD_ID_COLLISION when there is no such row (another process took it, or it never was queued).
+   */
+  takeRegistration?(input: RegisterThreadInput): Awaitable<ThreadRow>;
   get(threadId: string): Awaitable<ThreadRow | undefined>;
   /** Moves a thread to `status`; a terminal one is final (THREAD_FINISHED), repeating it is a no-op. */
   updateStatus(
