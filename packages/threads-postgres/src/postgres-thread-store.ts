@@ -191,7 +191,7 @@ export class PostgresThreadStore implements ThreadStore {
            budget = $7, transcript_path = $8, owner_boot_id = $9,
            heartbeat_at = CASE WHEN $5::integer IS NULL THEN NULL ELSE ${NOW} END
          WHERE thread_id = $1 AND directive = $2 AND parent_id IS NOT DISTINCT FROM $3
-           AND status = 'spawning' AND pid IS NULL
+           AND status IN ('spawning', 'running', 'interrupted') AND budget IS NULL AND transcript_path IS NULL
          RETURNING ${COLUMNS}`,
         [
           r.thread_id,

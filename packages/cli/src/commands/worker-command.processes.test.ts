@@ -107,7 +107,10 @@ beforeAll(async () => {
     match: `[${name}]`,
     turns: [
       ...Array.from(
-        { length: name === "graceful" || name.startsWith("conc") ? 6 : name === "handback" ? 14 : 40 },
+        {
+          length:
+            name === "graceful" || name.startsWith("conc") ? 6 : name === "handback" || name === "stale" ? 14 : 40,
+        },
         (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: `Ada ${i + 1}` })),
       ),
       { text: `${name} end` },
@@ -122,6 +125,7 @@ beforeAll(async () => {
         steer("killme"),
         steer("graceful"),
         steer("handback"),
+        steer("stale"),
         ...Array.from({ length: 8 }, (_, i) => steer(`conc ${i + 1}`)),
       ],
     },
@@ -377,6 +381,45 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     );
     expect(row?.reason).toBe("end_turn");
     expect(h2.err()).toContain(`took over ${id}`);
+  });
+
+  it("a worker SIGSTOPped past its lease and SIGCONTed records nothing more: the journal unchanged, LEASE_LOST in its log", {
+    timeout: 150_000,
+  }, async () => {
+    const s1 = worker("s1");
+    await ready(s1);
+    const [id] = await submit(["[stale]"]);
+    // Stopped mid-run: turns journaled, a model call streaming.
+    await until(
+      () => store!.steps(id!),
+      (steps) => steps.filter((s) => s.kind === "model").length >= 3,
+      "s1 a few turns into the thread",
+    );
+    s1.child.kill("SIGSTOP");
+    const before = (await store!.steps(id!)).length;
+    const s2 = worker("s2");
+    const row = await until(
+      () => store!.get(id!),
+      (r) => r?.status === "completed",
+      "s2 to take the thread over and finish it",
+    );
+    expect(row?.reason).toBe("end_turn");
+    expect(s2.err()).toContain(`took over ${id}`);
+    const journal = await store!.steps(id!);
+    // Resumed in place from the store's journal: the steps s1 recorded are there once, not run again.
+    expect(journal.length).toBeGreaterThan(before);
+    expect(new Set(journal.map((s) => s.seq)).size).toBe(journal.length);
+    const events = await store!.getEvents(id!);
+    expect(events.filter((e) => e.type === "resumed")).toHaveLength(1);
+    s1.child.kill("SIGCONT");
+    await until(s1.err, (e) => e.includes("LEASE_LOST"), "s1 to learn it lost the lease");
+    // Whatever s1 had in flight ended meanwhile: its writes were refused.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await store!.steps(id!)).toEqual(journal);
+    const after = await store!.getEvents(id!);
+    expect(after.filter((e) => e.type === "completed")).toHaveLength(1);
+    expect((await store!.get(id!))?.status).toBe("completed");
+    expect(s1.err()).not.toContain(`finished ${id}`);
   });
 
   it("concurrency is per worker: --concurrency 1 and 3 on one store run at most 1 and 3 threads", {

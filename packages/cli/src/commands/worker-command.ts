@@ -58,9 +58,9 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
   const graceMs = Math.round(seconds(values.grace, "--grace", 30) * 1000);
   const say = (text: string) => printError(io, `worker ${name}: ${text}`);
 
-  // The runtime first (its providers checked before anything is taken), then the engine.
+  // The store, then the runtime on it (its providers checked before anything is taken), then the engine.
   let picked: ReturnType<typeof pickProvider> | undefined;
-  let threads: DirectiveThreads | undefined;
+  const store = await openStore(url);
   const runtime = await openThreadRuntime(values, io, {
     providers: {
       ...(values.provider !== undefined ? { provider: values.provider } : {}),
@@ -70,24 +70,25 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
       picked = pickProvider(found.discovery, values.provider, io.env);
       if (!picked.ok) throw new KiwiError({ code: "INVALID_INPUT", message: picked.message, context: {} });
     },
-    onEvent: (threadId, event) =>
-      threads?.event(threadId, event as { type: string } & Record<string, unknown>),
+    // Threads run on the shared store: their rows, events, journal and budget tree are there.
+    store,
+    owner: name,
+    leaseMs,
+  }).catch(async (error) => {
+    await store.close();
+    throw error;
   });
   const { DbosThreadEngine, defineThreadBody } = await loadPostgres(
     () => import("@kiwi/threads-postgres/engine"),
   );
-  const store = await openStore(url).catch(async (error) => {
-    await runtime.close();
-    throw error;
-  });
-  threads = new DirectiveThreads(runtime, store);
+  const threads = new DirectiveThreads(runtime);
   const running = new Map<string, string>();
   defineThreadBody(DIRECTIVE_BODY, async (ctx, input) => {
     const request = input as DirectiveInput;
     running.set(ctx.threadId, request.directive);
     say(`took ${inert(ctx.threadId)} (${inert(request.directive)})`);
     try {
-      const end = await threads!.run(ctx, request);
+      const end = await threads.run(ctx, request);
       say(
         `finished ${inert(ctx.threadId)}: ${inert(end.thread_status)}${end.thread_reason ? ` (${inert(end.thread_reason)})` : ""}`,
       );
@@ -110,7 +111,6 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
       log: (level, text) => say(`${level}: ${inert(text)}`),
     });
   } catch (error) {
-    await store.close();
     await runtime.close();
     throw error;
   }
@@ -129,18 +129,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
       (error) => say(`takeover failed: ${inert(String((error as Error).message))}`),
     );
   }, takeOverEvery);
-  // Controls queued in the store for the threads running here (a thread's worker applies them).
-  let polling = false;
-  const controls = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    threads!
-      .applyControls(engine.running())
-      .catch(() => undefined)
-      .finally(() => {
-        polling = false;
-      });
-  }, 200);
+  // Controls queued in the store for the threads running here are applied by the runtime's manager.
 
   const stopped = await new Promise<"graceful" | "forced">((resolveStop) => {
     const source = interruptsOf(io);
@@ -165,7 +154,6 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     if (source === process) process.on("SIGTERM", onSignal);
   });
   clearInterval(takeOver);
-  clearInterval(controls);
   if (stopped === "forced") await engine.handBack().catch(() => undefined);
   // Threads handed back still run in this runtime until the process ends (DBOS's shutdown may still wait
   // out the grace too): a real process does not wait for them.
@@ -173,9 +161,8 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     setTimeout(() => process.exit(stopped === "graceful" ? EXIT.ok : EXIT.failed), 500).unref();
   if (running.size) say(`handed back ${[...running.keys()].map((id) => inert(id)).join(", ")}`);
   say("stopped");
-  // Threads handed back keep their local rows as they are (another worker of this project resumes them).
+  // Threads handed back are another worker's now (their lease expired): this runtime writes nothing more.
   if (running.size === 0) await runtime.close().catch(() => undefined);
-  await store.close();
   return stopped === "graceful" ? EXIT.ok : EXIT.failed;
 }
 

@@ -38,6 +38,10 @@ export function openThreadRuntime(
     onProviders?: RuntimeOptions["onProviders"];
     /** `--allow-unpriced`: a USD budget may run on a model without pricing data (its cost unknown). */
     allowUnpriced?: boolean;
+    /** The shared store the threads run on (the runtime closes it), its lease owner and lease time. */
+    store?: RuntimeOptions["store"];
+    owner?: string;
+    leaseMs?: number;
   } = {},
 ): Promise<ThreadRuntime> {
   const cliDir = cliPackageDir();
@@ -52,6 +56,9 @@ export function openThreadRuntime(
     ...(options.onProviders ? { onProviders: options.onProviders } : {}),
     onEvent: options.onEvent,
     ...(options.allowUnpriced ? { allowUnpriced: true } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   });
 }
 

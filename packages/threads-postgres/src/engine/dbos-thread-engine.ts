@@ -473,6 +473,7 @@ export class DbosThreadEngine {
         store: this.store,
         threadId,
         owner: this.executorId,
+        lease,
         fence,
         recorded: await this.store.steps(threadId),
         signal: lost.signal,

@@ -6,6 +6,7 @@ import {
   JOURNAL_FORMAT_VERSION,
   type RawJournalStep,
   requestHash,
+  type ThreadLease,
   type ThreadStatus,
   type ThreadStore,
 } from "@kiwi/threads";
@@ -23,6 +24,12 @@ export interface ThreadStepContext {
   readonly threadId: string;
   /** The worker running this execution (its DBOS executor id). */
   readonly owner: string;
+  /**
+   * The fenced lease this worker holds on the thread (renewed by the engine while the body runs, released
+   * when it ends): a body that runs the thread on a thread runtime hands it over
+   * (`runtime.spawn({lease})`, `runtime.resume(id, {lease})`), so both write under one token.
+   */
+  readonly lease: ThreadLease;
   /** Aborted when the thread is cancelled (terminate, kill) or this worker lost the thread's lease. */
   readonly signal: AbortSignal;
   /**
@@ -65,6 +72,7 @@ export class ThreadSteps implements ThreadStepContext {
     store: ThreadStore;
     threadId: string;
     owner: string;
+    lease: ThreadLease;
     fence: Fence;
     recorded: readonly RawJournalStep[];
     signal: AbortSignal;
@@ -72,6 +80,7 @@ export class ThreadSteps implements ThreadStepContext {
     this.#store = options.store;
     this.threadId = options.threadId;
     this.owner = options.owner;
+    this.lease = options.lease;
     this.#fence = options.fence;
     this.#recorded = new Map(options.recorded.map((r) => [r.seq, r]));
     this.#signal = options.signal;
@@ -79,6 +88,7 @@ export class ThreadSteps implements ThreadStepContext {
 
   readonly threadId: string;
   readonly owner: string;
+  readonly lease: ThreadLease;
 
   get signal(): AbortSignal {
     return this.#signal;

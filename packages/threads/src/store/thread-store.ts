@@ -112,7 +112,8 @@ export interface ThreadStore {
    * Optional (a shared store): writes `input` over the row a submission registered for the process that
    * runs it now — a row of the same directive and parent, still `spawning` with no process — its status,
    * process, budget and transcript; its permission context is merged (the submission's keys first).
-   * THREAD_ID_COLLISION when there is no such row (another process took it, or it never was queued).
+   * Such a row is one no runtime has taken yet (no budget, no transcript), `spawning`, or `running` /
+   * `interrupted` as the queue's engine marked it. THREAD_ID_COLLISION when there is no such row.
    */
   takeRegistration?(input: RegisterThreadInput): Awaitable<ThreadRow>;
   get(threadId: string): Awaitable<ThreadRow | undefined>;
