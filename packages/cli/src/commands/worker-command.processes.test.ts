@@ -109,7 +109,11 @@ beforeAll(async () => {
       ...Array.from(
         {
           length:
-            name === "graceful" || name.startsWith("conc") ? 6 : name === "handback" || name === "stale" ? 14 : 40,
+            name === "graceful" || name.startsWith("conc")
+              ? 6
+              : name === "handback" || name === "stale"
+                ? 14
+                : 40,
         },
         (_, i) => slow(`${name} turn ${i + 1}`, run("greet", { who: `Ada ${i + 1}` })),
       ),

@@ -83,6 +83,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
   );
   const threads = new DirectiveThreads(runtime);
   const running = new Map<string, string>();
+  let handingBack = false;
   defineThreadBody(DIRECTIVE_BODY, async (ctx, input) => {
     const request = input as DirectiveInput;
     running.set(ctx.threadId, request.directive);
@@ -96,6 +97,10 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       say(`${inert(ctx.threadId)} stopped here: ${inert(String(code ?? (error as Error).message))}`);
+      // Handed back by this worker: its workflow must stay pending for another worker's takeover (an
+      // error would end it); the process exits right after. (A worker superseded by a takeover throws:
+      // DBOS refuses the stale execution's outcome.)
+      if (code === "LEASE_LOST" && handingBack) await new Promise<never>(() => undefined);
       throw error;
     } finally {
       running.delete(ctx.threadId);
@@ -141,6 +146,10 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
           `stopping: no new threads; ${running.size} running get ${graceMs / 1000} s to finish, then are handed back (signal again to hand them back now)`,
         );
         clearInterval(takeOver);
+        // Threads still running after the grace are handed back (DBOS is shut down by then).
+        setTimeout(() => {
+          handingBack = true;
+        }, graceMs).unref();
         engine.stop({ graceMs }).then(
           () => resolveStop("graceful"),
           () => resolveStop("graceful"),
@@ -154,7 +163,10 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     if (source === process) process.on("SIGTERM", onSignal);
   });
   clearInterval(takeOver);
-  if (stopped === "forced") await engine.handBack().catch(() => undefined);
+  if (stopped === "forced") {
+    handingBack = true;
+    await engine.handBack().catch(() => undefined);
+  }
   // Threads handed back still run in this runtime until the process ends (DBOS's shutdown may still wait
   // out the grace too): a real process does not wait for them.
   if ((stopped === "forced" || running.size > 0) && interruptsOf(io) === process)
