@@ -75,7 +75,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     owner: name,
     leaseMs,
   }).catch(async (error) => {
-    await store.close();
+    await Promise.resolve(store.close()).catch(() => undefined);
     throw error;
   });
   const { DbosThreadEngine, defineThreadBody } = await loadPostgres(
