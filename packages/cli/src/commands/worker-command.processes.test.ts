@@ -1,8 +1,10 @@
 // `kiwi worker` on PostgreSQL with real processes: three workers and a submitting process on one
-// database, a worker SIGKILLed while it holds threads, controls from another process, a graceful stop.
+// database, a worker SIGKILLed while it holds threads, a worker SIGSTOPped past its lease (resumed on a copy
+// of the project: another host), controls from another process, a graceful stop.
 // The model is the fake LLM of @kiwi/fake-llm (one loopback server in this process for every worker).
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
@@ -390,6 +392,10 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
   it("a worker SIGSTOPped past its lease and SIGCONTed records nothing more: the journal unchanged, LEASE_LOST in its log", {
     timeout: 150_000,
   }, async () => {
+    // s2 stands for another host: a copy of the project made before anything ran (no local registry,
+    // journal or transcript of the thread): it resumes the thread from the store alone.
+    const elsewhere = mkdtempSync(join(tmpdir(), "kiwi-other-host-"));
+    cpSync(where.project, elsewhere, { recursive: true });
     const s1 = worker("s1");
     await ready(s1);
     const [id] = await submit(["[stale]"]);
@@ -401,7 +407,7 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     );
     s1.child.kill("SIGSTOP");
     const before = (await store!.steps(id!)).length;
-    const s2 = worker("s2");
+    const s2 = worker("s2", ["--project", elsewhere]);
     const row = await until(
       () => store!.get(id!),
       (r) => r?.status === "completed",
@@ -424,6 +430,7 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect(after.filter((e) => e.type === "completed")).toHaveLength(1);
     expect((await store!.get(id!))?.status).toBe("completed");
     expect(s1.err()).not.toContain(`finished ${id}`);
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it("concurrency is per worker: --concurrency 1 and 3 on one store run at most 1 and 3 threads", {
