@@ -28,6 +28,8 @@ const NOT_CODES: Readonly<Record<string, string>> = {
   ERR_PARSE_ARGS: "node:util parseArgs's error code prefix, read",
   ERR_DLOPEN_FAILED: "Node's error code for a native addon that does not load, read",
   MODULE_NOT_FOUND: "Node's error code for a missing package, read",
+  ERR_MODULE_NOT_FOUND: "Node's error code for a missing ES module, read",
+  KIWI_COMPACT_AT: "environment variable",
   STREAM_ENDED_MID_EVENT: "a `reason` of STREAM_INCOMPLETE, not a code",
 };
 

@@ -199,6 +199,8 @@ export const ErrorCode = {
   LEASE_LOST: "LEASE_LOST",
   /** A second thread engine (DBOS, one per process) was asked for with other settings in the same process: run it in another process. */
   THREAD_ENGINE_CONFLICT: "THREAD_ENGINE_CONFLICT",
+  /** A thread was submitted to a PostgreSQL store on which no `kiwi worker` has started yet (the engine's tables are missing): start a worker, then submit; nothing was registered. */
+  THREAD_ENGINE_NOT_READY: "THREAD_ENGINE_NOT_READY",
   /** An interrupted tool call must be reconciled by a person first (`kiwi threads resume <id> --rerun` or `--skip`). */
   NEEDS_RECONCILIATION: "NEEDS_RECONCILIATION",
   /** The result a tool call gets when a person chose not to run an interrupted call again (`--skip`). */
