@@ -215,7 +215,7 @@ export class ThreadTelemetry {
         const e = (result.error ?? {}) as { code?: unknown; message?: unknown };
         this.#fail(
           span,
-          typeof e.code === "string" ? e.code : "TOOL_FAILED",
+          typeof e.code === "string" ? e.code : "_OTHER" /* the conventions' error.type fallback */,
           typeof e.message === "string" ? e.message : "",
         );
       }
