@@ -127,6 +127,35 @@ describe("context compaction", () => {
     expect(result.usage.input_tokens).toBe(900 + 1900 + 700 + 1100 + 1300);
   });
 
+  it("while compaction is armed the context warning (finish soon) stays quiet; without it, it warns", async () => {
+    // 3300 of 4000 is over the 80 % warning threshold; compaction is armed (compact_at 0.95) but finds nothing to cut yet.
+    const armed = await world(
+      [
+        { ...greet("Ada"), ...used(3300) },
+        { text: "done", ...used(3350) },
+      ],
+      "<compact_at>0.95</compact_at>",
+    );
+    await armed.runner().run({ message: "Greet Ada." });
+    const contextWarnings = (w: ThreadWorld) =>
+      ofType(w.events, "warning").filter((e) => e.kind === "context");
+    expect(armed.fake.requests).toHaveLength(2);
+    expect(contextWarnings(armed)).toEqual([]);
+
+    // Without a threshold the same thread is told to finish soon.
+    const off = await world(
+      [
+        { ...greet("Ada"), ...used(3300) },
+        { text: "done", ...used(3350) },
+      ],
+      "",
+    );
+    await off.runner().run({ message: "Greet Ada." });
+    expect(contextWarnings(off).map((e) => e.message)).toEqual([
+      expect.stringContaining("Context warning: the last call used 3300 of 4000 tokens"),
+    ]);
+  });
+
   it("the summarizing call's tokens count against the thread's budget: they are what tips it over", async () => {
     const w = await world(
       [

@@ -91,6 +91,8 @@ export class BudgetPolicy {
   #stopMessage: string | undefined;
   #notes: string[] = [];
   #contextWarned = false;
+  /** True while context compaction keeps the context in bounds (set by the runner): no context warning then. */
+  compacting: () => boolean = () => false;
   readonly #warned = new Set<string>();
   /** The room read for the next call and what it plans (max_tokens, the hold, or why it cannot start). */
   #room: BudgetRoom | undefined;
@@ -332,7 +334,7 @@ export class BudgetPolicy {
       return;
     }
     const threshold = limits.context_warning_threshold ?? 0.8;
-    if (limit !== undefined && !this.#contextWarned && used >= threshold * limit) {
+    if (limit !== undefined && !this.#contextWarned && !this.compacting() && used >= threshold * limit) {
       this.#contextWarned = true;
       const message = `Context warning: the last call used ${used} of ${limit} tokens (${Math.round((used / limit) * 100)}%). Finish soon: summarise, avoid loading more, and stop when the directive is done.`;
       this.#o.emit({ type: "warning", kind: "context", message });

@@ -71,6 +71,16 @@ export class ContextCompactor {
     this.#d = deps;
   }
 
+  /**
+   * True while compaction keeps the context in bounds: a threshold is set, the context limit is known and
+   * it has not given up. The budget's "finish soon" context warning is then wrong and stays quiet.
+   */
+  get armed(): boolean {
+    const limits = this.#d.budget.limits;
+    if ((limits.compact_at ?? this.#d.compactAt) === undefined || this.#gaveUp) return false;
+    return contextLimit(limits, this.#d.contextWindow) !== undefined;
+  }
+
   /** The conversation as the model sees it: the summary in place of the compacted messages. */
   view(messages: readonly NeutralMessage[]): NeutralMessage[] {
     const b = this.#boundary;

@@ -231,6 +231,7 @@ export class ThreadRunner implements HarnessRunner {
       compactAt: o.compactAt,
       ...(telemetry ? { telemetry } : {}),
     });
+    this.#budget.compacting = () => compactor.armed;
     const gate = new TurnGate({
       view: (messages) => compactor.view(messages),
       budget: this.#budget,
