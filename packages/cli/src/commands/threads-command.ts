@@ -26,10 +26,11 @@ import {
   storeList,
   storeStatus,
   storeTail,
+  threadStatusRows,
 } from "../store/store-threads";
 import { storeOption, storeUrlOf, withStoreSecretsHidden } from "../store/store-url";
-import { describeBudget, describeEvent, tokensOf } from "../thread-display/describe-event";
-import { columnTable, formatDuration, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
+import { describeEvent, tokensOf } from "../thread-display/describe-event";
+import { columnTable, formatInt, formatUsd, keyValueTable } from "../thread-display/format";
 import { inert, inertJson } from "../thread-display/inert";
 import { onInterrupts } from "../thread-display/interrupts";
 import { hasRegistry, registryFileOf, withThreads } from "../thread-display/open-runtime";
@@ -262,24 +263,8 @@ async function threadStatus(args: string[], io: Io): Promise<number> {
       });
       return EXIT.ok;
     }
-    const t = tokensOf(row.usage);
-    const u = usageText(row);
-    const ctx = row.permission_context ?? {};
-    const end = row.finished_at ? Date.parse(row.finished_at) : Date.now();
     const rows: [string, string][] = [
-      ["thread", row.thread_id],
-      ["directive", row.directive],
-      ["status", row.status],
-      ["reason", row.reason ?? "-"],
-      ["parent", row.parent_id ?? "-"],
-      ["children", children.length ? children.map((c) => `${c.thread_id} (${c.status})`).join(", ") : "-"],
-      ["model", ctx.provider ? `${String(ctx.provider)} ${String(ctx.model ?? "")}`.trim() : "-"],
-      ["budget", describeBudget(row.budget) || "-"],
-      ["tokens", `${formatInt(t.total)} (in ${formatInt(t.input)} · out ${formatInt(t.output)})`],
-      ["cost", u.usd],
-      ["started", when(row.created_at)],
-      ["finished", when(row.finished_at)],
-      [isTerminal(row.status) ? "duration" : "running for", formatDuration(end - Date.parse(row.created_at))],
+      ...threadStatusRows(row, children, TEXT),
       ["process", row.pid !== null ? String(row.pid) : "-"],
       ["transcript", transcript],
     ];

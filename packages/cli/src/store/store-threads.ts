@@ -28,6 +28,32 @@ export interface RowText {
   statusText(row: ThreadRow): string;
 }
 
+/** The lines of `kiwi threads status` that every store shows (each adds its own: process, worker, …). */
+export function threadStatusRows(
+  row: ThreadRow,
+  children: readonly ThreadRow[],
+  text: Pick<RowText, "usageText" | "when">,
+): [string, string][] {
+  const t = tokensOf(row.usage);
+  const ctx = row.permission_context ?? {};
+  const end = row.finished_at ? Date.parse(row.finished_at) : Date.now();
+  return [
+    ["thread", row.thread_id],
+    ["directive", row.directive],
+    ["status", row.status],
+    ["reason", row.reason ?? "-"],
+    ["parent", row.parent_id ?? "-"],
+    ["children", children.length ? children.map((c) => `${c.thread_id} (${c.status})`).join(", ") : "-"],
+    ["model", ctx.provider ? `${String(ctx.provider)} ${String(ctx.model ?? "")}`.trim() : "-"],
+    ["budget", describeBudget(row.budget) || "-"],
+    ["tokens", `${formatInt(t.total)} (in ${formatInt(t.input)} · out ${formatInt(t.output)})`],
+    ["cost", text.usageText(row).usd],
+    ["started", text.when(row.created_at)],
+    ["finished", text.when(row.finished_at)],
+    [isTerminal(row.status) ? "duration" : "running for", formatDuration(end - Date.parse(row.created_at))],
+  ];
+}
+
 /** The thread's row, or ITEM_NOT_FOUND naming the store by its location only. */
 export async function storeRow(store: ThreadStore, id: string): Promise<ThreadRow> {
   const row = await store.get(id);
@@ -84,23 +110,8 @@ export async function storeStatus(url: string, id: string, json: boolean, io: Io
       });
       return EXIT.ok;
     }
-    const t = tokensOf(row.usage);
-    const ctx = row.permission_context ?? {};
-    const end = row.finished_at ? Date.parse(row.finished_at) : Date.now();
     const rows: [string, string][] = [
-      ["thread", row.thread_id],
-      ["directive", row.directive],
-      ["status", row.status],
-      ["reason", row.reason ?? "-"],
-      ["parent", row.parent_id ?? "-"],
-      ["children", children.length ? children.map((c) => `${c.thread_id} (${c.status})`).join(", ") : "-"],
-      ["model", ctx.provider ? `${String(ctx.provider)} ${String(ctx.model ?? "")}`.trim() : "-"],
-      ["budget", describeBudget(row.budget) || "-"],
-      ["tokens", `${formatInt(t.total)} (in ${formatInt(t.input)} · out ${formatInt(t.output)})`],
-      ["cost", text.usageText(row).usd],
-      ["started", text.when(row.created_at)],
-      ["finished", text.when(row.finished_at)],
-      [isTerminal(row.status) ? "duration" : "running for", formatDuration(end - Date.parse(row.created_at))],
+      ...threadStatusRows(row, children, text),
       ["worker", worker ?? "-"],
       ["store", store.location],
     ];
