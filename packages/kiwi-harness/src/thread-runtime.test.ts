@@ -179,6 +179,46 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
     }
   });
 
+  it("a parent killed while it waits in wait_children ends at once, not when its children end", async () => {
+    world = await runtimeWorld({
+      script: {
+        turns: [],
+        routes: [
+          {
+            match: "parent work",
+            turns: [
+              spawnCall("child_worker", "slow child"),
+              call("execute", {
+                item_type: "tool",
+                action: "run",
+                item_id: "thread_control",
+                parameters: { action: "wait_children", timeout_ms: 120_000 },
+              }),
+              { text: "never reached: the parent was killed" },
+            ],
+          },
+          { match: "slow child", turns: [{ text: "late", delay_ms: 60_000 }] },
+        ],
+      },
+    });
+    await world.directive(
+      "orchestrator",
+      threadDirectiveFile({ name: "orchestrator", permissions: ORCHESTRATOR_PERMISSIONS }),
+    );
+    await world.directive("child_worker", threadDirectiveFile({ name: "child_worker" }));
+    const parent = await world.runtime.spawn({ directive: "orchestrator", message: "parent work" });
+    // The parent's second call (wait_children) and the child's first are both in flight.
+    while (world.fake.requests.length < 3) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    await world.runtime.manager.control(parent.thread_id, "kill");
+    // The child's reply is a minute away: the parent must not wait for it (nor the 2-minute timeout).
+    const row = await world.runtime.manager.wait(parent.thread_id, { timeoutMs: 10_000 });
+    expect(row).toMatchObject({ status: "killed" });
+    expect(requestsOf(world, "parent work")).toHaveLength(2);
+    const [child] = world.runtime.manager.registry.query({ parentId: parent.thread_id });
+    await world.runtime.manager.control(child!.thread_id, "kill");
+  });
+
   it("two spawns of one directive in the same second get distinct ids; a taken id is THREAD_ID_COLLISION", async () => {
     world = await runtimeWorld({ script: { turns: [{ text: "one" }, { text: "two" }] } });
     await world.directive("child_twice", threadDirectiveFile({ name: "child_twice" }));

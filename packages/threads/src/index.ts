@@ -102,6 +102,7 @@ export type {
   StatusChange,
   ThreadHandle,
   ThreadManagerOptions,
+  WaitOptions,
 } from "./thread-manager";
 export { ThreadManager } from "./thread-manager";
 export type { ThreadResult, ThreadUsage } from "./thread-result";

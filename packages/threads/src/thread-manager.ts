@@ -179,6 +179,16 @@ export interface ControlResult {
   readonly pending_messages?: number;
 }
 
+/** How long and for what `ThreadManager.wait` waits. */
+export interface WaitOptions {
+  /** The statuses to wait for; default: any terminal one. */
+  readonly statuses?: readonly ThreadStatus[];
+  /** TIMEOUT after this many milliseconds; default: no limit. */
+  readonly timeoutMs?: number;
+  /** ABORTED as soon as it aborts (the waiting thread was killed or terminated). */
+  readonly signal?: AbortSignal;
+}
+
 export interface StatusChange {
   readonly threadId: string;
   readonly status: ThreadStatus;
@@ -254,6 +264,14 @@ function timedOut(record: ControlRecord, timeoutMs: number): { code: string; mes
 }
 
 /** Shortens long strings for the registry copy of an event (the transcript keeps the full text). */
+function waitAborted(threadId: string): KiwiError {
+  return new KiwiError({
+    code: "ABORTED",
+    message: `stopped waiting for thread ${threadId}: the wait was aborted`,
+    context: { thread_id: threadId },
+  });
+}
+
 function compact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
@@ -1439,12 +1457,11 @@ export class ThreadManager {
 
   /**
    * Resolves with the thread's row once its status is one of `statuses` (default: any terminal one);
-   * TIMEOUT after `timeoutMs`.
+   * TIMEOUT after `timeoutMs`; ABORTED as soon as `signal` aborts (a thread killed while it waits for its
+   * children stops waiting at once).
    */
-  wait(
-    threadId: string,
-    options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number } = {},
-  ): Promise<ThreadRow> {
+  wait(threadId: string, options: WaitOptions = {}): Promise<ThreadRow> {
+    if (options.signal?.aborted) return Promise.reject(waitAborted(threadId));
     const want = (s: ThreadStatus) => (options.statuses ? options.statuses.includes(s) : isTerminal(s));
     if (!this.#registry) return this.#waitOnStore(threadId, want, options);
     const now = this.registry.get(threadId);
@@ -1472,12 +1489,21 @@ export class ThreadManager {
                 }),
               );
             }, options.timeoutMs);
-      const stop = this.watch((c) => {
+      const onAbort = () => {
+        stop();
+        reject(waitAborted(threadId));
+      };
+      const unwatch = this.watch((c) => {
         if (c.threadId !== threadId || !want(c.status)) return;
         stop();
-        if (timer) clearTimeout(timer);
         resolve(this.registry.get(threadId)!);
       });
+      const stop = () => {
+        unwatch();
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
@@ -1488,7 +1514,7 @@ export class ThreadManager {
   async #waitOnStore(
     threadId: string,
     want: (s: ThreadStatus) => boolean,
-    options: { statuses?: readonly ThreadStatus[]; timeoutMs?: number },
+    options: WaitOptions,
   ): Promise<ThreadRow> {
     const deadline =
       options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
@@ -1515,7 +1541,10 @@ export class ThreadManager {
           });
         }
         const until = Math.min(deadline, Date.now() + (heard ? 0 : pollMs));
-        while (!heard && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+        while (!heard && Date.now() < until) {
+          if (options.signal?.aborted) throw waitAborted(threadId);
+          await new Promise((r) => setTimeout(r, 5));
+        }
       }
     } finally {
       stop();

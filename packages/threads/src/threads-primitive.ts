@@ -115,7 +115,7 @@ export function createThreadsPrimitive(options: ThreadsPrimitiveOptions): Primit
       }
       const manager = options.manager();
       if (operation === "registry") return registry(manager, params, meta);
-      if (operation === "control") return control(manager, params, meta);
+      if (operation === "control") return control(manager, params, meta, call.context.signal);
       throw new KiwiError({
         code: "VALIDATION_FAILED",
         message: `the threads primitive has no operation ${JSON.stringify(operation)}: use registry, control or directive`,
@@ -202,6 +202,7 @@ async function control(
   manager: ThreadManager,
   params: Record<string, unknown>,
   meta: Readonly<Record<string, unknown>>,
+  signal: AbortSignal | undefined,
 ): Promise<PrimitiveResult> {
   const action = params.action;
   if (!(CONTROL_ACTIONS as readonly unknown[]).includes(action)) {
@@ -215,7 +216,10 @@ async function control(
     const deadline = Date.now() + timeoutMs;
     const results = [];
     for (const child of children.reverse()) {
-      const row = await manager.wait(child.thread_id, { timeoutMs: Math.max(0, deadline - Date.now()) });
+      const row = await manager.wait(child.thread_id, {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        ...(signal ? { signal } : {}),
+      });
       results.push(await resultOf(manager, row.thread_id, row));
     }
     return { success: true, children: results };
@@ -252,7 +256,7 @@ async function control(
       return { success: true, thread: (await manager.store.get(id)) ?? null };
     default: {
       // wait: until the thread ends (or timeout_ms, at most 10 minutes); its result then comes back.
-      const row = await manager.wait(id, { timeoutMs });
+      const row = await manager.wait(id, { timeoutMs, ...(signal ? { signal } : {}) });
       return { success: true, ...(await resultOf(manager, id, row)) };
     }
   }
