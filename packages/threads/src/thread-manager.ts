@@ -21,30 +21,22 @@ import {
   type TreeLimitsRecord,
 } from "./budget-tree";
 import { type Decision, LiveThread } from "./live-thread";
+import {
+  CONTROL_POLL_MS,
+  ControlQueue,
+  type ControlResult,
+  checkControllable,
+} from "./manager/control-queue";
 import { OwnerLeases } from "./manager/owner-leases";
 import { StoreTree } from "./manager/store-tree";
 import { WriteChains } from "./manager/write-chains";
 import { LinkedBudgetNode, RecordedBudgetNode, type RecordedTree, reservationOf } from "./recorded-budget";
 import type { ThreadEvent } from "./registry/rows";
 import { isTerminal, type ThreadStatus } from "./registry/statuses";
-import {
-  HEARTBEAT_MS,
-  isProcessAlive,
-  ownerGone,
-  ThreadRegistry,
-  type ThreadRow,
-} from "./registry/thread-registry";
+import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-registry";
 import { refuseRenamedOptions } from "./renamed-options";
 import { isPromise } from "./store/awaitable";
-import type {
-  Awaitable,
-  ControlOutcome,
-  ControlRecord,
-  ControlRequest,
-  Fence,
-  ThreadLease,
-  ThreadStore,
-} from "./store/thread-store";
+import type { ControlOutcome, Fence, ThreadLease, ThreadStore } from "./store/thread-store";
 import { ensureThreadDir } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";
@@ -166,18 +158,7 @@ export interface SpawnResult {
   wait(options?: { timeoutMs?: number }): Promise<ThreadResult>;
 }
 
-/**
- * What a control call did: applied here (`queued: false`), or queued for the process that runs the thread
- * (`queued: true`, applied on its next poll, within about 100 ms).
- */
-export interface ControlResult {
-  readonly thread_id: string;
-  readonly queued: boolean;
-  readonly request_id?: number;
-  readonly status?: string;
-  readonly resumed?: boolean;
-  readonly pending_messages?: number;
-}
+export type { ControlResult } from "./manager/control-queue";
 
 /** How long and for what `ThreadManager.wait` waits. */
 export interface WaitOptions {
@@ -239,9 +220,6 @@ const MAX_EVENT_TEXT = 4_000;
 /** Polls between lease renewals (HEARTBEAT_MS / CONTROL_POLL_MS). */
 const HEARTBEAT_EVERY = Math.max(1, Math.round(HEARTBEAT_MS / 100));
 /** How often a manager running threads looks for control requests queued by other processes. */
-const CONTROL_POLL_MS = 100;
-/** How long a requester waits for the owner to take a queued control before withdrawing it. */
-const DEFAULT_CONTROL_WAIT_MS = 10_000;
 /** The fenced lease's default time to live (a worker's thread is taken over this long after it died). */
 const DEFAULT_OWNER_LEASE_MS = 15_000;
 /** Polls between refreshes of the budget-tree rows read from an asynchronous store. */
@@ -254,13 +232,6 @@ export type ControlAction = "pause" | "resume" | "inject_message" | "terminate" 
 /** A store's event as a transcript line has it (`v`, `ts`, `seq`, `type` and the fields). */
 function transcriptEventOf(e: ThreadEvent): TranscriptEvent {
   return { v: 1, ts: e.ts, seq: e.seq, type: e.type, ...e.data } as unknown as TranscriptEvent;
-}
-
-function timedOut(record: ControlRecord, timeoutMs: number): { code: string; message: string } {
-  return {
-    code: "CONTROL_TIMEOUT",
-    message: `the process running thread ${record.thread_id} did not take the ${record.action} request within ${Math.round(timeoutMs / 1000)} s (busy, or stuck): the request was withdrawn; check it with kiwi threads status ${record.thread_id} and try again`,
-  };
 }
 
 /** Shortens long strings for the registry copy of an event (the transcript keeps the full text). */
@@ -303,6 +274,8 @@ export class ThreadManager {
   /** Budget-tree rows of an asynchronous store (refreshed while threads run), read synchronously. */
   readonly #tree: StoreTree;
   #polling = false;
+  /** Controls queued for threads other processes run, and those queued for the threads run here. */
+  readonly #controls: ControlQueue;
   readonly #verifier: TokenVerifier;
   readonly #redact: (s: string) => string;
   readonly #now: () => Date;
@@ -327,6 +300,13 @@ export class ThreadManager {
     this.#verifier = options.verifier;
     this.#redact = createRedactor(options.secrets ?? secretsFromEnv());
     this.#now = options.now ?? (() => new Date());
+    this.#controls = new ControlQueue({
+      store,
+      registry: this.#registry,
+      redact: this.#redact,
+      apply: (id, action, payload) => this.#applyControl(id, action, payload),
+      closed: () => this.#closed,
+    });
   }
 
   /**
@@ -1034,40 +1014,8 @@ export class ThreadManager {
         context: { thread_id: threadId, action },
       });
     }
-    this.#checkControllable(threadId, action, this.#registry.get(threadId));
+    checkControllable(threadId, action, this.#registry.get(threadId));
     return undefined;
-  }
-
-  /** Throws unless a thread run elsewhere can take a control: known, not ended, with an owner. */
-  #checkControllable(threadId: string, action: string, row: ThreadRow | undefined): void {
-    if (!row) {
-      throw new KiwiError({
-        code: "ITEM_NOT_FOUND",
-        message: `no thread ${threadId}: list threads with thread_registry query (or kiwi threads list)`,
-        context: { thread_id: threadId },
-      });
-    }
-    if (isTerminal(row.status)) {
-      throw new KiwiError({
-        code: "THREAD_FINISHED",
-        message: `thread ${threadId} already ended (${row.status}): ${action} applies to running threads only`,
-        context: { thread_id: threadId, status: row.status },
-      });
-    }
-    if (row.status === "interrupted" || (row.status === "paused" && row.pid === null)) {
-      throw new KiwiError({
-        code: "THREAD_NOT_RUNNING",
-        message: `thread ${threadId} has no owner process (${row.status}${row.reason ? `: ${row.reason}` : ""}): resume it in place first (kiwi threads resume ${threadId})`,
-        context: { thread_id: threadId, status: row.status, reason: row.reason },
-      });
-    }
-  }
-
-  /** Queues a control for the process that runs the thread (it applies it within ~100 ms). */
-  #remote(threadId: string, action: string, payload: Record<string, unknown> = {}): ControlResult {
-    // The queue is on disk like the rest of the registry: an injected message is redacted too.
-    const { id } = this.registry.requestControl(threadId, action, redactValue(payload, this.#redact));
-    return { thread_id: threadId, queued: true, request_id: id };
   }
 
   /**
@@ -1083,46 +1031,7 @@ export class ThreadManager {
   ): Promise<ControlResult> {
     if (this.#registry || this.#live.has(threadId)) return this.#applyControl(threadId, action, payload);
     if (!CONTROL_ACTIONS.has(action)) this.#applyControl(threadId, action, payload);
-    this.#checkControllable(threadId, action, await this.store.get(threadId));
-    const { id } = await this.store.requestControl(
-      threadId,
-      action,
-      redactValue({ ...payload } as Record<string, unknown>, this.#redact),
-    );
-    return { thread_id: threadId, queued: true, request_id: id };
-  }
-
-  /**
-   * Applies control requests other processes queued for the threads this one runs, and records how each
-   * ended for its requester (`kiwi threads pause …` waits for it): applied, or the error it met (the
-   * thread ended meanwhile, an inject without a message, an action this version does not know).
-   */
-  #applyRemote(): void {
-    if (this.#closed || this.#live.size === 0) return;
-    let requests: ControlRequest[];
-    try {
-      requests = this.registry.takeControls([...this.#live.keys()]);
-    } catch {
-      return; // busy or closing: the next poll tries again
-    }
-    this.#applyTaken(requests);
-  }
-
-  /** Applies taken control requests and reports each one's outcome. */
-  #applyTaken(requests: readonly ControlRequest[]): void {
-    for (const r of requests) {
-      let outcome: ControlOutcome;
-      try {
-        this.#applyControl(r.thread_id, r.action, r.payload);
-        outcome = { ok: true };
-      } catch (error) {
-        const e = KiwiError.isInstance(error)
-          ? error
-          : new KiwiError({ code: "INTERNAL_ERROR", message: String(error), cause: error });
-        outcome = { ok: false, error: { code: e.code, message: e.message } };
-      }
-      this.#reportControl(r.id, outcome);
-    }
+    return this.#controls.queue(threadId, action, payload);
   }
 
   #applyControl(threadId: string, action: string, payload: Record<string, unknown>): ControlResult {
@@ -1149,102 +1058,17 @@ export class ThreadManager {
       });
   }
 
-  /** Records a taken request's outcome; a registry busy right now gets it on one of the next polls. */
-  #reportControl(id: number, outcome: ControlOutcome, attempt = 0): void {
-    try {
-      const reported = this.store.finishControl(id, outcome);
-      if (isPromise(reported)) reported.catch(() => undefined);
-    } catch (error) {
-      const busy = KiwiError.isInstance(error) && error.code === "REGISTRY_UNAVAILABLE" && error.retryable;
-      // Given up: the requester's wait then ends with CONTROL_TIMEOUT, which says to check the thread.
-      if (!busy || attempt >= 20 || this.#closed) return;
-      setTimeout(() => this.#reportControl(id, outcome, attempt + 1), CONTROL_POLL_MS).unref();
-    }
-  }
-
   /**
    * Waits for the outcome of a control queued for a thread another process runs (a `ControlResult` with
    * `queued: true` and its `request_id`): `{ok: true}` once that process applied it, or the error it met.
    * A request nobody took yet is withdrawn — so it never applies later — and fails when its thread ended
    * (THREAD_FINISHED), lost its owner (THREAD_NOT_RUNNING), or `timeoutMs` passed (CONTROL_TIMEOUT).
    */
-  async awaitControl(
+  awaitControl(
     requestId: number,
     options: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {},
   ): Promise<ControlOutcome> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CONTROL_WAIT_MS;
-    const pollMs = options.pollMs ?? 25;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const record = await this.store.control(requestId);
-      if (!record) {
-        throw new KiwiError({
-          code: "ITEM_NOT_FOUND",
-          message: `no control request ${requestId}`,
-          context: { request_id: requestId },
-        });
-      }
-      if (record.status === "done") return { ok: true };
-      if (record.status === "failed") return { ok: false, error: record.error! };
-      const late = Date.now() >= deadline;
-      if (record.status === "pending") {
-        const gone =
-          (await this.#ownerGoneFor(record.thread_id, record.action)) ??
-          (late ? timedOut(record, timeoutMs) : undefined);
-        if (gone && (await this.#withdraw(requestId, gone))) return { ok: false, error: gone };
-      } else if (late && Date.now() >= deadline + timeoutMs) {
-        // Taken, but no outcome recorded: the owner died while applying it, or cannot write.
-        return {
-          ok: false,
-          error: {
-            code: "CONTROL_TIMEOUT",
-            message: `the process running thread ${record.thread_id} took the ${record.action} request but reported no outcome within ${Math.round((2 * timeoutMs) / 1000)} s: check the thread with kiwi threads status ${record.thread_id}`,
-          },
-        };
-      }
-      if (options.signal?.aborted) {
-        const stopped = { code: "ABORTED", message: `stopped waiting for the ${record.action} request` };
-        if (record.status === "pending" && (await this.#withdraw(requestId, stopped)))
-          return { ok: false, error: stopped };
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  }
-
-  /** Withdraws a request nobody took (false when it was taken meanwhile). */
-  async #withdraw(requestId: number, error: { code: string; message: string }): Promise<boolean> {
-    const store = this.store as {
-      withdrawControl?: (id: number, e: { code: string; message: string }) => Awaitable<boolean>;
-    };
-    // A store that cannot withdraw: the requester stops waiting all the same (the request may still apply).
-    return typeof store.withdrawControl === "function" ? store.withdrawControl(requestId, error) : true;
-  }
-
-  /** Why a request for this thread can no longer be applied by its owner, if it cannot. */
-  async #ownerGoneFor(
-    threadId: string,
-    action: string,
-  ): Promise<{ code: string; message: string } | undefined> {
-    const row = await this.store.get(threadId);
-    if (!row) return undefined;
-    if (isTerminal(row.status))
-      return {
-        code: "THREAD_FINISHED",
-        message: `thread ${threadId} ended (${row.status}) before its owner applied ${action}`,
-      };
-    if (row.status === "interrupted" || row.pid === null || (await this.#ownerGone(threadId)))
-      return {
-        code: "THREAD_NOT_RUNNING",
-        message: `the process that ran thread ${threadId} is gone, so ${action} was not applied: resume it in place first (kiwi threads resume ${threadId})`,
-      };
-    return undefined;
-  }
-
-  /** True when the process that owns the thread is gone (its pid on this host, else its lease's age). */
-  async #ownerGone(threadId: string): Promise<boolean> {
-    if (this.#registry) return this.#registry.isOwnerGone(threadId);
-    const owner = await this.store.owner(threadId);
-    return owner !== undefined && owner.pid !== null && ownerGone(owner, isProcessAlive, Date.now());
+    return this.#controls.awaitOutcome(requestId, options);
   }
 
   /**
@@ -1258,7 +1082,7 @@ export class ThreadManager {
       const ids = [...this.#live.keys()];
       if (ids.length === 0 || this.#closed) return;
       try {
-        this.#applyTaken(await this.store.takeControls(ids));
+        await this.#controls.applyQueued(ids);
       } catch {
         // Unreachable right now: the next poll tries again.
       }
@@ -1291,7 +1115,7 @@ export class ThreadManager {
         return;
       }
       if (this.#leases.size > 0 && polls % this.#renewEvery() === 0) void this.#leases.renew();
-      this.#applyRemote();
+      this.#controls.applyQueuedNow([...this.#live.keys()]);
       polls += 1;
       if (polls % HEARTBEAT_EVERY === 0) {
         try {
@@ -1327,7 +1151,7 @@ export class ThreadManager {
   /** Queues a user message for the thread's next turn. */
   inject(threadId: string, message: string): ControlResult {
     const live = this.#target(threadId, "inject_message");
-    if (!live) return this.#remote(threadId, "inject_message", { message });
+    if (!live) return this.#controls.queueNow(threadId, "inject_message", { message });
     live.inject.push(message);
     this.#intervention(live, "inject_message", { chars: message.length });
     return { thread_id: threadId, queued: false, pending_messages: live.inject.length };
@@ -1336,7 +1160,7 @@ export class ThreadManager {
   /** Asks the thread to wait at its next turn boundary (status `paused` once it does). */
   pause(threadId: string): ControlResult {
     const live = this.#target(threadId, "pause");
-    if (!live) return this.#remote(threadId, "pause");
+    if (!live) return this.#controls.queueNow(threadId, "pause");
     live.pauseRequested = true;
     this.#intervention(live, "pause");
     const status = this.#registry ? this.#registry.get(threadId)!.status : (live.status ?? "running");
@@ -1352,7 +1176,7 @@ export class ThreadManager {
     options: { message?: string; limits?: Record<string, number> } = {},
   ): ControlResult {
     const live = this.#target(threadId, "resume");
-    if (!live) return this.#remote(threadId, "resume", { ...options });
+    if (!live) return this.#controls.queueNow(threadId, "resume", { ...options });
     this.#intervention(live, "resume", {
       ...(options.message ? { chars: options.message.length } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
@@ -1369,7 +1193,8 @@ export class ThreadManager {
    */
   terminate(threadId: string, options: { immediate?: boolean } = {}): ControlResult {
     const live = this.#target(threadId, "terminate");
-    if (!live) return this.#remote(threadId, "terminate", { immediate: options.immediate === true });
+    if (!live)
+      return this.#controls.queueNow(threadId, "terminate", { immediate: options.immediate === true });
     live.terminateRequested = true;
     this.#intervention(live, "terminate", { immediate: options.immediate === true });
     this.#setStatus(threadId, "terminating", "terminate requested");
@@ -1381,7 +1206,7 @@ export class ThreadManager {
   /** Aborts the thread now: in-flight HTTP and subprocesses are cut; it ends `killed`. */
   kill(threadId: string): ControlResult {
     const live = this.#target(threadId, "kill");
-    if (!live) return this.#remote(threadId, "kill");
+    if (!live) return this.#controls.queueNow(threadId, "kill");
     live.killRequested = true;
     this.#intervention(live, "kill");
     live.decide({ action: "terminate" });
