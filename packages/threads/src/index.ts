@@ -3,6 +3,7 @@
 export type { BudgetRoom, RoomBound, TreeLimits, TreeLimitsRecord, TreeSpend } from "./budget-tree";
 export { BudgetNode, reserve, reservedPart } from "./budget-tree";
 export type { Decision } from "./live-thread";
+export { canonicalJson } from "./registry/canonical-json";
 export type { ExportedStep, ExportOptions, RegistryExport } from "./registry/export-registry";
 export {
   EXPORT_FORMAT,
@@ -19,7 +20,6 @@ export type {
   ThreadJournalOptions,
 } from "./registry/journal";
 export {
-  canonicalJson,
   JOURNAL_FORMAT_VERSION,
   readJournal,
   requestHash,

@@ -3,8 +3,8 @@
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { exportRegistry } from "./export-registry";
+import { canonicalJson } from "./canonical-json";
 import {
-  canonicalJson,
   JOURNAL_FORMAT_VERSION,
   type JournalOutcome,
   readJournal,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { KiwiError } from "@kiwi/spec";
 import { isPromise } from "../store/awaitable";
 import type { Awaitable, Fence, StepIntentRow, ThreadStore } from "../store/thread-store";
+import { canonicalJson } from "./canonical-json";
 import type { RawJournalStep, ThreadRegistry } from "./thread-registry";
 
 /**
@@ -64,17 +65,6 @@ export interface JournalStep {
   readonly outcome?: JournalOutcome;
   readonly started_at: string;
   readonly ended_at: string | null;
-}
-
-/** JSON with object keys sorted: the same request always gives the same text and hash. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (!v || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v as Record<string, unknown>).sort())
-      sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  });
 }
 
 /** sha256 (base64url) of a text. */
