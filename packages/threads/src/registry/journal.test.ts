@@ -2,8 +2,8 @@
 // versioned format refused when newer or unreadable (nothing rewritten), the v1 → v2 migration, claims.
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, describe, expect, it } from "vitest";
-import { exportRegistry } from "./export-registry";
 import { canonicalJson } from "./canonical-json";
+import { exportRegistry } from "./export-registry";
 import {
   JOURNAL_FORMAT_VERSION,
   type JournalOutcome,
@@ -188,6 +188,29 @@ describe("ThreadJournal", () => {
     // The decision is recorded: the next replay gets it without asking (as a recorded outcome now).
     const { decided: _new, ...recorded } = skipped as { decided?: true };
     expect(ThreadJournal.open(reg, "t1").begin(call)).toEqual(recorded);
+  });
+
+  it("records the run's input (step 0) as one row with its outcome: one write on the spawn path", () => {
+    const { reg } = open();
+    reg.register({ threadId: "t1", directive: "d", status: "running" });
+    // The real registry, its journal writes counted on the way through.
+    const writes: string[] = [];
+    const store = new Proxy(reg, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (key === "beginStep" || key === "endStep" || key === "recordStep") writes.push(key);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    ThreadJournal.fresh(store, "t1").recordStart({ directive: "d", message: "hi" });
+    expect(writes).toEqual(["recordStep"]);
+    const [start] = readJournal(reg, "t1");
+    expect(start).toMatchObject({ seq: 0, kind: "start", outcome: { ok: true, result: { directive: "d" } } });
+    expect(start!.ended_at).not.toBeNull();
+    expect(ThreadJournal.open(reg, "t1").start).toEqual({ directive: "d", message: "hi" });
   });
 
   it("a corrupt journal or one of a newer format is refused with a clear code, and nothing is rewritten", () => {

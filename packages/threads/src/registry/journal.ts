@@ -417,6 +417,13 @@ export class ThreadJournal {
       ended_at: null,
     });
     const outcome = this.#redact(canonicalJson({ ok: true, result: start }));
+    // Nothing happens between the input's intent and its outcome: the embedded registry writes them as one
+    // row (one commit on the spawn path); another store, one after the other.
+    const registry = this.#store as Partial<Pick<ThreadRegistry, "recordStep">>;
+    if (typeof registry.recordStep === "function") {
+      const begun = { ...row, startedAt: this.#startedAt() };
+      return this.#chain(() => registry.recordStep!(this.threadId, begun, outcome, this.#fence()));
+    }
     this.#queue(() => this.#store.beginStep(this.threadId, row, this.#fence()));
     return this.#chain(() => this.#store.endStep(this.threadId, 0, outcome, this.#fence()));
   }
