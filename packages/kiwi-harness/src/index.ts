@@ -40,6 +40,7 @@ export type {
   DirectiveModel,
   ModelChoice,
   ModelResolver,
+  QueuedChild,
   RecoveredThread,
   ResumedThread,
   ResumeOptions,

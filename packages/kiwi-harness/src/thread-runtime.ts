@@ -17,7 +17,7 @@ import {
   type ThreadStore,
   threadIdFor,
 } from "@kiwi/threads";
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import { context as otelContext, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { CostLimits } from "./budget";
 import type { HarnessEvent } from "./harness-events";
 import { KIWI_HARNESS_PACKAGE_DIR } from "./own-package";
@@ -34,8 +34,9 @@ import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
 import { isSpawnStep, reconcileSpawn } from "./runtime/spawn-step";
 import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
+import { signChildGrant, verifyChildGrant } from "./runtime/child-grant";
 import { startAgentSpan, traceContextOf } from "./telemetry/thread-telemetry";
-import type { StoredTraceContext } from "./telemetry/trace-context";
+import { contextFromStored, type StoredTraceContext, storedTraceContext } from "./telemetry/trace-context";
 
 export type { DirectiveModel };
 
@@ -143,6 +144,31 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * environment variable (`true` turns it on), else off.
    */
   readonly captureContent?: boolean;
+  /**
+   * Threads across hosts (a `kiwi worker`): a child a thread spawns with `thread_directive` is not run
+   * here but registered on the store (`spawning`, its parent recorded) and handed to this function, which
+   * queues it so any worker may take it (`spawn({threadId, registered: true, parentGrant, …})` there).
+   * Its parent's grants travel as `parentGrant`, signed with this runtime's key for that child; the
+   * child's worker mints the child's token from them after verifying them against the keys it trusts. A
+   * throw fails the spawn (the child's row ends `error`). Needs `store`. Default: children run here.
+   */
+  readonly queueChild?: (child: QueuedChild) => Promise<void>;
+}
+
+/** A child thread queued for any worker (`ThreadRuntimeOptions.queueChild`): what its worker runs. */
+export interface QueuedChild {
+  /** Registered on the store, `spawning`, with its parent. */
+  readonly threadId: string;
+  readonly parentId: string;
+  readonly directive: string;
+  readonly message: string;
+  readonly inputs: Record<string, unknown>;
+  /** The harness the spawn asked for, if any. */
+  readonly harness?: string;
+  /** The parent's grants, signed for this child (pass it to the child's `spawn` as `parentGrant`). */
+  readonly parentGrant: string;
+  /** The W3C context of the spawning tool call's span: the child's `invoke_agent` span continues it. */
+  readonly traceContext?: StoredTraceContext;
 }
 
 /** What `resume` did: the thread resumed or parked, and its interrupted children resumed after it. */
@@ -217,6 +243,19 @@ export interface SpawnDirectiveOptions {
   readonly registered?: boolean;
   /** A fenced lease on `threadId` its host already holds (see `ResumeOptions.lease`). */
   readonly lease?: ThreadLease;
+  /**
+   * With `registered`: the thread is a child a parent on another worker queued (`QueuedChild`), and
+   * this is its parent's signed grant. It is verified against the keys this user space trusts and
+   * becomes the spawn's caller: orchestration rules, the child's grants (attenuated to the parent's) and
+   * its budget (capped by the parent's remaining budget in the store) as if the parent spawned it here.
+   * A registered row with a parent and no valid grant is THREAD_GRANT_INVALID: nothing runs.
+   */
+  readonly parentGrant?: string;
+  /**
+   * The W3C trace context of whoever submitted the thread (a `kiwi thread run --store --detach`, a parent
+   * on another worker): the thread's `invoke_agent` span is its child. Default: the active context.
+   */
+  readonly traceContext?: StoredTraceContext;
 }
 
 /** A kernel whose thread tools work: the kernel, its thread manager and a top-level spawn. */
@@ -307,8 +346,16 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     recover: recoverMode = "manual",
     compactAt: compactAtOption,
     captureContent: captureOption,
+    queueChild,
     ...kernelOptions
   } = options;
+  if (queueChild && !store) {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: "createThreadRuntime: queueChild queues children on a shared store: give store too",
+      context: { option: "queueChild" },
+    });
+  }
   if (store && typeof journal === "function") {
     throw new KiwiError({
       code: "INVALID_INPUT",
@@ -459,16 +506,23 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
       ? await checkpointOf(threads.store, request.resumeFrom, d.name)
       : undefined;
     const cost = d.metadata.cost!;
+    // A child on a shared store with a queue: any worker may run it (not one that takes it from there).
+    if (caller && queueChild && !request.registered && !request.resumeFrom)
+      return queueChildThread(d, request, caller, harnessId, spawnStep, choice, unpriced);
     const core = await (early?.core ?? spawnTokens(kernel, caller?.thread_id ?? "kiwi-runtime"));
-    // The thread's span starts with its spawn, under the active one (the caller's execute_tool span).
-    const span = startAgentSpan({
-      directive: d.name,
-      version: d.version,
-      harness: harnessId,
-      provider: choice.provider.id,
-      model: choice.model,
-      parentThread: caller?.thread_id ?? null,
-    });
+    // The thread's span starts with its spawn, under the active one (the caller's execute_tool span), or
+    // under the submitter's when it was queued (its W3C context travelled with the submission).
+    const span = startAgentSpan(
+      {
+        directive: d.name,
+        version: d.version,
+        harness: harnessId,
+        provider: choice.provider.id,
+        model: choice.model,
+        parentThread: caller?.thread_id ?? null,
+      },
+      (request.traceContext && contextFromStored(request.traceContext)) || otelContext.active(),
+    );
     const traceContext = traceContextOf(span);
     let spanTaken = false;
     const start: ThreadStart = {
@@ -560,6 +614,92 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
         throw error;
       }
     }
+  }
+
+  /**
+   * A child queued for any worker (`queueChild`): registered on the store with its parent (`spawning`,
+   * the spawn's permission context, so a resumed parent reconciles its spawn step with it), its parent's
+   * grants signed for it, then queued. Its budget is reserved by the worker that takes it (capped by the
+   * parent's remaining budget then); the parent waits for it through the store.
+   */
+  async function queueChildThread(
+    d: LoadedDirective,
+    request: SpawnDirectiveOptions,
+    caller: CapabilityClaims,
+    harnessId: string,
+    spawnStep: number | undefined,
+    choice: ModelChoice,
+    unpriced: string | undefined,
+  ): Promise<SpawnResult> {
+    const base = threadIdFor(d.name, new Date());
+    let row: Awaited<ReturnType<ThreadStore["register"]>> | undefined;
+    for (let attempt = usedIds.has(base) ? 1 : 0; !row; attempt += 1) {
+      const threadId = attempt === 0 ? base : `${base}_${Math.random().toString(36).slice(2, 6)}`;
+      try {
+        row = await threads.store.register({
+          threadId,
+          directive: d.name,
+          parentId: caller.thread_id,
+          status: "spawning",
+          pid: null,
+          permissionContext: {
+            spawned_by: "thread_directive",
+            queued_by: owner ?? null,
+            caller_thread: caller.thread_id,
+            caller_jti: caller.jti,
+            ...(spawnStep !== undefined ? { spawn_step: spawnStep } : {}),
+            harness: harnessId,
+            provider: choice.provider.id,
+            model: choice.model,
+            ...(unpriced ? { unpriced_allowed: true } : {}),
+          },
+        });
+      } catch (error) {
+        if (!(KiwiError.isInstance(error) && error.code === "THREAD_ID_COLLISION" && attempt < ID_RETRIES))
+          throw error;
+      }
+    }
+    usedIds.add(base);
+    const childId = row.thread_id;
+    const traceContext = storedTraceContext(trace.getSpanContext(otelContext.active()));
+    try {
+      await queueChild!({
+        threadId: childId,
+        parentId: caller.thread_id,
+        directive: d.name,
+        message: request.message ?? "",
+        inputs: { ...(request.inputs ?? {}) },
+        ...(request.harness ? { harness: request.harness } : {}),
+        parentGrant: await signChildGrant(kernel, caller, childId),
+        ...(traceContext ? { traceContext } : {}),
+      });
+    } catch (error) {
+      // Registered, never queued: it ends here, so nobody waits for it.
+      const code = KiwiError.isInstance(error) ? error.code : "INTERNAL_ERROR";
+      await Promise.resolve(threads.store.updateStatus(childId, "error", { reason: code })).catch(
+        () => undefined,
+      );
+      throw error;
+    }
+    threads.record(caller.thread_id, "child_spawned", { child_id: childId, directive: d.name, queued: true });
+    const spawned = {
+      success: true as const,
+      thread_id: childId,
+      status: "spawned" as const,
+      queued: true,
+      transcript_path: `.ai/threads/${childId}/transcript.jsonl`,
+      started_at: row.created_at,
+      // Reserved by the worker that takes it (the directive's, capped by the parent's remaining budget).
+      budget: {},
+    };
+    const done = async (timeoutMs?: number) => {
+      await threads.wait(childId, timeoutMs === undefined ? {} : { timeoutMs });
+      return (await threads.done(childId))!;
+    };
+    return Object.defineProperties(spawned, {
+      done: { value: () => done(), enumerable: false },
+      wait: { value: (o: { timeoutMs?: number } = {}) => done(o.timeoutMs), enumerable: false },
+    }) as unknown as SpawnResult;
   }
 
   /**
@@ -836,13 +976,34 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     return resumeEach(await threads.store.query({ status: "interrupted", limit: 1000 }));
   }
 
+  /**
+   * `spawn`: a top-level thread, or — a registered row with a parent — a child a parent on another worker
+   * queued, whose caller is its verified grant.
+   */
+  async function spawnTopLevel(o: SpawnDirectiveOptions): Promise<SpawnResult> {
+    const row = o.registered && o.threadId ? await threads.store.get(o.threadId) : undefined;
+    if (o.parentGrant === undefined && !row?.parent_id) return threadDirective(o, undefined);
+    if (!o.registered || !o.threadId) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: "spawn: parentGrant runs a queued child: give its threadId with registered: true",
+        context: {},
+      });
+    }
+    const caller = await verifyChildGrant(kernel, o.parentGrant, {
+      threadId: o.threadId,
+      parentId: row?.parent_id ?? null,
+    });
+    return threadDirective(o, caller);
+  }
+
   const recovered = recoverMode === "auto" ? await recover() : undefined;
   return {
     kernel,
     manager: threads,
     ...(source ? { providers: source } : {}),
     ...(recovered ? { recovered } : {}),
-    spawn: (o) => threadDirective(o, undefined),
+    spawn: spawnTopLevel,
     resume: resumeThread,
     recover,
     close: () => threads.close(),

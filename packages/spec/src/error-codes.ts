@@ -201,6 +201,8 @@ export const ErrorCode = {
   THREAD_ENGINE_CONFLICT: "THREAD_ENGINE_CONFLICT",
   /** A thread was submitted to a PostgreSQL store on which no `kiwi worker` has started yet (the engine's tables are missing): start a worker, then submit; nothing was registered. */
   THREAD_ENGINE_NOT_READY: "THREAD_ENGINE_NOT_READY",
+  /** A queued child thread's grant (its parent's grants, signed for it by the parent's worker) does not verify: forged, altered, for another thread, signed by a key this worker does not trust (`kiwi trust`), or missing. The child fails; nothing runs. */
+  THREAD_GRANT_INVALID: "THREAD_GRANT_INVALID",
   /** An interrupted tool call must be reconciled by a person first (`kiwi threads resume <id> --rerun` or `--skip`). */
   NEEDS_RECONCILIATION: "NEEDS_RECONCILIATION",
   /** The result a tool call gets when a person chose not to run an interrupted call again (`--skip`). */

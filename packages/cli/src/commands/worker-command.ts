@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { pickProvider } from "@kiwi/kiwi-harness";
+import { pickProvider, type QueuedChild } from "@kiwi/kiwi-harness";
 import { KiwiError } from "@kiwi/spec";
 import { EXIT, UsageError } from "../cli-error";
 import { kernelOptions } from "../common-options";
@@ -13,7 +13,7 @@ import { openThreadRuntime } from "../thread-display/open-runtime";
 import { DIRECTIVE_BODY, type DirectiveInput, DirectiveThreads } from "../worker/directive-body";
 
 const USAGE = `kiwi worker --store <postgres-url> [--name <id>] [--concurrency <n>] [--project <path>]
-            [--provider p] [--model m] [--lease <s>] [--grace <s>]
+            [--provider p] [--model m] [--lease <s>] [--grace <s>] [--children queue|local]
 
   Runs threads queued on a shared store (kiwi thread run … --store) until SIGTERM or Ctrl-C.
   --name         this worker's name, unique among the store's workers (default <host>-<pid>)
@@ -22,6 +22,9 @@ const USAGE = `kiwi worker --store <postgres-url> [--name <id>] [--concurrency <
                  are taken over by another within about lease + lease/3 + 1 s
   --grace        on SIGTERM/SIGINT, seconds running threads get to finish before they are handed back
                  (default 30); a second signal hands them back at once
+  --children     where a child thread_directive spawns runs: queue (default) — queued like a submitted
+                 thread, any worker may take it (its parent's grants travel signed by this worker's key;
+                 the taking worker must trust it: kiwi trust) — or local, on its parent's worker
   Progress lines go to stderr. Exit 0 after a graceful stop, 1 when it cannot start or was forced.`;
 
 /** kiwi worker … — one worker process of the distributed thread engine (DBOS Transact on PostgreSQL). */
@@ -39,6 +42,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
       model: { type: "string" },
       lease: { type: "string" },
       grace: { type: "string" },
+      children: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -56,8 +60,13 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
   const concurrency = whole(values.concurrency, "--concurrency", 4);
   const leaseMs = Math.round(seconds(values.lease, "--lease", 30) * 1000);
   const graceMs = Math.round(seconds(values.grace, "--grace", 30) * 1000);
+  const children = values.children ?? "queue";
+  if (children !== "queue" && children !== "local")
+    throw new UsageError(`--children is queue or local, got '${children}'`);
   const say = (text: string) => printError(io, `worker ${name}: ${text}`);
 
+  /** The engine once it started: children are queued on it. */
+  let queueOn: import("@kiwi/threads-postgres/engine").DbosThreadEngine | undefined;
   // The store, then the runtime on it (its providers checked before anything is taken), then the engine.
   let picked: ReturnType<typeof pickProvider> | undefined;
   const store = await openStore(url);
@@ -74,6 +83,28 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     store,
     owner: name,
     leaseMs,
+    // A child a thread spawns: queued for any worker (the engine is running by the time a thread runs).
+    ...(children === "queue"
+      ? {
+          queueChild: async (child: QueuedChild) => {
+            if (!queueOn)
+              throw new KiwiError({ code: "INTERNAL_ERROR", message: "the engine is not running", context: {} });
+            await queueOn.enqueue({
+              threadId: child.threadId,
+              body: DIRECTIVE_BODY,
+              input: {
+                directive: child.directive,
+                message: child.message,
+                inputs: child.inputs,
+                ...(child.harness ? { harness: child.harness } : {}),
+                parent_grant: child.parentGrant,
+                ...(child.traceContext ? { trace_context: child.traceContext } : {}),
+              } satisfies DirectiveInput,
+            });
+            say(`queued child ${inert(child.threadId)} of ${inert(child.parentId)}`);
+          },
+        }
+      : {}),
   }).catch(async (error) => {
     await Promise.resolve(store.close()).catch(() => undefined);
     throw error;
@@ -119,6 +150,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
     await runtime.close();
     throw error;
   }
+  queueOn = engine;
   say(
     `ready on ${store.location} (concurrency ${concurrency}, lease ${leaseMs / 1000} s, project ${runtime.kernel.projectRoot})`,
   );

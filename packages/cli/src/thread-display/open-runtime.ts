@@ -42,6 +42,8 @@ export function openThreadRuntime(
     store?: RuntimeOptions["store"];
     owner?: string;
     leaseMs?: number;
+    /** Children its threads spawn are queued for any worker (`kiwi worker`). */
+    queueChild?: RuntimeOptions["queueChild"];
   } = {},
 ): Promise<ThreadRuntime> {
   const cliDir = cliPackageDir();
@@ -59,6 +61,7 @@ export function openThreadRuntime(
     ...(options.store ? { store: options.store } : {}),
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.queueChild ? { queueChild: options.queueChild } : {}),
   });
 }
 

@@ -5,7 +5,7 @@
 // host resumes in place from the store's journal (each recorded tool call once); a worker that lost the
 // thread's lease (stopped past it, handed back) stops and records nothing more. Controls queued in the
 // store (pause, resume, inject, terminate, kill) are applied by the runtime's manager, which polls them.
-import type { ThreadRuntime } from "@kiwi/kiwi-harness";
+import type { StoredTraceContext, ThreadRuntime } from "@kiwi/kiwi-harness";
 import { KiwiError } from "@kiwi/spec";
 import { isTerminal, type ThreadStatus } from "@kiwi/threads";
 import type { ThreadStepContext } from "@kiwi/threads-postgres/engine";
@@ -19,6 +19,10 @@ export interface DirectiveInput {
   readonly message?: string;
   readonly inputs?: Record<string, unknown>;
   readonly harness?: string;
+  /** A child queued by a parent on a worker: its parent's grants, signed for it (verified here). */
+  readonly parent_grant?: string;
+  /** The submitter's W3C trace context (a `thread run --detach`, a spawning parent): the thread's span continues it. */
+  readonly trace_context?: StoredTraceContext;
 }
 
 /** How a thread on this worker ended, as the engine records it (ThreadBodyEnd). */
@@ -77,6 +81,8 @@ export class DirectiveThreads {
           ...(input.message ? { message: input.message } : {}),
           inputs: input.inputs ?? {},
           ...(input.harness ? { harness: input.harness } : {}),
+          ...(input.parent_grant !== undefined ? { parentGrant: input.parent_grant } : {}),
+          ...(input.trace_context ? { traceContext: input.trace_context } : {}),
         });
       }
       const result = await manager.done(id);

@@ -124,14 +124,18 @@ export class DbosThreadEngine {
   readonly executorId: string;
   readonly #pool: pg.Pool;
   readonly #leaseMs: number;
+  readonly #engineSchema: string;
   /** The threads running in this process: their leases, and the signal that stops their bodies. */
   readonly #running = new Map<string, { lease: ThreadLease; lost: AbortController }>();
+  /** Queues registered threads from inside running ones (`enqueue`), outside their workflows. */
+  #client: Promise<DBOSClient> | undefined;
 
   private constructor(store: PostgresThreadStore, pool: pg.Pool, options: DbosThreadEngineOptions) {
     this.store = store;
     this.#pool = pool;
     this.executorId = options.executorId;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#engineSchema = options.engineSchema ?? "dbos";
   }
 
   static async start(options: DbosThreadEngineOptions): Promise<DbosThreadEngine> {
@@ -255,6 +259,39 @@ export class DbosThreadEngine {
     return row;
   }
 
+  /**
+   * Queues a thread whose row is already registered (`spawning`) — a child a thread running here spawned
+   * — so any worker of the queue takes it (workflow id = thread id). Enqueued through a client, never as
+   * a DBOS child workflow of the running thread: a thread's workflow is not replayed step by step (Kiwi's
+   * journal is), so a child workflow's recorded call would answer a later spawn of a resumed parent.
+   */
+  async enqueue(request: { readonly threadId: string; readonly body: string; readonly input?: unknown }) {
+    if (!attached || attached.engine !== this) {
+      throw new KiwiError({
+        code: "INVALID_INPUT",
+        message: `thread ${request.threadId} cannot be queued: this worker's engine has stopped`,
+        context: { thread_id: request.threadId },
+      });
+    }
+    this.#client ??= DBOSClient.create({
+      systemDatabaseUrl: "postgres://kiwi-store/placeholder",
+      systemDatabasePool: this.#pool,
+      systemDatabaseSchemaName: this.#engineSchema,
+      applicationName: ENGINE_APPLICATION,
+      logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const client = await this.#client;
+    await client.enqueue(
+      {
+        workflowName: THREAD_WORKFLOW,
+        queueName: THREAD_QUEUE,
+        workflowID: request.threadId,
+        appVersion: ENGINE_APPLICATION_VERSION,
+      },
+      { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
+    );
+  }
+
   /** Waits for a thread's workflow to end; its row. */
   async wait(threadId: string, options: { timeoutMs?: number } = {}): Promise<ThreadRow> {
     await DBOS.getResult(threadId, { timeoutSeconds: (options.timeoutMs ?? 60_000) / 1000 }).catch(
@@ -309,6 +346,9 @@ export class DbosThreadEngine {
     attached = undefined;
     await DBOS.shutdown({ workflowCompletionTimeoutMS: options.graceMs ?? 0 });
     await this.handBack();
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.then((c) => c.destroy()).catch(() => undefined);
     await this.#pool.end().catch(() => undefined);
     await this.store.close();
   }
