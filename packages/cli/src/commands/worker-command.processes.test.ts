@@ -3,12 +3,15 @@
 // of the project: another host), controls from another process, a graceful stop.
 // The model is the fake LLM of @kiwi/fake-llm (one loopback server in this process for every worker).
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
+import { type Grant, mintToken } from "@kiwi/capabilities";
 import { createKernel } from "@kiwi/kernel";
+import { keyIdOf } from "@kiwi/keys";
 import { isTerminal, type ThreadRow } from "@kiwi/threads";
 import { PostgresThreadStore } from "@kiwi/threads-postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +78,46 @@ Appends a line for the worker tests.
 \`\`\`
 `;
 
+/** A directive for the children tests: its `<cost>` figures and permissions. */
+const treeDirective = (name: string, cost: string, permissions: string) => `# ${name}
+
+A thread of the children tests.
+
+\`\`\`xml
+<directive name="${name}" version="1.0.0">
+  <metadata>
+    <description>A thread of the children tests</description>
+    <category></category>
+    <model tier="fast">quick</model>
+    <cost><max_turns>20</max_turns>${cost}<on_exceeded>stop</on_exceeded></cost>
+    <permissions>${permissions}</permissions>
+  </metadata>
+  <process>
+    <step name="go"><description>Go</description><action>Do it.</action></step>
+  </process>
+</directive>
+\`\`\`
+`;
+const TREE_PARENT = treeDirective(
+  "tree_parent",
+  "<max_total_tokens>100000</max_total_tokens>",
+  `
+      <execute resource="kiwi-mcp" action="*"/>
+      <execute resource="tool" id="thread_directive"/>
+      <execute resource="tool" id="thread_control"/>
+      <orchestration enabled="true"><allow_categories/><deny_categories/><allow_directives>tree_child</allow_directives><deny_directives/></orchestration>`,
+);
+// No figure of its own: a child draws on its parent's remaining budget (capped by it, reserving nothing).
+const TREE_CHILD = treeDirective("tree_child", "", `<execute resource="kiwi-mcp" action="*"/>`);
+/** One turn: spawn a child, then wait for it (no model call between: the parent's spend is fixed meanwhile). */
+const spawnAndWait = (message: string): FakeTurn => ({
+  tool_calls: [
+    ...run("thread_directive", { directive_name: "tree_child", message }).tool_calls!,
+    ...run("thread_control", { action: "wait_children" }).tool_calls!,
+  ],
+  usage: { input_tokens: 100, output_tokens: 50 },
+});
+
 let where: ThreadProject;
 let fake: FakeLlmServer;
 let store: PostgresThreadStore | undefined;
@@ -84,6 +127,8 @@ beforeAll(async () => {
   if (!db) return;
   where = await createThreadProject();
   await createDirective(where, "line_writer", LINE_WRITER);
+  await createDirective(where, "tree_parent", TREE_PARENT);
+  await createDirective(where, "tree_child", TREE_CHILD);
   const kernel = await createKernel({
     projectRoot: where.project,
     userSpace: where.userSpace,
@@ -133,6 +178,24 @@ beforeAll(async () => {
         steer("handback"),
         steer("stale"),
         ...Array.from({ length: 8 }, (_, i) => steer(`conc ${i + 1}`)),
+        {
+          match: "[tree parent]",
+          turns: [
+            spawnAndWait("[tree child one]"),
+            spawnAndWait("[tree child two]"),
+            { text: "the parent is done", usage: { input_tokens: 100, output_tokens: 50 } },
+          ],
+        },
+        {
+          match: "[tree child one]",
+          turns: [{ ...slow("child one worked"), usage: { input_tokens: 700, output_tokens: 300 } }],
+        },
+        {
+          match: "[tree child two]",
+          turns: [{ text: "child two done", usage: { input_tokens: 60, output_tokens: 20 } }],
+        },
+        { match: "[trusted child]", turns: [{ text: "trusted child done" }] },
+        { match: "[forged child]", turns: Array(8).fill({ text: "a forged child ran" }) },
       ],
     },
   });
@@ -219,8 +282,8 @@ const ready = (w: Proc) => until(w.err, (e) => e.includes(" ready on "), "a work
 const lines = () =>
   existsSync(join(where.project, "lines.txt")) ? readFileSync(join(where.project, "lines.txt"), "utf8") : "";
 
-async function submit(messages: string[]): Promise<string[]> {
-  const s = proc([SUBMIT, db!.url, where.project, "line_writer", ...messages]);
+async function submit(messages: string[], directive = "line_writer"): Promise<string[]> {
+  const s = proc([SUBMIT, db!.url, where.project, directive, ...messages]);
   expect(await s.exit).toBe(0);
   return s.out().trim().split("\n");
 }
@@ -431,6 +494,160 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect((await store!.get(id!))?.status).toBe("completed");
     expect(s1.err()).not.toContain(`finished ${id}`);
     rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it("a parent on one worker spawns children that run on the other: the children's spend rolls up into its budget", {
+    timeout: 150_000,
+  }, async () => {
+    const p1 = worker("p1", ["--concurrency", "1"]);
+    const p2 = worker("p2", ["--concurrency", "1"]);
+    await Promise.all([ready(p1), ready(p2)]);
+    const [parentId] = await submit(["[tree parent]"], "tree_parent");
+    const parent = await until(
+      () => store!.get(parentId!),
+      (r) => !!r && isTerminal(r.status),
+      "the parent to end",
+      120_000,
+    );
+    expect(`${parent?.status}/${parent?.reason}`).toBe("completed/end_turn");
+    const kids = (await store!.query({ parentId: parentId!, limit: 10 })).sort((a, b) =>
+      a.created_at.localeCompare(b.created_at),
+    );
+    expect(kids.map((k) => `${k.directive} ${k.status}/${k.reason}`)).toEqual([
+      "tree_child completed/end_turn",
+      "tree_child completed/end_turn",
+    ]);
+    // Who ran what: each thread's `worker` event names the worker that took it.
+    const ranOn = async (id: string) =>
+      (await store!.getEvents(id)).filter((e) => e.type === "worker").map((e) => e.data.worker);
+    const parentWorker = await ranOn(parentId!);
+    expect(parentWorker).toHaveLength(1);
+    const other = parentWorker[0] === "p1" ? "p2" : "p1";
+    for (const kid of kids) expect(await ranOn(kid.thread_id)).toEqual([other]);
+    // Queued by the parent's worker, with its spawn's permission context.
+    expect(kids[0]!.permission_context).toMatchObject({
+      spawned_by: "thread_directive",
+      queued_by: parentWorker[0],
+      caller_thread: parentId,
+    });
+    // The first child is capped by what its parent had left: 100,000 - 150 (the parent's first turn).
+    expect(kids[0]!.budget).toMatchObject({ max_total_tokens: 99_850 });
+    expect(kids[0]!.usage).toMatchObject({ input_tokens: 700, output_tokens: 300 });
+    // The second by what was left once the first child's spend rolled up: 100,000 - 300 - 1,000.
+    expect(kids[1]!.budget).toMatchObject({ max_total_tokens: 98_700 });
+    expect(kids[1]!.usage).toMatchObject({ input_tokens: 60, output_tokens: 20 });
+    expect(parent!.usage).toMatchObject({ input_tokens: 300, output_tokens: 150 });
+    // The parent waited for its children through the store and heard of each spawn.
+    const parentEvents = await store!.getEvents(parentId!);
+    expect(
+      parentEvents.filter((e) => e.type === "child_spawned").map((e) => e.data.child_id),
+    ).toEqual(kids.map((k) => k.thread_id));
+    // The children's tokens were minted on their own worker from the parent's signed grants.
+    for (const kid of kids) {
+      const minted = (await store!.getEvents(kid.thread_id)).find((e) => e.type === "token_minted");
+      expect(minted, `token_minted of ${kid.thread_id}`).toBeDefined();
+    }
+    expect(p1.err() + p2.err()).toMatch(/queued child tree_child_\S+ of tree_parent_/);
+  });
+
+  it("a queued child whose grant is forged, widened, replayed, missing or signed by an untrusted key fails; kiwi trust admits the key", {
+    timeout: 150_000,
+  }, async () => {
+    const g1 = worker("g1", ["--concurrency", "2"]);
+    await ready(g1);
+    const { DbosThreadEngine } = await import("@kiwi/threads-postgres/engine");
+    await store!.register({ threadId: "grant_parent", directive: "tree_parent", status: "running", pid: null });
+    const own = await (
+      await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} })
+    ).signingKey();
+    const stranger = generateKeyPairSync("ed25519");
+    const strangerKey = {
+      keyId: keyIdOf(stranger.publicKey),
+      privateKey: stranger.privateKey,
+      publicKey: stranger.publicKey,
+      publicKeyPem: stranger.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    };
+    const grant = async (
+      key: typeof own,
+      childId: string,
+      caps: Grant[] = [
+        { cap: "kiwi.search" },
+        {
+          cap: "orchestration.spawn",
+          scope: {
+            enabled: true,
+            allow_categories: [],
+            deny_categories: [],
+            allow_directives: ["tree_child"],
+            deny_directives: [],
+          },
+        },
+      ],
+    ) =>
+      (
+        await mintToken({
+          key,
+          grants: caps,
+          directiveId: "tree_parent",
+          threadId: "grant_parent",
+          parentJti: "parent-jti",
+          audience: `kiwi-child-grant:${childId}`,
+          issuer: "kiwi-thread-parent",
+        })
+      ).token;
+    // The payload widened (more capabilities), the signature kept.
+    const widen = (token: string) => {
+      const [head, body, sig] = token.split(".") as [string, string, string];
+      const claims = JSON.parse(Buffer.from(body, "base64url").toString());
+      claims.caps = [{ cap: "process.exec" }, { cap: "fs.write" }, { cap: "net.http" }];
+      return `${head}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`;
+    };
+    const queue = async (threadId: string, parentGrant: string | undefined, message = "[forged child]") => {
+      await DbosThreadEngine.enqueueThread(store!, {
+        url: db!.url,
+        threadId,
+        directive: "tree_child",
+        body: "kiwi.directive",
+        parentId: "grant_parent",
+        input: { directive: "tree_child", message, ...(parentGrant ? { parent_grant: parentGrant } : {}) },
+      });
+    };
+    await queue("forged_stranger", await grant(strangerKey, "forged_stranger", [{ cap: "process.exec" }]));
+    await queue("forged_widened", widen(await grant(own, "forged_widened")));
+    await queue("forged_replayed", await grant(own, "another_child"));
+    await queue("forged_missing", undefined);
+    const refused = ["forged_stranger", "forged_widened", "forged_replayed", "forged_missing"];
+    const rows = await until(
+      () => Promise.all(refused.map((id) => store!.get(id))),
+      (rs) => rs.every((r) => !!r && isTerminal(r.status)),
+      "the forged children to end",
+    );
+    expect(rows.map((r) => `${r!.thread_id} ${r!.status}/${r!.reason}`)).toEqual(
+      refused.map((id) => `${id} error/THREAD_GRANT_INVALID`),
+    );
+    // Nothing ran: no model request, no token, no budget reserved.
+    expect(fake.requests.filter((r) => JSON.stringify(r.body).includes("[forged child]"))).toHaveLength(0);
+    for (const id of refused) {
+      const types = (await store!.getEvents(id)).map((e) => e.type);
+      expect(types).not.toContain("token_minted");
+      expect(types).not.toContain("spawned");
+      expect((await store!.get(id))?.budget).toBeNull();
+    }
+    expect(g1.err()).toContain("forged_stranger stopped here: THREAD_GRANT_INVALID");
+    // Once the person trusts the stranger's key (kiwi trust), a child it signed a grant for runs.
+    const keyDir = mkdtempSync(join(tmpdir(), "kiwi-stranger-"));
+    const pub = join(keyDir, "stranger.pub");
+    writeFileSync(pub, strangerKey.publicKeyPem);
+    const trusted = proc([BIN, "trust", pub]);
+    expect(await trusted.exit, trusted.err()).toBe(0);
+    await queue("trusted_child", await grant(strangerKey, "trusted_child"), "[trusted child]");
+    const ok = await until(
+      () => store!.get("trusted_child"),
+      (r) => !!r && isTerminal(r.status),
+      "the trusted child to end",
+    );
+    expect(`${ok?.status}/${ok?.reason}`).toBe("completed/end_turn");
+    rmSync(keyDir, { recursive: true, force: true });
   });
 
   it("concurrency is per worker: --concurrency 1 and 3 on one store run at most 1 and 3 threads", {
