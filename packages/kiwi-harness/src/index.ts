@@ -36,6 +36,7 @@ export { ThreadRunner } from "./runtime/thread-runner";
 export type { ThreadTelemetryOptions } from "./telemetry/thread-telemetry";
 export { TRACER_NAME } from "./telemetry/thread-telemetry";
 export type { StoredTraceContext } from "./telemetry/trace-context";
+export { contextFromStored, storedTraceContext } from "./telemetry/trace-context";
 export type {
   DirectiveModel,
   ModelChoice,

@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFakeLlmServer, type FakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
@@ -118,6 +120,14 @@ const spawnAndWait = (message: string): FakeTurn => ({
   usage: { input_tokens: 100, output_tokens: 50 },
 });
 
+/** A span as OTLP/HTTP JSON carries it. */
+interface OtlpSpan {
+  readonly name: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+}
+
 let where: ThreadProject;
 let fake: FakeLlmServer;
 let store: PostgresThreadStore | undefined;
@@ -194,6 +204,11 @@ beforeAll(async () => {
           match: "[tree child two]",
           turns: [{ text: "child two done", usage: { input_tokens: 60, output_tokens: 20 } }],
         },
+        {
+          match: "[traced parent]",
+          turns: [spawnAndWait("[traced child]"), { text: "the traced parent is done" }],
+        },
+        { match: "[traced child]", turns: [{ text: "traced child done" }] },
         { match: "[trusted child]", turns: [{ text: "trusted child done" }] },
         { match: "[forged child]", turns: Array(8).fill({ text: "a forged child ran" }) },
       ],
@@ -245,22 +260,25 @@ function proc(args: string[], env: Record<string, string> = {}): Proc {
   return { child, out: () => out, err: () => err, exit };
 }
 
-function worker(name: string, extra: string[] = []): Proc {
-  return proc([
-    BIN,
-    "worker",
-    "--store",
-    db!.url,
-    "--name",
-    name,
-    "--project",
-    where.project,
-    "--concurrency",
-    "4",
-    "--lease",
-    String(LEASE_S),
-    ...extra,
-  ]);
+function worker(name: string, extra: string[] = [], env: Record<string, string> = {}): Proc {
+  return proc(
+    [
+      BIN,
+      "worker",
+      "--store",
+      db!.url,
+      "--name",
+      name,
+      "--project",
+      where.project,
+      "--concurrency",
+      "4",
+      "--lease",
+      String(LEASE_S),
+      ...extra,
+    ],
+    env,
+  );
 }
 
 async function until<T>(
@@ -539,9 +557,9 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     expect(parent!.usage).toMatchObject({ input_tokens: 300, output_tokens: 150 });
     // The parent waited for its children through the store and heard of each spawn.
     const parentEvents = await store!.getEvents(parentId!);
-    expect(
-      parentEvents.filter((e) => e.type === "child_spawned").map((e) => e.data.child_id),
-    ).toEqual(kids.map((k) => k.thread_id));
+    expect(parentEvents.filter((e) => e.type === "child_spawned").map((e) => e.data.child_id)).toEqual(
+      kids.map((k) => k.thread_id),
+    );
     // The children's tokens were minted on their own worker from the parent's signed grants.
     for (const kid of kids) {
       const minted = (await store!.getEvents(kid.thread_id)).find((e) => e.type === "token_minted");
@@ -556,7 +574,12 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     const g1 = worker("g1", ["--concurrency", "2"]);
     await ready(g1);
     const { DbosThreadEngine } = await import("@kiwi/threads-postgres/engine");
-    await store!.register({ threadId: "grant_parent", directive: "tree_parent", status: "running", pid: null });
+    await store!.register({
+      threadId: "grant_parent",
+      directive: "tree_parent",
+      status: "running",
+      pid: null,
+    });
     const own = await (
       await createKernel({ projectRoot: where.project, userSpace: where.userSpace, env: {} })
     ).signingKey();
@@ -648,6 +671,62 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     );
     expect(`${ok?.status}/${ok?.reason}`).toBe("completed/end_turn");
     rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  it("a submission's trace goes on at the workers: the parent under the submit span, its child (on the other worker) under the spawning call", {
+    timeout: 150_000,
+  }, async () => {
+    // A loopback OTLP/HTTP receiver (http/json): every batch the processes export.
+    const batches: { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }[] = [];
+    const otlp = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8").on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        batches.push(JSON.parse(body));
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => otlp.listen(0, "127.0.0.1", resolve));
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    };
+    try {
+      const t1 = worker("t1", ["--concurrency", "1"], env);
+      const t2 = worker("t2", ["--concurrency", "1"], env);
+      await Promise.all([ready(t1), ready(t2)]);
+      const s = proc([SUBMIT, db!.url, where.project, "tree_parent", "[traced parent]"], env);
+      expect(await s.exit).toBe(0);
+      const parentId = s.out().trim();
+      await until(
+        () => store!.get(parentId),
+        (r) => r?.status === "completed",
+        "the traced parent to complete",
+      );
+      // A graceful stop flushes each worker's spans.
+      for (const w of [t1, t2]) w.child.kill("SIGTERM");
+      expect(await t1.exit).toBe(0);
+      expect(await t2.exit).toBe(0);
+      const spans = batches.flatMap((b) =>
+        b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((ss) => ss.spans)),
+      );
+      const one = (name: string) => {
+        const found = spans.filter((sp) => sp.name === name);
+        expect(found, name).toHaveLength(1);
+        return found[0]!;
+      };
+      const submitted = one("submit tree_parent");
+      const parent = one("invoke_agent tree_parent");
+      const child = one("invoke_agent tree_child");
+      expect(parent).toMatchObject({ traceId: submitted.traceId, parentSpanId: submitted.spanId });
+      expect(child.traceId).toBe(submitted.traceId);
+      // The child's span hangs under the parent's thread_directive call, made on the other worker.
+      const spawning = spans.find((sp) => sp.spanId === child.parentSpanId);
+      expect(spawning?.name).toMatch(/^execute_tool /);
+      expect(spawning?.parentSpanId).toBe(parent.spanId);
+    } finally {
+      await new Promise((resolve) => otlp.close(resolve));
+    }
   });
 
   it("concurrency is per worker: --concurrency 1 and 3 on one store run at most 1 and 3 threads", {

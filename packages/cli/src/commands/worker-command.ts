@@ -88,7 +88,11 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
       ? {
           queueChild: async (child: QueuedChild) => {
             if (!queueOn)
-              throw new KiwiError({ code: "INTERNAL_ERROR", message: "the engine is not running", context: {} });
+              throw new KiwiError({
+                code: "INTERNAL_ERROR",
+                message: "the engine is not running",
+                context: {},
+              });
             await queueOn.enqueue({
               threadId: child.threadId,
               body: DIRECTIVE_BODY,

@@ -1,6 +1,8 @@
 // `kiwi thread run <directive> … --store <url>`: queues the directive on the shared store for any
 // `kiwi worker`, and (without --detach) follows it from the store wherever it runs.
+import { contextFromStored, storedTraceContext } from "@kiwi/kiwi-harness";
 import { type ThreadEvent, type ThreadRow, threadIdFor } from "@kiwi/threads";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { EXIT } from "../cli-error";
 import { type Io, print, printError, printJson } from "../io";
 import { tokensOf } from "../thread-display/describe-event";
@@ -25,17 +27,41 @@ export async function submitThread(options: SubmitOptions, io: Io): Promise<numb
   // Workers on many hosts: the second-resolution id gets a random suffix so two hosts never collide.
   const threadId = `${threadIdFor(input.directive, new Date())}_${Math.random().toString(36).slice(2, 6)}`;
   return withStore(url, async (store) => {
-    await DbosThreadEngine.enqueueThread(store, {
-      url,
-      threadId,
-      directive: input.directive,
-      body: DIRECTIVE_BODY,
-      input,
-      permissionContext: {
-        spawned_by: "kiwi thread run --store",
-        ...(input.harness ? { harness: input.harness } : {}),
+    // The submission's span (a child of TRACEPARENT, the environment's carrier, else of the active span):
+    // its W3C context travels with the thread, whose `invoke_agent` span on the worker continues it.
+    const parent =
+      contextFromStored({ traceparent: io.env.TRACEPARENT }, context.active()) ?? context.active();
+    const span = trace.getTracer("@kiwi/cli").startSpan(
+      `submit ${input.directive}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { "gen_ai.agent.name": input.directive, "gen_ai.conversation.id": threadId },
       },
-    });
+      parent,
+    );
+    const carried =
+      storedTraceContext(span.spanContext()) ?? storedTraceContext(trace.getSpanContext(parent));
+    try {
+      await DbosThreadEngine.enqueueThread(store, {
+        url,
+        threadId,
+        directive: input.directive,
+        body: DIRECTIVE_BODY,
+        input: { ...input, ...(carried ? { trace_context: carried } : {}) },
+        permissionContext: {
+          spawned_by: "kiwi thread run --store",
+          ...(input.harness ? { harness: input.harness } : {}),
+        },
+      });
+    } catch (error) {
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: String((error as { code?: unknown }).code ?? ""),
+      });
+      throw error;
+    } finally {
+      span.end();
+    }
     if (options.detach) {
       if (options.json)
         printJson(io, { success: true, thread_id: threadId, status: "spawning", store: store.location });
