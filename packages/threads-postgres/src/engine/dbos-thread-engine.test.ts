@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DBOS } from "@dbos-inc/dbos-sdk";
+import { KiwiError } from "@kiwi/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../test-support/test-database";
 import { DbosThreadEngine, defineThreadBody, ENGINE_APPLICATION_VERSION } from "./dbos-thread-engine";
@@ -33,6 +34,19 @@ defineThreadBody("append", async (ctx, input) => {
     });
   }
   return { lines: count };
+});
+
+/** Waits for a person the way a resumed directive does: the thread parked (its event recorded), then NEEDS_RECONCILIATION. */
+defineThreadBody("parked", async (ctx, input) => {
+  if ((input as { parkFirst?: boolean }).parkFirst) {
+    await engine!.store.appendEvent(ctx.threadId, "needs_reconciliation", { seq: 3, tool: "charge_card" });
+    await engine!.store.park(ctx.threadId, "needs_reconciliation");
+  }
+  throw new KiwiError({
+    code: "NEEDS_RECONCILIATION",
+    message: "a tool call was in flight",
+    context: { thread_id: ctx.threadId },
+  });
 });
 
 /** Set once the hanging step's function runs (its intent is written just before: too early to kill). */
@@ -87,6 +101,27 @@ describe.skipIf(!db)("DbosThreadEngine", () => {
     expect(status?.applicationVersion).toBe(ENGINE_APPLICATION_VERSION);
     // The lease was released when the thread ended.
     expect(await engine!.store.lease("t1")).toBeUndefined();
+  });
+
+  it("a thread waiting for a person gets one needs_reconciliation event, whoever parked it", async () => {
+    for (const [threadId, parkFirst] of [
+      ["r1", true],
+      ["r2", false],
+    ] as const) {
+      await engine!.submit({ threadId, directive: "test/parked", body: "parked", input: { parkFirst } });
+      const row = await until(
+        () => Promise.resolve(engine!.store.get(threadId)),
+        (r) => r?.status === "paused",
+      );
+      expect(row?.reason).toBe("needs_reconciliation");
+      // Its workflow is cancelled (no worker slot held while a person decides): nothing is written after.
+      await until(
+        async () => (await DBOS.getWorkflowStatus(threadId))?.status,
+        (s) => s === "CANCELLED",
+      );
+      const events = await engine!.store.getEvents(threadId);
+      expect(events.filter((e) => e.type === "needs_reconciliation"), threadId).toHaveLength(1);
+    }
   });
 
   it("is one engine per process: the same settings share it, other settings are refused", async () => {

@@ -542,10 +542,15 @@ export class DbosThreadEngine {
     if (code === "LEASE_LOST") return; // another worker runs it now: this one writes nothing more
     try {
       if (code === "NEEDS_RECONCILIATION") {
-        await this.store.appendEvent(threadId, "needs_reconciliation", {
-          ...((err as KiwiError).context ?? {}),
-        });
-        await this.store.park(threadId, "needs_reconciliation");
+        // Parked already by the body (a resume in place records the call it found and parks the thread):
+        // one `needs_reconciliation` event, not a second.
+        const row = await this.store.get(threadId);
+        if (!(row?.status === "paused" && row.reason === "needs_reconciliation")) {
+          await this.store.appendEvent(threadId, "needs_reconciliation", {
+            ...((err as KiwiError).context ?? {}),
+          });
+          await this.store.park(threadId, "needs_reconciliation");
+        }
         // Parked for hours: leave no pending workflow holding a worker slot. resumeWorkflow continues it.
         await DBOS.cancelWorkflow(threadId);
         return;
