@@ -523,7 +523,11 @@ export class ThreadManager {
     const row = this.#registry
       ? this.#registry.register(input)
       : request.registered
-        ? await this.store.takeRegistration!({ ...input, status: "spawning" })
+        ? await this.store.takeRegistration!({
+            ...input,
+            // Marked running by the worker that took it (the engine): it stays running, not back to spawning.
+            status: (await this.store.get(id))?.status === "running" ? "running" : "spawning",
+          })
         : await this.store.register(input);
     const reservedFigures = reservedPart(limits, request.budget ?? {});
     const budget = this.#registry

@@ -16,6 +16,7 @@ import { createKernel } from "@kiwi/kernel";
 import { keyIdOf } from "@kiwi/keys";
 import { isTerminal, type ThreadRow } from "@kiwi/threads";
 import { PostgresThreadStore } from "@kiwi/threads-postgres";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../threads-postgres/src/test-support/test-database";
 import { createDirective, createThreadProject, type ThreadProject } from "../thread-display/test-support";
@@ -209,6 +210,7 @@ beforeAll(async () => {
           turns: [spawnAndWait("[traced child]"), { text: "the traced parent is done" }],
         },
         { match: "[traced child]", turns: [{ text: "traced child done" }] },
+        { match: "[status steps]", turns: [{ text: "status steps done" }] },
         { match: "[trusted child]", turns: [{ text: "trusted child done" }] },
         { match: "[forged child]", turns: Array(8).fill({ text: "a forged child ran" }) },
       ],
@@ -726,6 +728,42 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
       expect(spawning?.parentSpanId).toBe(parent.spanId);
     } finally {
       await new Promise((resolve) => otlp.close(resolve));
+    }
+  });
+
+  it("a submitted thread's row goes spawning → running → completed as a worker takes and runs it", {
+    timeout: 120_000,
+  }, async () => {
+    // Every change of a row's status, as PostgreSQL saw it (a trigger on the store's table).
+    const admin = new pg.Client({ connectionString: db!.url });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE TABLE public.status_log (n serial PRIMARY KEY, thread_id text, status text);
+        CREATE FUNCTION public.log_status() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+            INSERT INTO public.status_log (thread_id, status) VALUES (NEW.thread_id, NEW.status);
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER log_status AFTER INSERT OR UPDATE ON kiwi.threads
+          FOR EACH ROW EXECUTE FUNCTION public.log_status();`);
+      const q1 = worker("q1");
+      await ready(q1);
+      const [id] = await submit(["[status steps]"], "tree_child");
+      await until(
+        () => store!.get(id!),
+        (r) => r?.status === "completed",
+        "the thread to complete",
+      );
+      const { rows } = await admin.query(
+        "SELECT status FROM public.status_log WHERE thread_id = $1 ORDER BY n",
+        [id],
+      );
+      expect(rows.map((r: { status: string }) => r.status)).toEqual(["spawning", "running", "completed"]);
+    } finally {
+      await admin.query("DROP TRIGGER IF EXISTS log_status ON kiwi.threads").catch(() => undefined);
+      await admin.end();
     }
   });
 
