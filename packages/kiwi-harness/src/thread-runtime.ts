@@ -28,13 +28,13 @@ import {
   type ProviderSource,
 } from "./providers/find-providers";
 import { checkpointOf } from "./runtime/checkpoint-of";
+import { signChildGrant, verifyChildGrant } from "./runtime/child-grant";
 import { coreSpawnTokens } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
 import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
 import { isSpawnStep, reconcileSpawn } from "./runtime/spawn-step";
 import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
-import { signChildGrant, verifyChildGrant } from "./runtime/child-grant";
 import { startAgentSpan, traceContextOf } from "./telemetry/thread-telemetry";
 import { contextFromStored, type StoredTraceContext, storedTraceContext } from "./telemetry/trace-context";
 

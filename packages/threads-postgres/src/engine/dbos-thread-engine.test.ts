@@ -120,7 +120,10 @@ describe.skipIf(!db)("DbosThreadEngine", () => {
         (s) => s === "CANCELLED",
       );
       const events = await engine!.store.getEvents(threadId);
-      expect(events.filter((e) => e.type === "needs_reconciliation"), threadId).toHaveLength(1);
+      expect(
+        events.filter((e) => e.type === "needs_reconciliation"),
+        threadId,
+      ).toHaveLength(1);
     }
   });
 

@@ -278,7 +278,12 @@ export class DbosThreadEngine {
       systemDatabasePool: this.#pool,
       systemDatabaseSchemaName: this.#engineSchema,
       applicationName: ENGINE_APPLICATION,
-      logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        info: () => undefined,
+        debug: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
     const client = await this.#client;
     await client.enqueue(
