@@ -1,5 +1,4 @@
 import { fstatSync, realpathSync, statSync } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
 import { isInside } from "./is-inside";
 import { openedPath } from "./opened-path";
 import { pathError } from "./path-error";
@@ -11,7 +10,12 @@ import { pathError } from "./path-error";
  * inside and still be the same inode as the handle (a narrower, documented residual race).
  * Synchronous: a few metadata calls on a descriptor already open.
  */
-export function assertOpenedInside(handle: FileHandle, realRoot: string, abs: string, rel: string): void {
+export function assertOpenedInside(
+  handle: { readonly fd: number },
+  realRoot: string,
+  abs: string,
+  rel: string,
+): void {
   const opened = openedPath(handle.fd);
   let inside: boolean;
   if (opened !== undefined) inside = isInside(realRoot, opened);

@@ -1,7 +1,8 @@
+import { closeSync, writeSync } from "node:fs";
 import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openFileInRoot } from "./open-file-in-root";
+import { type OpenFileInRootOptions, openFdInRoot, openFileInRoot } from "./open-file-in-root";
 import { prepareWriteInRoot } from "./prepare-write-in-root";
 import { expectRefused, makeSandbox, type SandboxFixture } from "./sandbox-fixture";
 
@@ -12,17 +13,37 @@ beforeEach(async () => {
 });
 afterEach(() => fx.cleanup());
 
-async function append(rel: string, text: string, options: { append?: boolean; mode?: number } = {}) {
-  const opened = await openFileInRoot({ root: fx.root, rel, createParents: true, ...options });
-  try {
-    await opened.handle.write(text);
-  } finally {
-    await opened.handle.close();
-  }
-  return opened;
-}
+/** Both openers behind one shape: the FileHandle one and the plain-descriptor one share every check. */
+const OPENERS = {
+  openFileInRoot: async (options: OpenFileInRootOptions) => {
+    const opened = await openFileInRoot(options);
+    return {
+      ...opened,
+      write: (text: string) => opened.handle.write(text),
+      close: () => opened.handle.close(),
+    };
+  },
+  openFdInRoot: async (options: OpenFileInRootOptions) => {
+    const opened = await openFdInRoot(options);
+    return {
+      ...opened,
+      write: async (text: string) => writeSync(opened.fd, text),
+      close: async () => closeSync(opened.fd),
+    };
+  },
+};
 
-describe("openFileInRoot", () => {
+describe.each(Object.entries(OPENERS))("%s", (_name, openIn) => {
+  async function append(rel: string, text: string, options: { append?: boolean; mode?: number } = {}) {
+    const opened = await openIn({ root: fx.root, rel, createParents: true, ...options });
+    try {
+      await opened.write(text);
+    } finally {
+      await opened.close();
+    }
+    return opened;
+  }
+
   it("appends to an existing file and reports the size to roll back to", async () => {
     const opened = await append("logs/old.jsonl", "line 2\n", { append: true });
     expect(opened).toMatchObject({ rel: "logs/old.jsonl", size: 7, created: [] });
@@ -46,7 +67,7 @@ describe("openFileInRoot", () => {
   it("without createParents a missing folder is PATH_NOT_FOUND and nothing is created", async () => {
     await expectRefused(
       fx,
-      () => openFileInRoot({ root: fx.root, rel: "missing/x.jsonl" }),
+      () => openIn({ root: fx.root, rel: "missing/x.jsonl" }),
       "PATH_NOT_FOUND",
       "not_found",
     );
@@ -54,23 +75,18 @@ describe("openFileInRoot", () => {
   });
 
   it("refuses a folder, a hard-linked file and a final link (even one pointing inside)", async () => {
-    await expectRefused(
-      fx,
-      () => openFileInRoot({ root: fx.root, rel: "logs" }),
-      "PATH_INVALID",
-      "is_directory",
-    );
+    await expectRefused(fx, () => openIn({ root: fx.root, rel: "logs" }), "PATH_INVALID", "is_directory");
     await link(join(fx.root, "logs/old.jsonl"), join(fx.root, "logs/twin.jsonl"));
     await expectRefused(
       fx,
-      () => openFileInRoot({ root: fx.root, rel: "logs/twin.jsonl", append: true }),
+      () => openIn({ root: fx.root, rel: "logs/twin.jsonl", append: true }),
       "PATH_INVALID",
       "hard_link",
     );
     await symlink("old.jsonl", join(fx.root, "logs/alias.jsonl"));
     await expectRefused(
       fx,
-      () => openFileInRoot({ root: fx.root, rel: "logs/alias.jsonl", append: true }),
+      () => openIn({ root: fx.root, rel: "logs/alias.jsonl", append: true }),
       "PATH_INVALID",
       "final_symlink",
     );
@@ -80,31 +96,27 @@ describe("openFileInRoot", () => {
   it("a final link leading outside is symlink_escape marked final_link; a folder link is not", async () => {
     await symlink(join(fx.outside, "secret.txt"), join(fx.root, "leak.jsonl"));
     await symlink(fx.outside, join(fx.root, "out"));
-    await expect(openFileInRoot({ root: fx.root, rel: "leak.jsonl" })).rejects.toMatchObject({
+    await expect(openIn({ root: fx.root, rel: "leak.jsonl" })).rejects.toMatchObject({
       code: "PATH_OUTSIDE_PROJECT",
       context: expect.objectContaining({ reason: "symlink_escape", final_link: true }),
     });
-    const folder = await openFileInRoot({ root: fx.root, rel: "out/x.jsonl" }).catch((e) => e);
+    const folder = await openIn({ root: fx.root, rel: "out/x.jsonl" }).catch((e) => e);
     expect(folder).toMatchObject({ code: "PATH_OUTSIDE_PROJECT", context: { reason: "symlink_escape" } });
     expect(folder.context.final_link).toBeUndefined();
-    await expectRefused(
-      fx,
-      () => openFileInRoot({ root: fx.root, rel: "leak.jsonl" }),
-      "PATH_OUTSIDE_PROJECT",
-    );
+    await expectRefused(fx, () => openIn({ root: fx.root, rel: "leak.jsonl" }), "PATH_OUTSIDE_PROJECT");
   });
 
   it("refuses protected paths unless the writer holds their capability, before creating any folder", async () => {
     await expectRefused(
       fx,
-      () => openFileInRoot({ root: fx.root, rel: ".ai/threads/t1/events.jsonl", createParents: true }),
+      () => openIn({ root: fx.root, rel: ".ai/threads/t1/events.jsonl", createParents: true }),
       "PATH_PROTECTED",
       "protected",
     );
     await expectRefused(
       fx,
       () =>
-        openFileInRoot({
+        openIn({
           root: fx.root,
           rel: ".git/hooks/pre-commit",
           createParents: true,
@@ -114,13 +126,13 @@ describe("openFileInRoot", () => {
       "protected",
     );
     expect(await readdir(fx.root)).toEqual(["logs"]);
-    const opened = await openFileInRoot({
+    const opened = await openIn({
       root: fx.root,
       rel: ".ai/threads/t1/events.jsonl",
       createParents: true,
       systemCaps: ["registry.write"],
     });
-    await opened.handle.close();
+    await opened.close();
   });
 });
 

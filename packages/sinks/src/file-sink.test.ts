@@ -1,3 +1,4 @@
+import { fsync, readFileSync, writeSync } from "node:fs";
 import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SinkFactory } from "@kiwi/spec";
@@ -83,6 +84,16 @@ describe("file_sink buffering", () => {
     await s.close();
   });
 
+  it("writes synchronously: an event is on disk when write returns, with no promise to wait for", async () => {
+    const s = await sink({ path: "out.jsonl" });
+    const file = join(project.root, "out.jsonl");
+    for (let i = 1; i <= 3; i++) {
+      expect(s.write({ event: "message", data: String(i) })).toBeUndefined();
+      expect(readFileSync(file, "utf8").split("\n")).toHaveLength(i + 1);
+    }
+    await s.close();
+  });
+
   it("flush_every: N buffers N events; the Nth write flushes them together", async () => {
     const s = await sink({ path: "out.jsonl", flush_every: 3 });
     const file = join(project.root, "out.jsonl");
@@ -137,21 +148,35 @@ describe("file_sink files and lifecycle", () => {
   });
 
   it("fsyncs on close by default, and not with fsync_on_close: false", async () => {
-    const { open } = await import("node:fs/promises");
-    const probe = await open(join(project.root, "probe"), "w");
-    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
-    await probe.close();
-    const spy = vi.spyOn(proto, "sync");
-    const a = await sink({ path: "a.jsonl" });
+    const synced: number[] = [];
+    const io = {
+      fsync(fd: number, done: (e: NodeJS.ErrnoException | null) => void) {
+        synced.push(fd);
+        fsync(fd, done);
+      },
+    };
+    const context = { projectRoot: project.root, toolId: "t" };
+    const a = await createFileSink({ path: "a.jsonl" }, context, { io });
     await a.write({ event: "message", data: "x" });
-    expect(spy).not.toHaveBeenCalled();
+    expect(synced).toEqual([]);
     await a.close();
-    expect(spy).toHaveBeenCalled();
-    spy.mockClear();
-    const b = await sink({ path: "b.jsonl", fsync_on_close: false });
+    expect(synced).toHaveLength(1);
+    const b = await createFileSink({ path: "b.jsonl", fsync_on_close: false }, context, { io });
     await b.write({ event: "message", data: "x" });
     await b.close();
-    expect(spy).not.toHaveBeenCalled();
+    expect(synced).toHaveLength(1);
+  });
+
+  it("a failed fsync on close is SINK_WRITE_FAILED (step fsync), and the file is closed all the same", async () => {
+    const io = {
+      fsync: (_fd: number, done: (e: Error) => void) =>
+        done(Object.assign(new Error("I/O error"), { code: "EIO" })),
+    };
+    const s = await createFileSink({ path: "a.jsonl" }, { projectRoot: project.root, toolId: "t" }, { io });
+    s.write({ event: "message", data: "x" });
+    const error = await s.close().catch((e) => e);
+    expect(KiwiError.isInstance(error) && error.context).toMatchObject({ step: "fsync", errno: "EIO" });
+    expect(await readLines(join(project.root, "a.jsonl"))).toHaveLength(1);
   });
 
   it("close() flushes the buffer, is idempotent, and write after close is SINK_CLOSED", async () => {
@@ -166,19 +191,21 @@ describe("file_sink files and lifecycle", () => {
   });
 
   it("a failed write surfaces as SINK_WRITE_FAILED and leaves only whole lines", async () => {
-    const s = await sink({ path: "out.jsonl" });
+    let failNext = false;
+    const io = {
+      writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: null) {
+        if (!failNext) return writeSync(fd, buffer, offset, length, position);
+        failNext = false;
+        writeSync(fd, buffer, offset, Math.floor(length / 2), position); // half a line lands
+        throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+      },
+    };
+    const s = await createFileSink({ path: "out.jsonl" }, { projectRoot: project.root, toolId: "t" }, { io });
     await s.write({ event: "message", data: "kept" });
-    const { open } = await import("node:fs/promises");
-    const probe = await open(join(project.root, "probe"), "w");
-    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
-    await probe.close();
-    const real = proto.write;
-    vi.spyOn(proto, "write").mockImplementationOnce(async function (this: unknown, ...args: unknown[]) {
-      const [buffer, offset, length, position] = args as [Buffer, number, number, null];
-      await real.call(this, buffer, offset, Math.floor(length / 2), position); // half a line lands
-      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
-    });
-    const error = await Promise.resolve(s.write({ event: "message", data: "lost" })).catch((e) => e);
+    failNext = true;
+    const error = await Promise.resolve()
+      .then(() => s.write({ event: "message", data: "lost" }))
+      .catch((e) => e);
     expect(KiwiError.isInstance(error) && error.code).toBe("SINK_WRITE_FAILED");
     expect((error as KiwiError).context).toMatchObject({ errno: "ENOSPC", step: "write" });
     expect(() => s.write({ event: "message", data: "later" })).toThrow(

@@ -1,5 +1,5 @@
-import { fstatSync } from "node:fs";
-import { type OpenedFile, openFileInRoot, resolveInRoot } from "@kiwi/sandbox";
+import { closeSync, fchmodSync, fstatSync } from "node:fs";
+import { type OpenedFd, openFdInRoot, resolveInRoot } from "@kiwi/sandbox";
 import { sinkPathError } from "./sink-path-error";
 import { SINK_SYSTEM_CAPS, sinkRequest } from "./sink-path-policy";
 
@@ -16,12 +16,11 @@ export async function openSinkFile(options: {
   projectRoot: string;
   path: string;
   append: boolean;
-}): Promise<OpenedFile> {
+}): Promise<OpenedFd> {
   const { projectRoot: root, path, append } = options;
   const requested = sinkRequest(path);
-  try {
-    const { rel } = await resolveInRoot({ root, requested, op: "write" });
-    const opened = await openFileInRoot({
+  const open = (rel: string) =>
+    openFdInRoot({
       root,
       rel,
       append,
@@ -30,11 +29,22 @@ export async function openSinkFile(options: {
       createParents: true,
       systemCaps: SINK_SYSTEM_CAPS,
     });
+  try {
+    let opened: OpenedFd;
     try {
-      const { mode } = fstatSync(opened.handle.fd);
-      if ((mode & 0o077) !== 0) await opened.handle.chmod(mode & 0o700);
+      // sinkRequest already spelled the path canonically (no `.`, `..` or doubled slash), so unless a
+      // folder on it is a link the sandbox's own walk (openFdInRoot re-resolves and requires the
+      // canonical form) is the only one needed; a path through a link is resolved first, then opened.
+      opened = await open(requested);
+    } catch (error) {
+      if ((error as { context?: { reason?: unknown } })?.context?.reason !== "not_canonical") throw error;
+      opened = await open((await resolveInRoot({ root, requested, op: "write" })).rel);
+    }
+    try {
+      const { mode } = fstatSync(opened.fd);
+      if ((mode & 0o077) !== 0) fchmodSync(opened.fd, mode & 0o700);
     } catch (cause) {
-      await opened.handle.close().catch(() => {});
+      closeSync(opened.fd);
       throw cause;
     }
     return opened;

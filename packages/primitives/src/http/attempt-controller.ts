@@ -13,8 +13,12 @@ export interface AttemptController {
   idle(ms: number, lastActivity: () => number, now: () => number, error: () => KiwiError): void;
   /** Resolves with `promise`, or rejects with the stop reason as soon as the attempt is stopped. */
   race<T>(promise: Promise<T>): Promise<T>;
-  /** Clears timers, detaches from the caller's signal and aborts whatever is still in flight. */
-  dispose(): void;
+  /**
+   * Clears timers, detaches from the caller's signal and aborts whatever is still in flight. `finished`:
+   * the response was read to its end, so nothing is in flight and the abort is skipped (it would build a
+   * DOMException and run fetch's abort listeners for nothing, on every call).
+   */
+  dispose(finished?: boolean): void;
 }
 
 export const abortedError = () =>
@@ -63,12 +67,12 @@ export function createAttemptController(external?: AbortSignal): AttemptControll
       stopped.catch(() => undefined);
       return Promise.race([promise, stopped]);
     },
-    dispose() {
+    dispose(finished = false) {
       for (const t of timers) clearTimeout(t);
       timers.length = 0;
       clearTimeout(idleTimer);
       external?.removeEventListener("abort", onExternal);
-      if (!controller.signal.aborted) controller.abort();
+      if (!finished && !controller.signal.aborted) controller.abort();
     },
   };
 }

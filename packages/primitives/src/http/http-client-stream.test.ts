@@ -285,6 +285,22 @@ describe("http_client stream mode (SSE)", () => {
     expect(a.events).toHaveLength(2);
   });
 
+  it("aborts the fetch only when something is left in flight: not after a stream read to its end", async () => {
+    const s = await serve(sse(THREE.join("")));
+    const signals: AbortSignal[] = [];
+    const client = {
+      fetch: (input: URL | RequestInfo, init?: RequestInit) => {
+        signals.push(init!.signal!);
+        return fetch(input, init);
+      },
+    };
+    expect(await runHttp(stream(s.origin), { client })).toMatchObject({ success: true });
+    expect(signals[0]!.aborted).toBe(false);
+    const capped = await runHttp(stream(s.origin, { stream: { max_total_bytes: 10 } }), { client });
+    expect(capped).toMatchObject({ success: false, error: { code: "STREAM_TOO_LARGE" } });
+    expect(signals[1]!.aborted).toBe(true);
+  });
+
   it("asks for text/event-stream and caps the total bytes of a stream", async () => {
     const many = Array.from({ length: 200 }, (_, i) => frame({ i })).join("");
     const s = await serve(sse(many));

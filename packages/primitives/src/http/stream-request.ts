@@ -46,6 +46,7 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
     ),
   );
   let awaitingSinks = false;
+  let finished = false; // the body was read to its end: nothing left in flight
   ctl.idle(
     settings.idleTimeoutMs,
     () => (awaitingSinks ? now() : lastEventAt),
@@ -92,7 +93,10 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
     const reader = response.body?.getReader();
     for (;;) {
       const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-      if (chunk.done) break;
+      if (chunk.done) {
+        finished = true;
+        break;
+      }
       received += chunk.value.byteLength;
       if (received > settings.maxTotalBytes) throw streamTooLarge(settings.maxTotalBytes);
       let parseError: unknown;
@@ -140,6 +144,6 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
     const headers = response ? headerRecord(response.headers) : {};
     return { status: response?.status ?? 0, headers, body: null, error: failure, delivered };
   } finally {
-    ctl.dispose();
+    ctl.dispose(finished);
   }
 }
