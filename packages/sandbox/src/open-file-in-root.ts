@@ -48,6 +48,8 @@ export function openFileInRoot(options: OpenFileInRootOptions): Promise<OpenedFi
 export interface OpenedFd extends Omit<OpenedFile, "handle"> {
   /** Open for writing (and appending when asked); the caller closes it (closeSync). */
   readonly fd: number;
+  /** The opened file's permission bits (fstat of the descriptor). */
+  readonly mode: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export function openFdInRoot(options: OpenFileInRootOptions): Promise<OpenedFd> 
     try {
       const info = checkOpened(fd, fstatSync(fd), target, options.rel);
       if (options.append !== true) ftruncateSync(fd, 0);
-      return { fd, ...fields(target, info, options.append === true) };
+      return { fd, mode: info.mode & 0o7777, ...fields(target, info, options.append === true) };
     } catch (error) {
       closeSync(fd);
       throw error;

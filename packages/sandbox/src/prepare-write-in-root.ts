@@ -1,4 +1,3 @@
-import { lstatSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ensureDirectory } from "./ensure-directory";
 import { pathError } from "./path-error";
@@ -52,8 +51,9 @@ async function prepareUnchecked(options: PrepareWriteInRootOptions): Promise<Pre
   const target = await resolveForOperation({ root, rel, op: "write", systemCaps, replaceLink });
   let existingMode: number | undefined;
   if (target.exists) {
-    // Gone since validation is fine: the writer creates it.
-    const info = lstatSync(target.abs, { throwIfNoEntry: false });
+    // What the resolution just saw at the path (a final link being replaced: the link itself). Gone
+    // since is fine: the writer creates it.
+    const info = target.info;
     if (info?.isDirectory())
       throw pathError("PATH_INVALID", "is_directory", rel, "the path is a directory; name a file");
     if (info?.isFile()) existingMode = info.mode & 0o777;

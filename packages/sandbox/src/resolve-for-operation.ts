@@ -1,9 +1,10 @@
+import type { Stats } from "node:fs";
 import { pathError } from "./path-error";
 import type { PathOp } from "./path-op";
 import { probeCaseInsensitive } from "./probe-case-insensitive";
-import { projectRoot } from "./project-root";
 import { protectionProblem } from "./protection-problem";
-import { resolveInRoot } from "./resolve-in-root";
+import { resolveUnchecked } from "./resolve-in-root";
+import { withPathErrors } from "./with-path-errors";
 
 export interface OperationTarget {
   readonly realRoot: string;
@@ -11,6 +12,8 @@ export interface OperationTarget {
   readonly rel: string;
   readonly exists: boolean;
   readonly caseInsensitive: boolean;
+  /** lstat of `abs` as the resolution saw it, when it exists. */
+  readonly info: Stats | undefined;
 }
 
 export interface ResolveForOperationOptions {
@@ -32,7 +35,10 @@ export interface ResolveForOperationOptions {
  */
 export async function resolveForOperation(options: ResolveForOperationOptions): Promise<OperationTarget> {
   const { root, rel, op, systemCaps, replaceLink } = options;
-  const resolved = await resolveInRoot({ root, requested: rel === "" ? "." : rel, op, replaceLink });
+  const requested = rel === "" ? "." : rel;
+  const resolved = await withPathErrors(requested, async () =>
+    resolveUnchecked({ root, requested, op, replaceLink }),
+  );
   if (resolved.rel !== rel) {
     throw pathError(
       "PATH_INVALID",
@@ -41,9 +47,16 @@ export async function resolveForOperation(options: ResolveForOperationOptions): 
       "pass the `rel` that resolveInRoot returned (no `.`, `..`, links or extra slashes) and retry",
     );
   }
-  const { real } = projectRoot(root);
+  const real = resolved.realRoot;
   const caseInsensitive = await probeCaseInsensitive(real);
   const problem = protectionProblem(resolved.rel, op, systemCaps, caseInsensitive);
   if (problem !== undefined) throw problem;
-  return { realRoot: real, abs: resolved.abs, rel: resolved.rel, exists: resolved.exists, caseInsensitive };
+  return {
+    realRoot: real,
+    abs: resolved.abs,
+    rel: resolved.rel,
+    exists: resolved.exists,
+    caseInsensitive,
+    info: resolved.info,
+  };
 }

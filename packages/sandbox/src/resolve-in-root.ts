@@ -55,14 +55,26 @@ export interface ResolvedPath {
  * link name. Protected paths (isProtectedPath) are the caller's deny-first check on `rel`.
  */
 export function resolveInRoot(options: ResolveInRootOptions): Promise<ResolvedPath> {
-  return withPathErrors(options.requested, async () => resolveUnchecked(options));
+  return withPathErrors(options.requested, async () => {
+    const { abs, rel, exists } = resolveUnchecked(options);
+    return { abs, rel, exists };
+  });
+}
+
+/** What the walk knows besides the answer, for the sandbox's own operations (not exported). */
+export interface WalkedPath extends ResolvedPath {
+  /** The project root's realpath the walk started from. */
+  readonly realRoot: string;
+  /** lstat of `abs` as the walk saw it, when it exists. */
+  readonly info: Stats | undefined;
 }
 
 /**
  * The walk itself, synchronous on purpose: one lstat per component of a local path costs far less than
- * a thread-pool round trip each, and this runs on every write a thread makes (its stream record).
+ * a thread-pool round trip each, and this runs on every write a thread makes (its stream record). It
+ * throws raw errors too: callers wrap it in withPathErrors.
  */
-function resolveUnchecked(options: ResolveInRootOptions): ResolvedPath {
+export function resolveUnchecked(options: ResolveInRootOptions): WalkedPath {
   const { requested, op } = options;
   const root = projectRoot(options.root);
   const path = checkPathSyntax(requested);
@@ -73,6 +85,8 @@ function resolveUnchecked(options: ResolveInRootOptions): ResolvedPath {
   let cur = root.real;
   let exists = true;
   let followedLink = false;
+  // lstat of the last component when the walk reached it directly (no link followed there).
+  let lastInfo: Stats | undefined;
   for (const [i, name] of segments.entries()) {
     const last = i === segments.length - 1;
     const next = `${cur}${sep}${name}`;
@@ -111,15 +125,18 @@ function resolveUnchecked(options: ResolveInRootOptions): ResolvedPath {
       continue;
     }
     if (!last && !info.isDirectory()) throw notDirectory(requested);
+    if (last) lastInfo = info;
     cur = next;
   }
 
   const rel = relative(root.real, cur).split(sep).join("/");
   // A link may lead to a name no request could spell (`secret.txt.`, a newline): refuse it the same way.
   if (followedLink && rel !== "") checkPathSyntax(rel);
+  let info: Stats | undefined;
   if (exists) {
-    // Gone since the walk saw it (a race): report it as missing rather than failing.
-    const info = lstatSync(cur, { throwIfNoEntry: false });
+    // The walk's own lstat of the file when it had one; else now (the root, a link's target). Gone since
+    // (a race): reported as missing rather than failing.
+    info = lastInfo ?? lstatSync(cur, { throwIfNoEntry: false });
     exists = info !== undefined;
     if (
       info !== undefined &&
@@ -136,7 +153,7 @@ function resolveUnchecked(options: ResolveInRootOptions): ResolvedPath {
       `the project root itself can never be ${op === "write" ? "overwritten" : "deleted"}; name a path inside it`,
     );
   }
-  return { abs: cur, rel, exists };
+  return { abs: cur, rel, exists, realRoot: root.real, info };
 }
 
 /** Resolves `.` and `..` lexically; climbing above the start is an escape. */

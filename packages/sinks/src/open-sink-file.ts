@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fstatSync } from "node:fs";
+import { closeSync, fchmodSync } from "node:fs";
 import { type OpenedFd, openFdInRoot, resolveInRoot } from "@kiwi/sandbox";
 import { sinkPathError } from "./sink-path-error";
 import { SINK_SYSTEM_CAPS, sinkRequest } from "./sink-path-policy";
@@ -41,8 +41,7 @@ export async function openSinkFile(options: {
       opened = await open((await resolveInRoot({ root, requested, op: "write" })).rel);
     }
     try {
-      const { mode } = fstatSync(opened.fd);
-      if ((mode & 0o077) !== 0) fchmodSync(opened.fd, mode & 0o700);
+      if ((opened.mode & 0o077) !== 0) fchmodSync(opened.fd, opened.mode & 0o700);
     } catch (cause) {
       closeSync(opened.fd);
       throw cause;
