@@ -21,6 +21,7 @@ describe("createSinkFanOut", () => {
     expect(fan.write(ev("1"))).toBeUndefined();
     expect(fan.write(ev("2"))).toBeUndefined();
     expect(seen).toEqual(["1", "2"]);
+    expect(fan.busy).toBe(false);
   });
 
   it("gives an async sink its next event only after its write settled, without holding back the others", async () => {
@@ -40,7 +41,9 @@ describe("createSinkFanOut", () => {
     for (const d of ["1", "2", "3"]) expect(fan.write(ev(d))).toBeUndefined();
     // The synchronous sink has everything at once; the slow one is still on its first event.
     expect(seen).toEqual(["s1", "s2", "s3"]);
+    expect(fan.busy).toBe(true);
     await fan.drain();
+    expect(fan.busy).toBe(false);
     expect(seen).toEqual(["s1", "s2", "s3", "a1", "a2", "a3"]);
     expect(inFlight.max).toBe(1);
     expect(fan.ids).toEqual(["s", "a"]);

@@ -7,6 +7,8 @@ export interface SinkFanOut {
   readonly ids: readonly string[];
   /** Failures so far, in the order they happened: what a result reports under `sink_errors`. */
   readonly failures: readonly SinkFailure[];
+  /** Whether some live sink has not finished a write yet: what `drain()` would wait for. */
+  readonly busy: boolean;
   /**
    * Hands one event to every live sink. Returns a promise (that never rejects) only when the writer must
    * wait: some sink's backlog passed its bound. Otherwise `undefined`, so the stream goes on at once.
@@ -174,5 +176,14 @@ export function createSinkFanOut(sinks: readonly SinkV1[]): SinkFanOut {
     );
   };
 
-  return { ids: lanes.map((l) => l.id), failures, write, drain, flush };
+  return {
+    ids: lanes.map((l) => l.id),
+    failures,
+    get busy() {
+      return lanes.some((lane) => lane.live && lane.busy);
+    },
+    write,
+    drain,
+    flush,
+  };
 }

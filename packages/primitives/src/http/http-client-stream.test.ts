@@ -289,7 +289,7 @@ describe("http_client stream mode (SSE)", () => {
     const s = await serve(sse(THREE.join("")));
     const signals: AbortSignal[] = [];
     const client = {
-      fetch: (input: URL | RequestInfo, init?: RequestInit) => {
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
         signals.push(init!.signal!);
         return fetch(input, init);
       },

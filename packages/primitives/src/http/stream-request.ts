@@ -128,9 +128,11 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
     if (parser.end()) throw streamInterruption("STREAM_ENDED_MID_EVENT", origin, delivered);
     // A sink still writing a batch has events in its backlog: the stream is done when every sink has them,
     // within the same total timeout and cancellation.
-    awaitingSinks = true;
-    await ctl.race(fanOut.drain());
-    awaitingSinks = false;
+    if (fanOut.busy) {
+      awaitingSinks = true;
+      await ctl.race(fanOut.drain());
+      awaitingSinks = false;
+    }
     return { status, headers, body: null, delivered };
   } catch (error) {
     let failure = ctl.reason ?? (KiwiError.isInstance(error) ? error : classifyNetworkError(error, origin));
