@@ -1,6 +1,6 @@
 // Public API of @kiwi/sinks/node (the Node-only part: files), listed by name on purpose (no `export *`).
 
-export type { FileSink, FileSinkOptions } from "./file-sink";
+export type { FileSink, FileSinkIo, FileSinkOptions } from "./file-sink";
 export { createFileSink } from "./file-sink";
 export type { FileSinkSettings, ResolvedFileSinkSettings } from "./file-sink-settings";
 export { fileSinkSettingsSchema } from "./file-sink-settings";
