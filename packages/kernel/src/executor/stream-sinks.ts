@@ -2,8 +2,11 @@ import { closeSinks, createRedactingSink } from "@kiwi/sinks";
 import { sinkPathRel } from "@kiwi/sinks/node";
 import { KiwiError, SINK_KIND, type SinkContext, type SinkV1 } from "@kiwi/spec";
 import type { KernelContext } from "../kernel-context";
+import type { VerifiedItem } from "../library/item-reader";
 import { readVerified } from "../meta/resolve-item";
 import { shippedWith } from "../plugins/shipped-with";
+import type { ToolDefinition } from "../schema/tool-schema";
+import { fileIdentities } from "../spaces/directory-space";
 import type { ChainLink } from "./tool-chain";
 
 /** A destination in `config.stream.destinations`: `{type: "return"}` or `{type: <sink tool id>, …settings}`. */
@@ -39,20 +42,59 @@ export function destinationsOf(config: Record<string, unknown>, toolId: string):
   });
 }
 
+/** A verified sink definition, reusable while the index did not move and its file did not change. */
+interface VerifiedSink {
+  readonly item: VerifiedItem;
+  readonly def: ToolDefinition;
+  readonly requires: readonly string[];
+  /** The library generation its lookup was made in. */
+  readonly generation: number;
+  /** Is the file still at the identity its verified bytes were read under? (one lstat) */
+  readonly unchanged: () => boolean;
+}
+
+const verifiedSinks = new WeakMap<KernelContext, Map<string, VerifiedSink>>();
+
+/**
+ * A sink definition read and verified fresh from disk — or, as for tool chains, the one verified before
+ * while the index generation is the same (the id still resolves to the same file) and that file still has
+ * the identity (device, inode, size, mtime, ctime) its verified bytes were read under: an edit or a swapped
+ * file is read and verified again on the next call.
+ */
+async function verifiedSink(ctx: KernelContext, type: string): Promise<VerifiedSink> {
+  const hit = verifiedSinks.get(ctx)?.get(type);
+  if (hit && ctx.library.isFresh() && hit.generation === ctx.library.generation && hit.unchanged())
+    return hit;
+  await ctx.library.ensureFresh();
+  const generation = ctx.library.generation;
+  const item = await readVerified(ctx, "tool", type);
+  const def = item.parsed.itemType === "tool" ? item.parsed.data : undefined;
+  if (def?.tool_type !== "sink" || !def.module || !def.export) {
+    throw new KiwiError({
+      code: "TOOL_CHAIN_FAILED",
+      message: `destination '${type}' is not a sink definition (${item.label} needs tool_type: sink, module and export)`,
+      context: { destination: type, file: item.label },
+    });
+  }
+  const requires = Array.isArray(def.requires) ? def.requires : [];
+  const ids = fileIdentities(item.space);
+  const identity = ids?.ofRead(item.file.location, item.bytes);
+  const unchanged = ids && identity !== undefined ? ids.unchanged(item.file.location, identity) : () => false;
+  const verified = { item, def, requires, generation, unchanged };
+  if (ids && identity !== undefined && ctx.library.generation === generation) {
+    const byType = verifiedSinks.get(ctx) ?? new Map<string, VerifiedSink>();
+    verifiedSinks.set(ctx, byType);
+    if (byType.size >= 1000) byType.clear();
+    byType.set(type, verified);
+  }
+  return verified;
+}
+
 /** Reads and verifies the sink definitions of a call, so their `requires` reach the guard first. */
 export async function sinkDefinitions(ctx: KernelContext, destinations: readonly Destination[]) {
   return Promise.all(
     destinations.map(async (d) => {
-      const item = await readVerified(ctx, "tool", d.type);
-      const def = item.parsed.itemType === "tool" ? item.parsed.data : undefined;
-      if (def?.tool_type !== "sink" || !def.module || !def.export) {
-        throw new KiwiError({
-          code: "TOOL_CHAIN_FAILED",
-          message: `destination '${d.type}' is not a sink definition (${item.label} needs tool_type: sink, module and export)`,
-          context: { destination: d.type, file: item.label },
-        });
-      }
-      const requires = Array.isArray(def.requires) ? def.requires : [];
+      const { item, def, requires } = await verifiedSink(ctx, d.type);
       return { destination: d, item, def, requires };
     }),
   );

@@ -5,7 +5,7 @@ import { readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createKernel } from "../create-kernel";
-import { createItem, fixture, toolYaml } from "../test-support/fixture";
+import { createItem, fixture, toolYaml, writeRaw } from "../test-support/fixture";
 
 type F = Awaited<ReturnType<typeof fixture>>;
 
@@ -89,5 +89,79 @@ describe("execute reuses a prepared chain only while its files are unchanged", (
     const f = await chained();
     await writeFile(f.file("c3"), toolYaml({ id: "c3", executor: "c2", config: "  c3: false\n" }));
     expect(reason(await f.run())).toBe("INTEGRITY_MISMATCH/unsigned");
+  });
+});
+
+// The sink definitions a call streams to are reused the same way (read and verified once, then one lstat
+// per call): an edit of the sink's YAML is seen on the next call too.
+describe("execute reuses a verified sink definition only while its file is unchanged", () => {
+  const SINK = (exported: string) =>
+    [
+      "tool_id: rec_sink",
+      "tool_type: sink",
+      'version: "1.0.0"',
+      "description: Records events",
+      "module: ./rec_sink.mjs",
+      `export: ${exported}`,
+      "requires: none",
+      "",
+    ].join("\n");
+  const MODULE = ["one", "two"]
+    .map(
+      (tag) =>
+        `export function ${tag}Sink() { return { specificationVersion: "sink-v1", id: "${tag}", write() { globalThis.__kiwiReuseLog.push("${tag}"); }, async close() {} }; }`,
+    )
+    .join("\n");
+
+  async function streaming() {
+    const log: string[] = [];
+    (globalThis as { __kiwiReuseLog?: string[] }).__kiwiReuseLog = log;
+    const f = await fixture({
+      indexTtlMs: 60_000,
+      guard: false,
+      primitives: [
+        {
+          specificationVersion: "primitive-v1",
+          id: "streamer",
+          async run({ sinks = [] }) {
+            for (const s of sinks) await s.write({ event: "message", data: "x" });
+            return { success: true, sinks: sinks.length };
+          },
+        },
+      ],
+    });
+    await writeRaw(f.projectRoot, ".ai/tools/sinks/rec_sink.mjs", `${MODULE}\n`);
+    await createItem(f, "tool", "rec_sink", SINK("oneSink"), { category: "sinks" });
+    await createItem(
+      f,
+      "tool",
+      "streamy",
+      toolYaml({
+        id: "streamy",
+        executor: "streamer",
+        config: "  stream:\n    destinations:\n      - type: rec_sink\n",
+      }),
+    );
+    const run = () => f.kernel.execute({ item_type: "tool", action: "run", item_id: "streamy" });
+    for (let i = 0; i < 3; i++) expect(await run()).toMatchObject({ success: true, result: { sinks: 1 } });
+    expect(log).toEqual(["one", "one", "one"]);
+    return { ...f, run, log, file: join(f.projectRoot, ".ai/tools/sinks/rec_sink.yaml") };
+  }
+
+  it("sees an unsigned edit of the sink's definition on the next call", async () => {
+    const f = await streaming();
+    await writeFile(f.file, `${await readFile(f.file, "utf8")}# edited\n`);
+    expect(reason(await f.run())).toBe("INTEGRITY_MISMATCH/modified");
+  });
+
+  it("sees the definition replaced by an unsigned file, then runs the one re-signed elsewhere", async () => {
+    const f = await streaming();
+    const tmp = join(f.projectRoot, "rec_sink.yaml.new");
+    await writeFile(tmp, SINK("twoSink"));
+    await rename(tmp, f.file);
+    expect(reason(await f.run())).toBe("INTEGRITY_MISMATCH/unsigned");
+    await resignElsewhere(f, "rec_sink", SINK("twoSink"));
+    expect(await f.run()).toMatchObject({ success: true });
+    expect(f.log).toEqual(["one", "one", "one", "two"]);
   });
 });
