@@ -456,9 +456,15 @@ describe.skipIf(!db)("managed threads on PostgresThreadStore", () => {
     const newer = await w.store.acquireLease(id, { owner: "worker-b", ttlMs: 20_000 });
     expect(newer.token).toBeGreaterThan(lease.token);
     const before = await w.store.steps(id);
+    const events = await w.store.getEvents(id);
+    // The superseded runtime does not know yet: a pause applied there now queues a status change and its
+    // event (both refused: fenced with the old token).
+    await Promise.resolve(runtime.manager.control(id, "pause")).catch(() => undefined);
     expect(await spawned.done()).toMatchObject({ status: "error", reason: "LEASE_LOST" });
     // The call's late result was refused: the journal holds its intent only, as before.
     expect(await w.store.steps(id)).toEqual(before);
+    // And so were its events (the tool's end, the turn's usage…): not one row more after the takeover.
+    expect(await w.store.getEvents(id)).toEqual(events);
     expect((await w.store.get(id))!.status).not.toBe("completed");
     expect(await w.store.lease(id)).toMatchObject({ owner: "worker-b", token: newer.token });
   }, 60_000);

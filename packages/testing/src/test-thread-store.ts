@@ -71,7 +71,7 @@ export interface StoreUnderTest {
     status: never,
     options?: { reason?: string; usage?: Record<string, unknown>; fence?: Fence },
   ): Awaitable<StoreTestThread>;
-  updateUsage(threadId: string, usage: Record<string, unknown>): Awaitable<StoreTestThread>;
+  updateUsage(threadId: string, usage: Record<string, unknown>, fence?: Fence): Awaitable<StoreTestThread>;
   query(filter?: {
     status?: never;
     directive?: string;
@@ -79,7 +79,12 @@ export interface StoreUnderTest {
     limit?: number;
   }): Awaitable<StoreTestThread[]>;
   subtree(threadId: string): Awaitable<StoreTestThread[]>;
-  appendEvent(threadId: string, type: string, data: Record<string, unknown>): Awaitable<{ seq: number }>;
+  appendEvent(
+    threadId: string,
+    type: string,
+    data: Record<string, unknown>,
+    fence?: Fence,
+  ): Awaitable<{ seq: number }>;
   getEvents(
     threadId: string,
     query?: { afterSeq?: number; limit?: number; types?: readonly string[] },
@@ -116,7 +121,11 @@ export interface StoreUnderTest {
   ): Awaitable<
     (StoreTestControl & { status: string; error: { code: string; message: string } | null }) | undefined
   >;
-  saveCheckpoint(threadId: string, input: { turn: number; state: unknown }): Awaitable<{ seq: number }>;
+  saveCheckpoint(
+    threadId: string,
+    input: { turn: number; state: unknown },
+    fence?: Fence,
+  ): Awaitable<{ seq: number }>;
   latestCheckpoint(threadId: string): Awaitable<{ seq: number; turn: number; state: unknown } | undefined>;
   snapshot(options?: { threadId?: string }): Awaitable<{
     threads: StoreTestThread[];
@@ -430,6 +439,90 @@ export function testThreadStore<S extends StoreUnderTest>(
       expect((await other.updateStatus("f", "completed" as never, { fence: fenceB })).status).toBe(
         "completed",
       );
+    });
+
+    it("refuses a stale owner's events, usage and checkpoints (fenced) and takes the lease holder's", {
+      timeout,
+    }, async () => {
+      const { store, context } = await setUp();
+      await thread(store, "g");
+      const stale = await store.acquireLease("g", { owner: "worker-a", ttlMs: 40 });
+      const fenceA = { token: stale.token };
+      // Under its own lease, worker-a's fenced writes land.
+      expect((await store.appendEvent("g", "turn", { n: 1 }, fenceA)).seq).toBe(1);
+      await store.updateUsage("g", { input_tokens: 10 }, fenceA);
+      expect((await store.saveCheckpoint("g", { turn: 1, state: { by: "a" } }, fenceA)).seq).toBe(1);
+      await sleep(120);
+      const other = await another(context, store);
+      const fenceB = { token: (await other.acquireLease("g", { owner: "worker-b", ttlMs: 60_000 })).token };
+      await other.appendEvent("g", "resumed", { by: "b" }, fenceB);
+      // worker-a wakes up (SIGCONT after SIGSTOP): none of its writes lands, no seq is used up.
+      expect(await codeOf(() => store.appendEvent("g", "turn", { n: 2 }, fenceA))).toBe("LEASE_LOST");
+      expect(await codeOf(() => store.updateUsage("g", { input_tokens: 99 }, fenceA))).toBe("LEASE_LOST");
+      expect(await codeOf(() => store.saveCheckpoint("g", { turn: 2, state: { by: "a" } }, fenceA))).toBe(
+        "LEASE_LOST",
+      );
+      await store.flush();
+      expect((await other.getEvents("g")).map((e) => [e.seq, e.type])).toEqual([
+        [1, "turn"],
+        [2, "resumed"],
+      ]);
+      expect((await other.get("g"))?.usage).toEqual({ input_tokens: 10 });
+      expect((await other.latestCheckpoint("g"))?.state).toEqual({ by: "a" });
+      // The holder's fenced writes go through; unfenced writes are not checked (as before fences).
+      expect((await other.appendEvent("g", "turn", { n: 3 }, fenceB)).seq).toBe(3);
+      await other.updateUsage("g", { input_tokens: 20 }, fenceB);
+      expect((await other.saveCheckpoint("g", { turn: 3, state: { by: "b" } }, fenceB)).seq).toBe(2);
+      expect((await store.appendEvent("g", "note", {})).seq).toBe(4);
+      expect((await other.get("g"))?.usage).toEqual({ input_tokens: 20 });
+      // A fence on an unknown thread: ITEM_NOT_FOUND, as without one.
+      expect(await codeOf(() => store.appendEvent("nope", "turn", {}, fenceA))).toBe("ITEM_NOT_FOUND");
+      expect(await codeOf(() => store.updateUsage("nope", {}, fenceA))).toBe("ITEM_NOT_FOUND");
+    });
+
+    it("commits a fenced event before a takeover or not at all (the check and the write are one)", {
+      timeout,
+    }, async () => {
+      const { store, context } = await setUp();
+      await thread(store, "h");
+      const fenceA = { token: (await store.acquireLease("h", { owner: "worker-a", ttlMs: 150 })).token };
+      // worker-a appends as fast as it can until it is refused; worker-b takes over meanwhile.
+      let refused = "";
+      let landed = 0;
+      let stop = false;
+      const writer = (async () => {
+        while (!refused && !stop) {
+          try {
+            await attempt(() => store.appendEvent("h", "tick", { n: landed + 1 }, fenceA));
+            landed += 1;
+          } catch (error) {
+            refused = (error as { code?: string }).code ?? String(error);
+          }
+          await sleep(1);
+        }
+      })();
+      const other = await another(context, store);
+      let taken: StoreTestLease | undefined;
+      while (!taken) {
+        await sleep(20);
+        taken = await attempt(() => other.acquireLease("h", { owner: "worker-b", ttlMs: 60_000 })).catch(
+          () => undefined,
+        );
+      }
+      await store.flush();
+      const atTakeover = (await other.getEvents("h")).length;
+      // Its next write is refused (given 2 s to get there).
+      setTimeout(() => {
+        stop = true;
+      }, 2000);
+      await writer;
+      expect(refused).toBe("LEASE_LOST");
+      await store.flush();
+      const events = await other.getEvents("h");
+      // Nothing of worker-a's landed after worker-b took the lease, and every seq is there once.
+      expect(events).toHaveLength(atTakeover);
+      expect(events).toHaveLength(landed);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: landed }, (_, i) => i + 1));
     });
 
     it("gives a contested lease to exactly one of several owners", { timeout }, async () => {

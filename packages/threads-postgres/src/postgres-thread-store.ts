@@ -247,9 +247,11 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async updateUsage(threadId: string, usage: Record<string, unknown>): Promise<ThreadRow> {
+  async updateUsage(threadId: string, usage: Record<string, unknown>, fence?: Fence): Promise<ThreadRow> {
+    checkFence(fence);
     const text = recordText("usage", usage);
-    return this.#run("updating a thread's usage", async (db) => {
+    const write = this.#writer(threadId, fence);
+    return write("updating a thread's usage", async (db) => {
       const { rows } = await db.query(
         `UPDATE ${this.#s}.threads SET usage = $2, updated_at = ${NOW} WHERE thread_id = $1 RETURNING ${COLUMNS}`,
         [threadId, text],
@@ -286,9 +288,16 @@ export class PostgresThreadStore implements ThreadStore {
 
   // ── events ──
 
-  async appendEvent(threadId: string, type: string, data: Record<string, unknown>): Promise<{ seq: number }> {
+  async appendEvent(
+    threadId: string,
+    type: string,
+    data: Record<string, unknown>,
+    fence?: Fence,
+  ): Promise<{ seq: number }> {
+    checkFence(fence);
     const json = checkEvent(threadId, type, data);
-    return this.#run("appending a thread event", async (db) => {
+    const write = this.#writer(threadId, fence);
+    return write("appending a thread event", async (db) => {
       const seq = await this.#insertEvent(db, threadId, type, json);
       if (seq === undefined) throw threadNotFound(threadId);
       return { seq };
@@ -584,13 +593,15 @@ export class PostgresThreadStore implements ThreadStore {
 
   // ── checkpoints and export ──
 
-  async saveCheckpoint(threadId: string, input: CheckpointInput): Promise<Checkpoint> {
+  async saveCheckpoint(threadId: string, input: CheckpointInput, fence?: Fence): Promise<Checkpoint> {
     if (!Number.isInteger(input.turn) || input.turn < 0)
       throw invalid("turn must be a whole number, 0 or more");
+    checkFence(fence);
     const state = JSON.stringify(input.state);
     if (state === undefined) throw invalid("checkpoint state cannot be written as JSON: pass plain data");
     return this.#tx("saving a checkpoint", async (db) => {
       await this.#lockThread(db, threadId);
+      await this.#assertFence(db, threadId, fence);
       const { rows } = await db.query(
         `INSERT INTO ${this.#s}.checkpoints (thread_id, seq, ts, turn, state)
          SELECT $1, COALESCE(MAX(seq), 0) + 1, ${NOW}, $2, $3 FROM ${this.#s}.checkpoints WHERE thread_id = $1
@@ -699,6 +710,24 @@ export class PostgresThreadStore implements ThreadStore {
     );
     if (!rows[0]) throw threadNotFound(threadId);
     return rows[0] as RawRow;
+  }
+
+  /**
+   * How a write runs: unfenced, as one statement; fenced, in a transaction that locks the thread's row, then
+   * checks `fence` (its lease row locked until commit; the order acquireLease locks them in): the write
+   * commits only under the current token, LEASE_LOST otherwise.
+   */
+  #writer(
+    threadId: string,
+    fence: Fence | undefined,
+  ): <T>(action: string, fn: (db: Queryable) => Promise<T>) => Promise<T> {
+    if (fence === undefined) return (action, fn) => this.#run(action, fn);
+    return (action, fn) =>
+      this.#tx(action, async (db) => {
+        await this.#lockThread(db, threadId);
+        await this.#assertFence(db, threadId, fence);
+        return fn(db);
+      });
   }
 
   /** LEASE_LOST unless `fence` is the thread's current lease token (the lease row locked until commit). */

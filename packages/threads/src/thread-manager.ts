@@ -653,7 +653,7 @@ export class ThreadManager {
         this.#registry.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
         this.#registry.park(id, parked.park);
       } else {
-        await this.store.appendEvent(id, parked.park, this.#registryCopy(parked.fields));
+        await this.store.appendEvent(id, parked.park, this.#registryCopy(parked.fields), this.fenceOf(id));
         await this.store.park(id, parked.park);
       }
       const seq = this.#transcriptLine(id, parked.park, parked.fields);
@@ -926,7 +926,10 @@ export class ThreadManager {
     const spent = { ...(usage ?? {}), usd: fields.usd ?? null };
     // Group-committed with the thread's events (the cost_update event carries the same usage).
     if (this.#registry) this.#registry.queueUsage(threadId, spent);
-    else if (!live.leaseLost) this.#chains.queue(threadId, () => this.store.updateUsage(threadId, spent));
+    else if (!live.leaseLost) {
+      const fence = this.fenceOf(threadId);
+      this.#chains.queue(threadId, () => this.store.updateUsage(threadId, spent, fence));
+    }
   }
 
   #write(threadId: string, type: string, fields: Record<string, unknown>): void {
@@ -938,9 +941,10 @@ export class ThreadManager {
       this.#registry.appendEvent(threadId, type, event);
       return;
     }
-    // A superseded owner writes nothing more.
+    // A superseded owner writes nothing more: known here, or refused by the store (LEASE_LOST: fenced).
     if (this.#live.get(threadId)?.leaseLost) return;
-    this.#chains.queue(threadId, () => this.store.appendEvent(threadId, type, event));
+    const fence = this.fenceOf(threadId);
+    this.#chains.queue(threadId, () => this.store.appendEvent(threadId, type, event, fence));
   }
 
   /**
@@ -999,8 +1003,9 @@ export class ThreadManager {
       this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
       return;
     }
+    const fence = this.fenceOf(id);
     this.#chains.queue(id, async () => {
-      const saved = await this.store.saveCheckpoint(id, input);
+      const saved = await this.store.saveCheckpoint(id, input, fence);
       this.record(id, "checkpoint", { turn: snap.turn, checkpoint_seq: saved.seq });
     });
   }

@@ -510,6 +510,8 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await store!.steps(id!)).toEqual(journal);
     const after = await store!.getEvents(id!);
+    // Not one event row more: s1's late events (its streamed answer, its tool's end…) were refused.
+    expect(after).toEqual(events);
     expect(after.filter((e) => e.type === "completed")).toHaveLength(1);
     expect((await store!.get(id!))?.status).toBe("completed");
     expect(s1.err()).not.toContain(`finished ${id}`);

@@ -14,6 +14,11 @@ export class OwnerLeases {
   readonly #held = new Map<string, ThreadLease>();
   /** Leases held by the host (a worker's engine): used as fences, never renewed nor released here. */
   readonly #borrowed = new Set<string>();
+  /**
+   * The tokens of leases lost to another owner: a lost thread's late writes (an aborted step's outcome, an
+   * event still queued) stay fenced with its old token, so the store refuses them.
+   */
+  readonly #lostTokens = new Map<string, number>();
 
   constructor(
     store: ThreadStore,
@@ -38,7 +43,9 @@ export class OwnerLeases {
   /** The token a thread's writes are fenced with (undefined: no lease held here). */
   fence(threadId: string): Fence | undefined {
     const lease = this.#held.get(threadId);
-    return lease ? { token: lease.token } : undefined;
+    if (lease) return { token: lease.token };
+    const lost = this.#lostTokens.get(threadId);
+    return lost === undefined ? undefined : { token: lost };
   }
 
   /** Takes the thread's lease for the owner (nothing without one): THREAD_OWNED while another's holds. */
@@ -46,6 +53,7 @@ export class OwnerLeases {
     if (this.owner === undefined) return;
     const lease = await this.#store.acquireLease(threadId, { owner: this.owner, ttlMs: this.ttlMs });
     this.#held.set(threadId, lease);
+    this.#lostTokens.delete(threadId);
   }
 
   /**
@@ -63,10 +71,16 @@ export class OwnerLeases {
     }
     this.#held.set(threadId, lease);
     this.#borrowed.add(threadId);
+    this.#lostTokens.delete(threadId);
   }
 
-  /** Forgets a lease that was lost (nothing is written). */
+  /**
+   * Forgets a lease that was lost (nothing is written): not renewed nor released any more, but its token
+   * still fences the thread's writes (refused, as the store has a newer one) until the thread is taken again.
+   */
   forget(threadId: string): void {
+    const lease = this.#held.get(threadId);
+    if (lease) this.#lostTokens.set(threadId, lease.token);
     this.#held.delete(threadId);
     this.#borrowed.delete(threadId);
   }

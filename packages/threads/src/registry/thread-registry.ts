@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { refuseRenamedOptions } from "../renamed-options";
-import { controlOutcomeJson, stepNotOpen } from "../store/store-rules";
+import { checkFence, controlOutcomeJson, stepNotOpen } from "../store/store-rules";
 import type {
   AcquireLeaseOptions,
   ControlOutcome,
@@ -382,16 +382,30 @@ export class ThreadRegistry implements ThreadStore {
     return this.#guard("updating a thread's status", () => change.immediate());
   }
 
-  /** Replaces a thread's recorded usage (token counts, cost…); ITEM_NOT_FOUND for an unknown id. */
-  updateUsage(threadId: string, usage: Record<string, unknown>): ThreadRow {
+  /**
+   * Replaces a thread's recorded usage (token counts, cost…); ITEM_NOT_FOUND for an unknown id. With a
+   * fence, in one transaction with the fence's check: LEASE_LOST (nothing written) for a stale owner.
+   */
+  updateUsage(threadId: string, usage: Record<string, unknown>, fence?: Fence): ThreadRow {
     this.#assertOpen();
     if (!isRecord(usage)) throw invalid("usage must be a JSON object", { thread_id: threadId });
     const json = recordJson("usage", usage);
-    this.#usage.delete(threadId);
     const updated_at = this.#timestamp();
+    if (fence !== undefined) checkFence(fence);
+    const update = (): RawThreadRow | undefined => {
+      this.#usage.delete(threadId);
+      return this.#stmts.updateUsage.get({ thread_id: threadId, usage: json, updated_at }) as
+        | RawThreadRow
+        | undefined;
+    };
+    const fenced = transaction(this.#db, (): RawThreadRow | undefined => {
+      if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
+      this.#leases.assertFence(threadId, fence);
+      return update();
+    });
     const raw = this.#guard("updating a thread's usage", () =>
-      this.#stmts.updateUsage.get({ thread_id: threadId, usage: json, updated_at }),
-    ) as RawThreadRow | undefined;
+      fence === undefined ? update() : fenced.immediate(),
+    );
     if (!raw) throw notFound(threadId);
     return toThreadRow(raw);
   }
@@ -466,15 +480,40 @@ export class ThreadRegistry implements ThreadStore {
   /**
    * Appends an event to a thread's log and returns its seq (1, 2, 3… per thread) at once; the row is
    * written with others at the next setImmediate or when batchSize rows wait. ITEM_NOT_FOUND for an
-   * unknown thread.
+   * unknown thread. With a fence it is written at once (after the queued ones), in one transaction with
+   * the fence's check: LEASE_LOST for a stale owner, and no seq used up.
    */
-  appendEvent(threadId: string, type: string, data: Record<string, unknown>): { seq: number } {
+  appendEvent(threadId: string, type: string, data: Record<string, unknown>, fence?: Fence): { seq: number } {
     this.#assertOpen();
     if (typeof type !== "string" || type.length === 0) {
       throw invalid("the event type must be a non-empty string", { thread_id: threadId });
     }
     if (!isRecord(data)) throw invalid("event data must be a JSON object", { thread_id: threadId, type });
     const json = toJson("event data", data);
+    if (fence !== undefined) {
+      checkFence(fence);
+      this.flush();
+      const append = transaction(this.#db, (): { seq: number } => {
+        // The database's last seq (another process may have appended since this one counted).
+        const row = this.#stmts.threadLastSeq.get(threadId, threadId) as {
+          known: number | null;
+          last: number | null;
+        };
+        if (!row.known) throw notFound(threadId);
+        this.#leases.assertFence(threadId, fence);
+        const seq = Math.max(row.last ?? 0, this.#seqs.get(threadId) ?? 0) + 1;
+        this.#stmts.insertEvent.run({ thread_id: threadId, seq, ts: this.#timestamp(), type, data: json });
+        this.#seqs.set(threadId, seq);
+        return { seq };
+      });
+      try {
+        return this.#guard("appending a thread event", () => append.immediate());
+      } catch (error) {
+        // Refused: another process owns the thread now and appends to it; count from the database again.
+        this.#seqs.delete(threadId);
+        throw error;
+      }
+    }
     const seq = this.#lastSeq(threadId) + 1;
     this.#seqs.set(threadId, seq);
     this.#queue.push({ thread_id: threadId, seq, ts: this.#timestamp(), type, data: json });
@@ -750,15 +789,20 @@ export class ThreadRegistry implements ThreadStore {
     ) as RawJournalStep[];
   }
 
-  /** Saves a run state for a thread (after its queued events); ITEM_NOT_FOUND for an unknown thread. */
-  saveCheckpoint(threadId: string, input: CheckpointInput): Checkpoint {
+  /**
+   * Saves a run state for a thread (after its queued events); ITEM_NOT_FOUND for an unknown thread. With a
+   * fence, checked in the same transaction: LEASE_LOST (nothing saved) for a stale owner.
+   */
+  saveCheckpoint(threadId: string, input: CheckpointInput, fence?: Fence): Checkpoint {
     if (!Number.isInteger(input.turn) || input.turn < 0) {
       throw invalid("turn must be a whole number, 0 or more", { thread_id: threadId, turn: input.turn });
     }
+    if (fence !== undefined) checkFence(fence);
     const state = toJson("checkpoint state", input.state);
     this.flush();
     const save = transaction(this.#db, (): Checkpoint => {
       if (!this.#stmts.selectThread.get(threadId)) throw notFound(threadId);
+      this.#leases.assertFence(threadId, fence);
       const { last } = this.#stmts.maxCheckpointSeq.get(threadId) as { last: number | null };
       const row = {
         thread_id: threadId,

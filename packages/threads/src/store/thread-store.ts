@@ -20,7 +20,14 @@ export type Awaitable<T> = T | Promise<T>;
 /**
  * The lease token a write is made under. A fenced write is refused with LEASE_LOST once another owner has
  * acquired the thread's lease (its token is then larger): a worker declared dead that is still running
- * cannot record a second result for a step its successor records.
+ * cannot record a second result for a step its successor records, nor add events, usage or checkpoints to
+ * the thread it lost. The check and the write are one atomic operation (a write that committed happened
+ * before the next acquisition). Without a fence a write is not checked.
+ *
+ * Every write a thread's owner makes takes one: `updateStatus` (`options.fence`), `beginStep`, `endStep`,
+ * `appendEvent`, `updateUsage` and `saveCheckpoint` (the last argument). A store written before events,
+ * usage and checkpoints took a fence still works (JavaScript drops the extra argument), but a superseded
+ * owner's few last events may then land in the thread's log: `testThreadStore` checks all six.
  */
 export interface Fence {
   readonly token: number;
@@ -123,15 +130,24 @@ export interface ThreadStore {
     status: ThreadStatus,
     options?: UpdateStatusOptions & { readonly fence?: Fence },
   ): Awaitable<ThreadRow>;
-  updateUsage(threadId: string, usage: Record<string, unknown>): Awaitable<ThreadRow>;
+  /** Replaces the thread's recorded usage. With a fence, LEASE_LOST for a stale owner (nothing written). */
+  updateUsage(threadId: string, usage: Record<string, unknown>, fence?: Fence): Awaitable<ThreadRow>;
   /** Threads matching every filter, newest first. */
   query(filter?: ThreadQuery): Awaitable<ThreadRow[]>;
   /** A thread and its descendants, oldest first. */
   subtree(threadId: string): Awaitable<ThreadRow[]>;
 
   // ── events (the transcript any host can follow) ──
-  /** Appends an event; its seq is the thread's next (1, 2, 3…), also with several appenders at once. */
-  appendEvent(threadId: string, type: string, data: Record<string, unknown>): Awaitable<{ seq: number }>;
+  /**
+   * Appends an event; its seq is the thread's next (1, 2, 3…), also with several appenders at once. With a
+   * fence, LEASE_LOST for a stale owner: no row, and no seq used up.
+   */
+  appendEvent(
+    threadId: string,
+    type: string,
+    data: Record<string, unknown>,
+    fence?: Fence,
+  ): Awaitable<{ seq: number }>;
   /** Events after `afterSeq`, in seq order. */
   getEvents(threadId: string, query?: EventQuery): Awaitable<ThreadEvent[]>;
   /** Writes whatever the store still holds back (group-committed events). */
@@ -184,7 +200,8 @@ export interface ThreadStore {
   control(id: number): Awaitable<ControlRecord | undefined>;
 
   // ── checkpoints and export ──
-  saveCheckpoint(threadId: string, input: CheckpointInput): Awaitable<Checkpoint>;
+  /** Saves a run state (seq 1, 2, 3… per thread). With a fence, LEASE_LOST for a stale owner. */
+  saveCheckpoint(threadId: string, input: CheckpointInput, fence?: Fence): Awaitable<Checkpoint>;
   latestCheckpoint(threadId: string): Awaitable<Checkpoint | undefined>;
   snapshot(options?: { readonly threadId?: string }): Awaitable<ThreadStoreSnapshot>;
 
