@@ -152,6 +152,9 @@ async function threadsPerSecond(store?: () => Promise<ThreadStore>): Promise<num
   }
 }
 
+/** The in-process PostgreSQL figure of endToEnd: the queued bench's baseline. */
+let inProcessPg = Number.NaN;
+
 async function endToEnd(db: TestDatabase): Promise<void> {
   const sq: number[] = [];
   const pgs: number[] = [];
@@ -171,6 +174,7 @@ async function endToEnd(db: TestDatabase): Promise<void> {
   }
   const s = median(sq);
   const p = median(pgs);
+  inProcessPg = p;
   console.log(
     `  ${THREADS} threads at once (greet + answer, fake LLM), one runtime, median of 3: PostgreSQL ${p.toFixed(1)} threads/s, SQLite ${s.toFixed(1)} threads/s (${(s / p).toFixed(1)}× slower on PostgreSQL)`,
   );
@@ -411,6 +415,9 @@ async function queued(p: Processes, store: PostgresThreadStore, submitUrl: strin
       benchmark: `${QUEUED} queued threads over ${WORKERS} kiwi workers (concurrency ${WORKER_CONCURRENCY}, greet + answer, fake LLM), took ${seconds.toFixed(0)} s`,
       value: rate,
       unit: "threads/s",
+      baseline: `the same directive in one runtime on PostgreSQL (${THREADS} at once) ${inProcessPg.toFixed(1)} threads/s; enqueueing ${QUEUED} took ${enqueueSeconds.toFixed(0)} s`,
+      ratio: rate / inProcessPg,
+      ratioKind: "faster",
     });
     recordBenchRow({
       benchmark: `PostgreSQL connections held by ${WORKERS} kiwi workers running ${QUEUED} queued threads (max of pg_stat_activity)`,
