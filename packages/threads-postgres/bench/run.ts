@@ -408,6 +408,15 @@ async function queued(p: Processes, store: PostgresThreadStore, submitUrl: strin
     if (completed !== QUEUED)
       throw new Error(`queued threads ended ${JSON.stringify(rows)} (expected ${QUEUED} completed/end_turn)`);
     const rate = QUEUED / seconds;
+    // DBOS polls the queue every second per worker (longer under contention: it says so in a warning).
+    const backoffs = workers.flatMap((w) =>
+      [...w.err().matchAll(/Increasing polling interval for queue \S+ to ([\d.]+)s/g)].map((m) =>
+        Number(m[1]),
+      ),
+    );
+    console.log(
+      `  DBOS queue polling: ${backoffs.length} contention back-offs in the workers' logs${backoffs.length ? ` (longest interval ${Math.max(...backoffs)} s)` : ""}`,
+    );
     console.log(
       `  ${QUEUED} queued threads over ${WORKERS} workers (concurrency ${WORKER_CONCURRENCY} each): ${seconds.toFixed(1)} s from the first enqueue to the last end = ${rate.toFixed(1)} threads/s (enqueueing took ${enqueueSeconds.toFixed(1)} s); PostgreSQL connections at most ${most} (${mostBy})`,
     );
