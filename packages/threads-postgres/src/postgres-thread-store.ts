@@ -250,13 +250,13 @@ export class PostgresThreadStore implements ThreadStore {
   async updateUsage(threadId: string, usage: Record<string, unknown>, fence?: Fence): Promise<ThreadRow> {
     checkFence(fence);
     const text = recordText("usage", usage);
-    const write = this.#writer(threadId, fence);
-    return write("updating a thread's usage", async (db) => {
+    return this.#run("updating a thread's usage", async (db) => {
       const { rows } = await db.query(
-        `UPDATE ${this.#s}.threads SET usage = $2, updated_at = ${NOW} WHERE thread_id = $1 RETURNING ${COLUMNS}`,
-        [threadId, text],
+        `${this.#fenceCte(fence, 3)}UPDATE ${this.#s}.threads SET usage = $2, updated_at = ${NOW}
+         WHERE thread_id = $1${fence ? " AND EXISTS (SELECT 1 FROM fenced)" : ""} RETURNING ${COLUMNS}`,
+        fence ? [threadId, text, fence.token] : [threadId, text],
       );
-      if (!rows[0]) throw threadNotFound(threadId);
+      if (!rows[0]) throw await this.#refused(db, threadId, fence);
       return rowOf(rows[0]);
     });
   }
@@ -296,10 +296,9 @@ export class PostgresThreadStore implements ThreadStore {
   ): Promise<{ seq: number }> {
     checkFence(fence);
     const json = checkEvent(threadId, type, data);
-    const write = this.#writer(threadId, fence);
-    return write("appending a thread event", async (db) => {
-      const seq = await this.#insertEvent(db, threadId, type, json);
-      if (seq === undefined) throw threadNotFound(threadId);
+    return this.#run("appending a thread event", async (db) => {
+      const seq = await this.#insertEvent(db, threadId, type, json, fence);
+      if (seq === undefined) throw await this.#refused(db, threadId, fence);
       return { seq };
     });
   }
@@ -713,21 +712,24 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   /**
-   * How a write runs: unfenced, as one statement; fenced, in a transaction that locks the thread's row, then
-   * checks `fence` (its lease row locked until commit; the order acquireLease locks them in): the write
-   * commits only under the current token, LEASE_LOST otherwise.
+   * A fenced write as ONE statement (`fenced` names the check; `$n` is the fence's token): the thread's row
+   * is locked first, then its lease row FOR SHARE — the order acquireLease locks them in — and the lease is
+   * re-read once locked, so the write commits before a takeover or not at all. One statement, so a process
+   * stopped (SIGSTOP) between its writes never holds a lock a takeover waits for.
    */
-  #writer(
-    threadId: string,
-    fence: Fence | undefined,
-  ): <T>(action: string, fn: (db: Queryable) => Promise<T>) => Promise<T> {
-    if (fence === undefined) return (action, fn) => this.#run(action, fn);
-    return (action, fn) =>
-      this.#tx(action, async (db) => {
-        await this.#lockThread(db, threadId);
-        await this.#assertFence(db, threadId, fence);
-        return fn(db);
-      });
+  #fenceCte(fence: Fence | undefined, n: number): string {
+    if (fence === undefined) return "";
+    return `WITH locked AS (SELECT thread_id FROM ${this.#s}.threads WHERE thread_id = $1 FOR UPDATE),
+      fenced AS (SELECT 1 FROM ${this.#s}.thread_leases l, locked WHERE l.thread_id = $1 AND l.token = $${n} FOR SHARE OF l)
+      `;
+  }
+
+  /** Why a write of one thread's row changed nothing: ITEM_NOT_FOUND, or LEASE_LOST under a stale fence. */
+  async #refused(db: Queryable, threadId: string, fence: Fence | undefined): Promise<KiwiError> {
+    if (fence === undefined) return threadNotFound(threadId);
+    const known = await db.query(`SELECT 1 FROM ${this.#s}.threads WHERE thread_id = $1`, [threadId]);
+    if (known.rowCount === 0) return threadNotFound(threadId);
+    return leaseLost(threadId, fence.token, await this.#token(db, threadId));
   }
 
   /** LEASE_LOST unless `fence` is the thread's current lease token (the lease row locked until commit). */
@@ -754,11 +756,14 @@ export class PostgresThreadStore implements ThreadStore {
     threadId: string,
     type: string,
     json: string,
+    fence?: Fence,
   ): Promise<number | undefined> {
+    const cte = this.#fenceCte(fence, 4);
     const { rows } = await db.query(
-      `WITH next AS (UPDATE ${this.#s}.threads SET last_event_seq = last_event_seq + 1 WHERE thread_id = $1 RETURNING last_event_seq)
+      `${cte ? `${cte}, ` : "WITH "}next AS (UPDATE ${this.#s}.threads SET last_event_seq = last_event_seq + 1
+         WHERE thread_id = $1${fence ? " AND EXISTS (SELECT 1 FROM fenced)" : ""} RETURNING last_event_seq)
        INSERT INTO ${this.#s}.thread_events (thread_id, seq, ts, type, data) SELECT $1, last_event_seq, ${NOW}, $2, $3 FROM next RETURNING seq`,
-      [threadId, type, json],
+      fence ? [threadId, type, json, fence.token] : [threadId, type, json],
     );
     return rows[0] ? Number(rows[0].seq) : undefined;
   }
