@@ -6,7 +6,7 @@ import type { SqliteDatabase } from "./sqlite-database";
 
 /** What to run when pnpm skipped better-sqlite3's build, said once for every message that needs it. */
 export const APPROVE_BUILD_HINT =
-  'pnpm 10 skips dependency build scripts unless approved: run `pnpm approve-builds` and approve better-sqlite3 (`pnpm approve-builds -g` for a global install), or add "pnpm": {"onlyBuiltDependencies": ["better-sqlite3"]} to the project\'s package.json, then reinstall (`pnpm rebuild better-sqlite3`); with npm, `npm approve-scripts better-sqlite3` if npm skipped its install script (`npm install -g --allow-scripts=better-sqlite3` for a global install), then `npm rebuild better-sqlite3`';
+  'pnpm 10 skips dependency build scripts unless approved: run `pnpm approve-builds` and approve better-sqlite3 (`pnpm approve-builds -g` for a global install), or add "pnpm": {"onlyBuiltDependencies": ["better-sqlite3"]} to the project\'s package.json, then reinstall (`pnpm rebuild better-sqlite3`); with npm, `npm install-scripts approve better-sqlite3` if npm skipped its install script (`npm install -g --allow-scripts=better-sqlite3` for a global install), then `npm rebuild better-sqlite3`';
 
 /** Node 22.13 and later (and 24) load node:sqlite without a flag: no native build at all. */
 const NODE_SQLITE_HINT =

@@ -233,7 +233,7 @@ describe("better-sqlite3 that cannot load says what to do", () => {
     expect(kiwi.message).toContain("pnpm approve-builds");
     expect(kiwi.message).toContain('"pnpm": {"onlyBuiltDependencies": ["better-sqlite3"]}');
     expect(kiwi.message).toContain("pnpm rebuild better-sqlite3");
-    expect(kiwi.message).toContain("npm approve-scripts better-sqlite3");
+    expect(kiwi.message).toContain("npm install-scripts approve better-sqlite3");
     expect(kiwi.message).toContain("Node 22.13 or later");
     expect(kiwi.message).not.toMatch(/damaged|move .* aside/);
     // The real cause is kept: the `bindings` package's own "Could not locate the bindings file".
