@@ -333,32 +333,46 @@ export class PostgresThreadStore implements ThreadStore {
 
   // ── the step journal ──
 
+  // Each is ONE statement (the fence checked in it, see #fenceCte): a worker stopped between two statements
+  // of a transaction would hold the lease row's lock and block the takeover that is meant to replace it,
+  // and locking the lease row before the thread's (which the step's foreign key locks) could deadlock with
+  // acquireLease, which locks them the other way round.
+
   async beginStep(threadId: string, step: StepIntentRow, fence?: Fence): Promise<void> {
     checkFence(fence);
-    await this.#tx("journaling a step", async (db) => {
-      await this.#assertFence(db, threadId, fence);
+    await this.#run("journaling a step", async (db) => {
+      const values = [threadId, step.seq, step.format, step.kind, step.request, step.requestHash];
+      let inserted: number | null;
       try {
-        await db.query(
-          `INSERT INTO ${this.#s}.thread_steps (${STEP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, ${NOW}, NULL)`,
-          [threadId, step.seq, step.format, step.kind, step.request, step.requestHash],
-        );
+        ({ rowCount: inserted } = await db.query(
+          fence
+            ? `${this.#fenceCte(fence, 7)}INSERT INTO ${this.#s}.thread_steps (${STEP_COLUMNS})
+                 SELECT $1, $2, $3, $4, $5, $6, NULL, ${NOW}, NULL FROM fenced`
+            : `INSERT INTO ${this.#s}.thread_steps (${STEP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, ${NOW}, NULL)`,
+          fence ? [...values, fence.token] : values,
+        ));
       } catch (err) {
         if (pgCode(err) === "23505") throw stepNotOpen(threadId, step.seq);
         if (pgCode(err) === "23503") throw threadNotFound(threadId);
         throw err;
       }
+      if (inserted === 0) throw await this.#refused(db, threadId, fence);
     });
   }
 
   async endStep(threadId: string, seq: number, outcome: string, fence?: Fence): Promise<void> {
     checkFence(fence);
-    await this.#tx("journaling a step's outcome", async (db) => {
-      await this.#assertFence(db, threadId, fence);
+    await this.#run("journaling a step's outcome", async (db) => {
       const { rowCount } = await db.query(
-        `UPDATE ${this.#s}.thread_steps SET outcome = $3, ended_at = ${NOW} WHERE thread_id = $1 AND seq = $2 AND outcome IS NULL`,
-        [threadId, seq, outcome],
+        `${this.#fenceCte(fence, 4)}UPDATE ${this.#s}.thread_steps SET outcome = $3, ended_at = ${NOW}
+           WHERE thread_id = $1 AND seq = $2 AND outcome IS NULL${fence ? " AND EXISTS (SELECT 1 FROM fenced)" : ""}`,
+        fence ? [threadId, seq, outcome, fence.token] : [threadId, seq, outcome],
       );
-      if (rowCount === 0) throw stepNotOpen(threadId, seq);
+      if (rowCount !== 0) return;
+      // Nothing written: a stale fence (LEASE_LOST), else a step that is not open.
+      if (fence && (await this.#token(db, threadId)) !== fence.token)
+        throw await this.#refused(db, threadId, fence);
+      throw stepNotOpen(threadId, seq);
     });
   }
 
