@@ -470,6 +470,10 @@ describe.skipIf(!db)("kiwi worker on PostgreSQL (real processes)", () => {
     );
     expect(row?.reason).toBe("end_turn");
     expect(h2.err()).toContain(`took over ${id}`);
+    // h1's abort of the step in flight is not the step's result: its lease token moved on before its
+    // body stopped, so the outcome it tried to record was refused (h2 ran the step itself).
+    const outcomes = (await store!.steps(id!)).map((s) => s.outcome ?? "");
+    expect(outcomes.filter((o) => o.includes("ABORTED"))).toEqual([]);
   });
 
   it("a worker SIGSTOPped past its lease and SIGCONTed records nothing more: the journal unchanged, LEASE_LOST in its log", {

@@ -362,6 +362,11 @@ export class DbosThreadEngine {
   async handBack(): Promise<void> {
     for (const [threadId, { lease, lost }] of [...this.#running]) {
       this.#running.delete(threadId);
+      // The lease's token moves on BEFORE the body stops: whatever this worker still writes for the thread
+      // (the outcome of the step its abort cut short, its end) is refused LEASE_LOST. Under the same token
+      // that outcome was recorded, and the worker taking the thread over replayed the abort as the step's
+      // result (the thread ended error/ABORTED instead of finishing).
+      await this.#retire(lease);
       lost.abort(
         new KiwiError({
           code: "LEASE_LOST",
@@ -369,8 +374,31 @@ export class DbosThreadEngine {
           context: { thread_id: threadId },
         }),
       );
-      // Expired now rather than released: another worker's takeOver resumes it at its next check.
-      await Promise.resolve(this.store.renewLease(lease, { ttlMs: 1 })).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Expires a lease now (rather than releasing it: another worker's takeOver resumes the thread at its next
+   * check) and fences it off: a placeholder lease, itself expired at once, takes the next token. Another
+   * worker taking the thread first moves the token on just as well.
+   */
+  async #retire(lease: ThreadLease): Promise<void> {
+    await Promise.resolve(this.store.renewLease(lease, { ttlMs: 1 })).catch(() => undefined);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      try {
+        const placeholder = await this.store.acquireLease(lease.thread_id, {
+          owner: `${this.executorId}.handed-back`,
+          ttlMs: 1,
+        });
+        if (placeholder.token > lease.token) return;
+      } catch (error) {
+        // The thread ended, or the store is unreachable: nothing more to do here.
+        if (!(KiwiError.isInstance(error) && error.code === "THREAD_OWNED")) return;
+        // Taken by another worker already (a newer token), else this lease is not expired yet: again.
+        const current = await Promise.resolve(this.store.lease(lease.thread_id)).catch(() => undefined);
+        if (!current || current.token > lease.token) return;
+      }
     }
   }
 
