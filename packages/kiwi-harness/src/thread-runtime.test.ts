@@ -5,7 +5,7 @@ import { KiwiError } from "@kiwi/spec";
 import { readTranscript, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RuntimeWorld, runtimeWorld, threadDirectiveFile } from "./test-support/runtime-world";
-import { call, greet } from "./test-support/thread-world";
+import { call, greet, threadControl } from "./test-support/thread-world";
 
 let world: RuntimeWorld | undefined;
 afterEach(async () => {
@@ -121,12 +121,7 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
                   spawnCall("child_worker", "child C").tool_calls[0]!,
                 ],
               },
-              call("execute", {
-                item_type: "tool",
-                action: "run",
-                item_id: "thread_control",
-                parameters: { action: "wait_children", timeout_ms: 20_000 },
-              }),
+              threadControl({ action: "wait_children", timeout_ms: 20_000 }),
               { text: "aggregated: A, B and C reported" },
             ],
           },
@@ -188,12 +183,7 @@ describe("spawn (thread_directive → kiwi_harness → spawn_thread)", () => {
             match: "parent work",
             turns: [
               spawnCall("child_worker", "slow child"),
-              call("execute", {
-                item_type: "tool",
-                action: "run",
-                item_id: "thread_control",
-                parameters: { action: "wait_children", timeout_ms: 120_000 },
-              }),
+              threadControl({ action: "wait_children", timeout_ms: 120_000 }),
               { text: "never reached: the parent was killed" },
             ],
           },
@@ -312,12 +302,7 @@ describe("budget trees and attenuation", () => {
                 ...spawnCall("child_greedy", "greedy child"),
                 usage: { input_tokens: 200, output_tokens: 100 },
               },
-              call("execute", {
-                item_type: "tool",
-                action: "run",
-                item_id: "thread_control",
-                parameters: { action: "wait_children" },
-              }),
+              threadControl({ action: "wait_children" }),
               greet("after the children"),
               { text: "never reached: the children's spend stops the parent" },
             ],
@@ -398,12 +383,7 @@ describe("budget trees and attenuation", () => {
                   spawnCall("other_directive", "x").tool_calls[0]!,
                 ],
               },
-              call("execute", {
-                item_type: "tool",
-                action: "run",
-                item_id: "thread_control",
-                parameters: { action: "wait_children" },
-              }),
+              threadControl({ action: "wait_children" }),
               { text: "parent done" },
             ],
           },

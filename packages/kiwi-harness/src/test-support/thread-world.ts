@@ -140,5 +140,9 @@ export async function threadWorld(options: {
 export const call = (name: string, args: Record<string, unknown>, id?: string) => ({
   tool_calls: [{ name, arguments: args, ...(id ? { id } : {}) }],
 });
+/** A model turn calling `thread_control` with `parameters` (wait_children, wait, pause, …). */
+export const threadControl = (parameters: Record<string, unknown>) =>
+  call("execute", { item_type: "tool", action: "run", item_id: "thread_control", parameters });
+
 export const greet = (who: string) =>
   call("execute", { item_type: "tool", action: "run", item_id: "greet", parameters: { who } });

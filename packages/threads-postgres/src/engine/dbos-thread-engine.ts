@@ -273,28 +273,8 @@ export class DbosThreadEngine {
         context: { thread_id: request.threadId },
       });
     }
-    this.#client ??= DBOSClient.create({
-      systemDatabaseUrl: "postgres://kiwi-store/placeholder",
-      systemDatabasePool: this.#pool,
-      systemDatabaseSchemaName: this.#engineSchema,
-      applicationName: ENGINE_APPLICATION,
-      logger: {
-        info: () => undefined,
-        debug: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-    });
-    const client = await this.#client;
-    await client.enqueue(
-      {
-        workflowName: THREAD_WORKFLOW,
-        queueName: THREAD_QUEUE,
-        workflowID: request.threadId,
-        appVersion: ENGINE_APPLICATION_VERSION,
-      },
-      { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
-    );
+    this.#client ??= engineClient(this.#pool, this.#engineSchema);
+    await enqueueThread(await this.#client, request);
   }
 
   /** Waits for a thread's workflow to end; its row. */
@@ -420,18 +400,7 @@ export class DbosThreadEngine {
     const { location, secrets } = parseStoreUrl(request.url);
     const pool = new pg.Pool({ connectionString: request.url, max: 2, application_name: "kiwi-control" });
     pool.on("error", () => undefined);
-    const client = await DBOSClient.create({
-      systemDatabaseUrl: "postgres://kiwi-store/placeholder",
-      systemDatabasePool: pool,
-      systemDatabaseSchemaName: request.engineSchema ?? "dbos",
-      applicationName: ENGINE_APPLICATION,
-      logger: {
-        info: () => undefined,
-        debug: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-    });
+    const client = await engineClient(pool, request.engineSchema ?? "dbos");
     try {
       await client.cancelWorkflow(request.threadId, { cancelChildren: true });
     } catch (err) {
@@ -477,28 +446,8 @@ export class DbosThreadEngine {
       }
       const row = await store.register(registration(request));
       registered = true;
-      client = await DBOSClient.create({
-        // DBOS wants a URL even with a pool: a placeholder, never the store's (it would log it).
-        systemDatabaseUrl: "postgres://kiwi-store/placeholder",
-        systemDatabasePool: pool,
-        systemDatabaseSchemaName: request.engineSchema ?? "dbos",
-        applicationName: ENGINE_APPLICATION,
-        logger: {
-          info: () => undefined,
-          debug: () => undefined,
-          warn: () => undefined,
-          error: () => undefined,
-        },
-      });
-      await client.enqueue(
-        {
-          workflowName: THREAD_WORKFLOW,
-          queueName: THREAD_QUEUE,
-          workflowID: request.threadId,
-          appVersion: ENGINE_APPLICATION_VERSION,
-        },
-        { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
-      );
+      client = await engineClient(pool, request.engineSchema ?? "dbos");
+      await enqueueThread(client, request);
       return row;
     } catch (err) {
       if (KiwiError.isInstance(err)) throw err;
@@ -615,6 +564,39 @@ export class DbosThreadEngine {
 }
 
 /** The registry row of a submitted thread: `spawning`, no process, until a worker takes it. */
+/** A DBOS client on the engine's tables through `pool`, silent (DBOS's logger would print what it holds). */
+function engineClient(pool: pg.Pool, schema: string): Promise<DBOSClient> {
+  return DBOSClient.create({
+    // DBOS wants a URL even with a pool: a placeholder, never the store's (it would log it).
+    systemDatabaseUrl: "postgres://kiwi-store/placeholder",
+    systemDatabasePool: pool,
+    systemDatabaseSchemaName: schema,
+    applicationName: ENGINE_APPLICATION,
+    logger: {
+      info: () => undefined,
+      debug: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
+}
+
+/** Queues a registered thread's workflow (workflow id = thread id) for any worker of the thread queue. */
+async function enqueueThread(
+  client: DBOSClient,
+  request: { readonly threadId: string; readonly body: string; readonly input?: unknown },
+): Promise<void> {
+  await client.enqueue(
+    {
+      workflowName: THREAD_WORKFLOW,
+      queueName: THREAD_QUEUE,
+      workflowID: request.threadId,
+      appVersion: ENGINE_APPLICATION_VERSION,
+    },
+    { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
+  );
+}
+
 function registration(request: SubmitThreadRequest) {
   return {
     threadId: request.threadId,
