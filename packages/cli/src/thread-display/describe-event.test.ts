@@ -18,4 +18,20 @@ describe("describeEvent", () => {
       "context compacted: ~10 → ~5 tokens · unpriced",
     );
   });
+
+  it("describes a resume in place (journaled steps, what became of the steps in flight) and from a checkpoint", () => {
+    expect(
+      describeEvent({
+        type: "resumed",
+        in_place: true,
+        pid: 4708,
+        journaled_steps: 3,
+        pending: [{ seq: 3, decision: "rerun" }],
+      }),
+    ).toBe("resumed in place (3 journaled steps; step 3 rerun)");
+    expect(describeEvent({ type: "resumed", in_place: true, journaled_steps: 5 })).toBe(
+      "resumed in place (5 journaled steps)",
+    );
+    expect(describeEvent({ type: "resumed", turn: 2, messages: 4 })).toBe("resumed at turn 2 (4 messages)");
+  });
 });

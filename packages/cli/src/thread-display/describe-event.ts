@@ -56,8 +56,13 @@ export function describeEvent(e: EventFields, options: DescribeOptions = {}): st
       return `token ${str(e.jti).slice(0, 12)} · ${str(e.grants)} grants${num(e.dropped) ? ` (${str(e.dropped)} not held by the parent)` : ""}`;
     case "worker":
       return `worker ${str(e.worker)} ${e.action === "took" ? "took the thread" : str(e.action)}`;
-    case "resumed":
-      return `resumed at turn ${str(e.turn)} (${str(e.messages)} messages)`;
+    case "resumed": {
+      if (!e.in_place) return `resumed at turn ${str(e.turn)} (${str(e.messages)} messages)`;
+      // In place after its owner died: the journal replayed, steps in flight rerun, skipped or reconciled.
+      const pending = Array.isArray(e.pending) ? (e.pending as { seq?: unknown; decision?: unknown }[]) : [];
+      const decided = pending.map((d) => `step ${str(d.seq)} ${str(d.decision)}`).join(", ");
+      return `resumed in place (${str(e.journaled_steps)} journaled steps${decided ? `; ${decided}` : ""})`;
+    }
     case "turn_start":
       return p.bold(`turn ${str(e.turn)}`);
     case "user_message":
