@@ -103,6 +103,21 @@ describe.skipIf(!db)("DbosThreadEngine", () => {
     expect(await engine!.store.lease("t1")).toBeUndefined();
   });
 
+  it("queues a registered thread at most once: callers at once, or after it ran, queue nothing more", async () => {
+    const file = join(dir, "q1.txt");
+    await engine!.store.register({ threadId: "q1", directive: "test/append", status: "spawning", pid: null });
+    const request = { threadId: "q1", body: "append", input: { count: 2, file } };
+    // Two resumed parents reconciling the same child at once: one insert wins, the other finds it.
+    const first = await Promise.all([engine!.enqueue(request), engine!.enqueue(request)]);
+    expect(first.sort()).toEqual([false, true]);
+    expect(await engine!.wait("q1")).toMatchObject({ status: "completed" });
+    // Ended: queueing it again (a different input too) leaves its workflow and its outcome as they are.
+    expect(await engine!.enqueue({ ...request, input: { count: 5, file } })).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(readFileSync(file, "utf8")).toBe("q1:1\nq1:2\n");
+    expect(await DBOS.getWorkflowStatus("q1")).toMatchObject({ status: "SUCCESS" });
+  });
+
   it("a thread waiting for a person gets one needs_reconciliation event, whoever parked it", async () => {
     for (const [threadId, parkFirst] of [
       ["r1", true],

@@ -264,8 +264,17 @@ export class DbosThreadEngine {
    * — so any worker of the queue takes it (workflow id = thread id). Enqueued through a client, never as
    * a DBOS child workflow of the running thread: a thread's workflow is not replayed step by step (Kiwi's
    * journal is), so a child workflow's recorded call would answer a later spawn of a resumed parent.
+   *
+   * At most once per thread id: true when it was queued now; false when the thread's workflow exists
+   * already (queued, running or ended) — nothing is queued again and its recorded input stands. So a
+   * resumed parent may queue a child its dead worker registered without knowing whether that worker got
+   * as far as queueing it, and two such callers at once queue it once (one insert, decided by PostgreSQL).
    */
-  async enqueue(request: { readonly threadId: string; readonly body: string; readonly input?: unknown }) {
+  async enqueue(request: {
+    readonly threadId: string;
+    readonly body: string;
+    readonly input?: unknown;
+  }): Promise<boolean> {
     if (!attached || attached.engine !== this) {
       throw new KiwiError({
         code: "INVALID_INPUT",
@@ -274,7 +283,7 @@ export class DbosThreadEngine {
       });
     }
     this.#client ??= engineClient(this.#pool, this.#engineSchema);
-    await enqueueThread(await this.#client, request);
+    return enqueueThread(await this.#client, request);
   }
 
   /** Waits for a thread's workflow to end; its row. */
@@ -581,20 +590,34 @@ function engineClient(pool: pg.Pool, schema: string): Promise<DBOSClient> {
   });
 }
 
-/** Queues a registered thread's workflow (workflow id = thread id) for any worker of the thread queue. */
+/** DBOS's error code for a workflow id in use (`workflowIDReusePolicy: "reject"`), replayed forms included. */
+const WORKFLOW_ID_IN_USE = 36;
+
+/**
+ * Queues a registered thread's workflow (workflow id = thread id) for any worker of the thread queue:
+ * true; false when a workflow of that id exists already (DBOS's insert finds it and rolls back, its
+ * status and input untouched), so a thread is never queued twice.
+ */
 async function enqueueThread(
   client: DBOSClient,
   request: { readonly threadId: string; readonly body: string; readonly input?: unknown },
-): Promise<void> {
-  await client.enqueue(
-    {
-      workflowName: THREAD_WORKFLOW,
-      queueName: THREAD_QUEUE,
-      workflowID: request.threadId,
-      appVersion: ENGINE_APPLICATION_VERSION,
-    },
-    { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
-  );
+): Promise<boolean> {
+  try {
+    await client.enqueue(
+      {
+        workflowName: THREAD_WORKFLOW,
+        queueName: THREAD_QUEUE,
+        workflowID: request.threadId,
+        appVersion: ENGINE_APPLICATION_VERSION,
+        workflowIDReusePolicy: "reject",
+      },
+      { body: request.body, input: request.input ?? null } satisfies ThreadWorkflowInput,
+    );
+    return true;
+  } catch (err) {
+    if ((err as { dbosErrorCode?: unknown })?.dbosErrorCode === WORKFLOW_ID_IN_USE) return false;
+    throw err;
+  }
 }
 
 function registration(request: SubmitThreadRequest) {
