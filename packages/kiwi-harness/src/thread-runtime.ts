@@ -14,6 +14,7 @@ import {
   type ThreadLease,
   ThreadManager,
   type ThreadRegistry,
+  type ThreadRow,
   type ThreadStore,
   threadIdFor,
 } from "@kiwi/threads";
@@ -28,11 +29,17 @@ import {
   type ProviderSource,
 } from "./providers/find-providers";
 import { checkpointOf } from "./runtime/checkpoint-of";
-import { signChildGrant, verifyChildGrant } from "./runtime/child-grant";
+import { resignChildGrant, signChildGrant, verifyChildGrant } from "./runtime/child-grant";
 import { coreSpawnTokens } from "./runtime/core-token";
 import { type DirectiveModel, type LoadedDirective, loadDirective } from "./runtime/loaded-directive";
 import { DEFAULT_HARNESS, resolveHarness } from "./runtime/resolve-harness";
-import { isSpawnStep, reconcileSpawn } from "./runtime/spawn-step";
+import {
+  awaitsQueue,
+  isSpawnStep,
+  reconcileSpawn,
+  type SpawnArguments,
+  spawnArgumentsOf,
+} from "./runtime/spawn-step";
 import type { StepJournal } from "./runtime/step-journal";
 import { ThreadRunner, type ThreadRunnerOptions } from "./runtime/thread-runner";
 import { startAgentSpan, traceContextOf } from "./telemetry/thread-telemetry";
@@ -151,6 +158,10 @@ export interface ThreadRuntimeOptions extends Omit<KernelOptions, "signalHandler
    * Its parent's grants travel as `parentGrant`, signed with this runtime's key for that child; the
    * child's worker mints the child's token from them after verifying them against the keys it trusts. A
    * throw fails the spawn (the child's row ends `error`). Needs `store`. Default: children run here.
+   *
+   * A parent resumed after its owner died in a spawn (the child registered, perhaps never queued) hands
+   * the child over again, `reconciled: true`, with a grant signed again: queue it unless it is queued
+   * already (DbosThreadEngine's `enqueue` queues a thread id at most once), so it is never run twice.
    */
   readonly queueChild?: (child: QueuedChild) => Promise<void>;
 }
@@ -169,6 +180,12 @@ export interface QueuedChild {
   readonly parentGrant: string;
   /** The W3C context of the spawning tool call's span: the child's `invoke_agent` span continues it. */
   readonly traceContext?: StoredTraceContext;
+  /**
+   * Handed over again by a resumed parent (its owner died between registering the child and the spawn's
+   * result): the child may be queued already — queue it only if not. Its `traceContext` is then the
+   * parent's (the spawning call's span died with the owner).
+   */
+  readonly reconciled?: true;
 }
 
 /** What `resume` did: the thread resumed or parked, and its interrupted children resumed after it. */
@@ -892,11 +909,15 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     }
     const decisions = new Map<number, PendingDecision>();
     const unresolved: JournalStep[] = [];
+    /** Children registered for the queue that no worker took: perhaps never queued (queued again below). */
+    const unqueued: { child: ThreadRow; args: SpawnArguments }[] = [];
     for (const step of recorded.pendingSteps()) {
       // A spawn in flight: the child it registered is its result (never a second one); none, it runs again.
-      if (step.kind === "tool" && isSpawnStep(step))
-        decisions.set(step.seq, (await reconcileSpawn(threads.store, threadId, step)).decision);
-      else if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
+      if (step.kind === "tool" && isSpawnStep(step)) {
+        const { decision, child } = await reconcileSpawn(threads.store, threadId, step);
+        decisions.set(step.seq, decision);
+        if (queueChild && child && awaitsQueue(child)) unqueued.push({ child, args: spawnArgumentsOf(step) });
+      } else if (step.kind !== "tool" || (await rerunnable(step))) decisions.set(step.seq, "rerun");
       else if (options.decision) decisions.set(step.seq, options.decision);
       else unresolved.push(step);
     }
@@ -941,6 +962,7 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
           notAfter: parentId ? () => runners.get(parentId)?.tokenExpiry() || undefined : undefined,
         }),
     });
+    for (const { child, args } of unqueued) await requeueChild(threadId, child, args, { d, start, choice });
     // Its children died with it: interrupted ones resume in place too (a parent waiting for them would
     // otherwise wait for ever), each after its parent; what each did is in `children`.
     const children = await resumeEach(
@@ -948,6 +970,61 @@ export async function createThreadRuntime(options: ThreadRuntimeOptions): Promis
     );
     if (children.length) Object.defineProperty(resumed, "children", { value: children, enumerable: true });
     return resumed;
+  }
+
+  /**
+   * Hands a child its parent's dead owner registered for the queue (`awaitsQueue`) to `queueChild` again,
+   * as that spawn would have: the spawn's arguments from the parent's journal, a grant signed again
+   * (`resignChildGrant`: the lost one was never stored), under the parent's trace. Queueing it again is
+   * safe whether or not the owner got as far as queueing it: a thread id is queued at most once (the
+   * engine's insert decides, even for two resumers at once), and a child a worker took is no longer
+   * `spawning`. Chosen over ending it and spawning a fresh one: the parent keeps the child id its spawn
+   * step reconciled to, and a child that was queued after all is not shadowed by a second. Nothing it
+   * needs is lost: the arguments are the ones a rerun of the step would pass (the journal's), the grant
+   * is recomputed. A failure ends the child `error` (as a failed first queueing does), so its parent does
+   * not wait for it for ever.
+   */
+  async function requeueChild(
+    parentId: string,
+    child: ThreadRow,
+    args: SpawnArguments,
+    parent: { d: LoadedDirective; start: ThreadStart; choice: ModelChoice },
+  ): Promise<void> {
+    const ctx = child.permission_context ?? {};
+    try {
+      const parentGrant = await resignChildGrant({
+        kernel,
+        parentId,
+        directive: parent.d,
+        ...(parent.start.parent_grants ? { parentGrants: parent.start.parent_grants } : {}),
+        ...(parent.start.parent_jti ? { parentJti: parent.start.parent_jti } : {}),
+        threadTool: parent.choice.provider.threadTool,
+        callerJti: typeof ctx.caller_jti === "string" ? ctx.caller_jti : null,
+        childId: child.thread_id,
+      });
+      await queueChild!({
+        threadId: child.thread_id,
+        parentId,
+        directive: child.directive,
+        message: args.message,
+        inputs: args.inputs,
+        ...(args.harness ? { harness: args.harness } : {}),
+        parentGrant,
+        ...(parent.start.trace_context ? { traceContext: parent.start.trace_context } : {}),
+        reconciled: true,
+      });
+      threads.record(parentId, "child_spawned", {
+        child_id: child.thread_id,
+        directive: child.directive,
+        queued: true,
+        reconciled: true,
+      });
+    } catch (error) {
+      const code = KiwiError.isInstance(error) ? error.code : "INTERNAL_ERROR";
+      await Promise.resolve(threads.store.updateStatus(child.thread_id, "error", { reason: code })).catch(
+        () => undefined,
+      );
+    }
   }
 
   /** Resumes each thread in place (with its interrupted children); what each did, or its error. */

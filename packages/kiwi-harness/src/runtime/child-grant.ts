@@ -10,6 +10,8 @@ import { type CapabilityClaims, mintToken, verifyToken } from "@kiwi/capabilitie
 import type { Kernel } from "@kiwi/kernel";
 import { loadKeyring } from "@kiwi/keys";
 import { KiwiError } from "@kiwi/spec";
+import type { LoadedDirective } from "./loaded-directive";
+import { ThreadToken } from "./thread-token";
 
 /** The issuer of every child grant. */
 export const CHILD_GRANT_ISSUER = "kiwi-thread-parent";
@@ -24,7 +26,7 @@ export function childGrantAudience(childId: string): string {
 /** Signs the parent's grants for one child with this runtime's key (the parent's worker). */
 export async function signChildGrant(
   kernel: Kernel,
-  parent: CapabilityClaims,
+  parent: Pick<CapabilityClaims, "caps" | "directive_id" | "thread_id" | "jti">,
   childId: string,
 ): Promise<string> {
   const minted = await mintToken({
@@ -38,6 +40,51 @@ export async function signChildGrant(
     ttlSeconds: CHILD_GRANT_TTL_SECONDS,
   });
   return minted.token;
+}
+
+/**
+ * The grant a resumed parent signs again for a child its dead worker registered but never queued (the
+ * grant was signed in that worker's memory and is gone with it; it is never stored with the row). It
+ * holds what the lost one held: the parent's grants as its thread holds them — its directive's permissions
+ * attenuated to its own parent's grants, computed as the thread's token is (`ThreadToken`) — for this one
+ * child, and names as `parent_jti` the parent token that asked for the spawn (`caller_jti` on the child's
+ * row), not the resumed run's. Signed with this runtime's key, which the child's worker must trust like
+ * any worker's.
+ */
+export async function resignChildGrant(options: {
+  readonly kernel: Kernel;
+  readonly parentId: string;
+  /** The parent's directive, loaded for its resume. */
+  readonly directive: LoadedDirective;
+  /** The parent's own parent's grants (its journaled start), if it is a child itself. */
+  readonly parentGrants?: readonly CapabilityClaims["caps"][number][];
+  readonly parentJti?: string;
+  /** The provider's thread tool (the parent token's companion for model calls needs it). */
+  readonly threadTool: string;
+  /** The token that asked for the spawn, as the child's row records it. */
+  readonly callerJti: string | null;
+  readonly childId: string;
+}): Promise<string> {
+  const { kernel, parentId, directive, childId } = options;
+  const token = new ThreadToken({
+    kernel,
+    threadId: parentId,
+    directive: directive.name,
+    threadTool: options.threadTool,
+    ...(options.parentGrants ? { parentGrants: options.parentGrants } : {}),
+    ...(options.parentJti ? { parentJti: options.parentJti } : {}),
+  });
+  await token.mintFor(directive.metadata.permissions, directive.core);
+  return signChildGrant(
+    kernel,
+    {
+      caps: token.grants,
+      directive_id: directive.name,
+      thread_id: parentId,
+      jti: options.callerJti ?? token.jti,
+    },
+    childId,
+  );
 }
 
 /**

@@ -51,3 +51,44 @@ export async function reconcileSpawn(
   );
   return child ? { decision: { result: spawnResultOf(child) }, child } : { decision: "rerun" };
 }
+
+/**
+ * True when a reconciled child was registered for the queue (`queueChild`: `queued_by` in its permission
+ * context) and no worker has taken it yet (`spawning`, no process): its parent's owner may have died
+ * before queueing it, so nothing would ever run it.
+ */
+export function awaitsQueue(child: ThreadRow): boolean {
+  return child.status === "spawning" && child.pid === null && "queued_by" in (child.permission_context ?? {});
+}
+
+/** What a spawn asked its child to do, besides the directive (the child's row names that). */
+export interface SpawnArguments {
+  readonly message: string;
+  readonly inputs: Record<string, unknown>;
+  readonly harness?: string;
+}
+
+/**
+ * The arguments of a journaled spawn step, read as the threads primitive reads them (`message`, `inputs`,
+ * `harness`; anything else is its default): what the step would pass if it ran again. The journal holds
+ * requests redacted, so a secret the model wrote into them is `[REDACTED]` here — as it is in the model
+ * turn the resumed parent replays, and in the spawn a rerun of the step would make.
+ */
+export function spawnArgumentsOf(step: JournalStep): SpawnArguments {
+  const r = (step.request ?? {}) as {
+    meta?: string;
+    parameters?: unknown;
+    arguments?: { parameters?: unknown };
+  };
+  const raw = r.meta === undefined ? r.parameters : r.arguments?.parameters;
+  const p = (raw && typeof raw === "object" ? raw : {}) as {
+    message?: unknown;
+    inputs?: unknown;
+    harness?: unknown;
+  };
+  return {
+    message: typeof p.message === "string" ? p.message : "",
+    inputs: p.inputs && typeof p.inputs === "object" ? { ...(p.inputs as Record<string, unknown>) } : {},
+    ...(typeof p.harness === "string" && p.harness !== "" ? { harness: p.harness } : {}),
+  };
+}
