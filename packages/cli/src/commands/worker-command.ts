@@ -93,7 +93,7 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
                 message: "the engine is not running",
                 context: {},
               });
-            await queueOn.enqueue({
+            const queuedNow = await queueOn.enqueue({
               threadId: child.threadId,
               body: DIRECTIVE_BODY,
               input: {
@@ -105,7 +105,13 @@ export async function workerCommand(args: string[], given: Io): Promise<number> 
                 ...(child.traceContext ? { trace_context: child.traceContext } : {}),
               } satisfies DirectiveInput,
             });
-            say(`queued child ${inert(child.threadId)} of ${inert(child.parentId)}`);
+            // A resumed parent queues its registered child again (`reconciled`): it may have been queued already.
+            const again = child.reconciled ? " again (its parent's worker died before queueing it)" : "";
+            say(
+              queuedNow === false
+                ? `child ${inert(child.threadId)} of ${inert(child.parentId)} was queued already`
+                : `queued child ${inert(child.threadId)} of ${inert(child.parentId)}${again}`,
+            );
           },
         }
       : {}),
