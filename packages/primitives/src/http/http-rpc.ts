@@ -4,6 +4,7 @@ import { type JsonRpcMessage, parseJsonRpcMessage } from "../jsonrpc/jsonrpc-mes
 import { PageCollector, type RpcPages, readRpcPages } from "../jsonrpc/rpc-pages";
 import { checkRpcPin, type RpcPin, readRpcPin } from "../jsonrpc/rpc-pin";
 import { createSseParser } from "../sse/sse-parser";
+import type { HttpTransport, ResponseHeaders } from "./http-transport";
 import type { HttpRequestSpec } from "./http-types";
 import { runSyncAttempt } from "./sync-request";
 
@@ -84,7 +85,7 @@ function messagesIn(body: unknown, contentType: string): JsonRpcMessage[] {
  * keep the stream open) and fails at once on a response to another id or an error without one, instead of
  * waiting for timeout_ms. The server's own requests and notifications on the stream are skipped.
  */
-function watchEventStream(headers: Headers, id: number, method: string) {
+function watchEventStream(headers: ResponseHeaders, id: number, method: string) {
   if (!(headers.get("content-type") ?? "").includes("text/event-stream")) return undefined;
   let answered = false;
   const parser = createSseParser({
@@ -117,7 +118,7 @@ function watchEventStream(headers: Headers, id: number, method: string) {
 export async function runHttpRpc(options: {
   spec: HttpRequestSpec;
   rpc: HttpRpcSettings;
-  fetch: typeof fetch;
+  transport: HttpTransport;
   signal?: AbortSignal;
 }): Promise<PrimitiveResult> {
   const { spec, rpc } = options;
@@ -141,11 +142,11 @@ export async function runHttpRpc(options: {
       ...(session && rpc.sessionHeader ? { [rpc.sessionHeader]: session } : {}),
     };
     const outcome = await runSyncAttempt({
-      fetch: options.fetch,
+      transport: options.transport,
       spec: { ...spec, method: "POST", headers, body: JSON.stringify(message), mode: "sync" },
       signal: options.signal,
       ...("method" in step && id !== undefined
-        ? { watchBody: (h: Headers) => watchEventStream(h, id, step.method) }
+        ? { watchBody: (h: ResponseHeaders) => watchEventStream(h, id, step.method) }
         : {}),
     });
     if (outcome.error) {

@@ -1,7 +1,8 @@
 import { httpFailure } from "./http-failure";
+import type { ResponseHeaders, TransportResponse } from "./http-transport";
 
 /** Lower-cased response headers as a plain record. */
-export function headerRecord(headers: Headers): Record<string, string> {
+export function headerRecord(headers: ResponseHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name] = value;
@@ -15,7 +16,7 @@ export function headerRecord(headers: Headers): Record<string, string> {
  * what it throws fails the read at once.
  */
 export async function readBodyBytes(
-  response: Response,
+  response: TransportResponse,
   limit: number,
   onChunk?: (chunk: Uint8Array) => boolean,
 ): Promise<Uint8Array> {
@@ -29,19 +30,17 @@ export async function readBodyBytes(
     );
   const declared = Number(response.headers.get("content-length"));
   if (declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
+    await response.cancel();
     throw tooLarge();
   }
-  if (!response.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const value = await response.read();
+    if (value === undefined) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      await response.cancel();
       throw tooLarge();
     }
     chunks.push(value);
@@ -49,14 +48,15 @@ export async function readBodyBytes(
     try {
       stop = onChunk?.(value) === true;
     } catch (error) {
-      await reader.cancel().catch(() => undefined);
+      await response.cancel();
       throw error;
     }
     if (stop) {
-      await reader.cancel().catch(() => undefined);
+      await response.cancel();
       break;
     }
   }
+  if (chunks.length === 0) return new Uint8Array(0);
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(size);
   let at = 0;

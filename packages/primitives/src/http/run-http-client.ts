@@ -4,6 +4,7 @@ import { abortedError } from "./attempt-controller";
 import { parseHttpConfig } from "./http-config";
 import { httpFailure } from "./http-failure";
 import { parseHttpRpc, runHttpRpc } from "./http-rpc";
+import type { HttpTransport } from "./http-transport";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { MAX_RETRY_AFTER_MS, retryDelay, shouldRetry } from "./retry-policy";
 import { bufferFull } from "./stream-limits";
@@ -22,7 +23,7 @@ function parseHttpRpcSafe(value: unknown) {
 const SINK_GRACE_MS = 1000;
 
 export interface HttpClientDeps {
-  fetch: typeof fetch;
+  transport: HttpTransport;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -84,17 +85,17 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
     return { ...toToolFailure(rpc), status_code: 0, body: null, headers: {}, duration_ms: 0, attempts: 0 };
   }
   if (rpc) {
-    const result = await runHttpRpc({ spec, rpc, fetch: deps.fetch, signal });
+    const result = await runHttpRpc({ spec, rpc, transport: deps.transport, signal });
     return { ...result, duration_ms: Math.round(deps.now() - started) };
   }
   if (spec.mode === "sync") {
-    const run = await attempts(spec, () => runSyncAttempt({ fetch: deps.fetch, spec, signal }), deps, signal);
+    const run = await attempts(spec, () => runSyncAttempt({ transport: deps.transport, spec, signal }), deps, signal);
     return shape(run.outcome, run.attempts, deps.now() - started);
   }
   const returnSink = spec.stream.returnEvents
     ? createReturnSink({ maxEvents: spec.stream.maxBufferSize })
     : undefined;
-  const once = () => runStreamAttempt({ fetch: deps.fetch, spec, signal, fanOut, returnSink, now: deps.now });
+  const once = () => runStreamAttempt({ transport: deps.transport, spec, signal, fanOut, returnSink, now: deps.now });
   const run = await attempts(spec, once, deps, signal);
   // After a failed stream, a sink still writing gets the rest of the total timeout (at least a second) to
   // take its backlog; one that never finishes is reported under sink_errors rather than holding the call.

@@ -1,4 +1,5 @@
 import { httpFailure } from "./http-failure";
+import type { HttpTransport, TransportResponse } from "./http-transport";
 import type { HttpRequestSpec } from "./http-types";
 
 const FOLLOWED = new Set([301, 302, 303, 307, 308]);
@@ -14,21 +15,19 @@ function blocked(status: number, origin: string, why: string) {
   );
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
-}
+const discard = (response: TransportResponse) => response.cancel();
 
 /**
- * Sends the request with `redirect: "manual"` and applies Kiwi's redirect policy itself: a secret-bearing
+ * Sends the request (the transport never follows a redirect itself) and applies Kiwi's redirect policy itself: a secret-bearing
  * request never follows any 3xx (HTTP_REDIRECT_BLOCKED); another request follows at most 5 redirects
  * within its own origin (a cross-origin Location is blocked too, so nothing reaches another host).
- * Network errors are thrown as fetch raised them; the caller classifies them.
+ * Network errors are thrown as the transport raised them; the caller classifies them.
  */
 export async function sendRequest(options: {
-  fetch: typeof fetch;
+  transport: HttpTransport;
   spec: HttpRequestSpec;
   signal: AbortSignal;
-}): Promise<Response> {
+}): Promise<TransportResponse> {
   const { spec, signal } = options;
   const origin = spec.url.origin;
   let url = spec.url;
@@ -36,9 +35,9 @@ export async function sendRequest(options: {
   let body = spec.body;
   let headers: Record<string, string> = spec.headers;
   for (let hops = 0; ; hops++) {
-    const response = await options.fetch(url, { method, headers, body, redirect: "manual", signal });
+    const response = await options.transport(url, { method, headers, body, signal });
     const status = response.status;
-    if (response.type === "opaqueredirect") {
+    if (response.opaqueRedirect) {
       await discard(response);
       throw blocked(status, origin, "redirects are not followed by this fetch");
     }

@@ -4,6 +4,7 @@ import { createSseParser } from "../sse/sse-parser";
 import { createAttemptController } from "./attempt-controller";
 import { classifyNetworkError, httpFailure } from "./http-failure";
 import { httpStatusError } from "./http-status-error";
+import type { HttpTransport, TransportResponse } from "./http-transport";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { decodeBody, headerRecord, readBodyBytes } from "./read-body";
 import { parseRetryAfter } from "./retry-policy";
@@ -12,7 +13,7 @@ import { streamInterruption } from "./stream-interruption";
 import { bufferFull, streamTooLarge } from "./stream-limits";
 
 export interface StreamAttemptOptions {
-  fetch: typeof fetch;
+  transport: HttpTransport;
   spec: HttpRequestSpec;
   signal?: AbortSignal;
   /** The call's sinks (`PrimitiveCall.sinks`). */
@@ -61,9 +62,9 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
         },
       ),
   );
-  let response: Response | undefined;
+  let response: TransportResponse | undefined;
   try {
-    response = await sendRequest({ fetch: options.fetch, spec, signal: ctl.signal });
+    response = await sendRequest({ transport: options.transport, spec, signal: ctl.signal });
     const status = response.status;
     const headers = headerRecord(response.headers);
     if (status < 200 || status > 299) {
@@ -90,18 +91,17 @@ export async function runStreamAttempt(options: StreamAttemptOptions): Promise<A
     });
     const external = fanOut.ids.length > 0;
     let received = 0;
-    const reader = response.body?.getReader();
     for (;;) {
-      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-      if (chunk.done) {
+      const chunk = await response.read();
+      if (chunk === undefined) {
         finished = true;
         break;
       }
-      received += chunk.value.byteLength;
+      received += chunk.byteLength;
       if (received > settings.maxTotalBytes) throw streamTooLarge(settings.maxTotalBytes);
       let parseError: unknown;
       try {
-        parser.feed(chunk.value);
+        parser.feed(chunk);
       } catch (error) {
         parseError = error;
       }

@@ -2,6 +2,7 @@ import { KiwiError } from "@kiwi/spec";
 import { createAttemptController } from "./attempt-controller";
 import { classifyNetworkError, httpFailure } from "./http-failure";
 import { httpStatusError } from "./http-status-error";
+import type { HttpTransport, ResponseHeaders, TransportResponse } from "./http-transport";
 import type { AttemptOutcome, HttpRequestSpec } from "./http-types";
 import { decodeBody, headerRecord, readBodyBytes } from "./read-body";
 import { parseRetryAfter } from "./retry-policy";
@@ -9,11 +10,11 @@ import { sendRequest } from "./send-request";
 
 /** One sync attempt: the whole exchange, body included, within `timeout_ms`. */
 export async function runSyncAttempt(options: {
-  fetch: typeof fetch;
+  transport: HttpTransport;
   spec: HttpRequestSpec;
   signal?: AbortSignal;
   /** Given the response headers, may return a watcher of the body's chunks (see `readBodyBytes`). */
-  watchBody?: (headers: Headers) => ((chunk: Uint8Array) => boolean) | undefined;
+  watchBody?: (headers: ResponseHeaders) => ((chunk: Uint8Array) => boolean) | undefined;
 }): Promise<AttemptOutcome> {
   const { spec } = options;
   const origin = spec.url.origin;
@@ -24,9 +25,9 @@ export async function runSyncAttempt(options: {
       context: { timeout_ms: spec.timeoutMs },
     }),
   );
-  let response: Response | undefined;
+  let response: TransportResponse | undefined;
   try {
-    response = await sendRequest({ fetch: options.fetch, spec, signal: ctl.signal });
+    response = await sendRequest({ transport: options.transport, spec, signal: ctl.signal });
     const bytes = await readBodyBytes(response, spec.maxResponseBytes, options.watchBody?.(response.headers));
     const outcome: AttemptOutcome = {
       status: response.status,

@@ -1,5 +1,6 @@
 import type { PrimitiveResult, SinkEvent, SinkV1 } from "@kiwi/spec";
-import { createHttpClientPrimitive, type HttpClientOptions } from "../http-client-primitive";
+import type { HttpClientOptions } from "../http-client-primitive";
+import { createHttpClientPrimitive } from "../node-http-client-primitive";
 
 /** Runs http_client once with a config, sinks, the secret flag and a signal, as the kernel would. */
 export function runHttp(
