@@ -1,18 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runHttp } from "./test-support/call";
-import { delay, type Loopback, startLoopback } from "./test-support/loopback-server";
+import { delay, loopbackServers, startLoopback } from "./test-support/loopback-server";
 
-const servers: Loopback[] = [];
-async function serve(...args: Parameters<typeof startLoopback>) {
-  const server = await startLoopback(...args);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.errors)).toEqual([]);
-});
+const serve = loopbackServers();
 
 function json(
   res: import("node:http").ServerResponse,

@@ -1,19 +1,9 @@
 import type { ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordingSink, runHttp } from "./test-support/call";
-import { delay, type Loopback, sseHead, startLoopback } from "./test-support/loopback-server";
+import { delay, loopbackServers, sseHead } from "./test-support/loopback-server";
 
-const servers: Loopback[] = [];
-async function serve(...args: Parameters<typeof startLoopback>) {
-  const server = await startLoopback(...args);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.errors)).toEqual([]);
-});
+const serve = loopbackServers();
 
 const frame = (data: unknown, event?: string, id?: string) =>
   `${event ? `event: ${event}\n` : ""}${id ? `id: ${id}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;

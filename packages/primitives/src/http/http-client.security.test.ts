@@ -1,20 +1,10 @@
 import { gzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordingSink, runHttp } from "./test-support/call";
-import { type Loopback, sseHead, startLoopback } from "./test-support/loopback-server";
+import { loopbackServers, sseHead } from "./test-support/loopback-server";
 
 const CANARY = "sk-canary-7f3a9b1c";
-const servers: Loopback[] = [];
-async function serve(...args: Parameters<typeof startLoopback>) {
-  const server = await startLoopback(...args);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  const closing = servers.splice(0);
-  await Promise.all(closing.map((s) => s.close()));
-  expect(closing.flatMap((s) => s.errors)).toEqual([]);
-});
+const serve = loopbackServers();
 
 function drainOrClose(res: import("node:http").ServerResponse) {
   return new Promise<void>((resolve) => {
@@ -58,6 +48,26 @@ describe("http_client refuses header and URL injection before sending (E6)", () 
     expect(r).toMatchObject({ error: { code: "INVALID_INPUT", field: "config.url" } });
     expect(await runHttp({ url: s.origin, headers: { "bad header": "x" } })).toMatchObject({
       error: { code: "INVALID_INPUT" },
+    });
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe("http_client refuses framing and connection headers (request smuggling)", () => {
+  it.each([
+    ["transfer-encoding", "chunked"],
+    ["Content-Length", "5"],
+    ["connection", "upgrade"],
+    ["keep-alive", "timeout=1"],
+    ["upgrade", "websocket"],
+    ["expect", "100-continue"],
+  ])("%s → INVALID_INPUT, nothing sent", async (name, value) => {
+    const s = await serve(ok);
+    const r = await runHttp({ url: s.origin, method: "POST", body: "hello", headers: { [name]: value } });
+    expect(r).toMatchObject({
+      success: false,
+      attempts: 0,
+      error: { code: "INVALID_INPUT", field: `config.headers.${name}` },
     });
     expect(s.requests).toHaveLength(0);
   });

@@ -1,4 +1,9 @@
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { ACCEPT_ENCODING, contentDecoders } from "./content-decoding";
@@ -114,10 +119,12 @@ class NodeBody implements TransportResponse {
   private readonly queue: Uint8Array[] = [];
   private ended = false;
   private error: unknown;
-  private waiter: { resolve: (chunk: Uint8Array | undefined) => void; reject: (e: unknown) => void } | undefined;
+  private waiter:
+    | { resolve: (chunk: Uint8Array | undefined) => void; reject: (e: unknown) => void }
+    | undefined;
 
   constructor(
-    private readonly res: IncomingMessage,
+    res: IncomingMessage,
     private readonly req: ClientRequest,
     method: string,
     private readonly release: () => void,

@@ -26,9 +26,29 @@ export function checkHeaderValue(name: string, value: string, field: string, uni
   return value;
 }
 
+/**
+ * Framing and connection headers the transport sets itself. A templated `transfer-encoding` next to the
+ * computed content-length would frame the request two ways (smuggling); fetch refused most of them too,
+ * as a network error after the call started.
+ */
+const TRANSPORT_HEADERS = new Set([
+  "transfer-encoding",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+]);
+
 function checkName(name: string, field: string): string {
   if (!TOKEN.test(name)) throw invalidInput(field, `'${name.slice(0, 40)}' is not a valid header name`);
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (TRANSPORT_HEADERS.has(lower))
+    throw invalidInput(
+      field,
+      `'${lower}' is set by http_client itself (framing and connection headers cannot be configured)`,
+    );
+  return lower;
 }
 
 function headerText(value: unknown, field: string): string {

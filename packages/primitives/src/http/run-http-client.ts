@@ -89,13 +89,19 @@ export async function runHttpClient(call: PrimitiveCall, deps: HttpClientDeps): 
     return { ...result, duration_ms: Math.round(deps.now() - started) };
   }
   if (spec.mode === "sync") {
-    const run = await attempts(spec, () => runSyncAttempt({ transport: deps.transport, spec, signal }), deps, signal);
+    const run = await attempts(
+      spec,
+      () => runSyncAttempt({ transport: deps.transport, spec, signal }),
+      deps,
+      signal,
+    );
     return shape(run.outcome, run.attempts, deps.now() - started);
   }
   const returnSink = spec.stream.returnEvents
     ? createReturnSink({ maxEvents: spec.stream.maxBufferSize })
     : undefined;
-  const once = () => runStreamAttempt({ transport: deps.transport, spec, signal, fanOut, returnSink, now: deps.now });
+  const once = () =>
+    runStreamAttempt({ transport: deps.transport, spec, signal, fanOut, returnSink, now: deps.now });
   const run = await attempts(spec, once, deps, signal);
   // After a failed stream, a sink still writing gets the rest of the total timeout (at least a second) to
   // take its backlog; one that never finishes is reported under sink_errors rather than holding the call.

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { afterEach, expect } from "vitest";
 
 export interface RecordedRequest {
   method: string;
@@ -21,6 +22,8 @@ export interface Loopback {
   readonly requests: RecordedRequest[];
   /** Exceptions thrown by the handler (a test bug, unless the test provoked one). */
   readonly errors: unknown[];
+  /** TCP connections accepted so far (keep-alive reuses one). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
   const requests: RecordedRequest[] = [];
   const errors: unknown[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
   const server = createServer(async (req, res) => {
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
@@ -48,6 +52,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
+    connections++;
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -56,6 +61,9 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
     origin: `http://127.0.0.1:${port}`,
     requests,
     errors,
+    get connections() {
+      return connections;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -70,3 +78,21 @@ export function sseHead(res: ServerResponse): void {
 }
 
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `serve(handler)` for a test file: starts a loopback server that is closed after each test, and fails the
+ * test when a handler threw.
+ */
+export function loopbackServers(): (handler: Handler) => Promise<Loopback> {
+  const servers: Loopback[] = [];
+  afterEach(async () => {
+    const closing = servers.splice(0);
+    await Promise.all(closing.map((s) => s.close()));
+    expect(closing.flatMap((s) => s.errors)).toEqual([]);
+  });
+  return async (handler) => {
+    const server = await startLoopback(handler);
+    servers.push(server);
+    return server;
+  };
+}
