@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import Anthropic from "@anthropic-ai/sdk";
 import { createParser } from "eventsource-parser";
 
@@ -11,6 +12,20 @@ export async function rawRead(url: string): Promise<number> {
     if (done) return bytes;
     bytes += value.byteLength;
   }
+}
+
+/** (a') Read and discard the body through node:http (its global keep-alive agent), counting bytes. */
+export function rawNodeRead(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let bytes = 0;
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on("end", () => resolve(bytes));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
 }
 
 /** (b) eventsource-parser + JSON.parse of every event over the same fetch body. Returns the event count. */

@@ -1,7 +1,9 @@
 /**
- * SSE parse + fan-out benchmark: http_client stream mode against baselines run in the same process,
- * over the same loopback stream of Anthropic-shaped events written in ~16 KiB chunks.
- *   npx tsx bench/run.ts            (EVENTS=10000,100000 RUNS=7 to override)
+ * SSE parse + fan-out benchmark: http_client stream mode (its Node default, node:http) against baselines
+ * run in the same process, over the same loopback stream of Anthropic-shaped events written in ~16 KiB
+ * chunks; then the per-call cost of a model-call-sized stream (model-call.ts).
+ *   npx tsx bench/run.ts   (EVENTS=10000,100000 RUNS=7 CALL_EVENTS=40 CALL_ROUNDS=15 CALL_BATCH=100;
+ *                           EVENTS=0 runs the model-call table only)
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,19 +11,26 @@ import { join } from "node:path";
 import { createFileSink } from "@kiwi/sinks/node";
 import type { SinkEvent, SinkV1 } from "@kiwi/spec";
 import { writeBenchRows } from "../../../scripts/bench-rows";
-import { createHttpClientPrimitive } from "../src/http/http-client-primitive";
+import { createHttpClientPrimitive } from "../src/http/node-http-client-primitive";
 import { buildAnthropicStream, toChunks } from "./anthropic-stream";
-import { eventsourceParser, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
+import { eventsourceParser, rawNodeRead, rawRead, sdkMessageStream, sdkRawStream } from "./baselines";
 import { createJsonlFileSink } from "./jsonl-file-sink";
 import { measure, type Variant } from "./measure";
+import { benchModelCall } from "./model-call";
 import { compareParsers } from "./parser-compare";
 import { printReport } from "./report";
 import { startSseServer } from "./sse-server";
 
-const SIZES = (process.env.EVENTS ?? "10000,100000").split(",").map(Number);
+const SIZES = (process.env.EVENTS ?? "10000,100000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
+const CALL_EVENTS = Number(process.env.CALL_EVENTS ?? 40);
 const RUNS = Number(process.env.RUNS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "kiwi-bench-"));
 const primitive = createHttpClientPrimitive();
+// The transport http_client used before node:http (and still uses when a caller injects a fetch).
+const viaFetch = createHttpClientPrimitive({ fetch: (input, init) => fetch(input, init) });
 const sink = (id: string, write: (e: SinkEvent) => void): SinkV1 => ({
   specificationVersion: "sink-v1",
   id,
@@ -48,9 +57,10 @@ async function httpClient(
   url: string,
   sinks: () => SinkV1[] | Promise<SinkV1[]>,
   returnEvents = true,
+  client = primitive,
 ): Promise<number> {
   const list = await sinks();
-  const result = await primitive.run({
+  const result = await client.run({
     config: { url, mode: "stream", stream: { max_buffer_size: 1_000_000, return: returnEvents } },
     params: {},
     sinks: list,
@@ -71,6 +81,12 @@ try {
     const file = () => [createJsonlFileSink(join(dir, `events-${fileNo++}.jsonl`))];
     const variants: Variant[] = [
       { key: "a", name: "(a) raw fetch read-and-discard", fn: () => rawRead(url), expected: bytes.length },
+      {
+        key: "a'",
+        name: "(a') raw node:http read-and-discard",
+        fn: () => rawNodeRead(url),
+        expected: bytes.length,
+      },
       {
         key: "b",
         name: "(b) eventsource-parser + JSON.parse",
@@ -97,6 +113,12 @@ try {
       },
       { key: "1", name: "(1) http_client: return", fn: () => httpClient(url, () => []), expected: events },
       {
+        key: "1f",
+        name: "(1') http_client: return, injected fetch",
+        fn: () => httpClient(url, () => [], true, viaFetch),
+        expected: events,
+      },
+      {
         key: "2",
         name: "(2) http_client: return + null sink",
         fn: () => httpClient(url, () => [sink("null", () => {})]),
@@ -122,8 +144,13 @@ try {
     summary.push(...printReport({ events, bytes: bytes.length, runs: RUNS, variants, time }));
     compareParsers(toChunks(bytes, 16 * 1024), events);
   }
+  const callBytes = buildAnthropicStream(CALL_EVENTS);
+  server.setChunks([callBytes]);
+  summary.push(
+    ...(await benchModelCall({ origin: server.origin, events: CALL_EVENTS, bytes: callBytes.length })),
+  );
   console.log(`\n${summary.join("\n")}`);
-  if (parsed === undefined) throw new Error("unreachable");
+  if (SIZES.length > 0 && parsed === undefined) throw new Error("unreachable");
   writeBenchRows();
 } finally {
   await server.close();
