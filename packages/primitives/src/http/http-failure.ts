@@ -29,12 +29,12 @@ function causeCode(error: unknown): { code: string; message: string } {
 /**
  * Maps a fetch or body-read failure to CONNECTION_FAILED (nothing reached the server: refused, DNS,
  * unreachable), CONNECTION_RESET (the connection broke after it was open), TIMEOUT (undici's own
- * timeouts) or TLS_ERROR (certificate problems, not worth retrying).
+ * timeouts, the Node transport's connect timeout, the system's ETIMEDOUT) or TLS_ERROR (certificate problems, not worth retrying).
  */
 export function classifyNetworkError(error: unknown, origin: string): KiwiError {
   const { code, message } = causeCode(error);
   const context = { origin, cause_code: code || undefined };
-  if (/^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(code)) {
+  if (/^(UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT|ECONNECT_TIMEOUT|ETIMEDOUT)$/.test(code)) {
     return httpFailure("TIMEOUT", `request to ${origin} timed out (${message})`, {
       retryable: true,
       context,

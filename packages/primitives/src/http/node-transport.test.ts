@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -10,6 +10,8 @@ import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync,
 import type { SinkEvent } from "@kiwi/spec";
 import { describe, expect, it } from "vitest";
 import type { HttpClientOptions } from "./http-client-primitive";
+import { classifyNetworkError } from "./http-failure";
+import { createNodeTransport } from "./node-transport";
 import { recordingSink, runHttp } from "./test-support/call";
 import { delay, loopbackServers, sseHead } from "./test-support/loopback-server";
 
@@ -180,7 +182,48 @@ describe.each(TRANSPORTS)("network failures map to the same codes: %s", (_name, 
   });
 });
 
+/** A port whose accept queue is full (a python3 listener with backlog 0 that never accepts): SYNs go unanswered. */
+async function fullAcceptQueue(): Promise<{ port: number; stop: () => void } | undefined> {
+  const script = [
+    "import socket, sys, time",
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+    "c = socket.socket(); c.connect(s.getsockname())",
+    "print(s.getsockname()[1], flush=True); time.sleep(30)",
+  ].join("\n");
+  return new Promise((resolve) => {
+    const child = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    child.on("error", () => resolve(undefined));
+    child.stdout.once("data", (line: Buffer) =>
+      resolve({ port: Number(line.toString().trim()), stop: () => child.kill() }),
+    );
+  });
+}
+
 describe("node:http transport", () => {
+  it("gives up on a connection that does not open within the connect timeout: TIMEOUT, as fetch did", async () => {
+    const listener = await fullAcceptQueue();
+    if (!listener) return; // no python3 here
+    try {
+      const transport = createNodeTransport({ connectTimeoutMs: 200 });
+      const started = Date.now();
+      const sent = transport(new URL(`http://127.0.0.1:${listener.port}/`), {
+        method: "GET",
+        headers: {},
+        body: undefined,
+        signal: new AbortController().signal,
+      });
+      const error = await sent.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: "ECONNECT_TIMEOUT" });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(classifyNetworkError(error, "http://x").code).toBe("TIMEOUT");
+    } finally {
+      listener.stop();
+    }
+  });
+
   it("asks for gzip, deflate and br", async () => {
     const s = await serve((_req, res) => void res.end("ok"));
     await runHttp({ url: s.origin });

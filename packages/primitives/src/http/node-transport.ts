@@ -15,6 +15,8 @@ import type { HttpTransport, ResponseHeaders, TransportRequest, TransportRespons
  * process alive.
  */
 const IDLE_SOCKET_MS = 4000;
+/** How long a new connection may take to open (undici's default: fetch failed such a connect as TIMEOUT). */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** Decoded chunks buffered ahead of the reader before the socket is paused. */
 const READ_AHEAD = 8;
 
@@ -24,10 +26,28 @@ const READ_AHEAD = 8;
  * sends by default (accept, accept-encoding, user-agent, content-type of a text body, content-length)
  * and decodes gzip, deflate and br like fetch does, so limits apply to decoded bytes.
  */
-export function createNodeTransport(): HttpTransport {
+export function createNodeTransport(settings: { connectTimeoutMs?: number } = {}): HttpTransport {
   const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" } as const;
   const agents = { http: new HttpAgent(options), https: new HttpsAgent(options) };
-  return (url, request) => send(url, request, url.protocol === "https:" ? agents.https : agents.http);
+  const connectMs = settings.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  return (url, request) =>
+    send(url, request, url.protocol === "https:" ? agents.https : agents.http, connectMs);
+}
+
+/** Destroys a request whose new connection does not open within `ms` (a reused socket is already open). */
+function limitConnect(req: ClientRequest, ms: number): void {
+  req.once("socket", (socket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(() => {
+      const error = Object.assign(new Error(`the connection did not open within ${ms} ms`), {
+        code: "ECONNECT_TIMEOUT",
+      });
+      req.destroy(error);
+    }, ms);
+    const clear = () => clearTimeout(timer);
+    socket.once("connect", clear);
+    socket.once("close", clear);
+  });
 }
 
 function outgoingHeaders(request: TransportRequest): Record<string, string> {
@@ -48,12 +68,18 @@ function outgoingHeaders(request: TransportRequest): Record<string, string> {
   return headers;
 }
 
-function send(url: URL, request: TransportRequest, agent: HttpAgent): Promise<TransportResponse> {
+function send(
+  url: URL,
+  request: TransportRequest,
+  agent: HttpAgent,
+  connectMs: number,
+): Promise<TransportResponse> {
   const { signal } = request;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const send = agent instanceof HttpsAgent ? httpsRequest : httpRequest;
     const req = send(url, { method: request.method, headers: outgoingHeaders(request), agent });
+    limitConnect(req, connectMs);
     let body: NodeBody | undefined;
     const release = () => signal.removeEventListener("abort", onAbort);
     const fail = (error: unknown) => {
