@@ -200,9 +200,14 @@ async function fullAcceptQueue(): Promise<{ port: number; stop: () => void } | u
 }
 
 describe("node:http transport", () => {
-  it("gives up on a connection that does not open within the connect timeout: TIMEOUT, as fetch did", async () => {
+  it("gives up on a connection that does not open within the connect timeout: TIMEOUT, as fetch did", async (ctx) => {
     const listener = await fullAcceptQueue();
-    if (!listener) return; // no python3 here
+    if (!listener) {
+      // Every development machine and CI run has python3: there, its absence is a failure, not a skip.
+      if (process.env.CI) throw new Error("python3 is needed for the connect-timeout test and was not found");
+      ctx.skip("no python3 here to hold a full accept queue");
+      return;
+    }
     try {
       const transport = createNodeTransport({ connectTimeoutMs: 200 });
       const started = Date.now();
