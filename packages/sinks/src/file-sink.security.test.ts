@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { link, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KiwiError } from "@kiwi/spec";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFileSink } from "./file-sink";
 import type { FileSinkSettings } from "./file-sink-settings";
 import { openSinkFile } from "./open-sink-file";
+import { resolveSinkPath } from "./resolve-sink-path";
 import { makeTestProject, snapshot, type TestProject } from "./test-project";
 
 let project: TestProject;
@@ -153,6 +154,27 @@ describe("file_sink path confinement (PATH_OUTSIDE_PROJECT, nothing created outs
       expect(KiwiError.isInstance(error) && error.code).toBe("PATH_OUTSIDE_PROJECT");
       expect(error.context.reason).toBe("symlink_final");
     }
+    await nothingOutside();
+  });
+
+  it("a folder that became a symlink since the path was checked is refused, inside the project or out (link_in_path / symlink_parent)", async () => {
+    // What the kernel passes is the resolved path it checked; a folder on it swapped for a link before the
+    // open must not move the write, not even to another folder of the project nobody checked.
+    await mkdir(join(project.root, "checked"));
+    await mkdir(join(project.root, "unchecked"));
+    for (const [target, reason] of [
+      [join(project.root, "unchecked"), "link_in_path"],
+      [project.outside, "symlink_parent"],
+    ] as const) {
+      await rm(join(project.root, "checked"), { recursive: true, force: true });
+      await symlink(target, join(project.root, "checked"));
+      const error = await refused({ path: "checked/out.jsonl" });
+      expect(error.context.reason).toBe(reason);
+      const viaHelper = await resolveSinkPath(project.root, "checked/out.jsonl").catch((e) => e);
+      expect(KiwiError.isInstance(viaHelper) && viaHelper.code).toBe("PATH_OUTSIDE_PROJECT");
+      expect(viaHelper.context.reason).toBe(reason);
+    }
+    expect(await readdir(join(project.root, "unchecked"))).toEqual([]);
     await nothingOutside();
   });
 

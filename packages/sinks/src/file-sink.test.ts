@@ -1,5 +1,5 @@
 import { fsync, readFileSync, writeSync } from "node:fs";
-import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SinkFactory } from "@kiwi/spec";
 import { KiwiError } from "@kiwi/spec";
@@ -215,10 +215,16 @@ describe("file_sink files and lifecycle", () => {
     expect(await readFile(join(project.root, "out.jsonl"), "utf8")).toMatch(/^\{[^\n]*"kept"[^\n]*\}\n$/);
   });
 
-  it("a symlinked folder pointing inside the project is followed", async () => {
+  it("a symlinked folder, even one pointing inside the project, is refused: a sink opens exactly the path it is given", async () => {
     await mkdir(join(project.root, "real"));
     await symlink(join(project.root, "real"), join(project.root, "alias"));
-    const s = await sink({ path: "alias/out.jsonl" });
+    await expect(sink({ path: "alias/out.jsonl" })).rejects.toMatchObject({
+      code: "PATH_OUTSIDE_PROJECT",
+      context: { reason: "link_in_path" },
+    });
+    expect(await readdir(join(project.root, "real"))).toEqual([]);
+    // The resolved path (what the kernel checks and passes) opens.
+    const s = await sink({ path: "real/out.jsonl" });
     await s.write({ event: "message", data: "x" });
     await s.close();
     expect(await readLines(join(project.root, "real/out.jsonl"))).toHaveLength(1);

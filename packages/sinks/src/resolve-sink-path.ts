@@ -1,4 +1,4 @@
-import { prepareWriteInRoot, resolveInRoot } from "@kiwi/sandbox";
+import { prepareWriteInRoot } from "@kiwi/sandbox";
 import { sinkPathError } from "./sink-path-error";
 import { SINK_SYSTEM_CAPS, sinkRequest } from "./sink-path-policy";
 
@@ -15,15 +15,16 @@ export interface ResolvedSinkPath {
 /**
  * Confines a sink file to the project, for sinks that open the file themselves: the sink's own rule
  * first (no NUL, absolute path or `..` segment: sinkRequest), then Kiwi's one sandbox (@kiwi/sandbox):
- * folders that are symlinks must resolve inside the project, missing folders are created one at a time
- * after their parent was checked, a final symlink is refused, protected paths other than thread folders
- * are refused. The project root itself may be reached through a symlink (`/tmp` → `/private/tmp`).
- * Open the file with O_NOFOLLOW as well (file_sink goes through the sandbox's openFileInRoot).
+ * the path must lead exactly where it reads — a folder on it that is a symlink (or became one since the
+ * kernel checked the path, which it passes resolved) is refused (`link_in_path`) —, missing folders are
+ * created one at a time after their parent was checked, a final symlink is refused, protected paths
+ * other than thread folders are refused. The project root itself may be reached through a symlink
+ * (`/tmp` → `/private/tmp`). Open the file with O_NOFOLLOW as well (file_sink goes through the sandbox's
+ * anchored openFdInRoot).
  */
 export async function resolveSinkPath(projectRoot: string, path: string): Promise<ResolvedSinkPath> {
-  const requested = sinkRequest(path);
+  const rel = sinkRequest(path);
   try {
-    const { rel } = await resolveInRoot({ root: projectRoot, requested, op: "write" });
     const prepared = await prepareWriteInRoot({
       root: projectRoot,
       rel,

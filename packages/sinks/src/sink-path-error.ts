@@ -35,6 +35,9 @@ export function sinkPathError(path: string, error: unknown): unknown {
       return error;
   }
   switch (reason) {
+    case "not_canonical":
+      // The path resolves elsewhere than it reads: a folder on it is (or just became) a link.
+      return outside(path, "link_in_path", error);
     case "final_symlink":
       return outside(path, "symlink_final", error);
     case "symlink_loop":

@@ -14,7 +14,8 @@ export type SinkPathReason =
   | "absolute"
   | "dot_dot"
   | "symlink_parent"
-  | "symlink_final";
+  | "symlink_final"
+  | "link_in_path";
 
 const REASON_TEXT: Record<SinkPathReason, string> = {
   invalid: "it is empty, names a folder, or holds a control character or backslash",
@@ -24,6 +25,8 @@ const REASON_TEXT: Record<SinkPathReason, string> = {
     "it holds a .. segment (sink paths never go up: a templated value such as a thread id must not move the file)",
   symlink_parent: "a folder on it is a symlink that leads outside the project",
   symlink_final: "the file itself is a symlink (sinks never write through a link)",
+  link_in_path:
+    "a folder on it is a symlink, or became one after the path was checked (a sink opens exactly the path it is given, through real folders only: name the real path; the kernel passes the resolved path it checked)",
 };
 
 /** A sink path refusal: PATH_OUTSIDE_PROJECT with the sink's own `reason`. */

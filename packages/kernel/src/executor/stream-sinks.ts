@@ -105,18 +105,23 @@ export async function sinkDefinitions(ctx: KernelContext, destinations: readonly
  * inside the project (canonical, project-relative), so it is checked against the caller's `fs.write`
  * scope and the protected paths like any write before anything opens — whatever the sink's definition
  * declares (a sink that writes files cannot lower that by requiring nothing). A path the sink's own rule
- * refuses fails here already (PATH_OUTSIDE_PROJECT).
+ * refuses fails here already (PATH_OUTSIDE_PROJECT). `checked[i]` is definition i's resolved path (or
+ * undefined): openSinks hands the sink that path, not the one written, and the sink opens exactly it
+ * through real folders, so a folder swapped for a link after the check cannot move the write.
  */
 export async function sinkWrites(
   ctx: KernelContext,
   definitions: Awaited<ReturnType<typeof sinkDefinitions>>,
-): Promise<string[]> {
+): Promise<{ writes: string[]; checked: (string | undefined)[] }> {
   const writes: string[] = [];
+  const checked: (string | undefined)[] = [];
   for (const { destination } of definitions) {
     const path = destination.settings.path;
-    if (path !== undefined) writes.push(await sinkPathRel(ctx.settings.projectRoot, String(path)));
+    const rel = path === undefined ? undefined : await sinkPathRel(ctx.settings.projectRoot, String(path));
+    checked.push(rel);
+    if (rel !== undefined) writes.push(rel);
   }
-  return writes;
+  return { writes, checked };
 }
 
 /**
@@ -141,6 +146,8 @@ export async function openSinks(
   ctx: KernelContext,
   o: {
     definitions: Awaited<ReturnType<typeof sinkDefinitions>>;
+    /** sinkWrites' `checked`: the resolved path the guard allowed, per definition. */
+    checked: readonly (string | undefined)[];
     context: SinkContext;
     /** The tool file whose `stream.destinations` holds the sinks' settings (its display label). */
     declaredIn: string;
@@ -148,7 +155,7 @@ export async function openSinks(
 ): Promise<SinkV1[]> {
   const sinks: SinkV1[] = [];
   try {
-    for (const { destination, item, def } of o.definitions) {
+    for (const [i, { destination, item, def }] of o.definitions.entries()) {
       const decl = {
         module: def.module!,
         export: def.export!,
@@ -157,7 +164,9 @@ export async function openSinks(
         shippedWith: shippedWith(ctx.library, item),
         optionsFrom: { file: o.declaredIn, field: `config.stream.destinations[${destination.index}]` },
       };
-      const sink = await ctx.plugins.instantiate(decl, SINK_KIND, destination.settings, o.context);
+      const path = o.checked[i];
+      const settings = path === undefined ? destination.settings : { ...destination.settings, path };
+      const sink = await ctx.plugins.instantiate(decl, SINK_KIND, settings, o.context);
       sinks.push(createRedactingSink(sink, ctx.settings.redact));
     }
   } catch (error) {

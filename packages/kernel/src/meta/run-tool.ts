@@ -147,7 +147,7 @@ export async function runTool(
   // are instantiated (opened) only after it allowed the call.
   const destinations = destinationsOf(config, headId);
   const sinkDefs = destinations.length ? await sinkDefinitions(ctx, destinations) : [];
-  const writes = sinkDefs.length ? await sinkWrites(ctx, sinkDefs) : [];
+  const { writes, checked } = sinkDefs.length ? await sinkWrites(ctx, sinkDefs) : { writes: [], checked: [] };
   // A sink that writes a file needs fs.write for it, whatever its definition declares.
   const requires = sinkDefs.length
     ? [
@@ -173,6 +173,7 @@ export async function runTool(
   const opened: SinkV1[] = sinkDefs.length
     ? await openSinks(ctx, {
         definitions: sinkDefs,
+        checked,
         context: { projectRoot: ctx.settings.projectRoot, toolId: headId, signal: options.signal },
         declaredIn: destinationsDeclaredIn(chain.links)?.label ?? headId,
       })
