@@ -31,4 +31,19 @@ describe("validateParams", () => {
   ])("refuses %j with %s", (params, code) => {
     expect(() => run(params)).toThrowError(expect.objectContaining({ code }));
   });
+
+  it("measures an array or object as its JSON bytes: exact size when too large, the same verdict at the edge", () => {
+    // 2 + 3 × ("\"ééé…\"" = 2 + 2×100 bytes) + 2 commas = 610 bytes of JSON, 300 UTF-16 units of text.
+    const tags = ["é".repeat(100), "é".repeat(100), "é".repeat(100)];
+    const size = Buffer.byteLength(JSON.stringify(tags));
+    expect(run({ who: "x", tags }, size)).toMatchObject({ tags });
+    expect(() => run({ who: "x", tags }, size - 1)).toThrowError(
+      expect.objectContaining({ code: "PARAM_TOO_LARGE", context: expect.objectContaining({ size }) }),
+    );
+    // Characters JSON escapes count escaped (a control character is 6 bytes: \u0001).
+    const controls = ["\u0001".repeat(100)];
+    expect(() => run({ who: "x", tags: controls }, 600)).toThrowError(
+      expect.objectContaining({ code: "PARAM_TOO_LARGE", context: expect.objectContaining({ size: 604 }) }),
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { isReservedKey, KiwiError, type KnownErrorCode } from "@kiwi/spec";
+import { jsonByteBound } from "./json-byte-size";
 
 export interface ParamDef {
   readonly name: string;
@@ -79,7 +80,14 @@ export function validateParams(options: {
       else if (def.required) missing.push(def.name);
       continue;
     }
-    const size = Buffer.byteLength(typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
+    // A string counts its UTF-8 bytes; anything else the bytes of its JSON: bounded from above without
+    // serialising it, and measured exactly (JSON.stringify) only when the bound does not fit.
+    const size =
+      typeof value === "string"
+        ? Buffer.byteLength(value)
+        : (jsonByteBound(value, maxParamBytes) ?? 0) > maxParamBytes
+          ? Buffer.byteLength(JSON.stringify(value) ?? "")
+          : 0;
     if (size > maxParamBytes) {
       fail(
         "PARAM_TOO_LARGE",
