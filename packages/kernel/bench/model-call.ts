@@ -1,13 +1,13 @@
 // One model call of a managed thread through the kernel, against the same call made on the http_client
 // primitive directly, over the same loopback Anthropic-shaped stream (`pnpm bench:model-call` in
-// packages/kernel; ROUNDS=9 CALLS=200 MESSAGES=60 to override; DIRECT_VARIANT=file or file+redact gives
-// the direct call a file_sink, and the kernel's redaction over it, to split the overhead). Through the kernel it is what the thread
+// packages/kernel; ROUNDS=9 CALLS=200 MESSAGES=60 to override). Through the kernel it is what the thread
 // runtime runs: execute(tool, run, anthropic_thread) with the runtime's model-call token (real capability
 // guard), the harness's parsing sink, the chain anthropic_thread → anthropic_messages → http_client from
 // the provider plugin's signed items, parameter validation, config rendering, the file_sink stream record
-// at .ai/threads/<id>/stream.jsonl and the redacting sink. Directly: the same rendered request and the
-// same parsing sink, nothing else. Rounds alternate A/B; medians of per-round means are reported with the
-// ratio, and the load average. The direct call sends the very config the kernel rendered (captured once).
+// at .ai/threads/<id>/stream.jsonl and the redacting sink. Directly: the very config the kernel rendered
+// (captured once) and the same parsing sink, nothing else. Rounds alternate A/B; medians of wall and CPU
+// time and the load average are printed. Modes (see the README): NO_NETWORK=1, SPACED=<n>,
+// DIRECT_VARIANT=file|file+redact, PROFILE_KERNEL=<calls> (with PROFILE_DIRECT=1: direct calls only).
 
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mintToken } from "@kiwi/capabilities";
 import { createHttpClientPrimitive } from "@kiwi/primitives";
-import { createRedactingSink, createRedactor, secretsFromEnv } from "@kiwi/sinks";
+import { createRedactingSink, createRedactor, createSinkFanOut, secretsFromEnv } from "@kiwi/sinks";
 import { createFileSink } from "@kiwi/sinks/node";
 import type { PrimitiveV1, SinkEvent, SinkV1 } from "@kiwi/spec";
 import { createKernel } from "../src/create-kernel";
@@ -121,6 +121,28 @@ const parsingSink = (): SinkV1 => ({
   close: async () => {},
 });
 
+/** http_client without the network: the body encoded as http_client does, the reply's events to the sinks. */
+function offlineHttp(): PrimitiveV1 {
+  const events = anthropicStream()
+    .split("\n\n")
+    .filter(Boolean)
+    .map((block) => {
+      const [e, d] = block.split("\n");
+      return { event: e!.slice("event: ".length), data: d!.slice("data: ".length) };
+    });
+  return {
+    specificationVersion: "primitive-v1",
+    id: "http_client",
+    async run({ config, sinks = [] }) {
+      JSON.stringify(config.body);
+      const fan = createSinkFanOut(sinks);
+      for (const event of events) await fan.write(event);
+      await fan.flush();
+      return { success: true, sink_errors: fan.failures };
+    },
+  };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -132,7 +154,9 @@ async function main() {
   const env = { ANTHROPIC_BASE_URL: llm.url, ANTHROPIC_API_KEY: "sk-ant-bench-0123456789" };
   // The kernel's http_client, wrapped only to keep the first request it is handed: the direct call
   // below sends exactly that rendered config (headers, body, stream and retry settings).
-  const http = createHttpClientPrimitive();
+  // NO_NETWORK=1: http_client is replaced by a primitive that encodes the body and hands the same events
+  // to the sinks without any socket, which isolates the kernel's own cost from the network's noise.
+  const http = process.env.NO_NETWORK ? offlineHttp() : createHttpClientPrimitive();
   let config: Record<string, unknown> | undefined;
   const recording: PrimitiveV1 = {
     ...http,
@@ -209,15 +233,49 @@ async function main() {
     for (const x of extra) await x.close();
     if (!r.success) throw new Error(JSON.stringify(r.error));
   };
+  // CPU time (user + system, this process: the fake server's share is the same on both sides) is far
+  // less sensitive to the machine's load than wall time, so both are reported.
+  const cpu: { kernel: number[]; direct: number[] } = { kernel: [], direct: [] };
   const timed = async (f: () => Promise<void>, calls = CALLS) => {
+    const c = process.cpuUsage();
     const t = performance.now();
     for (let i = 0; i < calls; i++) await f();
-    return ((performance.now() - t) * 1000) / calls;
+    const wall = ((performance.now() - t) * 1000) / calls;
+    const used = process.cpuUsage(c);
+    cpu[f === viaKernel ? "kernel" : "direct"].push((used.user + used.system) / calls);
+    return wall;
   };
+  if (process.env.SPACED) {
+    // Calls spaced as a thread's are (over a second apart: the library index is past its TTL each time).
+    const spaced = { kernel: [] as number[], direct: [] as number[] };
+    for (let i = 0; i < Number(process.env.SPACED); i++) {
+      for (const [name, f] of [
+        ["kernel", viaKernel],
+        ["direct", direct],
+      ] as const) {
+        await new Promise((r) => setTimeout(r, 1100));
+        const t = performance.now();
+        await f();
+        spaced[name].push((performance.now() - t) * 1000);
+      }
+    }
+    console.log(
+      `spaced calls (median of ${spaced.kernel.length}): kernel ${median(spaced.kernel).toFixed(0)} µs, direct ${median(spaced.direct).toFixed(0)} µs`,
+    );
+    await llm.close();
+    await rm(projectRoot, { recursive: true, force: true });
+    return;
+  }
   if (process.env.PROFILE_KERNEL) {
     // Only kernel calls, for `node --import tsx --cpu-prof bench/model-call.ts`: PROFILE_KERNEL=<calls>.
     const n = Number(process.env.PROFILE_KERNEL);
-    console.log(`${n} kernel calls: ${(await timed(viaKernel, n)).toFixed(0)} µs/call`);
+    const f = process.env.PROFILE_DIRECT ? direct : viaKernel;
+    for (let i = 0; i < 100; i++) await f();
+    const wall = await timed(f, n);
+    const used = (f === viaKernel ? cpu.kernel : cpu.direct)[0]!;
+    console.log(
+      `${n} ${f === viaKernel ? "kernel" : "direct"} calls: ${wall.toFixed(0)} µs/call wall, ${used.toFixed(0)} µs/call CPU`,
+    );
     await llm.close();
     await rm(projectRoot, { recursive: true, force: true });
     return;
@@ -250,6 +308,11 @@ async function main() {
   const overheads = a.map((x, i) => x - b[i]!);
   console.log(
     `  kernel overhead ${median(overheads).toFixed(0)} µs/call (median of per-round differences), ratio ${median(ratios).toFixed(2)}× (median of per-round ratios; ${(k / d).toFixed(2)}× of the medians)`,
+  );
+  const ck = median(cpu.kernel);
+  const cd = median(cpu.direct);
+  console.log(
+    `  CPU time: kernel ${ck.toFixed(0)} µs/call, direct ${cd.toFixed(0)} µs/call, overhead ${(ck - cd).toFixed(0)} µs/call, ratio ${(ck / cd).toFixed(2)}×`,
   );
   console.log(`  load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
   await llm.close();
