@@ -274,6 +274,8 @@ describe("budgets that escalate, help signals, checkpoints", () => {
 describe("who may control a thread", () => {
   it("its parent and holders of thread.control may; any other thread may not", async () => {
     const { w, id, m } = await start([slow(greet("x")), { text: "done" }]);
+    // The thread is on its first (slow) model call: its transcript has more than two events by then.
+    await until("the first model call", () => modelRequests(w).length === 1);
     const key = await w.runtime.kernel.signingKey();
     const token = async (threadId: string, grants: { cap: string; scope?: string }[]) =>
       (await mintToken({ key, grants: grants as never, directiveId: "d", threadId })).token;
