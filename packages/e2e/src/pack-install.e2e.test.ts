@@ -246,9 +246,22 @@ describe("packed tarballs, installed with npm outside the workspace", () => {
       const has = (path: string) => files.includes(path);
       const hasUnder = (prefix: string) => files.some((f) => f.startsWith(prefix));
       const main = manifest.exports?.["."] as Record<string, unknown> | undefined;
-      if (typeof main?.types !== "string" || typeof main.import !== "string")
+      // `import` names the ESM file, or picks one by platform (`{node, default}`: @kiwi/primitives).
+      const imports = main?.import;
+      const importFiles =
+        typeof imports === "string"
+          ? [imports]
+          : imports && typeof imports === "object"
+            ? Object.values(imports as Record<string, unknown>)
+            : [];
+      if (
+        typeof main?.types !== "string" ||
+        importFiles.length === 0 ||
+        importFiles.some((f) => typeof f !== "string")
+      )
         problems.push(`${name}: exports["."] needs "types" and "import"`);
-      // ESM only, said plainly: no condition a CommonJS require could match.
+      // ESM only, said plainly: no condition a CommonJS require could match (a platform choice lives
+      // under "import", which a require never matches).
       for (const [sub, conditions] of Object.entries(manifest.exports ?? {}))
         if (conditions && typeof conditions === "object")
           for (const c of ["require", "default", "node"])
