@@ -3,7 +3,7 @@
 // parent ($1.00, stop) and its child ($0.60 reserved, on_exceeded warn) and is SIGKILLed mid-stream of the
 // child's second turn. Resumed in this process with nothing of the parent running here, the child is still
 // held to its parent's tree; the parent, resumed afterwards, still counts what the child spent.
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeTurn } from "@kiwi/fake-llm";
 import { createKernel } from "@kiwi/kernel";
@@ -131,8 +131,11 @@ describe("a budget tree across a crash", () => {
     await writeDirectives(projectRoot);
     const asked = (route: string) =>
       fake.requests.filter((r) => firstUserText(r.body).includes(route)).length;
-    const transcript = (id: string) =>
-      readTranscript(join(projectRoot, ".ai/threads", id, "transcript.jsonl")).events;
+    // A thread's transcript appears just after its spawn returns (opened off the spawn's path).
+    const transcript = (id: string) => {
+      const file = join(projectRoot, ".ai/threads", id, "transcript.jsonl");
+      return existsSync(file) ? readTranscript(file).events : [];
+    };
 
     const victim = spawnFixture(["victim", projectRoot, fake.anthropicBaseUrl, "tree_parent", PARENT]);
     cleanups.push(() => victim.kill());

@@ -4,6 +4,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -73,6 +74,44 @@ describe("thread files never leave the project", () => {
       ).rejects.toMatchObject({ code: "TRANSCRIPT_UNAVAILABLE" });
       expect(readdirSync(outside)).toEqual(["target.jsonl"]);
       expect(readFileSync(join(outside, "target.jsonl"), "utf8")).toBe("");
+      expect(manager.liveThreads()).toEqual([]);
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it("a .ai/threads swapped for a link after open: the spawned thread ends error, never run, nothing outside", async () => {
+    const project = temp();
+    const outside = temp();
+    const keys = testKeys();
+    const manager = ThreadManager.open({ projectRoot: project, verifier: keys.verifier });
+    try {
+      // The registry stays open on its file (moved along); the threads folder is now a link out.
+      renameSync(join(project, ".ai/threads"), join(project, ".ai/threads-moved"));
+      symlinkSync(outside, join(project, ".ai/threads"), "dir");
+      const auth = await keys.token([{ cap: "spawn.thread" }]);
+      let ran = false;
+      const runner = (): HarnessRunner => ({
+        run: async () => {
+          ran = true;
+          return idle.run({ message: "" });
+        },
+      });
+      // The new folder is made off spawn's path: spawn returns, the thread then ends unstarted.
+      const spawned = await manager.spawn({ threadId: "swapped", directive: "d", message: "", auth, runner });
+      const result = await spawned.done();
+      expect(result).toMatchObject({ status: "error", reason: "TRANSCRIPT_UNAVAILABLE" });
+      expect(result.error?.code).toBe("TRANSCRIPT_UNAVAILABLE");
+      expect(ran).toBe(false);
+      expect(manager.registry.get("swapped")).toMatchObject({
+        status: "error",
+        reason: "TRANSCRIPT_UNAVAILABLE",
+      });
+      // What it recorded meanwhile went to the registry alone.
+      const types = manager.registry.getEvents("swapped").map((e) => e.type);
+      expect(types[0]).toBe("spawned");
+      expect(types).toContain("error");
+      expect(readdirSync(outside)).toEqual([]);
       expect(manager.liveThreads()).toEqual([]);
     } finally {
       await manager.close();

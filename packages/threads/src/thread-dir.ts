@@ -1,3 +1,6 @@
+import { lstatSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { ensureDirInRootSync } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
 
@@ -28,4 +31,38 @@ export function ensureThreadDir(root: string, threadId?: string): string {
       cause: error,
     });
   }
+}
+
+/**
+ * True when nothing is at `<root>/.ai/threads/<id>` yet (a new thread's folder): a single `lstat`, so
+ * `spawn` can leave creating it to `ensureNewThreadDir` off its path. Anything there — a folder, a link —
+ * takes the synchronous `ensureThreadDir` instead, whose refusal `spawn` throws at once.
+ */
+export function threadDirMissing(root: string, threadId: string): boolean {
+  return lstatSync(join(root, ".ai/threads", threadId), { throwIfNoEntry: false }) === undefined;
+}
+
+/**
+ * `ensureThreadDir(root, id)` with its one slow step, the new folder's `mkdir`, in the background (the
+ * libuv pool: on a busy disk it waits for the file system's journal): `.ai/threads` is checked first
+ * (nothing is created through a link), then the thread's folder is made, then the same sandbox check
+ * runs again over every component, so what is returned is a real folder inside the project. Refusals
+ * and failures are TRANSCRIPT_UNAVAILABLE.
+ */
+export async function ensureNewThreadDir(root: string, threadId: string): Promise<string> {
+  const parent = ensureThreadDir(root);
+  try {
+    await mkdir(join(parent, threadId), { mode: 0o700 });
+  } catch (cause) {
+    // EEXIST: made meanwhile (or a link put there) — the check below decides.
+    if ((cause as { code?: unknown }).code !== "EEXIST") {
+      throw new KiwiError({
+        code: "TRANSCRIPT_UNAVAILABLE",
+        message: `.ai/threads/${threadId} could not be created (${String((cause as { code?: unknown }).code ?? cause)}): check the disk's free space and the folder's permissions`,
+        context: { path: `.ai/threads/${threadId}`, reason: "mkdir_failed" },
+        cause,
+      });
+    }
+  }
+  return ensureThreadDir(root, threadId);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HarnessRunner, HarnessRunResult } from "@kiwi/spec";
@@ -140,5 +140,94 @@ describe("ThreadManager.spawn", () => {
       }),
     ).rejects.toMatchObject({ code: "INVALID_INPUT", context: { renamed: { max_cost_usd: "maxCostUsd" } } });
     expect(manager.registry.get("t")).toBeUndefined();
+  });
+});
+
+describe("spawn opens a new thread's transcript off its path", () => {
+  it("keeps what is recorded before the file is open, in order, in the transcript and the registry", async () => {
+    const { manager, auth } = await openManager();
+    let ran = false;
+    const spawned = await manager.spawn({
+      threadId: "early",
+      directive: "d",
+      message: "go",
+      auth,
+      inputs: { topic: "x" },
+      runner: () => ({
+        run: async () => {
+          ran = true;
+          return RESULT;
+        },
+      }),
+    });
+    // Controls applied at once, before the run starts (and maybe before the file exists).
+    manager.inject("early", "hello");
+    manager.pause("early");
+    manager.resume("early");
+    expect(manager.readTranscript("early").torn).toBe(false);
+    expect(await spawned.done()).toMatchObject({ status: "completed", reason: "end_turn" });
+    expect(ran).toBe(true);
+    const { events } = readTranscript(manager.transcriptPath("early"));
+    expect(events.map((e) => [e.type, (e as { action?: string }).action ?? null])).toEqual([
+      ["spawned", null],
+      ["intervention", "inject_message"],
+      ["intervention", "pause"],
+      ["intervention", "resume"],
+      ["status", null],
+      ["completed", null],
+      ["status", null],
+    ]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events[0]).toMatchObject({ directive: "d", inputs: { topic: "x" } });
+    // The registry's copies point at the same lines.
+    const copies = manager.registry.getEvents("early");
+    expect(copies.map((e) => [e.type, e.data.transcript_seq])).toEqual(events.map((e) => [e.type, e.seq]));
+    const folder = statSync(join(manager.projectRoot, ".ai/threads/early"));
+    expect(folder.mode & 0o777).toBe(0o700);
+    expect(statSync(manager.transcriptPath("early")).mode & 0o777).toBe(0o600);
+  });
+
+  it("a kill before the run starts ends the thread killed, its run handed an aborted signal", async () => {
+    const { manager, auth } = await openManager();
+    let aborted: boolean | undefined;
+    const spawned = await manager.spawn({
+      threadId: "killed_early",
+      directive: "d",
+      message: "go",
+      auth,
+      runner: () => ({
+        run: async ({ signal }) => {
+          aborted = signal?.aborted;
+          return RESULT;
+        },
+      }),
+    });
+    manager.kill("killed_early");
+    const result = await spawned.done();
+    expect(result.status).toBe("killed");
+    const types = readTranscript(manager.transcriptPath("killed_early")).events.map((e) => e.type);
+    expect(types[0]).toBe("spawned");
+    expect(types).toContain("intervention");
+    expect(aborted).toBe(true);
+  });
+
+  it("refuses inputs that are not JSON before anything is registered", async () => {
+    const { manager, auth } = await openManager();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const inputs of [{ n: 1n }, cyclic]) {
+      await expect(
+        manager.spawn({
+          threadId: "bad_inputs",
+          directive: "d",
+          message: "",
+          auth,
+          inputs,
+          runner: () => ({ run: async () => RESULT }) as HarnessRunner,
+        }),
+      ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    }
+    expect(manager.registry.get("bad_inputs")).toBeUndefined();
+    expect(existsSync(join(manager.projectRoot, ".ai/threads/bad_inputs"))).toBe(false);
   });
 });

@@ -27,6 +27,7 @@ import {
   type ControlResult,
   checkControllable,
 } from "./manager/control-queue";
+import { type Opened, OpeningTranscripts } from "./manager/opening-transcripts";
 import { OwnerLeases } from "./manager/owner-leases";
 import { StoreTree } from "./manager/store-tree";
 import { WriteChains } from "./manager/write-chains";
@@ -37,7 +38,7 @@ import { HEARTBEAT_MS, ThreadRegistry, type ThreadRow } from "./registry/thread-
 import { refuseRenamedOptions } from "./renamed-options";
 import { isPromise } from "./store/awaitable";
 import type { ControlOutcome, Fence, ThreadLease, ThreadStore } from "./store/thread-store";
-import { ensureThreadDir } from "./thread-dir";
+import { ensureNewThreadDir, ensureThreadDir, threadDirMissing } from "./thread-dir";
 import { validateThreadId } from "./thread-id";
 import { type ThreadResult, threadResultOf, threadUsageOf } from "./thread-result";
 import { followTranscript } from "./transcript/follow-transcript";
@@ -243,6 +244,23 @@ function waitAborted(threadId: string): KiwiError {
   });
 }
 
+/**
+ * The `spawned` event carries the inputs, and is written once the transcript is open: inputs that are no
+ * JSON (a BigInt, a cycle) are refused before anything is registered rather than lost then.
+ */
+function assertJsonInputs(inputs: Record<string, unknown> | undefined, threadId: string): void {
+  try {
+    JSON.stringify(inputs ?? {});
+  } catch (cause) {
+    throw new KiwiError({
+      code: "INVALID_INPUT",
+      message: `the inputs of thread ${threadId} must be JSON (${(cause as Error).message}): pass plain objects, strings and numbers, no BigInt or cycles`,
+      context: { thread_id: threadId },
+      cause,
+    });
+  }
+}
+
 function compact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
@@ -282,6 +300,8 @@ export class ThreadManager {
   readonly #live = new Map<string, LiveThread>();
   readonly #runners = new Map<string, HarnessRunner>();
   readonly #writers = new Map<string, TranscriptWriter>();
+  /** Transcripts of threads just spawned, opened in the background (their writes wait meanwhile). */
+  readonly #opening = new OpeningTranscripts<TranscriptWriter>();
   readonly #listeners = new Set<(change: StatusChange) => void>();
   #closed = false;
   #poller: ReturnType<typeof setInterval> | undefined;
@@ -434,7 +454,9 @@ export class ThreadManager {
   /** One line in the transcript of a thread this process does not run (opened and closed again). */
   #transcriptLine(id: string, type: string, fields: Record<string, unknown>): number | undefined {
     try {
-      const writer = TranscriptWriter.open(this.transcriptPath(id), { redact: this.#redact, now: this.#now });
+      // Its folder through the sandbox's checks (a thread that died before making it gets it now).
+      ensureThreadDir(this.projectRoot, id);
+      const writer = this.#openWriter(this.transcriptPath(id));
       const event = writer.write(type, fields);
       writer.close();
       return event.seq;
@@ -484,6 +506,7 @@ export class ThreadManager {
         context: { project_path: request.projectPath },
       });
     }
+    assertJsonInputs(request.inputs, id);
     const parentId = request.parentId ?? null;
     const parent = parentId ? this.#live.get(parentId) : undefined;
     if (request.budget) refuseRenamedOptions(request.budget, BUDGET_RENAMES, "ThreadManager.spawn budget");
@@ -550,13 +573,20 @@ export class ThreadManager {
     );
     live.checkpoint = () => this.#checkpoint(id);
     this.#live.set(id, live);
+    let opening: Promise<Opened<TranscriptWriter>> | undefined;
     try {
       if (request.lease) this.#leases.adopt(id, request.lease);
       else await this.#leases.acquire(id);
       const registered = request.onRegistered?.(row);
       if (isPromise(registered)) await registered;
-      ensureThreadDir(this.projectRoot, id);
-      this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+      // A new thread's folder and transcript are made in the background (the run waits for them; its
+      // writes meanwhile are held in order): on a busy disk the mkdir is most of a spawn. Anything already
+      // at the folder's place (a leftover folder, a link) is checked and opened here, its refusal thrown.
+      if (threadDirMissing(this.projectRoot, id)) opening = this.#openInBackground(id, transcript);
+      else {
+        ensureThreadDir(this.projectRoot, id);
+        this.#writers.set(id, this.#openWriter(transcript));
+      }
     } catch (error) {
       // Nothing runs: the registered thread ends `error` with the reason, and the caller gets the error.
       this.#live.delete(id);
@@ -592,7 +622,7 @@ export class ThreadManager {
         pendingMessages: live.inject.length,
       }),
     };
-    live.done = this.#run(live, handle, request);
+    live.done = this.#run(live, handle, request, opening);
     this.#ensurePolling();
     const spawned = {
       success: true as const,
@@ -688,7 +718,7 @@ export class ThreadManager {
     this.#live.set(id, live);
     try {
       ensureThreadDir(this.projectRoot, id);
-      this.#writers.set(id, TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now }));
+      this.#writers.set(id, this.#openWriter(transcript));
     } catch (error) {
       this.#live.delete(id);
       budget.release();
@@ -740,6 +770,26 @@ export class ThreadManager {
     live: (threadId) => this.#live.get(threadId)?.budget,
   };
 
+  #openWriter(transcript: string): TranscriptWriter {
+    return TranscriptWriter.open(transcript, { redact: this.#redact, now: this.#now });
+  }
+
+  /** Makes a new thread's folder and opens its transcript off `spawn`'s path (see `OpeningTranscripts`). */
+  #openInBackground(id: string, transcript: string): Promise<Opened<TranscriptWriter>> {
+    return this.#opening.open(
+      id,
+      async () => {
+        // Not a moment of spawn's own: its caller has its answer before any of this runs.
+        await new Promise((resolve) => setImmediate(resolve));
+        await ensureNewThreadDir(this.projectRoot, id);
+        return this.#openWriter(transcript);
+      },
+      (opened) => {
+        if (opened.ok) this.#writers.set(id, opened.writer);
+      },
+    );
+  }
+
   /** A thread that never ran (its transcript or journal could not be set up) ends `error` with the reason. */
   async #endUnstarted(id: string, code: string): Promise<void> {
     const fence = this.fenceOf(id);
@@ -770,9 +820,16 @@ export class ThreadManager {
     live: LiveThread,
     handle: ThreadHandle,
     request: Pick<SpawnRequest, "runner" | "message" | "resume">,
+    opening?: Promise<Opened<TranscriptWriter>>,
   ): Promise<ThreadResult> {
     // One macrotask later: spawn has returned to its caller before any runner code runs.
     await new Promise((resolve) => setImmediate(resolve));
+    // Nothing runs before the transcript is open; without one the thread ends `error`, never started.
+    const opened = opening ? await opening : undefined;
+    if (opened && !opened.ok) {
+      const { code, message } = opened.error;
+      return this.#finish(live, undefined, { code, message });
+    }
     let result: HarnessRunResult | undefined;
     let failure: { code: KiwiErrorCode; message: string } | undefined;
     try {
@@ -933,6 +990,8 @@ export class ThreadManager {
   }
 
   #write(threadId: string, type: string, fields: Record<string, unknown>): void {
+    // Its transcript is still being opened: written (transcript and registry) once it is, in order.
+    if (this.#opening.defer(threadId, () => this.#write(threadId, type, fields))) return;
     if (type === "cost_update") this.#rollUsage(threadId, fields);
     const seq = this.#writers.get(threadId)?.append(type, fields);
     const data = this.#registryCopy(fields);
@@ -1234,6 +1293,8 @@ export class ThreadManager {
         context: { thread_id: threadId },
       });
     }
+    // Spawned a moment ago, its transcript still being opened: nothing is in it yet.
+    if (this.#opening.has(threadId)) return { events: [], torn: false };
     return readTranscript(this.transcriptPath(threadId), { lastN });
   }
 
