@@ -117,4 +117,29 @@ describe("thread files never leave the project", () => {
       await manager.close();
     }
   });
+
+  it("a .ai/threads that is a file: spawn throws TRANSCRIPT_UNAVAILABLE, the thread is recorded failed", async () => {
+    const project = temp();
+    const keys = testKeys();
+    const manager = ThreadManager.open({
+      projectRoot: project,
+      registryFile: join(project, "registry.db"),
+      verifier: keys.verifier,
+    });
+    try {
+      mkdirSync(join(project, ".ai"), { recursive: true });
+      writeFileSync(join(project, ".ai/threads"), "not a folder");
+      const auth = await keys.token([{ cap: "spawn.thread" }]);
+      await expect(
+        manager.spawn({ threadId: "on_file", directive: "d", message: "", auth, runner: () => idle }),
+      ).rejects.toMatchObject({ code: "TRANSCRIPT_UNAVAILABLE" });
+      expect(manager.registry.get("on_file")).toMatchObject({
+        status: "error",
+        reason: "TRANSCRIPT_UNAVAILABLE",
+      });
+      expect(readFileSync(join(project, ".ai/threads"), "utf8")).toBe("not a folder");
+    } finally {
+      await manager.close();
+    }
+  });
 });

@@ -39,7 +39,12 @@ export function ensureThreadDir(root: string, threadId?: string): string {
  * takes the synchronous `ensureThreadDir` instead, whose refusal `spawn` throws at once.
  */
 export function threadDirMissing(root: string, threadId: string): boolean {
-  return lstatSync(join(root, ".ai/threads", threadId), { throwIfNoEntry: false }) === undefined;
+  try {
+    return lstatSync(join(root, ".ai/threads", threadId), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    // ENOTDIR, EACCES…: the synchronous path says what is wrong (TRANSCRIPT_UNAVAILABLE).
+    return false;
+  }
 }
 
 /**
