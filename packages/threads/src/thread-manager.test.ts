@@ -165,6 +165,14 @@ describe("spawn opens a new thread's transcript off its path", () => {
     manager.pause("early");
     manager.resume("early");
     expect(manager.readTranscript("early").torn).toBe(false);
+    // The asynchronous read (the thread tools') waits for the file: what was recorded meanwhile is in it.
+    const read = await manager.readEvents("early");
+    expect(read.events.slice(0, 4).map((e) => e.type)).toEqual([
+      "spawned",
+      "intervention",
+      "intervention",
+      "intervention",
+    ]);
     expect(await spawned.done()).toMatchObject({ status: "completed", reason: "end_turn" });
     expect(ran).toBe(true);
     const { events } = readTranscript(manager.transcriptPath("early"));

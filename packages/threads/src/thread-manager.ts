@@ -579,10 +579,13 @@ export class ThreadManager {
       else await this.#leases.acquire(id);
       const registered = request.onRegistered?.(row);
       if (isPromise(registered)) await registered;
-      // A new thread's folder and transcript are made in the background (the run waits for them; its
-      // writes meanwhile are held in order): on a busy disk the mkdir is most of a spawn. Anything already
-      // at the folder's place (a leftover folder, a link) is checked and opened here, its refusal thrown.
-      if (threadDirMissing(this.projectRoot, id)) opening = this.#openInBackground(id, transcript);
+      // On the embedded registry a new thread's folder and transcript are made in the background (the run
+      // waits for them; its writes meanwhile are held in order): on a busy disk the mkdir is most of a
+      // spawn. Anything already at the folder's place (a leftover folder, a link) is checked and opened
+      // here, its refusal thrown. On another store, whose round trips dwarf the mkdir and whose events
+      // other hosts read, both are done before spawn returns, as before.
+      if (this.#registry && threadDirMissing(this.projectRoot, id))
+        opening = this.#openInBackground(id, transcript);
       else {
         ensureThreadDir(this.projectRoot, id);
         this.#writers.set(id, this.#openWriter(transcript));
@@ -822,10 +825,13 @@ export class ThreadManager {
     request: Pick<SpawnRequest, "runner" | "message" | "resume">,
     opening?: Promise<Opened<TranscriptWriter>>,
   ): Promise<ThreadResult> {
-    // One macrotask later: spawn has returned to its caller before any runner code runs.
-    await new Promise((resolve) => setImmediate(resolve));
+    // At least one macrotask later (opening the transcript starts with one): spawn has returned to its
+    // caller before any runner code runs. Awaited here first, so the run starts before a reader that
+    // waits for the transcript (`readEvents`) reads it.
+    let opened: Opened<TranscriptWriter> | undefined;
+    if (opening) opened = await opening;
+    else await new Promise((resolve) => setImmediate(resolve));
     // Nothing runs before the transcript is open; without one the thread ends `error`, never started.
-    const opened = opening ? await opening : undefined;
     if (opened && !opened.ok) {
       const { code, message } = opened.error;
       return this.#finish(live, undefined, { code, message });
@@ -1303,6 +1309,8 @@ export class ThreadManager {
    * (`readTranscript`), the store's events (any host) on another store.
    */
   async readEvents(threadId: string, lastN = 50): Promise<{ events: TranscriptEvent[]; torn: boolean }> {
+    // Spawned a moment ago: read once its transcript is open (what it recorded meanwhile is in it then).
+    await this.#opening.whenOpen(threadId);
     if (this.#registry) return this.readTranscript(threadId, lastN);
     if (!(await this.store.get(threadId))) {
       throw new KiwiError({

@@ -12,10 +12,16 @@ export type Opened<W> =
  */
 export class OpeningTranscripts<W> {
   readonly #waiting = new Map<string, (() => void)[]>();
+  readonly #opened = new Map<string, Promise<Opened<W>>>();
 
   /** True while the thread's transcript is being opened. */
   has(threadId: string): boolean {
     return this.#waiting.has(threadId);
+  }
+
+  /** Settles once the thread's transcript is open (or could not be); undefined when none is being opened. */
+  whenOpen(threadId: string): Promise<Opened<W>> | undefined {
+    return this.#opened.get(threadId);
   }
 
   /**
@@ -25,7 +31,7 @@ export class OpeningTranscripts<W> {
    */
   open(threadId: string, open: () => Promise<W>, opened: (result: Opened<W>) => void): Promise<Opened<W>> {
     this.#waiting.set(threadId, []);
-    return open().then(
+    const settled = open().then(
       (writer) => this.#settle(threadId, { ok: true, writer }, opened),
       (error: unknown) =>
         this.#settle(
@@ -44,6 +50,8 @@ export class OpeningTranscripts<W> {
           opened,
         ),
     );
+    this.#opened.set(threadId, settled);
+    return settled;
   }
 
   /** Holds `write` until the thread's transcript is open; false (run it now) when none is being opened. */
@@ -59,6 +67,7 @@ export class OpeningTranscripts<W> {
     opened(result);
     // Gone before the waiting writes run: each now writes for real, in the order it was made.
     this.#waiting.delete(threadId);
+    this.#opened.delete(threadId);
     for (const write of waiting) {
       try {
         write();
