@@ -12,6 +12,8 @@ export type { DirEntry, DirEntryType, DirListing, ListDirInRootOptions } from ".
 export { listDirInRoot } from "./list-dir-in-root";
 export type { OpenAppendSyncOptions } from "./open-append-sync";
 export { openAppendSync } from "./open-append-sync";
+export type { AnchoredDir } from "./open-dir-anchored";
+export { openDirAnchored } from "./open-dir-anchored";
 export type { OpenedFd, OpenedFile, OpenFileInRootOptions } from "./open-file-in-root";
 export { openFdInRoot, openFileInRoot } from "./open-file-in-root";
 export type { PathErrorCode, PathErrorReason } from "./path-error";

@@ -1,8 +1,18 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureDirInRootSync } from "@kiwi/sandbox";
+import { ensureDirInRootSync, openDirAnchored } from "@kiwi/sandbox";
 import { KiwiError } from "@kiwi/spec";
+
+/** A refusal of the anchored folder (it was moved or swapped meanwhile) as the thread's TRANSCRIPT_UNAVAILABLE. */
+function transcriptUnavailable(threadId: string, cause: KiwiError): KiwiError {
+  return new KiwiError({
+    code: "TRANSCRIPT_UNAVAILABLE",
+    message: `.ai/threads/${threadId} could not be created: ${cause.message}`,
+    context: { path: `.ai/threads/${threadId}`, reason: String(cause.context.reason ?? cause.code) },
+    cause,
+  });
+}
 
 const WHY: Record<string, string> = {
   symlink_escape: "is a symbolic link",
@@ -57,8 +67,17 @@ export function threadDirMissing(root: string, threadId: string): boolean {
 export async function ensureNewThreadDir(root: string, threadId: string): Promise<string> {
   const parent = ensureThreadDir(root);
   try {
-    await mkdir(join(parent, threadId), { mode: 0o700 });
+    // Made inside the very folder that was checked, held open: on Linux the name is reached through
+    // /proc/self/fd/<fd>, so `.ai/threads` swapped for a link meanwhile cannot move the new folder out of
+    // the project (the sandbox's anchored directory; elsewhere its identity is re-checked).
+    const dir = await openDirAnchored(realpathSync.native(root), parent, ".ai/threads");
+    try {
+      await mkdir(dir.child(threadId), { mode: 0o700 });
+    } finally {
+      await dir.close();
+    }
   } catch (cause) {
+    if (KiwiError.isInstance(cause)) throw transcriptUnavailable(threadId, cause);
     // EEXIST: made meanwhile (or a link put there) — the check below decides.
     if ((cause as { code?: unknown }).code !== "EEXIST") {
       throw new KiwiError({
