@@ -198,7 +198,11 @@ describe.skipIf(!db)(
           .filter((l) => l.startsWith("{"))
           .map((l) => JSON.parse(l) as Record<string, unknown>)
           .filter((j) => j.queued === childId);
-        expect(again).toEqual([{ queued: childId, now: hold === "register", reconciled: true }]);
+        if (hold === "register") expect(again).toEqual([{ queued: childId, now: true, reconciled: true }]);
+        // Queued before the crash: the new worker may take the child off the queue before the parent's
+        // reconcile looks (then it is no longer spawning and is not handed over again); handed over or
+        // not, it is never queued a second time.
+        else expect(again.filter((j) => j.now !== false)).toEqual([]);
         // The parent got the child's id as its spawn's result (its second model call carries it).
         expect(JSON.stringify(asked(PARENT)[1]?.body)).toContain(childId);
         const resumed = (await store.getEvents(parentId)).filter((e) => e.type === "resumed");
