@@ -276,7 +276,11 @@ describe("resume in place after the owner is SIGKILLed", () => {
       resumers.map((r) => Promise.race([r.waitForJson("resumed"), r.waitForJson("failed")])),
     );
     expect(answers.filter((a) => a.resumed === "resumed")).toHaveLength(1);
-    expect(answers.filter((a) => a.failed === "THREAD_OWNED")).toHaveLength(1);
+    // The other is refused: THREAD_OWNED while the winner runs it, THREAD_FINISHED when a loaded machine
+    // let the winner finish its last step before the other even asked.
+    expect(answers.filter((a) => a.failed === "THREAD_OWNED" || a.failed === "THREAD_FINISHED")).toHaveLength(
+      1,
+    );
     const winner = resumers[answers.findIndex((a) => a.resumed === "resumed")]!;
     expect(await winner.waitForJson("done")).toEqual({ done: "completed" });
     expect(c.effects()).toBe("one\ntwo\n");
