@@ -83,24 +83,6 @@ export class EventQueue {
     }
   }
 
-  /**
-   * Hands over every queued row to a writer that commits them in a transaction of its own (the registry's
-   * journal writes take them along); the queue is empty afterwards. `restore` puts them back if that
-   * transaction did not commit.
-   */
-  take(): QueuedEvent[] {
-    const rows = this.#rows;
-    this.#rows = [];
-    return rows;
-  }
-
-  /** Puts rows `take` handed over back at the head of the queue (their transaction rolled back). */
-  restore(rows: readonly QueuedEvent[]): void {
-    if (rows.length === 0) return;
-    this.#rows = [...rows, ...this.#rows];
-    this.schedule();
-  }
-
   /** Stops pending background writes (the rows stay queued). */
   cancel(): void {
     this.#cancelTimers();

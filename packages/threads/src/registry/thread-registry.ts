@@ -222,7 +222,10 @@ export class ThreadRegistry implements ThreadStore {
     this.#now = options.now ?? (() => new Date());
     this.#stmts = prepare(db);
     this.#leases = new SqliteLeases(db, this.#now);
-    const insertEvents = transaction(db, (rows: readonly QueuedEvent[]) => this.#writeQueued(rows));
+    const insertEvents = transaction(db, (rows: readonly QueuedEvent[]) => {
+      for (const row of rows) this.#stmts.insertEvent.run(row);
+      for (const [thread_id, u] of this.#usage) this.#stmts.setUsage.run({ thread_id, ...u });
+    });
     const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
     this.#queue = new EventQueue({
       batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -751,41 +754,9 @@ export class ThreadRegistry implements ThreadStore {
   /** A step row's insert, fenced by the owner's lease; a second row for the same step is JOURNAL_CORRUPT. */
   #insertStep(threadId: string, step: StepIntentRow, fence: Fence | undefined, insert: () => unknown): void {
     this.#assertOpen();
-    this.#journalWrite("journaling a step", threadId, fence, () => stepOnce(threadId, step.seq, insert));
-  }
-
-  /** Inside a transaction: the queued event rows and the queued usage of every thread. */
-  #writeQueued(rows: readonly QueuedEvent[]): void {
-    for (const row of rows) this.#stmts.insertEvent.run(row);
-    for (const [thread_id, u] of this.#usage) this.#stmts.setUsage.run({ thread_id, ...u });
-  }
-
-  /**
-   * A journal write (fenced by the owner's lease), committed now. The events and usage queued so far ride
-   * along in the same transaction — group commit: the step has to be committed at once anyway, so they
-   * do not cost a transaction of their own at the next setImmediate, and they are on disk no later than
-   * before. Should that transaction fail, it is rolled back whole, the rows go back to the queue and the
-   * step is written alone, so a journal write fails only for its own reasons.
-   */
-  #journalWrite<R>(action: string, threadId: string, fence: Fence | undefined, write: () => R): R {
-    const alone = () => this.#guard(action, () => this.#leases.fenced(threadId, fence, write));
-    if (this.#queue.size === 0 && this.#usage.size === 0) return alone();
-    const rows = this.#queue.take();
-    const together = transaction(this.#db, (): R => {
-      this.#writeQueued(rows);
-      this.#leases.assertFence(threadId, fence);
-      return write();
-    });
-    let result: R;
-    try {
-      result = together.immediate();
-    } catch {
-      this.#queue.restore(rows);
-      return alone();
-    }
-    // Committed with the rows: nothing changes the map while the synchronous write runs.
-    this.#usage.clear();
-    return result;
+    this.#guard("journaling a step", () =>
+      this.#leases.fenced(threadId, fence, () => stepOnce(threadId, step.seq, insert)),
+    );
   }
 
   /** The registry clock's time now, as its rows record it (ISO 8601). */
@@ -796,8 +767,10 @@ export class ThreadRegistry implements ThreadStore {
   /** Writes a step's outcome (once: a recorded outcome is never changed); fenced like beginStep. */
   endStep(threadId: string, seq: number, outcome: string, fence?: Fence): void {
     this.#assertOpen();
-    const changed = this.#journalWrite("journaling a step's outcome", threadId, fence, () =>
-      this.#stmts.endStep.run({ thread_id: threadId, seq, outcome, ended_at: this.#timestamp() }),
+    const changed = this.#guard("journaling a step's outcome", () =>
+      this.#leases.fenced(threadId, fence, () =>
+        this.#stmts.endStep.run({ thread_id: threadId, seq, outcome, ended_at: this.#timestamp() }),
+      ),
     ).changes;
     if (Number(changed) === 0) {
       throw new KiwiError({
