@@ -25,7 +25,8 @@ const NOT_CODES: Readonly<Record<string, string>> = {
   SQLITE_LOCKED: "better-sqlite3's error code, read",
   SQLITE_CONSTRAINT_PRIMARYKEY: "better-sqlite3's error code, read",
   DUPLICATE_KEY: "the yaml library's error code, read",
-  ECONNECT_TIMEOUT: "an errno-style code the node:http transport sets on its own socket error, mapped to TIMEOUT",
+  ECONNECT_TIMEOUT:
+    "an errno-style code the node:http transport sets on its own socket error, mapped to TIMEOUT",
   ERR_PARSE_ARGS: "node:util parseArgs's error code prefix, read",
   ERR_DLOPEN_FAILED: "Node's error code for a native addon that does not load, read",
   MODULE_NOT_FOUND: "Node's error code for a missing package, read",
