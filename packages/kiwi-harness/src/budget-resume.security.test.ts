@@ -11,7 +11,7 @@ import { readTranscript, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixtureRuntime, spawnFixture } from "./test-support/crash-fixture";
 import { threadDirectiveFile } from "./test-support/runtime-world";
-import { call, createTestProject } from "./test-support/thread-world";
+import { call, createTestProject, firstUserText } from "./test-support/thread-world";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -69,13 +69,6 @@ function script() {
       },
     ],
   };
-}
-
-function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
-    (m) => m.role === "user",
-  );
-  return JSON.stringify(first?.content ?? "");
 }
 
 async function until(what: string, test: () => boolean, timeoutMs = 30_000): Promise<void> {

@@ -9,7 +9,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFakeLlmServer, type FakeLlmServer } from "@kiwi/fake-llm";
-import { createKernel } from "@kiwi/kernel";
 import { PostgresThreadStore } from "@kiwi/threads-postgres";
 import { DbosThreadEngine } from "@kiwi/threads-postgres/engine";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -17,7 +16,7 @@ import { createTestDatabase } from "../../threads-postgres/src/test-support/test
 import { type FixtureChild, spawnFixture } from "./test-support/crash-fixture";
 import { QUEUE_WORKER, QUEUED_BODY, type QueuedInput } from "./test-support/queue-worker-fixture";
 import { threadDirectiveFile } from "./test-support/runtime-world";
-import { call, createTestProject } from "./test-support/thread-world";
+import { call, createDirectives, createTestProject, firstUserText } from "./test-support/thread-world";
 
 const db = await createTestDatabase("kiwi_harness_queued_child");
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -53,21 +52,7 @@ const script = () => ({
   ],
 });
 
-function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
-    (m) => m.role === "user",
-  );
-  return JSON.stringify(first?.content ?? "");
-}
-
 async function writeDirectives(projectRoot: string): Promise<void> {
-  const kernel = await createKernel({
-    personAtTerminal: true,
-    projectRoot,
-    userSpace: join(projectRoot, ".user"),
-    env: {},
-    indexTtlMs: 0,
-  });
   const shell = `
       <execute resource="kiwi-mcp" action="*"/>
       <execute resource="tool" id="bash"/>
@@ -82,15 +67,7 @@ async function writeDirectives(projectRoot: string): Promise<void> {
     }),
     queued_worker: threadDirectiveFile({ name: "queued_worker", permissions: shell }),
   };
-  for (const [item_id, content] of Object.entries(directives)) {
-    const done = await kernel.execute({
-      item_type: "directive",
-      action: "create",
-      item_id,
-      parameters: { content },
-    });
-    if (!done.success) throw new Error(done.error.message);
-  }
+  await createDirectives(projectRoot, directives);
 }
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 45_000) {

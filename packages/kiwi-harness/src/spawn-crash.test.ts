@@ -6,12 +6,11 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFakeLlmServer, type FakeLlmServer } from "@kiwi/fake-llm";
-import { createKernel } from "@kiwi/kernel";
 import { readTranscript } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureChild, fixtureRuntime, spawnFixture } from "./test-support/crash-fixture";
 import { threadDirectiveFile } from "./test-support/runtime-world";
-import { call, createTestProject } from "./test-support/thread-world";
+import { call, createDirectives, createTestProject, firstUserText } from "./test-support/thread-world";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -43,21 +42,7 @@ const script = () => ({
   ],
 });
 
-function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
-    (m) => m.role === "user",
-  );
-  return JSON.stringify(first?.content ?? "");
-}
-
 async function writeDirectives(projectRoot: string): Promise<void> {
-  const kernel = await createKernel({
-    personAtTerminal: true,
-    projectRoot,
-    userSpace: join(projectRoot, ".user"),
-    env: {},
-    indexTtlMs: 0,
-  });
   const directives = {
     spawn_parent: threadDirectiveFile({
       name: "spawn_parent",
@@ -77,15 +62,7 @@ async function writeDirectives(projectRoot: string): Promise<void> {
       <execute resource="process" action="exec"/>`,
     }),
   };
-  for (const [item_id, content] of Object.entries(directives)) {
-    const done = await kernel.execute({
-      item_type: "directive",
-      action: "create",
-      item_id,
-      parameters: { content },
-    });
-    if (!done.success) throw new Error(done.error.message);
-  }
+  await createDirectives(projectRoot, directives);
 }
 
 interface Held {

@@ -14,21 +14,13 @@ import {
   openRawDatabase,
   spawnFixture,
 } from "./test-support/crash-fixture";
-import { createTestProject, greet } from "./test-support/thread-world";
+import { createTestProject, firstUserText, greet } from "./test-support/thread-world";
 import type { ThreadRuntime } from "./thread-runtime";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** The first user message of a recorded request (what the fake server's routes match). */
-function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
-    (m) => m.role === "user",
-  );
-  return JSON.stringify(first?.content ?? "");
-}
 
 function script(): { turns: FakeTurn[]; routes: { match: string; turns: FakeTurn[] }[] } {
   return {

@@ -10,7 +10,7 @@ import { readTranscript, type TranscriptEvent } from "@kiwi/threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureChild, fixtureRuntime, spawnFixture } from "./test-support/crash-fixture";
 import { threadDirectiveFile } from "./test-support/runtime-world";
-import { call, createTestProject } from "./test-support/thread-world";
+import { call, createTestProject, firstUserText } from "./test-support/thread-world";
 import { createThreadRuntime, type ThreadRuntime, type ThreadRuntimeOptions } from "./thread-runtime";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -56,13 +56,6 @@ function script() {
       },
     ],
   };
-}
-
-function firstUserText(body: unknown): string {
-  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
-    (m) => m.role === "user",
-  );
-  return JSON.stringify(first?.content ?? "");
 }
 
 async function until(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {

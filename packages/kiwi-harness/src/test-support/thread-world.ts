@@ -146,3 +146,34 @@ export const threadControl = (parameters: Record<string, unknown>) =>
 
 export const greet = (who: string) =>
   call("execute", { item_type: "tool", action: "run", item_id: "greet", parameters: { who } });
+
+/** The first user message of a request the fake LLM recorded (what its routes match on). */
+export function firstUserText(body: unknown): string {
+  const first = (body as { messages?: { role: string; content: unknown }[] }).messages?.find(
+    (m) => m.role === "user",
+  );
+  return JSON.stringify(first?.content ?? "");
+}
+
+/** Creates project directives (id → file content), signed with the project's test user key. */
+export async function createDirectives(
+  projectRoot: string,
+  directives: Record<string, string>,
+): Promise<void> {
+  const kernel = await createKernel({
+    personAtTerminal: true,
+    projectRoot,
+    userSpace: join(projectRoot, ".user"),
+    env: {},
+    indexTtlMs: 0,
+  });
+  for (const [item_id, content] of Object.entries(directives)) {
+    const done = await kernel.execute({
+      item_type: "directive",
+      action: "create",
+      item_id,
+      parameters: { content },
+    });
+    if (!done.success) throw new Error(done.error.message);
+  }
+}
